@@ -1,0 +1,163 @@
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { EksAccessEntry } from "@cdktf/provider-aws/lib/eks-access-entry";
+import { EksAccessPolicyAssociation } from "@cdktf/provider-aws/lib/eks-access-policy-association";
+import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
+import { EksCluster as EksClusterResource } from "@cdktf/provider-aws/lib/eks-cluster";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { PodIdentityRole, type PodIdentityCluster } from "../iam/pod-identity-role";
+import { serviceTrustPolicy } from "../iam/policy";
+import { WorkloadRole } from "../iam/workload-role";
+import type { KmsKey } from "../security/kms-key";
+
+/** Control-plane log types; all five are enabled. */
+export const CLUSTER_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
+
+export interface EksClusterProps {
+  readonly clusterName: string;
+  readonly kubernetesVersion: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly vpcId: string;
+  /** Private subnets for the control-plane ENIs and nodes. */
+  readonly subnetIds: string[];
+  /** Envelope encryption of Kubernetes secrets. */
+  readonly secretsKey: KmsKey;
+  /** Encrypts the control-plane log group. */
+  readonly logsKey: KmsKey;
+  readonly logRetentionDays: number;
+  /**
+   * CIDRs allowed to reach the public endpoint; empty means the endpoint is private only.
+   * @default []
+   */
+  readonly publicAccessCidrs?: readonly string[];
+  /** IAM roles that get AmazonEKSClusterAdminPolicy through access entries (no implicit creator admin). */
+  readonly adminRoleArns: readonly string[];
+  /** deletion_protection on the cluster and prevent_destroy. @default false */
+  readonly protect?: boolean;
+}
+
+/**
+ * An EKS cluster in API authentication mode with KMS secrets encryption, all control-plane logs in an
+ * encrypted log group, access entries for admins, and the managed add-ons that must exist before compute.
+ * Call `addPostComputeAddons(after)` once nodes exist.
+ */
+export class EksCluster extends Construct implements PodIdentityCluster {
+  readonly cluster: EksClusterResource;
+  readonly clusterName: string;
+  readonly clusterArn: string;
+  readonly clusterEndpoint: string;
+  readonly clusterCertificateAuthority: string;
+  /** The security group EKS creates and attaches to the control plane and managed nodes. */
+  readonly clusterSecurityGroupId: string;
+  readonly accountId: string;
+  /** Add-ons that nodes need in order to join (vpc-cni, eks-pod-identity-agent). */
+  readonly preComputeAddons: EksAddon[];
+  /** The cluster name as a plain string, for deriving other physical names (clusterName is a token). */
+  readonly physicalName: string;
+  readonly kubernetesVersion: string;
+
+  constructor(scope: Construct, id: string, props: EksClusterProps) {
+    super(scope, id);
+    const publicCidrs = props.publicAccessCidrs ?? [];
+    this.accountId = props.accountId;
+    this.kubernetesVersion = props.kubernetesVersion;
+    this.physicalName = props.clusterName;
+
+    const role = new WorkloadRole(this, "cluster-role", {
+      roleName: `${props.clusterName}-cluster`,
+      description: `EKS control plane of ${props.clusterName}`,
+      assumeRolePolicy: serviceTrustPolicy("eks.amazonaws.com", undefined, ["sts:AssumeRole", "sts:TagSession"]),
+      managedPolicies: ["AmazonEKSClusterPolicy"],
+    });
+    role.addToPolicy(
+      { Sid: "SecretsEnvelopeEncryption", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"], Resource: props.secretsKey.keyArn },
+      "secrets-encryption",
+    );
+
+    const logGroup = new CloudwatchLogGroup(this, "control-plane-logs", {
+      name: `/aws/eks/${props.clusterName}/cluster`,
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.logsKey.keyArn,
+    });
+
+    const extraSg = new SecurityGroup(this, "control-plane-sg", {
+      name: `${props.clusterName}-control-plane`,
+      description: `Additional control-plane security group of ${props.clusterName}`,
+      vpcId: props.vpcId,
+      tags: { Name: `${props.clusterName}-control-plane` },
+    });
+
+    this.cluster = new EksClusterResource(this, "cluster", {
+      name: props.clusterName,
+      version: props.kubernetesVersion,
+      roleArn: role.roleArn,
+      bootstrapSelfManagedAddons: false,
+      deletionProtection: props.protect ?? false,
+      accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
+      encryptionConfig: { provider: { keyArn: props.secretsKey.keyArn }, resources: ["secrets"] },
+      enabledClusterLogTypes: [...CLUSTER_LOG_TYPES],
+      vpcConfig: {
+        subnetIds: props.subnetIds,
+        securityGroupIds: [extraSg.id],
+        endpointPrivateAccess: true,
+        endpointPublicAccess: publicCidrs.length > 0,
+        ...(publicCidrs.length > 0 ? { publicAccessCidrs: [...publicCidrs] } : {}),
+      },
+      upgradePolicy: { supportType: "STANDARD" },
+      dependsOn: [logGroup, ...role.dependables()],
+      lifecycle: props.protect ? { preventDestroy: true } : undefined,
+    });
+    this.clusterName = this.cluster.name;
+    this.clusterArn = this.cluster.arn;
+    this.clusterEndpoint = this.cluster.endpoint;
+    this.clusterCertificateAuthority = this.cluster.certificateAuthority.get(0).data;
+    this.clusterSecurityGroupId = this.cluster.vpcConfig.clusterSecurityGroupId;
+
+    props.adminRoleArns.forEach((arn) => {
+      const key = arn.slice(arn.lastIndexOf("/") + 1);
+      const entry = new EksAccessEntry(this, `admin-${key}`, { clusterName: this.cluster.name, principalArn: arn, type: "STANDARD" });
+      new EksAccessPolicyAssociation(this, `admin-${key}-policy`, {
+        clusterName: this.cluster.name,
+        principalArn: entry.principalArn,
+        policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+        accessScope: { type: "cluster" },
+      });
+    });
+
+    this.preComputeAddons = [this.addon("eks-pod-identity-agent"), this.addon("vpc-cni")];
+  }
+
+  /** A managed add-on at the default version EKS picks for the cluster version. */
+  addon(name: string, options: { dependsOn?: ITerraformDependable[]; configurationValues?: Record<string, unknown> } = {}): EksAddon {
+    return new EksAddon(this, `addon-${name}`, {
+      clusterName: this.cluster.name,
+      addonName: name,
+      resolveConflictsOnCreate: "OVERWRITE",
+      resolveConflictsOnUpdate: "OVERWRITE",
+      ...(options.configurationValues ? { configurationValues: JSON.stringify(options.configurationValues) } : {}),
+      dependsOn: options.dependsOn,
+    });
+  }
+
+  /**
+   * Add-ons that need running nodes: kube-proxy, coredns and the EBS CSI driver (with its own Pod Identity role).
+   * @param compute what must exist first (the system node group)
+   */
+  addPostComputeAddons(compute: ITerraformDependable[]): { ebsCsiRole: PodIdentityRole } {
+    this.addon("kube-proxy", { dependsOn: compute });
+    this.addon("coredns", { dependsOn: compute });
+    const ebsCsiRole = new PodIdentityRole(this, "ebs-csi-role", {
+      cluster: this,
+      namespace: "kube-system",
+      serviceAccount: "ebs-csi-controller-sa",
+      roleName: `${this.physicalName}-ebs-csi`,
+      description: "EBS CSI driver controller (Pod Identity)",
+      managedPolicies: ["service-role/AmazonEBSCSIDriverPolicy"],
+    });
+    this.addon("aws-ebs-csi-driver", { dependsOn: [...compute, ebsCsiRole.association] });
+    return { ebsCsiRole };
+  }
+
+}

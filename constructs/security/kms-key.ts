@@ -1,0 +1,118 @@
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey as KmsKeyResource } from "@cdktf/provider-aws/lib/kms-key";
+import { Construct } from "constructs";
+import { policyJson, type IGrantable, type PolicyStatement } from "../iam/policy";
+
+/** Key administration and use by the account's IAM principals (the key policy delegates to IAM). */
+const ACCOUNT_KEY_ACTIONS = [
+  "kms:CancelKeyDeletion",
+  "kms:CreateAlias",
+  "kms:CreateGrant",
+  "kms:Decrypt",
+  "kms:DeleteAlias",
+  "kms:DescribeKey",
+  "kms:DisableKey",
+  "kms:DisableKeyRotation",
+  "kms:EnableKey",
+  "kms:EnableKeyRotation",
+  "kms:Encrypt",
+  "kms:GenerateDataKey",
+  "kms:GenerateDataKeyWithoutPlaintext",
+  "kms:GetKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:ListGrants",
+  "kms:ListKeyPolicies",
+  "kms:ListKeyRotations",
+  "kms:ListResourceTags",
+  "kms:PutKeyPolicy",
+  "kms:ReEncryptFrom",
+  "kms:ReEncryptTo",
+  "kms:RetireGrant",
+  "kms:RevokeGrant",
+  "kms:RotateKeyOnDemand",
+  "kms:ScheduleKeyDeletion",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:UpdateAlias",
+  "kms:UpdateKeyDescription",
+] as const;
+
+export interface KmsKeyProps {
+  readonly accountId: string;
+  /** Alias without the `alias/` prefix. */
+  readonly alias: string;
+  readonly description: string;
+  /**
+   * Extra key-policy statements for AWS services (for example CloudWatch Logs).
+   * @default - only the account statement
+   */
+  readonly serviceStatements?: readonly PolicyStatement[];
+  /**
+   * Protect the key from `terraform destroy` (prevent_destroy).
+   * @default false
+   */
+  readonly protect?: boolean;
+  /** @default 30 */
+  readonly deletionWindowInDays?: number;
+}
+
+/**
+ * A customer managed KMS key with rotation and an explicit key policy: the account's IAM principals get a
+ * named list of key actions (no `kms:*`), services get only what they use under an encryption-context condition.
+ */
+export class KmsKey extends Construct {
+  readonly key: KmsKeyResource;
+  readonly keyArn: string;
+  readonly keyId: string;
+
+  constructor(scope: Construct, id: string, props: KmsKeyProps) {
+    super(scope, id);
+    const window = props.deletionWindowInDays ?? 30;
+    if (window < 7 || window > 30) throw new Error(`deletionWindowInDays must be between 7 and 30, got ${window}`);
+    this.key = new KmsKeyResource(this, "key", {
+      description: props.description,
+      enableKeyRotation: true,
+      rotationPeriodInDays: 365,
+      deletionWindowInDays: window,
+      policy: policyJson([
+        {
+          Sid: "AccountPrincipalsThroughIam",
+          Effect: "Allow",
+          Principal: { AWS: `arn:aws:iam::${props.accountId}:root` },
+          Action: ACCOUNT_KEY_ACTIONS,
+          Resource: "*",
+        },
+        ...(props.serviceStatements ?? []),
+      ]),
+      lifecycle: props.protect ? { preventDestroy: true } : undefined,
+    });
+    new KmsAlias(this, "alias", { name: `alias/${props.alias}`, targetKeyId: this.key.keyId });
+    this.keyArn = this.key.arn;
+    this.keyId = this.key.keyId;
+  }
+
+  /** Lets the grantee decrypt data encrypted under this key (reading objects, secrets). */
+  grantDecrypt(grantee: IGrantable, policyName?: string): void {
+    grantee.addToPolicy({ Effect: "Allow", Action: ["kms:Decrypt", "kms:DescribeKey"], Resource: this.keyArn }, policyName);
+  }
+
+  /** Lets the grantee encrypt and decrypt with this key (writing and reading objects). */
+  grantEncryptDecrypt(grantee: IGrantable, policyName?: string): void {
+    grantee.addToPolicy(
+      { Effect: "Allow", Action: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"], Resource: this.keyArn },
+      policyName,
+    );
+  }
+}
+
+/** Key-policy statement letting CloudWatch Logs use a key for log groups of this account and region. */
+export function cloudWatchLogsKeyStatement(accountId: string, region: string): PolicyStatement {
+  return {
+    Sid: "CloudWatchLogsInThisAccount",
+    Effect: "Allow",
+    Principal: { Service: `logs.${region}.amazonaws.com` },
+    Action: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
+    Resource: "*",
+    Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region}:${accountId}:log-group:*` } },
+  };
+}

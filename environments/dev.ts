@@ -1,0 +1,30 @@
+import { defineEnvironment } from "./lib/load";
+
+/** dev: cheapest shape that still exercises every component. Single NAT, 2 AZs, spot GPU inference, no EFA. */
+export default defineEnvironment({
+  tier: "development",
+  account: { id: "111122223333", region: "us-east-1" },
+  tags: { Project: "ml-platform", Team: "ml-platform", CostCenter: "ml-dev-4100" },
+  network: {
+    vpcCidr: "10.20.0.0/16",
+    availabilityZones: ["us-east-1a", "us-east-1b"],
+    natGateways: "single",
+    flowLogRetentionDays: 14,
+  },
+  cluster: {
+    kubernetesVersion: "1.35",
+    adminRoleArns: ["arn:aws:iam::111122223333:role/platform-admin"],
+    logRetentionDays: 14,
+    systemNodeGroup: { instanceTypes: ["m7i.large", "m6i.large"], minSize: 2, maxSize: 3, desiredSize: 2 },
+  },
+  compute: {
+    amiAlias: "al2023@latest",
+    cpuPool: { instanceFamilies: ["m7i", "c7i"], capacityTypes: ["spot", "on-demand"], limits: { cpu: 64, memoryGiB: 256 } },
+    gpuInferencePool: {
+      instanceFamilies: ["g6", "g5"],
+      capacityTypes: ["spot"],
+      limits: { gpus: 4, cpu: 64 },
+    },
+    efa: { mode: "disabled" },
+  },
+});

@@ -1,0 +1,282 @@
+import { z } from "zod";
+import { findInstanceType, instanceTypesOfFamily, isKnownFamily } from "../../constructs/catalog/instance-types";
+import { allocateSubnets, parseCidr } from "./cidr";
+
+/** Kubernetes versions this platform is tested against (EKS standard support, Karpenter 1.14 compatible). */
+export const KUBERNETES_VERSIONS = ["1.34", "1.35", "1.36"] as const;
+
+/** Commercial-partition regions that offer EKS, EFA-capable GPU instances and Pod Identity. */
+export const REGIONS = [
+  "us-east-1",
+  "us-east-2",
+  "us-west-2",
+  "eu-west-1",
+  "eu-central-1",
+  "eu-north-1",
+  "ap-northeast-1",
+  "ap-southeast-2",
+] as const;
+
+/** Retention values CloudWatch Logs accepts (a subset: anything else is rejected by the API). */
+export const LOG_RETENTION_DAYS = [7, 14, 30, 60, 90, 180, 365, 400, 545, 731, 1827, 3653] as const;
+
+/**
+ * How strict the platform is with an environment. Rules that depend on it:
+ * production forbids a public API endpoint open to 0.0.0.0/0, requires pinned node AMIs, deletion
+ * protection on data stores, and turns a cost ceiling over budget into an error.
+ */
+export const TIERS = ["development", "staging", "production"] as const;
+
+const positiveInt = z.number().int().positive();
+const tagValue = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, "must contain only letters, digits, spaces and _.:/=+-@");
+
+const cidr = z.string().refine((v) => parseCidr(v) !== undefined, {
+  message: "must be an IPv4 CIDR like 10.0.0.0/16 whose address is aligned to its prefix",
+});
+
+const iamRoleArn = z
+  .string()
+  .regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, "must be an IAM role ARN like arn:aws:iam::123456789012:role/name");
+
+const instanceTypeName = z.string().refine((v) => findInstanceType(v) !== undefined, {
+  message: "is not an EC2 instance type in the catalog (constructs/catalog/instance-types.generated.ts)",
+});
+
+const instanceFamily = z.string().refine((v) => isKnownFamily(v), {
+  message: "is not an EC2 instance family in the catalog (constructs/catalog/instance-types.generated.ts)",
+});
+
+const gpuFamily = instanceFamily.refine((v) => instanceTypesOfFamily(v).some((t) => t.gpuCount > 0), {
+  message: "is not a GPU instance family (no type of it has an NVIDIA GPU)",
+});
+
+const cpuFamily = instanceFamily.refine((v) => instanceTypesOfFamily(v).every((t) => t.gpuCount === 0), {
+  message: "is a GPU family; the CPU pool takes families without GPUs",
+});
+
+const gpuInstanceType = instanceTypeName.refine((v) => (findInstanceType(v)?.gpuCount ?? 0) > 0, {
+  message: "has no GPU",
+});
+
+const efaInstanceType = gpuInstanceType.refine((v) => (findInstanceType(v)?.efaInterfaces ?? 0) > 0, {
+  message: "does not support EFA (vpc.amazonaws.com/efa is 0 in the catalog)",
+});
+
+const uniqueList = <T extends z.ZodTypeAny>(item: T) =>
+  z
+    .array(item)
+    .min(1)
+    .refine((xs) => new Set(xs).size === xs.length, { message: "must not contain duplicates" });
+
+const capacityTypes = uniqueList(z.enum(["spot", "on-demand"]));
+
+/** A Karpenter disruption budget (`nodes` with an optional cron schedule and duration, which go together). */
+const disruptionBudget = z
+  .strictObject({
+    nodes: z.string().regex(/^((100|[0-9]{1,2})%|[0-9]+)$/, "must be a count like 1 or a percentage like 10%"),
+    schedule: z.string().min(1).optional(),
+    duration: z
+      .string()
+      .regex(/^([0-9]+(s|m|h))+$/, "must be a duration like 30m or 8h")
+      .optional(),
+    reasons: z.array(z.enum(["Underutilized", "Empty", "Drifted"])).optional(),
+  })
+  .refine((b) => (b.schedule === undefined) === (b.duration === undefined), {
+    message: "schedule and duration must be set together",
+  });
+
+const amiAlias = z
+  .string()
+  .regex(/^al2023@(latest|v\d{8})$/, "must be al2023@vYYYYMMDD (or al2023@latest in development tier)");
+
+const systemNodeGroup = z
+  .strictObject({
+    instanceTypes: uniqueList(
+      instanceTypeName.refine((v) => findInstanceType(v)?.arch === "amd64" && findInstanceType(v)?.gpuCount === 0, {
+        message: "must be an x86_64 type without GPUs (the system node group runs AL2023_x86_64_STANDARD)",
+      }),
+    ),
+    minSize: z.number().int().min(1),
+    maxSize: positiveInt,
+    desiredSize: positiveInt,
+    diskSizeGiB: z.number().int().min(20).max(16384).default(50),
+  })
+  .refine((g) => g.minSize <= g.desiredSize && g.desiredSize <= g.maxSize, {
+    message: "must satisfy minSize <= desiredSize <= maxSize",
+  });
+
+const efaSettings = z.discriminatedUnion("mode", [
+  z.strictObject({ mode: z.literal("disabled") }),
+  z.strictObject({
+    /** Karpenter NodePool with an EC2NodeClass that declares the EFA interfaces. */
+    mode: z.literal("karpenter"),
+    instanceTypes: uniqueList(efaInstanceType),
+    /** EFA traffic does not cross AZs: one AZ (and one subnet) per EFA pool. */
+    availabilityZones: z.array(z.string()).length(1, "EFA pools must stay in exactly one availability zone"),
+    capacityType: z.enum(["on-demand", "reserved"]),
+    /** On-Demand Capacity Reservation or Capacity Block ids, required with capacityType reserved. */
+    capacityReservationIds: z.array(z.string().regex(/^cr-[0-9a-f]{17}$/, "must be a capacity reservation id like cr-0123456789abcdef0")).optional(),
+    placementGroup: z.boolean().default(true),
+    limits: z.strictObject({ gpus: positiveInt }),
+  }),
+  z.strictObject({
+    /** EKS managed node group with a launch template that declares the EFA interfaces. */
+    mode: z.literal("managed-node-group"),
+    instanceTypes: uniqueList(efaInstanceType),
+    availabilityZones: z.array(z.string()).length(1, "EFA node groups must stay in exactly one availability zone"),
+    minSize: z.number().int().min(0),
+    maxSize: positiveInt,
+    desiredSize: z.number().int().min(0),
+    /** A Capacity Block reservation: node group capacity type CAPACITY_BLOCK. */
+    capacityBlockReservationId: z.string().regex(/^cr-[0-9a-f]{17}$/, "must be a capacity reservation id like cr-0123456789abcdef0").optional(),
+    placementGroup: z.boolean().default(true),
+  }),
+]);
+
+/** The shape of an environment file's default export (before defaults are applied). */
+export const environmentSchema = z
+  .strictObject({
+    tier: z.enum(TIERS),
+    account: z.strictObject({
+      id: z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id"),
+      region: z.enum(REGIONS),
+    }),
+    tags: z.strictObject({ Project: tagValue, Team: tagValue, CostCenter: tagValue }),
+    network: z.strictObject({
+      vpcCidr: cidr.refine((v) => {
+        const p = parseCidr(v)?.prefix ?? 0;
+        return p >= 16 && p <= 20;
+      }, "must have a prefix length between /16 and /20"),
+      availabilityZones: z
+        .array(z.string())
+        .min(2, "must list at least 2 availability zones (EKS requires subnets in two AZs)")
+        .max(6)
+        .refine((xs) => new Set(xs).size === xs.length, { message: "must not contain duplicates" }),
+      natGateways: z.enum(["single", "one-per-az"]),
+      privateSubnetPrefixLength: z.number().int().min(16).max(24).default(19),
+      publicSubnetPrefixLength: z.number().int().min(20).max(28).default(24),
+      flowLogRetentionDays: z.union(LOG_RETENTION_DAYS.map((d) => z.literal(d))).default(90),
+    }),
+    cluster: z.strictObject({
+      kubernetesVersion: z.enum(KUBERNETES_VERSIONS),
+      /** CIDRs allowed to reach the public API endpoint; empty means a private endpoint only. */
+      publicAccessCidrs: z.array(cidr).default([]),
+      adminRoleArns: uniqueList(iamRoleArn),
+      logRetentionDays: z.union(LOG_RETENTION_DAYS.map((d) => z.literal(d))).default(90),
+      systemNodeGroup,
+    }),
+    compute: z.strictObject({
+      /** Node image for every Karpenter EC2NodeClass. */
+      amiAlias,
+      cpuPool: z.strictObject({
+        instanceFamilies: uniqueList(cpuFamily),
+        capacityTypes,
+        limits: z.strictObject({ cpu: positiveInt, memoryGiB: positiveInt }),
+      }),
+      gpuInferencePool: z.strictObject({
+        instanceFamilies: uniqueList(gpuFamily),
+        capacityTypes,
+        limits: z.strictObject({ gpus: positiveInt, cpu: positiveInt }),
+        consolidateAfter: z.string().regex(/^([0-9]+(s|m|h))+$/, "must be a duration like 5m").default("5m"),
+        budgets: z.array(disruptionBudget).default([{ nodes: "10%" }]),
+      }),
+      gpuTrainingPool: z
+        .strictObject({
+          instanceTypes: uniqueList(gpuInstanceType),
+          capacityTypes: uniqueList(z.enum(["on-demand", "reserved"])),
+          limits: z.strictObject({ gpus: positiveInt }),
+          consolidateAfter: z.string().regex(/^([0-9]+(s|m|h))+$/, "must be a duration like 30m").default("30m"),
+          terminationGracePeriod: z.string().regex(/^([0-9]+(s|m|h))+$/, "must be a duration like 24h").default("24h"),
+        })
+        .optional(),
+      efa: efaSettings,
+    }),
+    stateBackend: z
+      .strictObject({
+        /** @default - `mlp-tfstate-<env>-<account>-<region>` */
+        bucket: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)")
+          .optional(),
+        noncurrentVersionExpirationDays: positiveInt.default(90),
+      })
+      .default({ noncurrentVersionExpirationDays: 90 }),
+  })
+  .superRefine((env, ctx) => {
+    const region = env.account.region;
+    env.network.availabilityZones.forEach((az, i) => {
+      if (!new RegExp(`^${region}[a-z]$`).test(az)) {
+        ctx.addIssue({ code: "custom", path: ["network", "availabilityZones", i], input: az, message: `must be an availability zone of ${region} (like ${region}a)` });
+      }
+    });
+    const vpc = parseCidr(env.network.vpcCidr);
+    const n = env.network.availabilityZones.length;
+    if (vpc && !allocateSubnets(vpc, [...Array(n).fill(env.network.privateSubnetPrefixLength), ...Array(n).fill(env.network.publicSubnetPrefixLength)])) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["network", "privateSubnetPrefixLength"],
+        input: env.network.privateSubnetPrefixLength,
+        message: `${n} private /${env.network.privateSubnetPrefixLength} and ${n} public /${env.network.publicSubnetPrefixLength} subnets do not fit in ${env.network.vpcCidr}`,
+      });
+    }
+    if (env.tier === "production") {
+      env.cluster.publicAccessCidrs.forEach((c, i) => {
+        if (parseCidr(c)?.prefix === 0) {
+          ctx.addIssue({ code: "custom", path: ["cluster", "publicAccessCidrs", i], input: c, message: "must not open the API endpoint to the whole internet in production tier" });
+        }
+      });
+    }
+    if (env.tier !== "development" && env.compute.amiAlias.endsWith("@latest")) {
+      ctx.addIssue({ code: "custom", path: ["compute", "amiAlias"], input: env.compute.amiAlias, message: `must be pinned to al2023@vYYYYMMDD in ${env.tier} tier (@latest is allowed only in development)` });
+    }
+    const efa = env.compute.efa;
+    if (efa.mode !== "disabled") {
+      const az = efa.availabilityZones[0];
+      if (!env.network.availabilityZones.includes(az)) {
+        ctx.addIssue({ code: "custom", path: ["compute", "efa", "availabilityZones", 0], input: az, message: `must be one of the VPC's availability zones (${env.network.availabilityZones.join(", ")})` });
+      }
+    }
+    if (efa.mode === "karpenter" && efa.capacityType === "reserved" && !efa.capacityReservationIds?.length) {
+      ctx.addIssue({ code: "custom", path: ["compute", "efa", "capacityReservationIds"], input: efa.capacityReservationIds, message: "must list at least one reservation id when capacityType is reserved" });
+    }
+    if (efa.mode === "managed-node-group") {
+      if (efa.capacityBlockReservationId !== undefined && efa.placementGroup) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["compute", "efa", "placementGroup"],
+          input: efa.placementGroup,
+          message: "must be false with a Capacity Block: a cluster placement group breaks Capacity Block launches (InsufficientInstanceCapacity)",
+        });
+      }
+      const layouts = new Set(efa.instanceTypes.map((t) => findInstanceType(t)?.efaInterfaces));
+      if (layouts.size > 1) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["compute", "efa", "instanceTypes"],
+          input: efa.instanceTypes,
+          message: "must share one EFA interface layout: one launch template cannot serve types with different EFA interface counts",
+        });
+      }
+      if (!(efa.minSize <= efa.desiredSize && efa.desiredSize <= efa.maxSize)) {
+        ctx.addIssue({ code: "custom", path: ["compute", "efa", "desiredSize"], input: efa.desiredSize, message: "must satisfy minSize <= desiredSize <= maxSize" });
+      }
+    }
+    if (efa.mode === "karpenter" && efa.capacityType === "reserved" && efa.placementGroup) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["compute", "efa", "placementGroup"],
+        input: efa.placementGroup,
+        message: "must be false with reserved capacity: a cluster placement group breaks Capacity Block and ODCR launches unless the reservation was made in that group",
+      });
+    }
+  });
+
+/** What an environment file exports: the input form, with optional fields left out. */
+export type EnvironmentInput = z.input<typeof environmentSchema>;
+
+/** A validated environment with defaults applied, plus its name (the file name). */
+export type Environment = z.output<typeof environmentSchema> & { readonly name: string };

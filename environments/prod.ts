@@ -1,0 +1,43 @@
+import { defineEnvironment } from "./lib/load";
+
+/** prod: 3 AZs, NAT per AZ, private API endpoint only, pinned AMI, p5 EFA training capacity, protected data. */
+export default defineEnvironment({
+  tier: "production",
+  account: { id: "444455556666", region: "us-east-1" },
+  tags: { Project: "ml-platform", Team: "ml-platform", CostCenter: "ml-prd-4300" },
+  network: {
+    vpcCidr: "10.40.0.0/16",
+    availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],
+    natGateways: "one-per-az",
+    flowLogRetentionDays: 365,
+  },
+  cluster: {
+    kubernetesVersion: "1.35",
+    publicAccessCidrs: [],
+    adminRoleArns: ["arn:aws:iam::444455556666:role/platform-admin", "arn:aws:iam::444455556666:role/platform-break-glass"],
+    logRetentionDays: 365,
+    systemNodeGroup: { instanceTypes: ["m7i.xlarge", "m6i.xlarge"], minSize: 3, maxSize: 6, desiredSize: 3 },
+  },
+  compute: {
+    amiAlias: "al2023@v20260818",
+    cpuPool: { instanceFamilies: ["m7i", "c7i", "r7i"], capacityTypes: ["on-demand", "spot"], limits: { cpu: 1000, memoryGiB: 4000 } },
+    gpuInferencePool: {
+      instanceFamilies: ["g6", "g6e"],
+      capacityTypes: ["on-demand", "spot"],
+      limits: { gpus: 64, cpu: 1536 },
+      budgets: [{ nodes: "10%" }, { nodes: "0", schedule: "0 8 * * mon-fri", duration: "10h", reasons: ["Underutilized"] }],
+    },
+    gpuTrainingPool: {
+      instanceTypes: ["g6e.48xlarge", "p4d.24xlarge"],
+      capacityTypes: ["on-demand"],
+      limits: { gpus: 32 },
+    },
+    efa: {
+      mode: "karpenter",
+      instanceTypes: ["p5.48xlarge"],
+      availabilityZones: ["us-east-1c"],
+      capacityType: "on-demand",
+      limits: { gpus: 64 },
+    },
+  },
+});

@@ -1,0 +1,41 @@
+import { defineEnvironment } from "./lib/load";
+
+/** staging: prod-shaped (3 AZs, NAT per AZ, pinned AMI, Karpenter EFA pool) with smaller limits. */
+export default defineEnvironment({
+  tier: "staging",
+  account: { id: "111122223333", region: "us-east-1" },
+  tags: { Project: "ml-platform", Team: "ml-platform", CostCenter: "ml-stg-4200" },
+  network: {
+    vpcCidr: "10.30.0.0/16",
+    availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],
+    natGateways: "one-per-az",
+    flowLogRetentionDays: 30,
+  },
+  cluster: {
+    kubernetesVersion: "1.35",
+    adminRoleArns: ["arn:aws:iam::111122223333:role/platform-admin"],
+    logRetentionDays: 30,
+    systemNodeGroup: { instanceTypes: ["m7i.xlarge", "m6i.xlarge"], minSize: 2, maxSize: 4, desiredSize: 3 },
+  },
+  compute: {
+    amiAlias: "al2023@v20260818",
+    cpuPool: { instanceFamilies: ["m7i", "c7i", "r7i"], capacityTypes: ["spot", "on-demand"], limits: { cpu: 256, memoryGiB: 1024 } },
+    gpuInferencePool: {
+      instanceFamilies: ["g6", "g6e", "g5"],
+      capacityTypes: ["spot", "on-demand"],
+      limits: { gpus: 16, cpu: 384 },
+    },
+    gpuTrainingPool: {
+      instanceTypes: ["g6e.12xlarge", "g6e.48xlarge"],
+      capacityTypes: ["on-demand"],
+      limits: { gpus: 16 },
+    },
+    efa: {
+      mode: "karpenter",
+      instanceTypes: ["p4d.24xlarge"],
+      availabilityZones: ["us-east-1b"],
+      capacityType: "on-demand",
+      limits: { gpus: 16 },
+    },
+  },
+});

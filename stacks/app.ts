@@ -1,0 +1,24 @@
+import { App } from "cdktf";
+import type { Environment } from "../environments/lib/schema";
+import { BootstrapStack } from "./bootstrap-stack";
+import { FoundationStack } from "./foundation-stack";
+
+/** The stacks of one environment, in deploy order. */
+export interface EnvironmentStacks {
+  readonly bootstrap: BootstrapStack;
+  readonly foundation: FoundationStack;
+}
+
+/** Adds every stack of one environment to the app. */
+export function addEnvironment(app: App, env: Environment): EnvironmentStacks {
+  const bootstrap = new BootstrapStack(app, env);
+  const foundation = new FoundationStack(app, env);
+  return { bootstrap, foundation };
+}
+
+/** Builds the whole app: every environment's stacks. Environments must already be validated. */
+export function buildApp(envs: readonly Environment[], outdir?: string): App {
+  const app = new App({ outdir, stackTraces: false });
+  for (const env of envs) addEnvironment(app, env);
+  return app;
+}

@@ -1,0 +1,41 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import type { Environment } from "../environments/lib/schema";
+import { costTags, stackId, stateBucketName, type StackPart } from "./naming";
+
+/**
+ * Base of every stack: one environment, one part. Configures the state backend (S3 with native
+ * locking, or local state for bootstrap) and the AWS provider pinned to the environment's account
+ * with the cost tags as default tags.
+ */
+export class EnvironmentStack extends TerraformStack {
+  readonly env: Environment;
+  readonly part: StackPart;
+  readonly aws: AwsProvider;
+
+  constructor(scope: Construct, env: Environment, part: StackPart) {
+    super(scope, stackId(env, part));
+    this.env = env;
+    this.part = part;
+    if (part === "bootstrap") {
+      // Run once per environment before anything else; its state stays on the operator's disk
+      // (repo-root bootstrap-state/, git-ignored) because the bucket it creates does not exist yet.
+      new LocalBackend(this, { path: `../../../bootstrap-state/${stackId(env, part)}.tfstate` });
+    } else {
+      const backend = new S3Backend(this, {
+        bucket: stateBucketName(env),
+        key: `${env.name}/${part}.tfstate`,
+        region: env.account.region,
+        encrypt: true,
+      });
+      // S3 native locking (Terraform >= 1.10); S3Backend has no typed prop for it.
+      backend.addOverride("use_lockfile", true);
+    }
+    this.aws = new AwsProvider(this, "aws", {
+      region: env.account.region,
+      allowedAccountIds: [env.account.id],
+      defaultTags: [{ tags: costTags(env) }],
+    });
+  }
+}

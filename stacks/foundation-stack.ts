@@ -1,0 +1,85 @@
+import { Construct } from "constructs";
+import { EksCluster } from "../constructs/eks/cluster";
+import { SystemNodeGroup } from "../constructs/eks/system-node-group";
+import { PodIdentityRole } from "../constructs/iam/pod-identity-role";
+import { Vpc } from "../constructs/network/vpc";
+import { cloudWatchLogsKeyStatement, KmsKey } from "../constructs/security/kms-key";
+import type { Environment } from "../environments/lib/schema";
+import { EnvironmentStack } from "./environment-stack";
+import { clusterName, costTags, namePrefix } from "./naming";
+
+/**
+ * `<env>-foundation`: network, EKS control plane, system nodes and the managed add-ons. Everything
+ * long-lived that the platform and ML stacks read through cross-stack references.
+ */
+export class FoundationStack extends EnvironmentStack {
+  readonly vpc: Vpc;
+  readonly cluster: EksCluster;
+  readonly systemNodes: SystemNodeGroup;
+  readonly logsKey: KmsKey;
+  readonly ebsCsiRole: PodIdentityRole;
+
+  constructor(scope: Construct, env: Environment) {
+    super(scope, env, "foundation");
+    const prefix = namePrefix(env);
+    const protect = env.tier === "production";
+    const { id: accountId, region } = env.account;
+
+    this.logsKey = new KmsKey(this, "logs-key", {
+      accountId,
+      alias: `${prefix}-logs`,
+      description: `CloudWatch Logs encryption for ${prefix}`,
+      serviceStatements: [cloudWatchLogsKeyStatement(accountId, region)],
+      protect,
+    });
+    const secretsKey = new KmsKey(this, "eks-secrets-key", {
+      accountId,
+      alias: `${prefix}-eks-secrets`,
+      description: `EKS secrets envelope encryption for ${prefix}`,
+      protect,
+    });
+
+    this.vpc = new Vpc(this, "network", {
+      name: prefix,
+      cidr: env.network.vpcCidr,
+      availabilityZones: env.network.availabilityZones,
+      privateSubnetPrefixLength: env.network.privateSubnetPrefixLength,
+      publicSubnetPrefixLength: env.network.publicSubnetPrefixLength,
+      natGateways: env.network.natGateways,
+      clusterName: clusterName(env),
+      accountId,
+      region,
+      flowLogRetentionDays: env.network.flowLogRetentionDays,
+      logsKey: this.logsKey,
+    });
+
+    this.cluster = new EksCluster(this, "eks", {
+      clusterName: clusterName(env),
+      kubernetesVersion: env.cluster.kubernetesVersion,
+      accountId,
+      region,
+      vpcId: this.vpc.vpcId,
+      subnetIds: this.vpc.privateSubnetIds,
+      secretsKey,
+      logsKey: this.logsKey,
+      logRetentionDays: env.cluster.logRetentionDays,
+      publicAccessCidrs: env.cluster.publicAccessCidrs,
+      adminRoleArns: env.cluster.adminRoleArns,
+      protect,
+    });
+
+    const sys = env.cluster.systemNodeGroup;
+    this.systemNodes = new SystemNodeGroup(this, "system-nodes", {
+      cluster: this.cluster,
+      subnetIds: this.vpc.privateSubnetIds,
+      instanceTypes: sys.instanceTypes,
+      minSize: sys.minSize,
+      maxSize: sys.maxSize,
+      desiredSize: sys.desiredSize,
+      diskSizeGiB: sys.diskSizeGiB,
+      tags: costTags(env),
+      dependsOn: this.cluster.preComputeAddons,
+    });
+    this.ebsCsiRole = this.cluster.addPostComputeAddons([this.systemNodes.nodeGroup]).ebsCsiRole;
+  }
+}

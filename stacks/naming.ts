@@ -1,0 +1,33 @@
+import type { Environment } from "../environments/lib/schema";
+
+/** Prefix of every physical name: `mlp-<env>`. A fork gets its own names because the env name differs. */
+export function namePrefix(env: Environment): string {
+  return `mlp-${env.name}`;
+}
+
+export function clusterName(env: Environment): string {
+  return namePrefix(env);
+}
+
+/** Globally unique S3 bucket name for one purpose: `mlp-<env>-<purpose>-<account>` (at most 63 characters). */
+export function bucketName(env: Environment, purpose: string): string {
+  const name = `${namePrefix(env)}-${purpose}-${env.account.id}`;
+  if (name.length > 63) throw new Error(`environment "${env.name}": bucket name ${name} is longer than 63 characters; shorten the purpose "${purpose}"`);
+  return name;
+}
+
+export function stateBucketName(env: Environment): string {
+  return env.stateBackend.bucket ?? `mlp-tfstate-${env.name}-${env.account.id}`;
+}
+
+/** The cost-allocation tags every billable resource carries (Environment derives from the name). */
+export function costTags(env: Environment): Record<string, string> {
+  return { Project: env.tags.Project, Team: env.tags.Team, CostCenter: env.tags.CostCenter, Environment: env.name };
+}
+
+/** Stack ids: `<env>-<part>`; they are also the state key `<env>/<part>.tfstate`. */
+export type StackPart = "bootstrap" | "foundation" | "platform" | "ml";
+
+export function stackId(env: Environment, part: StackPart): string {
+  return `${env.name}-${part}`;
+}
