@@ -2,7 +2,7 @@
 // Transpiles the project's TypeScript to dist/ with esbuild (no type-check: `npm test` runs tsc --noEmit).
 // Keeps type-checking and ts-node off the synth hot path: synth is plain node on the emitted JS.
 import { buildSync } from "esbuild";
-import { readdirSync, rmSync } from "node:fs";
+import { cpSync, readdirSync, rmSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "..");
@@ -28,4 +28,6 @@ buildSync({
   sourcemap: false,
   logLevel: "warning",
 });
+// The in-repo charts travel with the JS so constructs find them at the same relative path in src and dist.
+cpSync(join(root, "charts"), join(root, "dist/charts"), { recursive: true });
 if (process.argv.includes("--verbose")) console.log(`built ${entryPoints.length} files: ${entryPoints.map((p) => relative(root, p)).join(" ")}`);

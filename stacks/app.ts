@@ -2,18 +2,21 @@ import { App } from "cdktf";
 import type { Environment } from "../environments/lib/schema";
 import { BootstrapStack } from "./bootstrap-stack";
 import { FoundationStack } from "./foundation-stack";
+import { PlatformStack } from "./platform-stack";
 
 /** The stacks of one environment, in deploy order. */
 export interface EnvironmentStacks {
   readonly bootstrap: BootstrapStack;
   readonly foundation: FoundationStack;
+  readonly platform: PlatformStack;
 }
 
 /** Adds every stack of one environment to the app. */
 export function addEnvironment(app: App, env: Environment): EnvironmentStacks {
   const bootstrap = new BootstrapStack(app, env);
   const foundation = new FoundationStack(app, env);
-  return { bootstrap, foundation };
+  const platform = new PlatformStack(app, env, foundation);
+  return { bootstrap, foundation, platform };
 }
 
 /** Builds the whole app: every environment's stacks. Environments must already be validated. */

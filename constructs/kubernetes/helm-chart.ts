@@ -1,0 +1,64 @@
+import { Release } from "@cdktf/provider-helm/lib/release";
+import { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { stringify } from "yaml";
+
+/** A chart pinned to one version in one repository (HTTPS index or `oci://`). */
+export interface ChartRef {
+  readonly repository: string;
+  readonly chart: string;
+  readonly version: string;
+}
+
+export interface HelmChartProps {
+  readonly chart: ChartRef;
+  /** Release name. */
+  readonly releaseName: string;
+  readonly namespace: string;
+  /** @default true */
+  readonly createNamespace?: boolean;
+  /** Chart values; rendered as one YAML document in the plan. */
+  readonly values: Record<string, unknown>;
+  /** @default 600 */
+  readonly timeoutSeconds?: number;
+  /** @default - none */
+  readonly dependsOn?: ITerraformDependable[];
+  /** Wait for resources to be ready (Deployments available, Jobs complete). @default true */
+  readonly wait?: boolean;
+}
+
+/**
+ * One Helm release of a pinned upstream chart. Values are kept as an object (`values`) so tests can check
+ * every key against the chart's values.yaml, and rendered deterministically as YAML for the plan.
+ */
+export class HelmChart extends Construct {
+  readonly release: Release;
+  readonly chartRef: ChartRef;
+  readonly values: Record<string, unknown>;
+  readonly namespace: string;
+
+  constructor(scope: Construct, id: string, props: HelmChartProps) {
+    super(scope, id);
+    if (!/^\d+\.\d+\.\d+$|^v\d+\.\d+\.\d+$/.test(props.chart.version)) {
+      throw new Error(`chart ${props.chart.chart}: version must be an exact pin like 1.2.3, got "${props.chart.version}"`);
+    }
+    this.chartRef = props.chart;
+    this.values = props.values;
+    this.namespace = props.namespace;
+    this.release = new Release(this, "release", {
+      name: props.releaseName,
+      namespace: props.namespace,
+      createNamespace: props.createNamespace ?? true,
+      repository: props.chart.repository,
+      chart: props.chart.chart,
+      version: props.chart.version,
+      values: [stringify(props.values, { sortMapEntries: false, lineWidth: 0 })],
+      timeout: props.timeoutSeconds ?? 600,
+      atomic: false,
+      cleanupOnFail: true,
+      wait: props.wait ?? true,
+      maxHistory: 10,
+      dependsOn: props.dependsOn,
+    });
+  }
+}

@@ -1,0 +1,63 @@
+import { Release } from "@cdktf/provider-helm/lib/release";
+import { AssetType, ITerraformDependable, Lazy, TerraformAsset } from "cdktf";
+import { Construct } from "constructs";
+import * as path from "node:path";
+import { stringify } from "yaml";
+
+/** A Kubernetes object as rendered by the in-repo `manifests` chart. */
+export interface KubernetesObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
+  readonly [key: string]: unknown;
+}
+
+export interface ManifestsReleaseProps {
+  readonly releaseName: string;
+  /** Namespace of the Helm release secret (objects carry their own namespaces). */
+  readonly namespace: string;
+  /** @default - none */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/** Where the in-repo chart lives, relative to this file in both src and dist layouts. */
+const CHART_DIR = path.resolve(__dirname, "../../charts/manifests");
+
+/**
+ * Custom resources (NodePools, ServiceMonitors, ...) rendered through the in-repo `charts/manifests` chart,
+ * shipped with the stack as a cdktf asset. Unlike `kubernetes_manifest`, a Helm release needs no API server
+ * at plan time, so plans work before the cluster or the CRDs exist. Objects are listed in the plan as values.
+ */
+export class ManifestsRelease extends Construct {
+  readonly release: Release;
+  private readonly objects: KubernetesObject[] = [];
+
+  constructor(scope: Construct, id: string, props: ManifestsReleaseProps) {
+    super(scope, id);
+    const chart = new TerraformAsset(this, "chart", { path: CHART_DIR, type: AssetType.DIRECTORY });
+    this.release = new Release(this, "release", {
+      name: props.releaseName,
+      namespace: props.namespace,
+      createNamespace: true,
+      chart: chart.path,
+      values: [Lazy.stringValue({ produce: () => stringify({ manifests: this.objects }, { sortMapEntries: false, lineWidth: 0 }) })],
+      timeout: 600,
+      cleanupOnFail: true,
+      maxHistory: 10,
+      dependsOn: props.dependsOn,
+    });
+  }
+
+  /** Adds an object; names must be unique per kind and namespace. Returns the object for chaining in tests. */
+  add<T extends KubernetesObject>(obj: T): T {
+    const key = (o: KubernetesObject) => `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+    if (this.objects.some((o) => key(o) === key(obj))) throw new Error(`duplicate manifest ${key(obj)} in release ${this.node.id}`);
+    this.objects.push(obj);
+    return obj;
+  }
+
+  /** The objects rendered so far. */
+  manifests(): readonly KubernetesObject[] {
+    return this.objects;
+  }
+}
