@@ -1,0 +1,232 @@
+import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse, parseAllDocuments } from "yaml";
+import { referencePath } from "./reference";
+
+/**
+ * Validation of Kubernetes custom resources against the upstream CRDs in the reference data, with ajv.
+ *
+ * What it checks: the OpenAPI v3 schema of the served version (types, enums, patterns, required fields, min/max,
+ * formats) after applying the schema's defaults, unknown fields (the API server prunes or, with strict field validation, rejects fields a structural
+ * schema does not declare, so objects that declare `properties` are closed unless marked
+ * `x-kubernetes-preserve-unknown-fields`), apiVersion/kind, and a valid metadata.name.
+ *
+ * What it cannot check: `x-kubernetes-validations` are CEL rules evaluated by the API server (for example Karpenter's
+ * "schedule and duration must be set together" or immutable fields); ajv has no CEL engine, so those keywords are
+ * accepted and ignored, like the other `x-kubernetes-*` annotations. Defaults are not applied.
+ */
+
+/** Reference directories that hold CRDs, relative to the reference dir. New directories can be added here. */
+export const CRD_DIRECTORIES = ["karpenter/crds", "kube-prometheus-stack/crds", "feast/feast-operator/crds"] as const;
+
+/** Annotation keywords of Kubernetes structural schemas; registered as no-ops so ajv accepts them. */
+const KUBERNETES_KEYWORDS = [
+  "x-kubernetes-preserve-unknown-fields",
+  "x-kubernetes-int-or-string",
+  "x-kubernetes-embedded-resource",
+  "x-kubernetes-list-type",
+  "x-kubernetes-list-map-keys",
+  "x-kubernetes-map-type",
+  "x-kubernetes-validations",
+] as const;
+
+/** Where a CRD is and what it defines (read from the file head only, so big CRDs are parsed lazily). */
+export interface CrdIndexEntry {
+  readonly group: string;
+  readonly kind: string;
+  /** Path relative to the reference dir. */
+  readonly file: string;
+}
+
+interface CrdVersion {
+  readonly name: string;
+  readonly served: boolean;
+  readonly schema?: Record<string, unknown>;
+}
+
+/** A parsed CustomResourceDefinition. */
+export interface Crd {
+  readonly group: string;
+  readonly kind: string;
+  readonly scope: string;
+  readonly versions: readonly CrdVersion[];
+  readonly file: string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any;
+
+function crdFromDocument(doc: Any, file: string): Crd | undefined {
+  if (doc?.kind !== "CustomResourceDefinition") return undefined;
+  return {
+    group: doc.spec.group,
+    kind: doc.spec.names.kind,
+    scope: doc.spec.scope,
+    file,
+    versions: (doc.spec.versions ?? []).map((v: Any) => ({ name: v.name, served: v.served !== false, schema: v.schema?.openAPIV3Schema })),
+  };
+}
+
+let index: CrdIndexEntry[] | undefined;
+
+/**
+ * Every CRD available in the reference data: group, kind and file. Reads each file only up to its `versions:` list
+ * (group and names come first in controller-gen output); falls back to a full parse if the head does not parse.
+ */
+export function crdIndex(): readonly CrdIndexEntry[] {
+  if (index) return index;
+  index = [];
+  for (const dir of CRD_DIRECTORIES) {
+    const abs = referencePath(dir);
+    if (!existsSync(abs)) continue;
+    for (const name of readdirSync(abs).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+      const file = `${dir}/${name}`;
+      const text = readFileSync(join(abs, name), "utf8");
+      const cut = text.search(/^\s*versions:/m);
+      let entry: { group?: string; kind?: string } | undefined;
+      try {
+        const head = parse(cut > 0 ? text.slice(0, cut) : text) as Any;
+        entry = { group: head?.spec?.group, kind: head?.spec?.names?.kind };
+      } catch {
+        entry = undefined;
+      }
+      if (!entry?.group || !entry.kind) {
+        const full = parseAllDocuments(text).map((d) => crdFromDocument(d.toJS(), file)).filter((c): c is Crd => !!c);
+        for (const c of full) index.push({ group: c.group, kind: c.kind, file });
+        continue;
+      }
+      index.push({ group: entry.group, kind: entry.kind, file });
+    }
+  }
+  return index;
+}
+
+const crdCache = new Map<string, Crd[]>();
+
+/** Parses every CRD document in a reference file (cached). */
+export function loadCrds(relPath: string): readonly Crd[] {
+  let crds = crdCache.get(relPath);
+  if (!crds) {
+    const text = readFileSync(referencePath(relPath), "utf8");
+    crds = parseAllDocuments(text)
+      .map((d) => crdFromDocument(d.toJS({ maxAliasCount: -1 }), relPath))
+      .filter((c): c is Crd => !!c);
+    if (!crds.length) throw new Error(`${relPath} holds no CustomResourceDefinition`);
+    crdCache.set(relPath, crds);
+  }
+  return crds;
+}
+
+/** Splits `group/version` (core objects have no group). */
+export function splitApiVersion(apiVersion: string): { group: string; version: string } {
+  const i = apiVersion.lastIndexOf("/");
+  return i < 0 ? { group: "", version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
+}
+
+/** The CRD for an apiVersion and kind, if the reference data has one (parses its file on first use). */
+export function findCrd(apiVersion: string, kind: string): Crd | undefined {
+  const { group } = splitApiVersion(apiVersion);
+  const entry = crdIndex().find((e) => e.group === group && e.kind === kind);
+  return entry && loadCrds(entry.file).find((c) => c.group === group && c.kind === kind);
+}
+
+/** Whether the reference data defines the object's group (so an unknown kind or version there is an error). */
+export function isKnownCrdGroup(apiVersion: string): boolean {
+  const { group } = splitApiVersion(apiVersion);
+  return group !== "" && crdIndex().some((e) => e.group === group);
+}
+
+/**
+ * Closes every object schema that declares properties, as the API server's pruning does, unless it preserves unknown
+ * fields or already says what else is allowed.
+ */
+function structural(schema: Any): Any {
+  if (Array.isArray(schema)) return schema.map(structural);
+  if (typeof schema !== "object" || schema === null) return schema;
+  const out: Any = {};
+  for (const [k, v] of Object.entries(schema)) {
+    out[k] = k === "enum" || k === "default" || k === "example" || k === "x-kubernetes-validations" ? v : structural(v);
+  }
+  if (out.properties && out.additionalProperties === undefined && out["x-kubernetes-preserve-unknown-fields"] !== true) {
+    out.additionalProperties = false;
+  }
+  return out;
+}
+
+let ajv: Ajv | undefined;
+function getAjv(): Ajv {
+  if (!ajv) {
+    // useDefaults: the API server applies schema defaults before validation (on a copy here, never the caller's object).
+    ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, useDefaults: true });
+    addFormats(ajv);
+    for (const keyword of KUBERNETES_KEYWORDS) ajv.addKeyword(keyword);
+  }
+  return ajv;
+}
+
+const validators = new Map<string, ValidateFunction>();
+function validatorFor(crd: Crd, version: CrdVersion): ValidateFunction {
+  const key = `${crd.group}/${version.name}/${crd.kind}`;
+  let v = validators.get(key);
+  if (!v) {
+    v = getAjv().compile(structural(version.schema ?? {}));
+    validators.set(key, v);
+  }
+  return v;
+}
+
+function valueAt(obj: unknown, pointer: string): unknown {
+  return pointer
+    .split("/")
+    .slice(1)
+    .reduce<unknown>((o, part) => (o as Any)?.[part.replace(/~1/g, "/").replace(/~0/g, "~")], obj);
+}
+
+function describeError(obj: unknown, e: ErrorObject): string {
+  const at = (e.instancePath || "/").replace(/~1/g, "/").replace(/~0/g, "~");
+  const got = JSON.stringify(valueAt(obj, e.instancePath));
+  switch (e.keyword) {
+    case "additionalProperties":
+      return `${at}: unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+    case "enum":
+      return `${at}: got ${got}; must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "required":
+      return `${at}: missing required field "${(e.params as { missingProperty: string }).missingProperty}"`;
+    default:
+      return `${at}: got ${got}; ${e.message}`;
+  }
+}
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * Validates a custom resource against its CRD from the reference data. Returns readable problems (empty when
+ * valid): no CRD for the group/kind, a version that is not served, schema violations with their JSON path, and a
+ * missing or malformed metadata.name. CEL rules (`x-kubernetes-validations`) are not evaluated (see file comment).
+ */
+export function validateCustomResource(obj: Record<string, unknown>): string[] {
+  const apiVersion = typeof obj.apiVersion === "string" ? obj.apiVersion : "";
+  const kind = typeof obj.kind === "string" ? obj.kind : "";
+  if (!apiVersion || !kind) return [`apiVersion and kind are required, got ${JSON.stringify(apiVersion)} and ${JSON.stringify(kind)}`];
+  const crd = findCrd(apiVersion, kind);
+  if (!crd) {
+    const kinds = crdIndex().filter((e) => e.group === splitApiVersion(apiVersion).group).map((e) => e.kind);
+    return [`no CRD for ${kind} in ${apiVersion} in the reference data${kinds.length ? ` (the group defines ${kinds.join(", ")})` : ""}`];
+  }
+  const { version } = splitApiVersion(apiVersion);
+  const v = crd.versions.find((x) => x.name === version);
+  if (!v || !v.served) {
+    return [`${kind}: version ${version} is not served by the CRD (served: ${crd.versions.filter((x) => x.served).map((x) => x.name).join(", ")})`];
+  }
+  const problems: string[] = [];
+  const meta = obj.metadata as Record<string, unknown> | undefined;
+  const name = meta?.name;
+  if (typeof name !== "string" || name === "") problems.push("/metadata/name: missing");
+  else if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) problems.push(`/metadata/name: got ${JSON.stringify(name)}; must be a lowercase DNS subdomain (a-z, 0-9, '-', '.', at most 253 characters)`);
+  const validate = validatorFor(crd, v);
+  const defaulted = structuredClone(obj);
+  if (!validate(defaulted)) problems.push(...(validate.errors ?? []).map((e) => describeError(defaulted, e)));
+  return [...new Set(problems)];
+}
