@@ -123,12 +123,26 @@ describe("IAM audit can fail", () => {
     ]);
   });
 
-  test("audits data.aws_iam_policy_document statements and policies that are not JSON", async () => {
+  test("audits data.aws_iam_policy_document statements (HCL conditions included) and fails policies that are not JSON", async () => {
     const t = fixture({
       data: {
         aws_iam_policy_document: {
           writer: { statement: [{ effect: "Allow", actions: ["s3:PutObject"], resources: ["*"] }] },
           trust: { statement: [{ actions: ["sts:AssumeRole"], principals: [{ type: "AWS", identifiers: ["*"] }] }] },
+          podTrust: {
+            statement: [
+              {
+                actions: ["sts:AssumeRole", "sts:TagSession"],
+                principals: [{ type: "Service", identifiers: ["pods.eks.amazonaws.com"] }],
+                condition: [
+                  { test: "StringEquals", variable: "aws:SourceAccount", values: [FIXTURE_ACCOUNT] },
+                  { test: "StringEquals", variable: "aws:RequestTag/eks-cluster-name", values: ["mlp-dev"] },
+                  { test: "StringEquals", variable: "aws:RequestTag/kubernetes-namespace", values: ["karpenter"] },
+                  { test: "StringEquals", variable: "aws:RequestTag/kubernetes-service-account", values: ["karpenter"] },
+                ],
+              },
+            ],
+          },
         },
       },
       resource: {

@@ -60,15 +60,13 @@ function list(v: unknown): string[] {
 /** Converts a data.aws_iam_policy_document `statement` block into JSON statement form. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function statementFromHcl(s: any): Statement {
-  const principals = (blocks: unknown) => {
+  const principals = (value: unknown) => {
     const out: Record<string, string[]> = {};
-    for (const p of (Array.isArray(blocks) ? blocks : blocks ? [blocks] : []) as Array<{ type: string; identifiers: string[] }>) {
-      out[p.type] = [...(out[p.type] ?? []), ...list(p.identifiers)];
-    }
+    for (const p of blocks<{ type: string; identifiers: string[] }>(value)) out[p.type] = [...(out[p.type] ?? []), ...list(p.identifiers)];
     return Object.keys(out).length ? (out["*"]?.includes("*") ? "*" : out) : undefined;
   };
   const condition: Record<string, Record<string, unknown>> = {};
-  for (const c of (Array.isArray(s.condition) ? s.condition : s.condition ? [s.condition] : []) as Array<{ test: string; variable: string; values: string[] }>) {
+  for (const c of blocks<{ test: string; variable: string; values: string[] }>(s.condition)) {
     condition[c.test] = { ...(condition[c.test] ?? {}), [c.variable]: c.values };
   }
   const st: Statement = { Effect: s.effect ?? "Allow" };
