@@ -2,7 +2,9 @@ import { EnvironmentError, loadEnvironments, validateEnvironment } from "../envi
 import devInput from "../environments/dev";
 import prodInput from "../environments/prod";
 import stagingInput from "../environments/staging";
-import { brokenStaging, environmentDir, environmentModule, problemsOf, type LooseInput } from "./helpers/environments";
+import { brokenStaging, environmentDir, environmentModule, problemsOf, removeEnvironmentDirs, type LooseInput } from "./helpers/environments";
+
+afterAll(removeEnvironmentDirs);
 
 const STG = 'environment "staging"';
 const MANAGED_EFA = {

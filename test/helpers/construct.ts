@@ -1,21 +1,35 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { TerraformStack, Testing } from "cdktf";
+import { App, TerraformStack, Testing } from "cdktf";
+import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { PolicyDocument, PolicyStatement } from "../../constructs/iam/policy";
 import type { TerraformJson } from "./synth";
 
 export const ACCOUNT = "111122223333";
 export const REGION = "us-east-1";
 
-/**
- * Builds constructs in a minimal stack (one AwsProvider) and returns the parsed synthesized JSON.
- * `Testing.synth` renders in memory; the existing temp dir only satisfies App's outdir check.
- */
+// App creates `<outdir>/stacks` on construction; Testing.synth renders in memory and writes nothing else.
+// One fixed, pre-created dir keeps test runs from piling up temp dirs (recursive mkdir is race-free).
+const OUTDIR = join(tmpdir(), "mlp-construct-tests");
+
+/** A cdktf App for in-memory synthesis with `Testing.synth`. */
+export function testApp(): App {
+  mkdirSync(join(OUTDIR, "stacks"), { recursive: true });
+  return Testing.app({ outdir: OUTDIR });
+}
+
+/** Parsed `Testing.synth` output of one stack. */
+export function synthStack(stack: TerraformStack): TerraformJson {
+  return JSON.parse(Testing.synth(stack)) as TerraformJson;
+}
+
+/** Builds constructs in a minimal stack (one AwsProvider) and returns the parsed synthesized JSON. */
 export function synthConstruct<T>(build: (stack: TerraformStack) => T): { json: TerraformJson; built: T } {
-  const stack = new TerraformStack(Testing.app({ outdir: tmpdir() }), "test");
+  const stack = new TerraformStack(testApp(), "test");
   new AwsProvider(stack, "aws", { region: REGION });
   const built = build(stack);
-  return { json: JSON.parse(Testing.synth(stack)) as TerraformJson, built };
+  return { json: synthStack(stack), built };
 }
 
 /** All resources of one type, keyed by logical id. */

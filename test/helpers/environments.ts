@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EnvironmentError, validateEnvironment } from "../../environments/lib/load";
@@ -29,11 +29,19 @@ export function problemsOf(name: string, input: unknown): readonly string[] {
   throw new Error(`environment "${name}" was accepted but should have been rejected`);
 }
 
+const created: string[] = [];
+
 /** A temp directory of CommonJS environment modules (`exports.default = ...`), as the built dist/ has them. */
 export function environmentDir(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "mlp-envs-"));
+  created.push(dir);
   for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
   return dir;
+}
+
+/** Removes every directory `environmentDir` made (call from afterAll). */
+export function removeEnvironmentDirs(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** The text of a CommonJS environment module exporting `input`. */

@@ -1,15 +1,12 @@
-import { Testing } from "cdktf";
-import { tmpdir } from "node:os";
 import { validateEnvironment } from "../../environments/lib/load";
 import stagingInput from "../../environments/staging";
 import { BootstrapStack } from "../../stacks/bootstrap-stack";
-import { single } from "../helpers/construct";
+import { single, synthStack, testApp } from "../helpers/construct";
 import { brokenStaging } from "../helpers/environments";
 import type { TerraformJson } from "../helpers/synth";
 
 function synthBootstrap(name: string, input: unknown): TerraformJson {
-  const stack = new BootstrapStack(Testing.app({ outdir: tmpdir() }), validateEnvironment(name, input));
-  return JSON.parse(Testing.synth(stack)) as TerraformJson;
+  return synthStack(new BootstrapStack(testApp(), validateEnvironment(name, input)));
 }
 
 describe("BootstrapStack", () => {

@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { actionsOf, find, ofType, policyDoc, single } from "../helpers/construct";
 import { allResources, projectEnvironment, projectEnvironments, resources, stack, synthesize, synthesizeAll } from "../helpers/synth";
 import { costTags } from "../../stacks/naming";
@@ -117,7 +118,8 @@ describe("foundation stack", () => {
     });
 
     test("synthesis is deterministic (byte-identical on a second run)", () => {
-      const again = synthesize(projectEnvironments()).stacks;
+      const { outdir, stacks: again } = synthesize(projectEnvironments());
+      rmSync(outdir, { recursive: true, force: true });
       expect(again.map((s) => s.id)).toEqual(all().map((s) => s.id));
       again.forEach((s, i) => expect([s.id, s.text === all()[i].text]).toEqual([s.id, true]));
     });
