@@ -16,11 +16,16 @@ function tsFiles(dir) {
   });
 }
 
+// `--outdir <dir>` builds elsewhere (tests build into a temp dir so they never touch the repo's dist/).
+const outdirFlag = process.argv.indexOf("--outdir");
+if (outdirFlag >= 0 && !process.argv[outdirFlag + 1]) throw new Error("--outdir needs a directory");
+const outdir = outdirFlag >= 0 ? resolve(process.argv[outdirFlag + 1]) : join(root, "dist");
+
 const entryPoints = [join(root, "main.ts"), ...dirs.flatMap((d) => tsFiles(join(root, d)))];
-rmSync(join(root, "dist"), { recursive: true, force: true });
+rmSync(outdir, { recursive: true, force: true });
 buildSync({
   entryPoints,
-  outdir: join(root, "dist"),
+  outdir,
   outbase: root,
   format: "cjs",
   platform: "node",

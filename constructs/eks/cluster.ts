@@ -156,7 +156,8 @@ export class EksCluster extends Construct implements PodIdentityCluster {
       description: "EBS CSI driver controller (Pod Identity)",
       managedPolicies: ["service-role/AmazonEBSCSIDriverPolicy"],
     });
-    this.addon("aws-ebs-csi-driver", { dependsOn: [...compute, ebsCsiRole.association] });
+    // The role's policy attachment too: the controller should start with its permissions in place.
+    this.addon("aws-ebs-csi-driver", { dependsOn: [...compute, ebsCsiRole.association, ...ebsCsiRole.dependables()] });
     return { ebsCsiRole };
   }
 

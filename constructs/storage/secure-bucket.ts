@@ -6,7 +6,7 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Construct } from "constructs";
-import { policyJson, type IGrantable } from "../iam/policy";
+import { policyJson, type IGrantable, type PolicyStatement } from "../iam/policy";
 import type { KmsKey } from "../security/kms-key";
 
 export interface SecureBucketProps {
@@ -93,31 +93,24 @@ export class SecureBucket extends Construct {
     return `${this.bucketArn}/${prefix ? `${prefix.replace(/\/+$/, "")}/` : ""}*`;
   }
 
+  /** ListBucket, limited by `s3:prefix` to one prefix when given. */
+  private listStatement(prefix?: string): PolicyStatement {
+    const p = prefix?.replace(/\/+$/, "");
+    return { Effect: "Allow", Action: ["s3:ListBucket"], Resource: this.bucketArn, ...(p ? { Condition: { StringLike: { "s3:prefix": [`${p}/*`, p] } } } : {}) };
+  }
+
   /** Read objects (optionally under one prefix) and list the bucket (limited to that prefix). */
   grantRead(grantee: IGrantable, prefix?: string, policyName?: string): void {
-    grantee.addToPolicy(
-      {
-        Effect: "Allow",
-        Action: ["s3:ListBucket"],
-        Resource: this.bucketArn,
-        ...(prefix ? { Condition: { StringLike: { "s3:prefix": [`${prefix.replace(/\/+$/, "")}/*`, prefix.replace(/\/+$/, "")] } } } : {}),
-      },
-      policyName,
-    );
+    grantee.addToPolicy(this.listStatement(prefix), policyName);
     grantee.addToPolicy({ Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: this.objects(prefix) }, policyName);
     this.encryptionKey?.grantDecrypt(grantee, policyName);
   }
 
-  /** Read, write and delete objects (optionally under one prefix). */
+  /** Read, write and delete objects (optionally under one prefix) and list the bucket (limited to that prefix). */
   grantReadWrite(grantee: IGrantable, prefix?: string, policyName?: string): void {
-    grantee.addToPolicy(
-      {
-        Effect: "Allow",
-        Action: ["s3:ListBucket", "s3:GetBucketLocation"],
-        Resource: this.bucketArn,
-      },
-      policyName,
-    );
+    // GetBucketLocation carries no s3:prefix, so it cannot share the prefix-conditioned list statement.
+    grantee.addToPolicy({ Effect: "Allow", Action: ["s3:GetBucketLocation"], Resource: this.bucketArn }, policyName);
+    grantee.addToPolicy(this.listStatement(prefix), policyName);
     grantee.addToPolicy(
       {
         Effect: "Allow",

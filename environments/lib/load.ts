@@ -37,7 +37,11 @@ function formatIssue(env: string, issue: z.core.$ZodIssue): string {
       .map((k) => `${where}: ${at ? `${at}.` : ""}${k}: unknown field (got ${formatValue((issue.input as Record<string, unknown> | undefined)?.[k])}); check its spelling against environments/lib/schema.ts`)
       .join("\n  - ");
   }
-  return `${where}: ${formatPath(issue.path) || "(root)"}: got ${formatValue(issue.input)}; ${issue.message}`;
+  // A discriminated union reports the whole object as its input; the bad value is the discriminator.
+  const input = issue.code === "invalid_union" && "discriminator" in issue && typeof issue.discriminator === "string"
+    ? (issue.input as Record<string, unknown> | undefined)?.[issue.discriminator]
+    : issue.input;
+  return `${where}: ${formatPath(issue.path) || "(root)"}: got ${formatValue(input)}; ${issue.message}`;
 }
 
 /** Validates one environment's input; throws EnvironmentError naming the environment, field, value and rule. */

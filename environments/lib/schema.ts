@@ -34,8 +34,10 @@ const tagValue = z
   .max(256)
   .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, "must contain only letters, digits, spaces and _.:/=+-@");
 
+// `abort`: checks chained after a failed parse (prefix length, catalog lookups) would only add misleading noise.
 const cidr = z.string().refine((v) => parseCidr(v) !== undefined, {
   message: "must be an IPv4 CIDR like 10.0.0.0/16 whose address is aligned to its prefix",
+  abort: true,
 });
 
 const iamRoleArn = z
@@ -44,10 +46,12 @@ const iamRoleArn = z
 
 const instanceTypeName = z.string().refine((v) => findInstanceType(v) !== undefined, {
   message: "is not an EC2 instance type in the catalog (constructs/catalog/instance-types.generated.ts)",
+  abort: true,
 });
 
 const instanceFamily = z.string().refine((v) => isKnownFamily(v), {
   message: "is not an EC2 instance family in the catalog (constructs/catalog/instance-types.generated.ts)",
+  abort: true,
 });
 
 const gpuFamily = instanceFamily.refine((v) => instanceTypesOfFamily(v).some((t) => t.gpuCount > 0), {
@@ -105,8 +109,11 @@ const systemNodeGroup = z
     desiredSize: positiveInt,
     diskSizeGiB: z.number().int().min(20).max(16384).default(50),
   })
-  .refine((g) => g.minSize <= g.desiredSize && g.desiredSize <= g.maxSize, {
-    message: "must satisfy minSize <= desiredSize <= maxSize",
+  .superRefine((g, ctx) => {
+    // Reported on desiredSize with the bounds, so the message shows the numbers instead of a truncated object.
+    if (!(g.minSize <= g.desiredSize && g.desiredSize <= g.maxSize)) {
+      ctx.addIssue({ code: "custom", path: ["desiredSize"], input: g.desiredSize, message: `must satisfy minSize <= desiredSize <= maxSize (minSize ${g.minSize}, maxSize ${g.maxSize})` });
+    }
   });
 
 const efaSettings = z.discriminatedUnion("mode", [
@@ -159,14 +166,14 @@ export const environmentSchema = z
       natGateways: z.enum(["single", "one-per-az"]),
       privateSubnetPrefixLength: z.number().int().min(16).max(24).default(19),
       publicSubnetPrefixLength: z.number().int().min(20).max(28).default(24),
-      flowLogRetentionDays: z.union(LOG_RETENTION_DAYS.map((d) => z.literal(d))).default(90),
+      flowLogRetentionDays: z.literal(LOG_RETENTION_DAYS).default(90),
     }),
     cluster: z.strictObject({
       kubernetesVersion: z.enum(KUBERNETES_VERSIONS),
       /** CIDRs allowed to reach the public API endpoint; empty means a private endpoint only. */
       publicAccessCidrs: z.array(cidr).default([]),
       adminRoleArns: uniqueList(iamRoleArn),
-      logRetentionDays: z.union(LOG_RETENTION_DAYS.map((d) => z.literal(d))).default(90),
+      logRetentionDays: z.literal(LOG_RETENTION_DAYS).default(90),
       systemNodeGroup,
     }),
     compute: z.strictObject({
@@ -262,7 +269,7 @@ export const environmentSchema = z
         });
       }
       if (!(efa.minSize <= efa.desiredSize && efa.desiredSize <= efa.maxSize)) {
-        ctx.addIssue({ code: "custom", path: ["compute", "efa", "desiredSize"], input: efa.desiredSize, message: "must satisfy minSize <= desiredSize <= maxSize" });
+        ctx.addIssue({ code: "custom", path: ["compute", "efa", "desiredSize"], input: efa.desiredSize, message: `must satisfy minSize <= desiredSize <= maxSize (minSize ${efa.minSize}, maxSize ${efa.maxSize})` });
       }
     }
     if (efa.mode === "karpenter" && efa.capacityType === "reserved" && efa.placementGroup) {

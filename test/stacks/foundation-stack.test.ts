@@ -1,0 +1,127 @@
+import { rmSync } from "node:fs";
+import { actionsOf, find, ofType, policyDoc, single } from "../helpers/construct";
+import { allResources, projectEnvironment, projectEnvironments, resources, stack, synthesize, synthesizeAll } from "../helpers/synth";
+import { costTags } from "../../stacks/naming";
+
+const ENVS = ["dev", "staging", "prod"] as const;
+
+describe("foundation stack", () => {
+  test.each(ENVS)("%s keeps its state in its own S3 bucket under <env>/foundation.tfstate with native locking", (name) => {
+    const env = projectEnvironment(name);
+    expect(stack(`${name}-foundation`).json.terraform.backend).toEqual({
+      s3: { bucket: `mlp-tfstate-${name}-${env.account.id}`, key: `${name}/foundation.tfstate`, region: "us-east-1", encrypt: true, use_lockfile: true },
+    });
+  });
+
+  test.each(ENVS)("%s pins the provider to its account and sets the cost tags as default tags", (name) => {
+    const env = projectEnvironment(name);
+    expect(stack(`${name}-foundation`).json.provider!.aws).toEqual([
+      { region: env.account.region, allowed_account_ids: [env.account.id], default_tags: [{ tags: costTags(env) }] },
+    ]);
+    expect(costTags(env).Environment).toBe(name);
+  });
+
+  test.each([
+    ["dev", 1, 2],
+    ["staging", 3, 3],
+    ["prod", 3, 3],
+  ])("%s runs %i NAT gateway(s) and subnets in %i AZs", (name, nats, azs) => {
+    const s = stack(`${name}-foundation`);
+    expect(Object.keys(resources(s, "aws_nat_gateway"))).toHaveLength(nats);
+    const subnets = Object.values(resources(s, "aws_subnet"));
+    expect(subnets).toHaveLength(2 * azs);
+    expect([...new Set(subnets.map((x) => x.availability_zone))].sort()).toEqual(projectEnvironment(name).network.availabilityZones);
+  });
+
+  test("prod's API endpoint is private only", () => {
+    const [, cluster] = single(stack("prod-foundation").json, "aws_eks_cluster");
+    expect(cluster.vpc_config.endpoint_private_access).toBe(true);
+    expect(cluster.vpc_config.endpoint_public_access).toBe(false);
+    expect(cluster.vpc_config.public_access_cidrs).toBeUndefined();
+  });
+
+  test.each(ENVS)("%s runs cluster mlp-<env> at the environment's Kubernetes version and system node sizes", (name) => {
+    const env = projectEnvironment(name);
+    const json = stack(`${name}-foundation`).json;
+    expect(single(json, "aws_eks_cluster")[1]).toEqual(expect.objectContaining({ name: `mlp-${name}`, version: env.cluster.kubernetesVersion }));
+    const sys = env.cluster.systemNodeGroup;
+    expect(single(json, "aws_eks_node_group")[1]).toEqual(
+      expect.objectContaining({ instance_types: sys.instanceTypes, scaling_config: { min_size: sys.minSize, max_size: sys.maxSize, desired_size: sys.desiredSize } }),
+    );
+    expect(find(json, "aws_cloudwatch_log_group", (g) => g.name === `/aws/eks/mlp-${name}/cluster`)[1].retention_in_days).toBe(env.cluster.logRetentionDays);
+    expect(find(json, "aws_cloudwatch_log_group", (g) => g.name === `/aws/vpc/mlp-${name}/flow-logs`)[1].retention_in_days).toBe(env.network.flowLogRetentionDays);
+  });
+
+  test("only prod protects the cluster and its KMS keys from destroy", () => {
+    for (const name of ENVS) {
+      const json = stack(`${name}-foundation`).json;
+      const prod = name === "prod";
+      const [, cluster] = single(json, "aws_eks_cluster");
+      expect([name, cluster.deletion_protection, cluster.lifecycle?.prevent_destroy ?? false]).toEqual([name, prod, prod]);
+      const keys = Object.values(ofType(json, "aws_kms_key"));
+      expect(keys).toHaveLength(2);
+      for (const key of keys) expect([name, key.lifecycle?.prevent_destroy ?? false]).toEqual([name, prod]);
+    }
+  });
+
+  test("add-ons nodes need come before the system node group, the others after it", () => {
+    const json = stack("staging-foundation").json;
+    const [ngId, ng] = single(json, "aws_eks_node_group");
+    const addonId = (name: string) => find(json, "aws_eks_addon", (a) => a.addon_name === name)[0];
+    expect(ng.depends_on).toEqual(expect.arrayContaining([`aws_eks_addon.${addonId("eks-pod-identity-agent")}`, `aws_eks_addon.${addonId("vpc-cni")}`]));
+    for (const name of ["kube-proxy", "coredns", "aws-ebs-csi-driver"]) {
+      expect(ofType(json, "aws_eks_addon")[addonId(name)].depends_on).toContain(`aws_eks_node_group.${ngId}`);
+    }
+  });
+
+  describe("across every stack of every environment", () => {
+    const all = () => synthesizeAll().stacks;
+
+    test("no IAM identity policy allows every action or every resource", () => {
+      const offenders: string[] = [];
+      for (const s of all()) {
+        for (const [type, id, cfg] of allResources(s)) {
+          if (type !== "aws_iam_role_policy" && type !== "aws_iam_policy") continue;
+          for (const st of policyDoc(cfg.policy).Statement) {
+            const resourcesOf = st.Resource === undefined ? [] : typeof st.Resource === "string" ? [st.Resource] : st.Resource;
+            if (actionsOf(st).some((a) => a === "*" || a.endsWith(":*"))) offenders.push(`${s.id} ${id}: action wildcard`);
+            if (st.Effect === "Allow" && resourcesOf.includes("*")) offenders.push(`${s.id} ${id}: Resource "*"`);
+          }
+        }
+      }
+      expect(offenders).toEqual([]);
+    });
+
+    test("every log group is encrypted with a customer managed key", () => {
+      const groups = all().flatMap((s) => Object.values(resources(s, "aws_cloudwatch_log_group")));
+      expect(groups.length).toBe(2 * ENVS.length);
+      for (const g of groups) expect(g.kms_key_id).toMatch(/^\$\{aws_kms_key\..+\.arn\}$/);
+    });
+
+    test("environments sharing an account never share a physical name", () => {
+      const byAccount = new Map<string, Map<string, string>>();
+      for (const env of projectEnvironments()) {
+        const seen = byAccount.get(env.account.id) ?? new Map<string, string>();
+        byAccount.set(env.account.id, seen);
+        for (const s of all().filter((x) => x.id.startsWith(`${env.name}-`))) {
+          for (const [type, , cfg] of allResources(s)) {
+            if (type === "aws_iam_role_policy" || type === "aws_eks_node_group") continue;
+            const name = cfg.name ?? cfg.bucket;
+            if (typeof name !== "string" || name.includes("${")) continue;
+            const key = `${type}:${name}`;
+            expect([key, seen.get(key) ?? env.name]).toEqual([key, env.name]);
+            seen.set(key, env.name);
+          }
+        }
+      }
+      expect(byAccount.get("111122223333")!.size).toBeGreaterThan(20);
+    });
+
+    test("synthesis is deterministic (byte-identical on a second run)", () => {
+      const { outdir, stacks: again } = synthesize(projectEnvironments());
+      rmSync(outdir, { recursive: true, force: true });
+      expect(again.map((s) => s.id)).toEqual(all().map((s) => s.id));
+      again.forEach((s, i) => expect([s.id, s.text === all()[i].text]).toEqual([s.id, true]));
+    });
+  });
+});
