@@ -4,6 +4,9 @@ import { BootstrapStack } from "./bootstrap-stack";
 import { FoundationStack } from "./foundation-stack";
 import { PlatformStack } from "./platform-stack";
 
+/** The parts every environment is made of, in deploy order; each becomes the stack `<env>-<part>`. */
+export const STACK_PARTS = ["bootstrap", "foundation", "platform"] as const;
+
 /** The stacks of one environment, in deploy order. */
 export interface EnvironmentStacks {
   readonly bootstrap: BootstrapStack;

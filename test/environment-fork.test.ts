@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { loadEnvironments } from "../environments/lib/load";
+import { STACK_PARTS } from "../stacks/app";
 import { allResources, projectEnvironment, synthesize, type SynthesizedStack } from "./helpers/synth";
 
 const environments = resolve(__dirname, "../environments");
@@ -52,7 +53,7 @@ describe("forking staging into research", () => {
   });
 
   test("gets its own stack ids", () => {
-    expect(of("research").map((s) => s.id)).toEqual(["research-bootstrap", "research-foundation"]);
+    expect(of("research").map((s) => s.id)).toEqual(STACK_PARTS.map((part) => `research-${part}`));
   });
 
   test("keeps its state under research/ in its own bucket", () => {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { brokenStaging, environmentModule } from "./helpers/environments";
+import { STACK_PARTS } from "../stacks/app";
 
 const repo = resolve(__dirname, "..");
 
@@ -39,14 +40,8 @@ describe("synth entry (node dist/main.js)", () => {
     const run = node([join(dist, "main.js")], cwd);
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    expect(readdirSync(join(cwd, "cdktf.out", "stacks")).sort()).toEqual([
-      "dev-bootstrap",
-      "dev-foundation",
-      "prod-bootstrap",
-      "prod-foundation",
-      "staging-bootstrap",
-      "staging-foundation",
-    ]);
+    const expected = ["dev", "prod", "staging"].flatMap((env) => STACK_PARTS.map((part) => `${env}-${part}`));
+    expect(readdirSync(join(cwd, "cdktf.out", "stacks")).sort()).toEqual(expected.sort());
   });
 
   test("fails with exit code 1, prints every problem and writes nothing when one environment is invalid", () => {
