@@ -134,6 +134,8 @@ export class Vpc extends Construct {
       Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
       Resource: [logGroup.arn, `${logGroup.arn}:*`],
     });
+    // The flow-logs service looks its destination up with DescribeLogGroups, which has no resource type.
+    flowRole.addToPolicy({ Sid: "FindLogGroup", Effect: "Allow", Action: ["logs:DescribeLogGroups"], Resource: "*" });
     new FlowLog(this, "flow-log", {
       vpcId: this.vpc.id,
       trafficType: "ALL",
@@ -142,6 +144,7 @@ export class Vpc extends Construct {
       iamRoleArn: flowRole.roleArn,
       maxAggregationInterval: 60,
       tags: { Name: props.name },
+      dependsOn: flowRole.dependables(),
     });
 
     this.privateSubnets = privateSubnets;

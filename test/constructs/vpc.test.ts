@@ -124,7 +124,11 @@ describe("Vpc", () => {
     const groupArn = ref("aws_cloudwatch_log_group", logGroupId, "arn");
     expect(policyDoc(inline.policy).Statement).toEqual([
       { Sid: "DeliverFlowLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [groupArn, `${groupArn}:*`] },
+      // DescribeLogGroups supports no resource type, so "*" is the narrowest possible resource.
+      { Sid: "FindLogGroup", Effect: "Allow", Action: ["logs:DescribeLogGroups"], Resource: "*" },
     ]);
+    
+    expect(flowLog.depends_on).toContain(`aws_iam_role_policy.${single(json, "aws_iam_role_policy")[0]}`);
     expect(Object.keys(ofType(json, "aws_iam_role_policy_attachment"))).toHaveLength(0);
     for (const s of policyDoc(inline.policy).Statement) expect(actionsOf(s)).not.toContain("*");
   });

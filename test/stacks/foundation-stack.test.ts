@@ -1,5 +1,5 @@
 import { rmSync } from "node:fs";
-import { actionsOf, find, ofType, policyDoc, single } from "../helpers/construct";
+import { find, ofType, single } from "../helpers/construct";
 import { allResources, projectEnvironment, projectEnvironments, resources, stack, synthesize, synthesizeAll } from "../helpers/synth";
 import { costTags } from "../../stacks/naming";
 
@@ -76,21 +76,6 @@ describe("foundation stack", () => {
 
   describe("across every stack of every environment", () => {
     const all = () => synthesizeAll().stacks;
-
-    test("no IAM identity policy allows every action or every resource", () => {
-      const offenders: string[] = [];
-      for (const s of all()) {
-        for (const [type, id, cfg] of allResources(s)) {
-          if (type !== "aws_iam_role_policy" && type !== "aws_iam_policy") continue;
-          for (const st of policyDoc(cfg.policy).Statement) {
-            const resourcesOf = st.Resource === undefined ? [] : typeof st.Resource === "string" ? [st.Resource] : st.Resource;
-            if (actionsOf(st).some((a) => a === "*" || a.endsWith(":*"))) offenders.push(`${s.id} ${id}: action wildcard`);
-            if (st.Effect === "Allow" && resourcesOf.includes("*")) offenders.push(`${s.id} ${id}: Resource "*"`);
-          }
-        }
-      }
-      expect(offenders).toEqual([]);
-    });
 
     test("every log group is encrypted with a customer managed key", () => {
       const groups = all().flatMap((s) => Object.values(resources(s, "aws_cloudwatch_log_group")));
