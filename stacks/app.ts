@@ -2,6 +2,7 @@ import { App } from "cdktf";
 import type { Environment } from "../environments/lib/schema";
 import { BootstrapStack } from "./bootstrap-stack";
 import { FoundationStack } from "./foundation-stack";
+import { MlStack } from "./ml-stack";
 import { PlatformStack } from "./platform-stack";
 
 /** The stacks of one environment, in deploy order. */
@@ -9,6 +10,7 @@ export interface EnvironmentStacks {
   readonly bootstrap: BootstrapStack;
   readonly foundation: FoundationStack;
   readonly platform: PlatformStack;
+  readonly ml: MlStack;
 }
 
 /** Adds every stack of one environment to the app. */
@@ -16,7 +18,8 @@ export function addEnvironment(app: App, env: Environment): EnvironmentStacks {
   const bootstrap = new BootstrapStack(app, env);
   const foundation = new FoundationStack(app, env);
   const platform = new PlatformStack(app, env, foundation);
-  return { bootstrap, foundation, platform };
+  const ml = new MlStack(app, env, foundation, platform);
+  return { bootstrap, foundation, platform, ml };
 }
 
 /** Builds the whole app: every environment's stacks. Environments must already be validated. */

@@ -126,11 +126,6 @@ export class MlDataStores extends Construct {
     this.grantObjects(this.mlflowArtifacts, grantee, { sid: "MlflowArtifacts", write: true }, policyName);
   }
 
-  /** Read MLflow artifacts (for the step that promotes a registered model into Triton's repository). */
-  grantMlflowArtifactsRead(grantee: IGrantable, policyName = "mlflow-artifacts-read"): void {
-    this.grantObjects(this.mlflowArtifacts, grantee, { sid: "MlflowArtifactsRead", write: false }, policyName);
-  }
-
   /** Triton: read-only, model repository prefix only (HeadBucket allowed, see ObjectAccess.allowBucketHead). */
   grantModelRepositoryRead(grantee: IGrantable, policyName = "model-repository-read"): void {
     this.grantObjects(this.tritonModels, grantee, { sid: "ModelRepositoryRead", prefix: MODEL_REPOSITORY_PREFIX, write: false, allowBucketHead: true }, policyName);
