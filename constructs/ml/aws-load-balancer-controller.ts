@@ -32,7 +32,7 @@ export function loadBalancerControllerPolicy(accountId: string, region: string):
   // CreateLoadBalancer before the id exists; one pattern covers both.
   const anyLoadBalancer = [elb("loadbalancer/*")];
   const listeners = [elb("listener/app/*/*/*"), elb("listener/net/*/*/*")];
-  const rules = [elb("listener-rule/app/*/*/*/*"), elb("listener-rule/net/*/*/*/*")];
+  const rules = [elb("listener-rule/app/*/*/*"), elb("listener-rule/net/*/*/*")];
   const targetGroups = [elb("targetgroup/*/*")];
   const securityGroups = [ec2("security-group/*")];
   const securityGroupRules = [ec2("security-group-rule/*")];
