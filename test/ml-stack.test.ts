@@ -1,9 +1,11 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { PIPELINE_ROOT_PREFIX } from "../constructs/ml/kubeflow-pipelines";
 import { crdProblems } from "./helpers/ml-crd";
 import { release, releases, renderedObject, renderedObjects } from "./helpers/ml-helm";
 import { mlReferencePath } from "./helpers/ml-reference";
-import { projectEnvironment, resources, stack } from "./helpers/synth";
+import { allResources, projectEnvironment, resources, stack, synthesizeAll } from "./helpers/synth";
 
 const ENVS = ["dev", "staging", "prod"] as const;
 
@@ -283,5 +285,30 @@ describe("no secret values in the ML configuration", () => {
 
   test("the literal-secret scan finds a password in Helm values", () => {
     expect(literalSecrets({ backendStore: { postgres: { password: "hunter2", host: "${aws_db_instance.x.address}" } }, auth: { adminPassword: "" } })).toEqual(["backendStore.postgres.password"]);
+  });
+});
+
+describe("cdktf.out", () => {
+  const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+
+  test("no file holds key material or a password value", () => {
+    for (const f of files(synthesizeAll().outdir)) {
+      const text = readFileSync(f, "latin1");
+      expect({ f, pem: /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text), akid: /\b(AKIA|ASIA)[A-Z0-9]{16}\b/.test(text) }).toEqual({ f, pem: false, akid: false });
+      if (f.endsWith("cdk.tf.json")) expect({ f, literals: literalSecrets(JSON.parse(text)) }).toEqual({ f, literals: [] });
+    }
+  });
+});
+
+describe("production data is protected from destroy", () => {
+  const STATEFUL = ["aws_db_instance", "aws_s3_bucket", "aws_kms_key", "aws_dynamodb_table", "aws_efs_file_system", "aws_rds_cluster"];
+  test("every stateful resource of every prod stack has prevent_destroy or deletion protection", () => {
+    const prod = synthesizeAll().stacks.filter((s) => s.id.startsWith("prod-"));
+    const stateful = prod.flatMap((s) => allResources(s).filter(([type]) => STATEFUL.includes(type)).map(([type, id, cfg]) => ({ at: `${s.id}/${type}.${id}`, cfg })));
+    expect(stateful.length).toBeGreaterThanOrEqual(9);
+    for (const { at, cfg } of stateful) {
+      expect({ at, protected: cfg.lifecycle?.prevent_destroy === true || cfg.deletion_protection === true }).toEqual({ at, protected: true });
+      if (cfg.force_destroy !== undefined) expect({ at, force_destroy: cfg.force_destroy }).toEqual({ at, force_destroy: false });
+    }
   });
 });

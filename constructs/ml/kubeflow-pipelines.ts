@@ -49,7 +49,7 @@ export interface KubeflowPipelinesProps {
   readonly region: string;
   /** Role names: prefix for `<prefix>-kfp-{runner,api-server,ui}`. */
   readonly rolePrefix: string;
-  /** Name of the ClusterSecretStore is not needed: the MySQL password is generated in-cluster by ESO's generator. */
+  /** @default "argocd" */
   readonly argoCdNamespace?: string;
   /** @default - none */
   readonly dependsOn?: ITerraformDependable[];

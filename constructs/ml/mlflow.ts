@@ -120,7 +120,7 @@ export class Mlflow extends Construct {
           // RDS enforces TLS (rds.force_ssl); require it on the client side too.
           PGSSLMODE: "require",
         },
-        serverAllowedHosts: [svc, `${svc}:*`, `${svc}.${this.namespace}`, `${svc}.${ns}:*`, `${svc}.${ns}.svc`, `${svc}.${ns}.svc:*`, `${svc}.${ns}.svc.cluster.local`, `${svc}.${ns}.svc.cluster.local:*`, "localhost:*", "127.0.0.1:*", ...props.extraAllowedHosts],
+        serverAllowedHosts: [svc, `${svc}:*`, `${svc}.${ns}`, `${svc}.${ns}:*`, `${svc}.${ns}.svc`, `${svc}.${ns}.svc:*`, `${svc}.${ns}.svc.cluster.local`, `${svc}.${ns}.svc.cluster.local:*`, "localhost:*", "127.0.0.1:*", ...props.extraAllowedHosts],
         // The ServiceMonitor is authored above (validated against the CRD); the chart's would target a port it does not name.
         serviceMonitor: { enabled: false },
         resources: { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "2Gi" } },

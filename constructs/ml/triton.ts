@@ -41,8 +41,6 @@ export interface TritonProps {
   /** CPU request (Kubernetes quantity). */
   readonly cpu: string;
   readonly memoryGiB: number;
-  /** Tags of the model-repository placeholder object (S3 object tags are not cost tags, but keep them uniform). */
-  readonly tags?: Record<string, string>;
   /** @default "triton" */
   readonly namespace?: string;
   /** The KEDA release (ScaledObject CRD) and anything else that must exist first. */
@@ -102,7 +100,6 @@ export class Triton extends Construct {
         "",
       ].join("\n"),
       contentType: "text/markdown",
-      tags: props.tags,
     });
 
     const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "inference-server", "app.kubernetes.io/part-of": "ml-platform" };
