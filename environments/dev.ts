@@ -1,6 +1,6 @@
 import { defineEnvironment } from "./lib/load";
 
-/** dev: cheapest shape that still exercises every component. Single NAT, 2 AZs, spot GPU inference, no EFA. */
+/** dev: cheapest shape that still exercises every component. Single NAT, 2 AZs, spot GPU inference, no EFA, internal ML ingress. */
 export default defineEnvironment({
   tier: "development",
   account: { id: "111122223333", region: "us-east-1" },
@@ -26,5 +26,10 @@ export default defineEnvironment({
       limits: { gpus: 4, cpu: 64 },
     },
     efa: { mode: "disabled" },
+  },
+  ml: {
+    mlflowDatabase: { instanceClass: "db.t4g.small", allocatedStorageGiB: 20, maxAllocatedStorageGiB: 50 },
+    triton: { minReplicas: 1, maxReplicas: 2, targetQueueMicroseconds: 100_000 },
+    ingress: { enabled: true },
   },
 });

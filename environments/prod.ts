@@ -40,4 +40,9 @@ export default defineEnvironment({
       limits: { gpus: 64 },
     },
   },
+  ml: {
+    mlflowDatabase: { instanceClass: "db.m7g.large", allocatedStorageGiB: 100, maxAllocatedStorageGiB: 1000, backupRetentionDays: 30, multiAz: true },
+    triton: { minReplicas: 2, maxReplicas: 16, targetQueueMicroseconds: 20_000, cpu: "4", memoryGiB: 16 },
+    ingress: { enabled: true, scheme: "internal" },
+  },
 });

@@ -38,4 +38,9 @@ export default defineEnvironment({
       limits: { gpus: 16 },
     },
   },
+  ml: {
+    mlflowDatabase: { instanceClass: "db.t4g.medium", allocatedStorageGiB: 50, maxAllocatedStorageGiB: 200, backupRetentionDays: 7 },
+    triton: { minReplicas: 1, maxReplicas: 4, targetQueueMicroseconds: 50_000 },
+    ingress: { enabled: false },
+  },
 });

@@ -2,6 +2,7 @@ import { App } from "cdktf";
 import type { Environment } from "../environments/lib/schema";
 import { BootstrapStack } from "./bootstrap-stack";
 import { FoundationStack } from "./foundation-stack";
+import { MlStack } from "./ml-stack";
 import { PlatformStack } from "./platform-stack";
 
 /** The parts every environment is made of, in deploy order; each becomes the stack `<env>-<part>`. */
@@ -12,6 +13,7 @@ export interface EnvironmentStacks {
   readonly bootstrap: BootstrapStack;
   readonly foundation: FoundationStack;
   readonly platform: PlatformStack;
+  readonly ml: MlStack;
 }
 
 /** Adds every stack of one environment to the app. */
@@ -19,7 +21,8 @@ export function addEnvironment(app: App, env: Environment): EnvironmentStacks {
   const bootstrap = new BootstrapStack(app, env);
   const foundation = new FoundationStack(app, env);
   const platform = new PlatformStack(app, env, foundation);
-  return { bootstrap, foundation, platform };
+  const ml = new MlStack(app, env, foundation, platform);
+  return { bootstrap, foundation, platform, ml };
 }
 
 /** Builds the whole app: every environment's stacks. Environments must already be validated. */

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { MlDataStores } from "../constructs/data/ml-data-stores";
 import { EksCluster } from "../constructs/eks/cluster";
 import { SystemNodeGroup } from "../constructs/eks/system-node-group";
 import { PodIdentityRole } from "../constructs/iam/pod-identity-role";
@@ -6,6 +7,7 @@ import { Vpc } from "../constructs/network/vpc";
 import { cloudWatchLogsKeyStatement, KmsKey } from "../constructs/security/kms-key";
 import type { Environment } from "../environments/lib/schema";
 import { EnvironmentStack } from "./environment-stack";
+import { mlDataStoresProps } from "./ml-settings";
 import { clusterName, costTags, namePrefix } from "./naming";
 
 /**
@@ -18,6 +20,8 @@ export class FoundationStack extends EnvironmentStack {
   readonly systemNodes: SystemNodeGroup;
   readonly logsKey: KmsKey;
   readonly ebsCsiRole: PodIdentityRole;
+  /** Buckets, data key and MLflow database of the ML services: here so they outlive the `<env>-ml` stack. */
+  readonly mlData: MlDataStores;
 
   constructor(scope: Construct, env: Environment) {
     super(scope, env, "foundation");
@@ -81,5 +85,6 @@ export class FoundationStack extends EnvironmentStack {
       dependsOn: this.cluster.preComputeAddons,
     });
     this.ebsCsiRole = this.cluster.addPostComputeAddons([this.systemNodes.nodeGroup]).ebsCsiRole;
+    this.mlData = new MlDataStores(this, "ml-data", mlDataStoresProps(env, { vpc: this.vpc, cluster: this.cluster, logsKey: this.logsKey }));
   }
 }

@@ -1,9 +1,11 @@
 import { Construct } from "constructs";
 import { ClusterAccess } from "../constructs/kubernetes/cluster-access";
 import { ManifestsRelease } from "../constructs/kubernetes/manifests-release";
+import { ExternalSecrets } from "../constructs/secrets/external-secrets";
 import type { Environment } from "../environments/lib/schema";
 import { EnvironmentStack } from "./environment-stack";
 import type { FoundationStack } from "./foundation-stack";
+import { namePrefix } from "./naming";
 
 /**
  * `<env>-platform`: cluster-wide controllers and capacity (Karpenter, GPU and EFA device plugins,
@@ -12,6 +14,8 @@ import type { FoundationStack } from "./foundation-stack";
 export class PlatformStack extends EnvironmentStack {
   readonly access: ClusterAccess;
   readonly foundation: FoundationStack;
+  /** External Secrets Operator and the `aws-secrets-manager` ClusterSecretStore; grant secrets with `allowSecret`. */
+  readonly externalSecrets: ExternalSecrets;
 
   constructor(scope: Construct, env: Environment, foundation: FoundationStack) {
     super(scope, env, "platform");
@@ -22,6 +26,7 @@ export class PlatformStack extends EnvironmentStack {
       clusterCertificateAuthority: foundation.cluster.clusterCertificateAuthority,
       region: env.account.region,
     });
+    this.externalSecrets = new ExternalSecrets(this, "external-secrets", { cluster: foundation.cluster, region: env.account.region, roleName: `${namePrefix(env)}-external-secrets` });
   }
 
   /** A release of the in-repo manifests chart for this stack's custom resources. */

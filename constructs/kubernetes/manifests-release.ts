@@ -8,7 +8,13 @@ import { stringify } from "yaml";
 export interface KubernetesObject {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly labels?: Record<string, string>;
+    readonly annotations?: Record<string, string>;
+    readonly finalizers?: readonly string[];
+  };
   readonly [key: string]: unknown;
 }
 
@@ -18,6 +24,12 @@ export interface ManifestsReleaseProps {
   readonly namespace: string;
   /** @default - none */
   readonly dependsOn?: ITerraformDependable[];
+  /**
+   * Wait for the rendered workloads to become ready. Turn off for objects whose readiness depends on capacity that
+   * takes longer than the release timeout to appear (GPU nodes).
+   * @default true
+   */
+  readonly wait?: boolean;
 }
 
 /** Where the in-repo chart lives, relative to this file in both src and dist layouts. */
@@ -44,6 +56,7 @@ export class ManifestsRelease extends Construct {
       timeout: 600,
       cleanupOnFail: true,
       maxHistory: 10,
+      ...(props.wait === false ? { wait: false } : {}),
       dependsOn: props.dependsOn,
     });
   }

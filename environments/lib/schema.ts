@@ -144,6 +144,61 @@ const efaSettings = z.discriminatedUnion("mode", [
   }),
 ]);
 
+/** RDS instance classes are `db.<family>.<size>`; the API rejects anything else at apply time, so check early. */
+const rdsInstanceClass = z.string().regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, "must be an RDS instance class like db.t4g.medium or db.m7g.large");
+
+/** Feast project names become DynamoDB table-name prefixes (`<project>.<feature view>`) and IAM resource patterns. */
+export const FEAST_PROJECT_RE = /^[a-z][a-z0-9_]{0,39}$/;
+
+/**
+ * ML services (issue 4): data-store sizes, Triton autoscaling and optional ingress. Every field has a default
+ * so an environment can omit the whole block; production rules are enforced in the superRefine below.
+ */
+const mlSettings = z.strictObject({
+  /** RDS PostgreSQL behind MLflow's tracking server and model registry. */
+  mlflowDatabase: z
+    .strictObject({
+      instanceClass: rdsInstanceClass.default("db.t4g.small"),
+      allocatedStorageGiB: z.number().int().min(20).max(65536).default(20),
+      /** Storage autoscaling ceiling; must be at least allocatedStorageGiB. */
+      maxAllocatedStorageGiB: z.number().int().min(20).max(65536).default(100),
+      backupRetentionDays: z.number().int().min(1).max(35).default(7),
+      /** A standby in a second AZ; required in production tier. */
+      multiAz: z.boolean().default(false),
+    })
+    .prefault({}),
+  triton: z
+    .strictObject({
+      /** At least 1: KEDA scales on queue time, which is 0 (never activates) while no replica serves. */
+      minReplicas: z.number().int().min(1, "must be at least 1: the queue-time signal cannot wake Triton from zero replicas").default(1),
+      maxReplicas: positiveInt.default(2),
+      /** Scale out when the average queue time per request exceeds this many microseconds. */
+      targetQueueMicroseconds: z.number().int().min(100).max(60_000_000).default(50_000),
+      gpusPerReplica: z.number().int().min(1).max(8).default(1),
+      cpu: z.string().regex(/^[0-9]+(\.[0-9]+)?$|^[0-9]+m$/, "must be a Kubernetes CPU quantity like 2 or 1500m").default("2"),
+      memoryGiB: z.number().int().min(1).max(2048).default(8),
+    })
+    .prefault({}),
+  feast: z
+    .strictObject({
+      /**
+       * Feast project; DynamoDB tables are named `<project>.<feature view>`, so environments sharing an account
+       * need distinct projects. @default - `mlp_<env>` with dashes as underscores
+       */
+      project: z.string().regex(FEAST_PROJECT_RE, "must start with a lowercase letter and contain only a-z, 0-9 and _ (at most 40 characters)").optional(),
+    })
+    .prefault({}),
+  /** In-cluster Services always; optionally one AWS Load Balancer Controller ALB in front of the UIs and APIs. */
+  ingress: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      scheme: z.enum(["internal", "internet-facing"]).default("internal"),
+      /** Source CIDRs allowed by the load balancer's security group. @default - the VPC CIDR */
+      allowedCidrs: z.array(cidr).min(1).optional(),
+    })
+    .prefault({}),
+});
+
 /** The shape of an environment file's default export (before defaults are applied). */
 export const environmentSchema = z
   .strictObject({
@@ -212,6 +267,7 @@ export const environmentSchema = z
         noncurrentVersionExpirationDays: positiveInt.default(90),
       })
       .default({ noncurrentVersionExpirationDays: 90 }),
+    ml: mlSettings.prefault({}),
   })
   .superRefine((env, ctx) => {
     const region = env.account.region;
@@ -270,6 +326,29 @@ export const environmentSchema = z
       }
       if (!(efa.minSize <= efa.desiredSize && efa.desiredSize <= efa.maxSize)) {
         ctx.addIssue({ code: "custom", path: ["compute", "efa", "desiredSize"], input: efa.desiredSize, message: `must satisfy minSize <= desiredSize <= maxSize (minSize ${efa.minSize}, maxSize ${efa.maxSize})` });
+      }
+    }
+    const ml = env.ml;
+    if (ml.mlflowDatabase.maxAllocatedStorageGiB < ml.mlflowDatabase.allocatedStorageGiB) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ml", "mlflowDatabase", "maxAllocatedStorageGiB"],
+        input: ml.mlflowDatabase.maxAllocatedStorageGiB,
+        message: `must be at least allocatedStorageGiB (${ml.mlflowDatabase.allocatedStorageGiB})`,
+      });
+    }
+    if (ml.triton.maxReplicas < ml.triton.minReplicas) {
+      ctx.addIssue({ code: "custom", path: ["ml", "triton", "maxReplicas"], input: ml.triton.maxReplicas, message: `must be at least minReplicas (${ml.triton.minReplicas})` });
+    }
+    if (env.tier === "production") {
+      if (!ml.mlflowDatabase.multiAz) {
+        ctx.addIssue({ code: "custom", path: ["ml", "mlflowDatabase", "multiAz"], input: ml.mlflowDatabase.multiAz, message: "must be true in production tier (a standby in a second AZ)" });
+      }
+      if (ml.mlflowDatabase.backupRetentionDays < 7) {
+        ctx.addIssue({ code: "custom", path: ["ml", "mlflowDatabase", "backupRetentionDays"], input: ml.mlflowDatabase.backupRetentionDays, message: "must be at least 7 in production tier" });
+      }
+      if (ml.ingress.scheme === "internet-facing") {
+        ctx.addIssue({ code: "custom", path: ["ml", "ingress", "scheme"], input: ml.ingress.scheme, message: "must be internal in production tier (the ML UIs have no authentication of their own)" });
       }
     }
     if (efa.mode === "karpenter" && efa.capacityType === "reserved" && efa.placementGroup) {

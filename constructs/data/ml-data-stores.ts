@@ -1,0 +1,187 @@
+import { Construct } from "constructs";
+import type { IGrantable, PolicyStatement } from "../iam/policy";
+import { KmsKey } from "../security/kms-key";
+import { SecureBucket } from "../storage/secure-bucket";
+import { PostgresDatabase } from "./postgres-database";
+
+/** Key prefix of Triton's model repository inside its bucket (`s3://<bucket>/model_repository/<model>/<version>/`). */
+export const MODEL_REPOSITORY_PREFIX = "model_repository";
+/** Feast registry file (registry_type: file) inside the Feast bucket. */
+export const FEAST_REGISTRY_KEY = "registry/registry.db";
+/** Key prefix of Feast's offline store (parquet files of FileSources) inside the Feast bucket. */
+export const FEAST_OFFLINE_PREFIX = "offline";
+/** Key prefix under which the generated feature_store.yaml is published. */
+export const FEAST_CONFIG_PREFIX = "config";
+
+/** Physical bucket names, one per purpose (derived from the environment by the stack). */
+export interface MlBucketNames {
+  readonly mlflowArtifacts: string;
+  readonly tritonModels: string;
+  readonly feast: string;
+  readonly pipelines: string;
+}
+
+export interface MlDatabaseSettings {
+  readonly instanceClass: string;
+  readonly allocatedStorageGiB: number;
+  readonly maxAllocatedStorageGiB: number;
+  readonly backupRetentionDays: number;
+  readonly multiAz: boolean;
+}
+
+export interface MlDataStoresProps {
+  /** `mlp-<env>`: prefix of the key alias and the database identifier. */
+  readonly namePrefix: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly bucketNames: MlBucketNames;
+  readonly mlflowDatabase: MlDatabaseSettings;
+  readonly vpcId: string;
+  readonly privateSubnetIds: string[];
+  /** The EKS cluster security group: every managed and Karpenter node carries it, so pods reach RDS through it. */
+  readonly clusterSecurityGroupId: string;
+  readonly logsKey: KmsKey;
+  readonly logRetentionDays: number;
+  /**
+   * Production protection for every store: prevent_destroy on key and buckets, RDS deletion protection and a final
+   * snapshot. Buckets are never force-destroyed.
+   * @default false
+   */
+  readonly protect?: boolean;
+}
+
+/** What a grant may do with objects. */
+interface ObjectAccess {
+  readonly sid: string;
+  /** Limit to keys under this prefix. @default - the whole bucket */
+  readonly prefix?: string;
+  readonly write: boolean;
+  /**
+   * Allow bucket-level calls that carry no `s3:prefix` (HeadBucket, which Triton calls before listing) by using
+   * StringLikeIfExists on the prefix condition. Listing with another prefix stays denied.
+   * @default false
+   */
+  readonly allowBucketHead?: boolean;
+}
+
+const READ_OBJECT_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion"] as const;
+const WRITE_OBJECT_ACTIONS = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"] as const;
+
+/**
+ * The ML services' state, kept in the foundation so it outlives the `<env>-ml` stack: a customer managed data key,
+ * four SSE-KMS buckets (MLflow artifacts, Triton model repository, Feast registry and offline store, Kubeflow
+ * Pipelines artifacts) and the MLflow PostgreSQL database. Grants are scoped to one bucket (and prefix) each; the
+ * data key is usable only through S3 (`kms:ViaService`), so a grantee can decrypt only what its S3 grants let it read.
+ */
+export class MlDataStores extends Construct {
+  readonly dataKey: KmsKey;
+  readonly mlflowArtifacts: SecureBucket;
+  readonly tritonModels: SecureBucket;
+  readonly feast: SecureBucket;
+  readonly pipelines: SecureBucket;
+  readonly mlflowDatabase: PostgresDatabase;
+  /** Plain (synth-time) bucket names, for configuration files that must be rendered at synth time. */
+  readonly bucketNames: MlBucketNames;
+  private readonly region: string;
+
+  constructor(scope: Construct, id: string, props: MlDataStoresProps) {
+    super(scope, id);
+    const protect = props.protect ?? false;
+    this.region = props.region;
+    this.bucketNames = props.bucketNames;
+    this.dataKey = new KmsKey(this, "data-key", {
+      accountId: props.accountId,
+      alias: `${props.namePrefix}-ml-data`,
+      description: `ML data stores of ${props.namePrefix}: S3 buckets, MLflow database and its secret`,
+      protect,
+    });
+    const bucket = (key: string, bucketName: string) => new SecureBucket(this, key, { bucketName, encryptionKey: this.dataKey, protect });
+    this.mlflowArtifacts = bucket("mlflow-artifacts", props.bucketNames.mlflowArtifacts);
+    this.tritonModels = bucket("triton-models", props.bucketNames.tritonModels);
+    this.feast = bucket("feast", props.bucketNames.feast);
+    this.pipelines = bucket("pipelines", props.bucketNames.pipelines);
+
+    this.mlflowDatabase = new PostgresDatabase(this, "mlflow-db", {
+      identifier: `${props.namePrefix}-mlflow`,
+      databaseName: "mlflow",
+      masterUsername: "mlflow",
+      ...props.mlflowDatabase,
+      vpcId: props.vpcId,
+      subnetIds: props.privateSubnetIds,
+      clientSecurityGroupIds: [props.clusterSecurityGroupId],
+      encryptionKey: this.dataKey,
+      logsKey: props.logsKey,
+      logRetentionDays: props.logRetentionDays,
+      protect,
+    });
+  }
+
+  /** `s3://<bucket>/model_repository`: Triton's `--model-repository`. */
+  get modelRepositoryUri(): string {
+    return `s3://${this.bucketNames.tritonModels}/${MODEL_REPOSITORY_PREFIX}`;
+  }
+
+  /** MLflow's server reads and writes every artifact in its bucket. */
+  grantMlflowArtifactsReadWrite(grantee: IGrantable, policyName = "mlflow-artifacts"): void {
+    this.grantObjects(this.mlflowArtifacts, grantee, { sid: "MlflowArtifacts", write: true }, policyName);
+  }
+
+  /** Triton: read-only, model repository prefix only (HeadBucket allowed, see ObjectAccess.allowBucketHead). */
+  grantModelRepositoryRead(grantee: IGrantable, policyName = "model-repository-read"): void {
+    this.grantObjects(this.tritonModels, grantee, { sid: "ModelRepositoryRead", prefix: MODEL_REPOSITORY_PREFIX, write: false, allowBucketHead: true }, policyName);
+  }
+
+  /** Publish model versions into Triton's repository (model repository prefix only). */
+  grantModelRepositoryReadWrite(grantee: IGrantable, policyName = "model-repository-write"): void {
+    this.grantObjects(this.tritonModels, grantee, { sid: "ModelRepositoryWrite", prefix: MODEL_REPOSITORY_PREFIX, write: true }, policyName);
+  }
+
+  /** Feast feature server: read the registry file only. */
+  grantFeastRegistryRead(grantee: IGrantable, policyName = "feast-registry-read"): void {
+    this.grantObjects(this.feast, grantee, { sid: "FeastRegistryRead", prefix: FEAST_REGISTRY_KEY.slice(0, FEAST_REGISTRY_KEY.lastIndexOf("/")), write: false }, policyName);
+  }
+
+  /** `feast apply` and materialization: registry and offline store, read and write. */
+  grantFeastReadWrite(grantee: IGrantable, policyName = "feast-store"): void {
+    this.grantObjects(this.feast, grantee, { sid: "FeastStore", write: true }, policyName);
+  }
+
+  /** Kubeflow Pipelines components that write run artifacts and logs. */
+  grantPipelineArtifactsReadWrite(grantee: IGrantable, policyName = "pipeline-artifacts"): void {
+    this.grantObjects(this.pipelines, grantee, { sid: "PipelineArtifacts", write: true }, policyName);
+  }
+
+  /** Kubeflow Pipelines UI: shows artifacts and archived logs. */
+  grantPipelineArtifactsRead(grantee: IGrantable, policyName = "pipeline-artifacts-read"): void {
+    this.grantObjects(this.pipelines, grantee, { sid: "PipelineArtifactsRead", write: false }, policyName);
+  }
+
+  private grantObjects(bucket: SecureBucket, grantee: IGrantable, access: ObjectAccess, policyName: string): void {
+    const prefix = access.prefix?.replace(/\/+$/, "");
+    const listCondition = access.allowBucketHead ? "StringLikeIfExists" : "StringLike";
+    const statements: PolicyStatement[] = [
+      {
+        Sid: `${access.sid}List`,
+        Effect: "Allow",
+        // GetBucketLocation carries no s3:prefix, so it is granted only with whole-bucket access (minio-go clients ask for it).
+        Action: access.write && !prefix ? ["s3:ListBucket", "s3:GetBucketLocation"] : ["s3:ListBucket"],
+        Resource: bucket.bucketArn,
+        ...(prefix ? { Condition: { [listCondition]: { "s3:prefix": [`${prefix}/*`, prefix] } } } : {}),
+      },
+      {
+        Sid: `${access.sid}Objects`,
+        Effect: "Allow",
+        Action: access.write ? [...READ_OBJECT_ACTIONS, ...WRITE_OBJECT_ACTIONS] : [...READ_OBJECT_ACTIONS],
+        Resource: `${bucket.bucketArn}/${prefix ? `${prefix}/` : ""}*`,
+      },
+      {
+        Sid: `${access.sid}Key`,
+        Effect: "Allow",
+        Action: access.write ? ["kms:Decrypt", "kms:GenerateDataKey"] : ["kms:Decrypt"],
+        Resource: this.dataKey.keyArn,
+        Condition: { StringEquals: { "kms:ViaService": `s3.${this.region}.amazonaws.com` } },
+      },
+    ];
+    for (const s of statements) grantee.addToPolicy(s, policyName);
+  }
+}

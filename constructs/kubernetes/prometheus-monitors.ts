@@ -1,0 +1,72 @@
+import type { KubernetesObject } from "./manifests-release";
+
+/** One scrape endpoint of a ServiceMonitor (by Service port name) or PodMonitor (by container port name). */
+export interface ScrapeEndpoint {
+  /** Name of the Service port (ServiceMonitor) or container port (PodMonitor). */
+  readonly port: string;
+  /** @default "/metrics" */
+  readonly path?: string;
+  /** @default "http" */
+  readonly scheme?: "http" | "https";
+  /**
+   * Scrape a controller-runtime `secureServing` endpoint: TLS without verification of its self-signed certificate,
+   * authenticated with Prometheus's own service-account token (authorized by its ClusterRole on `/metrics`).
+   * @default false
+   */
+  readonly kubernetesAuth?: boolean;
+  /** Skip TLS verification (self-signed serving certificates). @default false */
+  readonly insecureSkipVerify?: boolean;
+  /** @default "30s" */
+  readonly interval?: string;
+}
+
+export interface MonitorProps {
+  readonly name: string;
+  /** Namespace of the monitor and of the scraped objects. */
+  readonly namespace: string;
+  /** Labels of the Service (ServiceMonitor) or Pods (PodMonitor) to scrape. */
+  readonly matchLabels: Record<string, string>;
+  readonly endpoints: readonly ScrapeEndpoint[];
+  /** Labels identifying the platform; the observability stack selects every monitor (selectors nil-uses-Helm false). */
+  readonly labels?: Record<string, string>;
+}
+
+const SA_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
+function endpoint(e: ScrapeEndpoint, allowTokenFile: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = { port: e.port, path: e.path ?? "/metrics", scheme: e.scheme ?? (e.kubernetesAuth ? "https" : "http"), interval: e.interval ?? "30s" };
+  if (e.kubernetesAuth || e.insecureSkipVerify) out.tlsConfig = { insecureSkipVerify: true };
+  if (e.kubernetesAuth) {
+    if (!allowTokenFile) throw new Error(`PodMonitor endpoint ${e.port}: kubernetesAuth needs a ServiceMonitor (PodMonitor has no bearerTokenFile)`);
+    out.bearerTokenFile = SA_TOKEN;
+  }
+  return out;
+}
+
+/** A monitoring.coreos.com/v1 ServiceMonitor for Services in its own namespace. */
+export function serviceMonitor(props: MonitorProps): KubernetesObject {
+  return {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "ServiceMonitor",
+    metadata: { name: props.name, namespace: props.namespace, ...(props.labels ? { labels: { ...props.labels } } : {}) },
+    spec: {
+      namespaceSelector: { matchNames: [props.namespace] },
+      selector: { matchLabels: { ...props.matchLabels } },
+      endpoints: props.endpoints.map((e) => endpoint(e, true)),
+    },
+  };
+}
+
+/** A monitoring.coreos.com/v1 PodMonitor for Pods in its own namespace (for components without a metrics Service). */
+export function podMonitor(props: MonitorProps): KubernetesObject {
+  return {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "PodMonitor",
+    metadata: { name: props.name, namespace: props.namespace, ...(props.labels ? { labels: { ...props.labels } } : {}) },
+    spec: {
+      namespaceSelector: { matchNames: [props.namespace] },
+      selector: { matchLabels: { ...props.matchLabels } },
+      podMetricsEndpoints: props.endpoints.map((e) => endpoint(e, false)),
+    },
+  };
+}

@@ -1,0 +1,146 @@
+import { ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { HelmChart } from "../kubernetes/helm-chart";
+import { ManifestsRelease, type KubernetesObject } from "../kubernetes/manifests-release";
+import { serviceMonitor } from "../kubernetes/prometheus-monitors";
+import { EFA_RESOURCE, GPU_EFA_POOL, GPU_RESOURCE, GPU_TRAINING_POOL, gpuTolerations, NODEPOOL_LABEL, systemTolerations } from "./gpu-scheduling";
+
+/**
+ * Kubeflow Trainer v2 chart 2.3.0, with the JobSet 0.12.0 dependency the chart declares (`jobset.install`).
+ * @see https://github.com/kubeflow/trainer/tree/v2.3.0/charts/kubeflow-trainer
+ */
+export const KUBEFLOW_TRAINER_CHART = { repository: "oci://ghcr.io/kubeflow/charts", chart: "kubeflow-trainer", version: "2.3.0" } as const;
+
+/** The PyTorch image of upstream's torch-distributed runtime at v2.3.0. */
+export const TORCH_IMAGE = "pytorch/pytorch:2.13.0-cuda13.0-cudnn9-runtime";
+
+/** A GPU node shape that a training runtime requests per node. */
+export interface TrainingNodeShape {
+  readonly gpusPerNode: number;
+}
+
+/** The EFA pool: GPUs and EFA interfaces of its instance type, and whether Karpenter (vs a node group) provides it. */
+export interface EfaNodeShape extends TrainingNodeShape {
+  readonly efaInterfacesPerNode: number;
+  readonly karpenter: boolean;
+}
+
+export interface KubeflowTrainerProps {
+  /** The GPU training pool, when the environment has one. @default - no GPU training runtime */
+  readonly trainingPool?: TrainingNodeShape;
+  /** The EFA pool, when the environment has one. @default - no EFA runtime */
+  readonly efaPool?: EfaNodeShape;
+  /** @default "kubeflow-system" */
+  readonly namespace?: string;
+  /** @default - none */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/**
+ * Kubeflow Trainer v2 (TrainJob, TrainingRuntime, ClusterTrainingRuntime CRDs and controller) with JobSet, plus
+ * ClusterTrainingRuntimes authored for this platform: `torch-distributed` (CPU pool), `torch-distributed-gpu` (GPU
+ * training pool) and `torch-distributed-efa` (EFA pool, requests `vpc.amazonaws.com/efa`). A TrainJob picks one with
+ * `runtimeRef` and may override resources per node. The chart's own runtimes stay off: their installer Job downloads
+ * kubectl at runtime.
+ */
+export class KubeflowTrainer extends Construct {
+  readonly chart: HelmChart;
+  readonly runtimes: ManifestsRelease;
+  readonly namespace: string;
+  readonly runtimeNames: string[] = [];
+
+  constructor(scope: Construct, id: string, props: KubeflowTrainerProps = {}) {
+    super(scope, id);
+    const ns = props.namespace ?? "kubeflow-system";
+    this.namespace = ns;
+    this.chart = new HelmChart(this, "chart", {
+      chart: KUBEFLOW_TRAINER_CHART,
+      releaseName: "kubeflow-trainer",
+      namespace: ns,
+      values: {
+        crds: { enabled: true },
+        jobset: { install: true },
+        runtimes: { defaultEnabled: false },
+        manager: { tolerations: systemTolerations(), resources: { requests: { cpu: "100m", memory: "256Mi" } } },
+      },
+      dependsOn: props.dependsOn,
+    });
+
+    this.runtimes = new ManifestsRelease(this, "runtimes", { releaseName: "training-runtimes", namespace: ns, dependsOn: [this.chart.release] });
+    this.addRuntime("torch-distributed", { containerResources: {} });
+    if (props.trainingPool) {
+      this.addRuntime("torch-distributed-gpu", {
+        nodeSelector: { [NODEPOOL_LABEL]: GPU_TRAINING_POOL },
+        tolerations: gpuTolerations(),
+        containerResources: { limits: { [GPU_RESOURCE]: String(props.trainingPool.gpusPerNode) } },
+      });
+    }
+    if (props.efaPool) {
+      this.addRuntime("torch-distributed-efa", {
+        // With a managed node group only EFA nodes advertise vpc.amazonaws.com/efa, so the request alone selects them.
+        nodeSelector: props.efaPool.karpenter ? { [NODEPOOL_LABEL]: GPU_EFA_POOL } : undefined,
+        tolerations: gpuTolerations(),
+        containerResources: {
+          limits: { [GPU_RESOURCE]: String(props.efaPool.gpusPerNode), [EFA_RESOURCE]: String(props.efaPool.efaInterfacesPerNode) },
+        },
+        env: [{ name: "FI_PROVIDER", value: "efa" }],
+      });
+    }
+    this.runtimes.add(
+      serviceMonitor({
+        name: "kubeflow-trainer-controller-manager",
+        namespace: ns,
+        matchLabels: { "app.kubernetes.io/name": "kubeflow-trainer", "app.kubernetes.io/instance": "kubeflow-trainer", "app.kubernetes.io/component": "manager" },
+        // controller-runtime secure serving: HTTPS with a self-signed certificate, bearer token authorized by RBAC.
+        endpoints: [{ port: "monitoring-port", kubernetesAuth: true }],
+      }),
+    );
+  }
+
+  private addRuntime(
+    name: string,
+    opts: { nodeSelector?: Record<string, string>; tolerations?: Array<Record<string, string>>; containerResources: Record<string, unknown>; env?: Array<Record<string, string>> },
+  ): void {
+    const runtime: KubernetesObject = {
+      apiVersion: "trainer.kubeflow.org/v1alpha1",
+      kind: "ClusterTrainingRuntime",
+      metadata: { name, labels: { "trainer.kubeflow.org/framework": "torch" } },
+      spec: {
+        mlPolicy: { numNodes: 1, torch: {} },
+        template: {
+          spec: {
+            replicatedJobs: [
+              {
+                name: "node",
+                template: {
+                  metadata: { labels: { "trainer.kubeflow.org/trainjob-ancestor-step": "trainer" } },
+                  spec: {
+                    template: {
+                      spec: {
+                        ...(opts.nodeSelector ? { nodeSelector: opts.nodeSelector } : {}),
+                        ...(opts.tolerations ? { tolerations: opts.tolerations } : {}),
+                        containers: [
+                          {
+                            name: "node",
+                            image: TORCH_IMAGE,
+                            ...(opts.env ? { env: opts.env } : {}),
+                            resources: opts.containerResources,
+                            // NCCL and PyTorch DataLoader workers use shared memory; the default 64 MiB is too small.
+                            volumeMounts: [{ name: "dshm", mountPath: "/dev/shm" }],
+                          },
+                        ],
+                        volumes: [{ name: "dshm", emptyDir: { medium: "Memory" } }],
+                      },
+                    },
+                  },
+                },
+              },
+            ],
+          },
+        },
+      },
+    };
+    this.runtimes.add(runtime);
+    this.runtimeNames.push(name);
+  }
+}

@@ -1,0 +1,169 @@
+import { TerraformOutput } from "cdktf";
+import { Construct } from "constructs";
+import { findInstanceType } from "../constructs/catalog/instance-types";
+import { ClusterAccess } from "../constructs/kubernetes/cluster-access";
+import { AwsLoadBalancerController } from "../constructs/ml/aws-load-balancer-controller";
+import { Feast } from "../constructs/ml/feast";
+import { Keda } from "../constructs/ml/keda";
+import { KubeflowPipelines } from "../constructs/ml/kubeflow-pipelines";
+import { KubeflowTrainer, type EfaNodeShape, type TrainingNodeShape } from "../constructs/ml/kubeflow-trainer";
+import { MlIngress } from "../constructs/ml/ml-ingress";
+import { Mlflow } from "../constructs/ml/mlflow";
+import { Triton } from "../constructs/ml/triton";
+import type { Environment } from "../environments/lib/schema";
+import { EnvironmentStack } from "./environment-stack";
+import type { FoundationStack } from "./foundation-stack";
+import { feastProject } from "./ml-settings";
+import { clusterName, costTags, namePrefix } from "./naming";
+import type { PlatformStack } from "./platform-stack";
+
+/**
+ * Prometheus of the observability stack (kube-prometheus-stack, release `kube-prometheus-stack` in namespace
+ * `monitoring`), which KEDA queries for Triton's queue time.
+ */
+export const PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc:9090";
+
+/** Load balancer listener ports of the optional ingress, one per service (mirroring the services' native ports). */
+export const INGRESS_PORTS = { mlflow: 5000, pipelines: 3000, feast: 6566, triton: 8000 } as const;
+
+/** GPUs per node that every instance type of a pool can provide (runtimes must fit the smallest). */
+function smallest(types: readonly string[], pick: (t: NonNullable<ReturnType<typeof findInstanceType>>) => number): number {
+  return Math.min(...types.map((t) => pick(findInstanceType(t)!)));
+}
+
+function trainingShape(env: Environment): TrainingNodeShape | undefined {
+  const pool = env.compute.gpuTrainingPool;
+  return pool ? { gpusPerNode: smallest(pool.instanceTypes, (t) => t.gpuCount) } : undefined;
+}
+
+function efaShape(env: Environment): EfaNodeShape | undefined {
+  const efa = env.compute.efa;
+  if (efa.mode === "disabled") return undefined;
+  return {
+    gpusPerNode: smallest(efa.instanceTypes, (t) => t.gpuCount),
+    efaInterfacesPerNode: smallest(efa.instanceTypes, (t) => t.efaInterfaces),
+    karpenter: efa.mode === "karpenter",
+  };
+}
+
+/**
+ * Host patterns MLflow accepts besides its Service names: pod addresses of the VPC (kubelet probes and Prometheus
+ * scrapes send the pod IP as Host) and, with the ingress, the load balancer's DNS name.
+ */
+function mlflowExtraHosts(env: Environment): string[] {
+  const [a, b] = env.network.vpcCidr.split(".");
+  const hosts = [`${a}.${b}.*`];
+  if (env.ml.ingress.enabled) hosts.push("*.elb.amazonaws.com", "*.elb.amazonaws.com:*");
+  return hosts;
+}
+
+/**
+ * `<env>-ml`: the ML services on the cluster: Kubeflow Trainer and Pipelines, MLflow, Feast, Triton with KEDA, and
+ * the optional ingress. Their state lives in the foundation's ML data stores, read here through cross-stack
+ * references; MLflow's database credentials come through the platform's External Secrets Operator. Applied after
+ * the platform stack (Prometheus Operator CRDs, External Secrets, Karpenter pools).
+ */
+export class MlStack extends EnvironmentStack {
+  readonly access: ClusterAccess;
+  readonly keda: Keda;
+  readonly triton: Triton;
+  readonly mlflow: Mlflow;
+  readonly feast: Feast;
+  readonly trainer: KubeflowTrainer;
+  readonly pipelines: KubeflowPipelines;
+  readonly loadBalancerController?: AwsLoadBalancerController;
+  readonly ingress?: MlIngress;
+
+  constructor(scope: Construct, env: Environment, foundation: FoundationStack, platform: PlatformStack) {
+    super(scope, env, "ml");
+    const prefix = namePrefix(env);
+    const { id: accountId, region } = env.account;
+    const cluster = foundation.cluster;
+    const data = foundation.mlData;
+    const ml = env.ml;
+    const production = env.tier === "production";
+    this.access = new ClusterAccess(this, "cluster-access", {
+      clusterName: cluster.clusterName,
+      clusterEndpoint: cluster.clusterEndpoint,
+      clusterCertificateAuthority: cluster.clusterCertificateAuthority,
+      region,
+    });
+
+    this.keda = new Keda(this, "keda");
+    this.triton = new Triton(this, "triton", {
+      cluster,
+      dataStores: data,
+      region,
+      roleName: `${prefix}-triton`,
+      autoscaling: ml.triton,
+      prometheusUrl: PROMETHEUS_URL,
+      gpusPerReplica: ml.triton.gpusPerReplica,
+      cpu: ml.triton.cpu,
+      memoryGiB: ml.triton.memoryGiB,
+      dependsOn: [this.keda.chart.release],
+    });
+    this.mlflow = new Mlflow(this, "mlflow", {
+      cluster,
+      dataStores: data,
+      externalSecrets: platform.externalSecrets,
+      region,
+      roleName: `${prefix}-mlflow`,
+      replicas: production ? 2 : 1,
+      extraAllowedHosts: mlflowExtraHosts(env),
+    });
+    this.feast = new Feast(this, "feast", {
+      cluster,
+      dataStores: data,
+      accountId,
+      region,
+      project: feastProject(env),
+      serverRoleName: `${prefix}-feast-server`,
+      writerRoleName: `${prefix}-feast-writer`,
+      tableTags: costTags(env),
+      replicas: production ? 2 : 1,
+    });
+    this.trainer = new KubeflowTrainer(this, "kubeflow-trainer", { trainingPool: trainingShape(env), efaPool: efaShape(env) });
+    this.pipelines = new KubeflowPipelines(this, "kubeflow-pipelines", { cluster, dataStores: data, region, rolePrefix: prefix });
+
+    if (ml.ingress.enabled) {
+      this.loadBalancerController = new AwsLoadBalancerController(this, "aws-load-balancer-controller", {
+        cluster,
+        clusterName: clusterName(env),
+        accountId,
+        region,
+        vpcId: foundation.vpc.vpcId,
+        roleName: `${prefix}-aws-load-balancer-controller`,
+        defaultTags: costTags(env),
+      });
+      this.ingress = new MlIngress(this, "ingress", {
+        groupName: `${prefix}-ml`,
+        ingressClassName: this.loadBalancerController.ingressClassName,
+        scheme: ml.ingress.scheme,
+        allowedCidrs: ml.ingress.allowedCidrs ?? [env.network.vpcCidr],
+        routes: [
+          { name: "mlflow", namespace: this.mlflow.namespace, serviceName: this.mlflow.serviceName, servicePort: 80, listenPort: INGRESS_PORTS.mlflow, healthCheckPath: "/health" },
+          { name: "ml-pipeline-ui", namespace: this.pipelines.namespace, serviceName: "ml-pipeline-ui", servicePort: 80, listenPort: INGRESS_PORTS.pipelines, healthCheckPath: "/apis/v1beta1/healthz" },
+          { name: "feast", namespace: this.feast.namespace, serviceName: "feast-feature-server", servicePort: 80, listenPort: INGRESS_PORTS.feast, healthCheckPath: "/health" },
+          { name: "triton", namespace: this.triton.namespace, serviceName: this.triton.serviceName, servicePort: 8000, listenPort: INGRESS_PORTS.triton, healthCheckPath: "/v2/health/ready" },
+        ],
+        dependsOn: [this.loadBalancerController.chart.release, this.mlflow.chart.release, this.pipelines.apps.release, this.feast.chart.release, this.triton.release.release],
+      });
+    }
+
+    const output = (id: string, value: string, description: string) => new TerraformOutput(this, id, { value, description });
+    output("mlflow_tracking_uri", this.mlflow.trackingUri, "MLFLOW_TRACKING_URI inside the cluster");
+    output("mlflow_artifact_bucket", data.bucketNames.mlflowArtifacts, "S3 bucket behind MLflow's proxied artifact store");
+    output("feast_project", this.feast.project, "Feast project (online tables are <project>.<feature view>)");
+    output("feast_feature_store_yaml", this.feast.featureStoreYaml, "The environment's feature_store.yaml");
+    output("feast_feature_store_yaml_uri", this.feast.featureStoreYamlUri, "Where feature_store.yaml is published");
+    output("feast_feature_server_url", this.feast.serverUrl, "Feast online feature server inside the cluster");
+    output("triton_model_repository", this.triton.modelRepositoryUri, "Triton's model repository (one directory per model)");
+    output("triton_http_url", this.triton.httpUrl, "Triton HTTP/REST (KServe v2) inside the cluster");
+    output("triton_grpc_address", this.triton.grpcAddress, "Triton gRPC inside the cluster");
+    output("kubeflow_pipelines_ui_url", this.pipelines.uiUrl, "Kubeflow Pipelines UI inside the cluster");
+    output("kubeflow_pipelines_api_url", this.pipelines.apiUrl, "Kubeflow Pipelines API (KFP SDK host) inside the cluster");
+    output("kubeflow_pipelines_root", this.pipelines.pipelineRoot, "Default pipeline root for run artifacts");
+    output("kubeflow_training_runtimes", this.trainer.runtimeNames.join(","), "ClusterTrainingRuntimes a TrainJob can reference");
+    if (this.ingress) output("ingress_load_balancer_name", `${prefix}-ml`, "Name of the internal ALB; ports: MLflow 5000, Pipelines UI 3000, Feast 6566, Triton 8000");
+  }
+}

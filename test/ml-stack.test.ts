@@ -1,0 +1,314 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { PIPELINE_ROOT_PREFIX } from "../constructs/ml/kubeflow-pipelines";
+import { crdProblems } from "./helpers/ml-crd";
+import { release, releases, renderedObject, renderedObjects } from "./helpers/ml-helm";
+import { mlReferencePath } from "./helpers/ml-reference";
+import { allResources, projectEnvironment, resources, stack, synthesizeAll } from "./helpers/synth";
+
+const ENVS = ["dev", "staging", "prod"] as const;
+
+/** Paths of non-empty literal strings under keys that name a credential (password, secret key, token). */
+function literalSecrets(value: unknown, path = ""): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => literalSecrets(v, `${path}[${i}]`));
+  if (typeof value !== "object" || value === null) return [];
+  return Object.entries(value).flatMap(([k, v]) => {
+    const p = path ? `${path}.${k}` : k;
+    const credential = /(password|passwd|secretkey|secretaccesskey|token)$/i.test(k);
+    if (credential && typeof v === "string" && v !== "" && !v.includes("${")) return [p];
+    return literalSecrets(v, p);
+  });
+}
+const MONITOR_CRDS = ["kube-prometheus-stack/crds/crd-servicemonitors.yaml", "kube-prometheus-stack/crds/crd-podmonitors.yaml"];
+
+describe("ml stack", () => {
+  test.each(ENVS)("%s keeps its state under <env>/ml.tfstate and reaches the cluster with exec auth", (env) => {
+    const s = stack(`${env}-ml`);
+    expect(s.json.terraform.backend.s3).toEqual(expect.objectContaining({ key: `${env}/ml.tfstate`, use_lockfile: true }));
+    expect(s.json.provider?.kubernetes?.[0].exec[0].command).toBe("aws");
+    expect(Object.keys(s.json.data?.terraform_remote_state ?? {})).toEqual([`cross-stack-reference-input-${env}-foundation`]);
+  });
+
+  test.each(ENVS)("%s installs all four services", (env) => {
+    const s = stack(`${env}-ml`);
+    for (const name of ["mlflow", "feast-feature-server", "kubeflow-trainer", "argo-cd", "kubeflow-pipelines", "triton", "keda"]) expect(release(s, name)).toBeDefined();
+  });
+
+  test("every Pod Identity association names the namespace and service account the workload runs as", () => {
+    const s = stack("dev-ml");
+    const pairs = Object.values(resources(s, "aws_eks_pod_identity_association")).map((a) => `${a.namespace}/${a.service_account}`).sort();
+    expect(pairs).toEqual([
+      "feast/feast-feature-server",
+      "feast/feast-writer",
+      "kube-system/aws-load-balancer-controller",
+      "kubeflow/ml-pipeline",
+      "kubeflow/ml-pipeline-ui",
+      "kubeflow/pipeline-runner",
+      "mlflow/mlflow",
+      "triton/triton",
+    ]);
+    const triton = renderedObject(s, "Deployment", "triton", "triton");
+    expect(triton.spec.template.spec.serviceAccountName).toBe("triton");
+    expect(release(s, "mlflow").values.serviceAccount.name).toBe("mlflow");
+    expect(release(s, "feast-feature-server").values.serviceAccount.name).toBe("feast-feature-server");
+    const platform = Object.values(resources(stack("dev-platform"), "aws_eks_pod_identity_association")).map((a) => `${a.namespace}/${a.service_account}`);
+    expect(platform).toContain("external-secrets/external-secrets");
+    expect(release(stack("dev-platform"), "external-secrets").values.serviceAccount).toEqual({ create: true, name: "external-secrets" });
+  });
+});
+
+describe("rendered custom resources", () => {
+  test.each(ENVS)("%s: every ServiceMonitor and PodMonitor validates against the Prometheus Operator CRDs", (env) => {
+    const files = MONITOR_CRDS.map(mlReferencePath);
+    const monitors = renderedObjects(stack(`${env}-ml`)).filter(({ obj }) => obj.apiVersion === "monitoring.coreos.com/v1");
+    expect(monitors.length).toBeGreaterThanOrEqual(8);
+    for (const { obj } of monitors) expect(crdProblems(obj, files)).toEqual([]);
+  });
+
+  test("the CRD check rejects a field the CRD does not define and a wrong type", () => {
+    const files = MONITOR_CRDS.map(mlReferencePath);
+    const sm = structuredClone(renderedObject(stack("dev-ml"), "ServiceMonitor", "triton", "triton"));
+    sm.spec.endpoints[0].portName = "metrics";
+    sm.spec.namespaceSelector.matchNames = "triton";
+    expect(crdProblems(sm, files)).toEqual(["ServiceMonitor/triton/spec/endpoints/0: must NOT have additional properties (portName)", "ServiceMonitor/triton/spec/namespaceSelector/matchNames: must be array"]);
+  });
+
+  test("each ML service is scraped on its real metrics port", () => {
+    const s = stack("prod-ml");
+    const endpoint = (kind: string, name: string, ns: string) => {
+      const m = renderedObject(s, kind, name, ns);
+      return { selector: m.spec.selector.matchLabels, endpoint: (m.spec.endpoints ?? m.spec.podMetricsEndpoints)[0] };
+    };
+    expect(endpoint("ServiceMonitor", "triton", "triton").endpoint).toEqual(expect.objectContaining({ port: "metrics", path: "/metrics" }));
+    expect(renderedObject(s, "Service", "triton", "triton").spec.ports).toContainEqual(expect.objectContaining({ name: "metrics", port: 8002 }));
+    expect(endpoint("ServiceMonitor", "mlflow", "mlflow").endpoint).toEqual(expect.objectContaining({ port: "http", path: "/metrics" }));
+    expect(release(s, "mlflow").values.extraArgs.exposePrometheus).toMatch(/^\/tmp\//);
+    expect(endpoint("ServiceMonitor", "feast-feature-server", "feast").endpoint).toEqual(expect.objectContaining({ port: "metrics" }));
+    expect(release(s, "feast-feature-server").values.metrics.enabled).toBe(true);
+    expect(endpoint("ServiceMonitor", "keda-operator", "keda").endpoint.port).toBe("metrics");
+    expect(endpoint("ServiceMonitor", "kubeflow-trainer-controller-manager", "kubeflow-system").endpoint).toEqual(
+      expect.objectContaining({ port: "monitoring-port", scheme: "https", bearerTokenFile: "/var/run/secrets/kubernetes.io/serviceaccount/token" }),
+    );
+    expect(endpoint("PodMonitor", "ml-pipeline", "kubeflow")).toEqual({ selector: { app: "ml-pipeline" }, endpoint: expect.objectContaining({ port: "http", path: "/metrics" }) });
+    expect(endpoint("PodMonitor", "workflow-controller", "kubeflow").endpoint).toEqual(expect.objectContaining({ port: "metrics", scheme: "https" }));
+  });
+});
+
+describe("Triton", () => {
+  test.each(ENVS)("%s: pinned image, three ports, health probes, GPU scheduling, no static keys", (env) => {
+    const d = renderedObject(stack(`${env}-ml`), "Deployment", "triton", "triton");
+    const pod = d.spec.template.spec;
+    const c = pod.containers[0];
+    expect(c.image).toBe("nvcr.io/nvidia/tritonserver:26.08-py3");
+    expect(c.ports.map((p: { name: string; containerPort: number }) => `${p.name}:${p.containerPort}`)).toEqual(["http:8000", "grpc:8001", "metrics:8002"]);
+    expect(c.readinessProbe.httpGet).toEqual({ path: "/v2/health/ready", port: "http" });
+    expect(c.livenessProbe.httpGet).toEqual({ path: "/v2/health/live", port: "http" });
+    expect(pod.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+    expect(pod.nodeSelector).toEqual({ "karpenter.sh/nodepool": "gpu-inference" });
+    expect(c.resources.limits["nvidia.com/gpu"]).toBe("1");
+    expect(c.args).toContain(`--model-repository=s3://mlp-${env}-triton-models-${projectEnvironment(env).account.id}/model_repository`);
+    expect(JSON.stringify(d)).not.toMatch(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|secretKeyRef/);
+    expect(d.spec.replicas).toBeUndefined();
+  });
+
+  test.each(ENVS)("%s: KEDA scales on queue time per request with the environment's bounds", (env) => {
+    const cfg = projectEnvironment(env).ml.triton;
+    const so = renderedObject(stack(`${env}-ml`), "ScaledObject", "triton", "triton");
+    expect(so.spec).toEqual(expect.objectContaining({ minReplicaCount: cfg.minReplicas, maxReplicaCount: cfg.maxReplicas, scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "triton" } }));
+    const [trigger] = so.spec.triggers;
+    expect(trigger.type).toBe("prometheus");
+    expect(trigger.metricType).toBe("Value");
+    expect(trigger.metadata.serverAddress).toBe("http://kube-prometheus-stack-prometheus.monitoring.svc:9090");
+    expect(trigger.metadata.threshold).toBe(String(cfg.targetQueueMicroseconds));
+    expect(trigger.metadata.query).toMatch(/^sum\(rate\(nv_inference_queue_duration_us\{namespace="triton",service="triton"\}\[2m\]\)\) \/ \(sum\(rate\(nv_inference_request_success/);
+  });
+
+  test("the release does not wait for GPU capacity and depends on KEDA and its role", () => {
+    const r = release(stack("dev-ml"), "triton").config;
+    expect(r.wait).toBe(false);
+    expect(r.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^helm_release\.keda_chart_release_/), expect.stringMatching(/^aws_eks_pod_identity_association\.triton_role_association_/)]));
+  });
+});
+
+describe("Feast", () => {
+  test.each(ENVS)("%s: one feature_store.yaml for the server, the S3 object and the stack output", (env) => {
+    const s = stack(`${env}-ml`);
+    const fromValues = Buffer.from(release(s, "feast-feature-server").values.feature_store_yaml_base64, "base64").toString("utf8");
+    const object = Object.values(resources(s, "aws_s3_object")).find((o) => o.key === "config/feature_store.yaml");
+    expect(object.content).toBe(fromValues);
+    expect(s.json.output?.feast_feature_store_yaml.value).toBe(fromValues);
+    const account = projectEnvironment(env).account.id;
+    expect(parse(fromValues)).toEqual({
+      project: `mlp_${env}`,
+      provider: "aws",
+      registry: { registry_type: "file", path: `s3://mlp-${env}-feast-${account}/registry/registry.db`, cache_ttl_seconds: 60 },
+      online_store: { type: "dynamodb", region: "us-east-1", table_name_template: "{project}.{table_name}", tags: { Project: "ml-platform", Team: "ml-platform", CostCenter: expect.any(String), Environment: env } },
+      offline_store: { type: "dask" },
+      entity_key_serialization_version: 3,
+    });
+    expect(s.json.output?.feast_feature_store_yaml_uri.value).toBe(`s3://mlp-${env}-feast-${account}/config/feature_store.yaml`);
+  });
+});
+
+describe("MLflow credentials", () => {
+  test("reach the pod through an ExternalSecret of the RDS-managed secret, which ESO may read", () => {
+    const s = stack("staging-ml");
+    const es = renderedObject(s, "ExternalSecret", "mlflow-database", "mlflow");
+    expect(es.spec.secretStoreRef).toEqual({ kind: "ClusterSecretStore", name: "aws-secrets-manager" });
+    expect(es.spec.dataFrom).toEqual([{ extract: { key: expect.stringMatching(/master_user_secret0secret_arn\}$/) } }]);
+    const store = renderedObject(stack("staging-platform"), "ClusterSecretStore", "aws-secrets-manager");
+    expect(store.spec).toEqual({ provider: { aws: { service: "SecretsManager", region: "us-east-1" } } });
+    expect(release(s, "mlflow").config.depends_on).toContainEqual(expect.stringMatching(/^helm_release\.mlflow_config_release_/));
+  });
+});
+
+describe("Kubeflow Pipelines", () => {
+  test.each(ENVS)("%s: Argo CD applies the official manifests at 2.17.0 in two steps with sync retries", (env) => {
+    const s = stack(`${env}-ml`);
+    const cluster = renderedObject(s, "Application", "kubeflow-pipelines-cluster-scoped", "argocd");
+    const platform = renderedObject(s, "Application", "kubeflow-pipelines", "argocd");
+    for (const [app, path] of [
+      [cluster, "manifests/kustomize/cluster-scoped-resources"],
+      [platform, "manifests/kustomize/env/platform-agnostic"],
+    ] as const) {
+      expect(app.spec.source).toEqual(expect.objectContaining({ repoURL: "https://github.com/kubeflow/pipelines.git", targetRevision: "2.17.0", path }));
+      expect(app.spec.syncPolicy.retry.limit).toBeGreaterThanOrEqual(5);
+      expect(app.spec.project).toBe("kubeflow-pipelines");
+    }
+    expect(renderedObject(s, "AppProject", "kubeflow-pipelines", "argocd").spec.sourceRepos).toEqual(["https://github.com/kubeflow/pipelines.git"]);
+  });
+
+  test("replaces SeaweedFS with the S3 bucket and MySQL's empty root password with a generated one", () => {
+    const s = stack("dev-ml");
+    const patches = renderedObject(s, "Application", "kubeflow-pipelines", "argocd").spec.source.kustomize.patches as Array<{ target: { kind: string; name: string }; patch: string }>;
+    const byTarget = (kind: string, name: string) => parse(patches.find((p) => p.target.kind === kind && p.target.name === name)!.patch);
+    for (const kind of ["Deployment", "Service", "PersistentVolumeClaim", "ServiceAccount", "NetworkPolicy"]) {
+      expect(byTarget(kind, kind === "PersistentVolumeClaim" ? "seaweedfs-pvc" : "seaweedfs").$patch).toBe("delete");
+    }
+    expect(byTarget("Secret", "mysql-secret").$patch).toBe("delete");
+    expect(byTarget("Secret", "mlpipeline-minio-artifact").stringData).toEqual({ accesskey: "", secretkey: "" });
+    const bucket = "mlp-dev-pipelines-111122223333";
+    expect(byTarget("ConfigMap", "pipeline-install-config").data).toEqual({ bucketName: bucket, defaultPipelineRoot: `s3://${bucket}/${PIPELINE_ROOT_PREFIX}` });
+    expect(parse(byTarget("ConfigMap", "kfp-launcher").data.providers)).toEqual({
+      s3: { default: { endpoint: "s3.us-east-1.amazonaws.com", region: "us-east-1", disableSSL: false, forcePathStyle: false, credentials: { fromEnv: true } } },
+    });
+    const mysqlEnv = byTarget("Deployment", "mysql").spec.template.spec.containers[0].env;
+    expect(mysqlEnv).toEqual([{ name: "MYSQL_ALLOW_EMPTY_PASSWORD", $patch: "delete" }, { name: "MYSQL_ROOT_PASSWORD", valueFrom: { secretKeyRef: { name: "mysql-secret", key: "password" } } }]);
+    const gen = renderedObject(s, "ExternalSecret", "mysql-secret", "kubeflow");
+    expect(gen.spec.dataFrom[0].sourceRef.generatorRef).toEqual({ apiVersion: "generators.external-secrets.io/v1alpha1", kind: "Password", name: "kfp-mysql-root" });
+    expect(gen.spec.refreshPolicy).toBe("CreatedOnce");
+  });
+
+  test("Argo's artifact repository survives the upstream replacements that run after the patches", () => {
+    // env/platform-agnostic replaces '.'-field 1 with the namespace and '"'-field 3 with pipeline-install-config.bucketName.
+    const patches = renderedObject(stack("dev-ml"), "Application", "kubeflow-pipelines", "argocd").spec.source.kustomize.patches as Array<{ target: { name: string }; patch: string }>;
+    const text: string = parse(patches.find((p) => p.target.name === "workflow-controller-configmap")!.patch).data.artifactRepository;
+    const replace = (t: string, delimiter: string, index: number, value: string) => t.split(delimiter).map((part, i) => (i === index ? value : part)).join(delimiter);
+    const after = replace(replace(text, ".", 1, "kubeflow"), '"', 3, "mlp-dev-pipelines-111122223333");
+    expect(after).toBe(text);
+    expect(parse(text).s3).toEqual(expect.objectContaining({ bucket: "mlp-dev-pipelines-111122223333", endpoint: "s3.us-east-1.amazonaws.com", useSDKCreds: true, region: "us-east-1" }));
+  });
+});
+
+describe("Kubeflow Trainer", () => {
+  const runtime = (env: string, name: string) => renderedObject(stack(`${env}-ml`), "ClusterTrainingRuntime", name).spec.template.spec.replicatedJobs[0].template.spec.template.spec;
+
+  test("runtimes follow the environment's GPU pools", () => {
+    expect(stack("dev-ml").json.output?.kubeflow_training_runtimes.value).toBe("torch-distributed");
+    expect(stack("staging-ml").json.output?.kubeflow_training_runtimes.value).toBe("torch-distributed,torch-distributed-gpu,torch-distributed-efa");
+  });
+
+  test("the GPU runtime targets the training pool with the GPUs its smallest instance type has", () => {
+    const spec = runtime("staging", "torch-distributed-gpu");
+    expect(spec.nodeSelector).toEqual({ "karpenter.sh/nodepool": "gpu-training" });
+    expect(spec.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+    expect(spec.containers[0].resources.limits).toEqual({ "nvidia.com/gpu": "4" });
+  });
+
+  test("the EFA runtime requests vpc.amazonaws.com/efa for its instance type", () => {
+    expect(runtime("staging", "torch-distributed-efa").containers[0].resources.limits).toEqual({ "nvidia.com/gpu": "8", "vpc.amazonaws.com/efa": "4" });
+    const prod = runtime("prod", "torch-distributed-efa");
+    expect(prod.containers[0].resources.limits).toEqual({ "nvidia.com/gpu": "8", "vpc.amazonaws.com/efa": "32" });
+    expect(prod.nodeSelector).toEqual({ "karpenter.sh/nodepool": "gpu-efa" });
+    expect(prod.containers[0].env).toEqual([{ name: "FI_PROVIDER", value: "efa" }]);
+  });
+
+  test("the chart installs JobSet and the CRDs but not its own runtimes", () => {
+    const v = release(stack("dev-ml"), "kubeflow-trainer").values;
+    expect(v).toEqual(expect.objectContaining({ crds: { enabled: true }, jobset: { install: true }, runtimes: { defaultEnabled: false } }));
+  });
+});
+
+describe("optional ingress", () => {
+  test("staging has none; dev and prod publish the four services on one internal ALB", () => {
+    expect(() => release(stack("staging-ml"), "aws-load-balancer-controller")).toThrow();
+    for (const env of ["dev", "prod"]) {
+      const s = stack(`${env}-ml`);
+      const ingresses = renderedObjects(s).filter(({ obj }) => obj.kind === "Ingress").map(({ obj }) => obj);
+      expect(ingresses.map((i) => `${i.metadata.namespace}/${i.metadata.name}`).sort()).toEqual(["feast/feast", "kubeflow/ml-pipeline-ui", "mlflow/mlflow", "triton/triton"]);
+      for (const i of ingresses) {
+        expect(i.metadata.annotations).toEqual(
+          expect.objectContaining({
+            "alb.ingress.kubernetes.io/scheme": "internal",
+            "alb.ingress.kubernetes.io/group.name": `mlp-${env}-ml`,
+            "alb.ingress.kubernetes.io/inbound-cidrs": projectEnvironment(env).network.vpcCidr,
+            "alb.ingress.kubernetes.io/target-type": "ip",
+          }),
+        );
+        expect(i.spec.ingressClassName).toBe("alb");
+      }
+      const ports = ingresses.map((i) => JSON.parse(i.metadata.annotations["alb.ingress.kubernetes.io/listen-ports"])[0].HTTP);
+      expect(new Set(ports).size).toBe(4);
+      expect(release(s, "aws-load-balancer-controller").values).toEqual(expect.objectContaining({ defaultLoadBalancerScheme: "internal", clusterName: `mlp-${env}` }));
+    }
+  });
+
+  test("load balancers the controller creates carry the cost tags", () => {
+    expect(release(stack("prod-ml"), "aws-load-balancer-controller").values.defaultTags).toEqual({ Project: "ml-platform", Team: "ml-platform", CostCenter: "ml-prd-4300", Environment: "prod" });
+  });
+});
+
+describe("no secret values in the ML configuration", () => {
+  test.each(ENVS)("%s: no database password attribute, no generated password resource, no literal Secret data", (env) => {
+    for (const part of ["foundation", "platform", "ml"]) {
+      const s = stack(`${env}-${part}`);
+      for (const db of Object.values(resources(s, "aws_db_instance"))) expect(db.password).toBeUndefined();
+      expect(resources(s, "random_password")).toEqual({});
+      expect(resources(s, "aws_secretsmanager_secret_version")).toEqual({});
+      for (const { obj } of renderedObjects(s).filter(({ obj }) => obj.kind === "Secret")) {
+        for (const v of Object.values({ ...(obj.data ?? {}), ...(obj.stringData ?? {}) })) expect(v).toBe("");
+      }
+      for (const r of releases(s)) expect({ release: r.name, literals: literalSecrets(r.values) }).toEqual({ release: r.name, literals: [] });
+    }
+  });
+
+  test("the literal-secret scan finds a password in Helm values", () => {
+    expect(literalSecrets({ backendStore: { postgres: { password: "hunter2", host: "${aws_db_instance.x.address}" } }, auth: { adminPassword: "" } })).toEqual(["backendStore.postgres.password"]);
+  });
+});
+
+describe("cdktf.out", () => {
+  const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+
+  test("no file holds key material or a password value", () => {
+    for (const f of files(synthesizeAll().outdir)) {
+      const text = readFileSync(f, "latin1");
+      expect({ f, pem: /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text), akid: /\b(AKIA|ASIA)[A-Z0-9]{16}\b/.test(text) }).toEqual({ f, pem: false, akid: false });
+      if (f.endsWith("cdk.tf.json")) expect({ f, literals: literalSecrets(JSON.parse(text)) }).toEqual({ f, literals: [] });
+    }
+  });
+});
+
+describe("production data is protected from destroy", () => {
+  const STATEFUL = ["aws_db_instance", "aws_s3_bucket", "aws_kms_key", "aws_dynamodb_table", "aws_efs_file_system", "aws_rds_cluster"];
+  test("every stateful resource of every prod stack has prevent_destroy or deletion protection", () => {
+    const prod = synthesizeAll().stacks.filter((s) => s.id.startsWith("prod-"));
+    const stateful = prod.flatMap((s) => allResources(s).filter(([type]) => STATEFUL.includes(type)).map(([type, id, cfg]) => ({ at: `${s.id}/${type}.${id}`, cfg })));
+    expect(stateful.length).toBeGreaterThanOrEqual(9);
+    for (const { at, cfg } of stateful) {
+      expect({ at, protected: cfg.lifecycle?.prevent_destroy === true || cfg.deletion_protection === true }).toEqual({ at, protected: true });
+      if (cfg.force_destroy !== undefined) expect({ at, force_destroy: cfg.force_destroy }).toEqual({ at, force_destroy: false });
+    }
+  });
+});
