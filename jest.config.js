@@ -6,4 +6,6 @@ module.exports = {
   // Type-checking happens once in `npm test` (tsc --noEmit); ts-jest only transpiles (isolatedModules in tsconfig).
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   testTimeout: 60000,
+  globalSetup: "<rootDir>/test/global-setup.ts",
+  globalTeardown: "<rootDir>/test/global-teardown.ts",
 };

@@ -34,5 +34,5 @@ buildSync({
   logLevel: "warning",
 });
 // The in-repo charts travel with the JS so constructs find them at the same relative path in src and dist.
-cpSync(join(root, "charts"), join(root, "dist/charts"), { recursive: true });
+cpSync(join(root, "charts"), join(outdir, "charts"), { recursive: true });
 if (process.argv.includes("--verbose")) console.log(`built ${entryPoints.length} files: ${entryPoints.map((p) => relative(root, p)).join(" ")}`);

@@ -6,7 +6,7 @@ import { MlStack } from "./ml-stack";
 import { PlatformStack } from "./platform-stack";
 
 /** The parts every environment is made of, in deploy order; each becomes the stack `<env>-<part>`. */
-export const STACK_PARTS = ["bootstrap", "foundation", "platform"] as const;
+export const STACK_PARTS = ["bootstrap", "foundation", "platform", "ml"] as const;
 
 /** The stacks of one environment, in deploy order. */
 export interface EnvironmentStacks {

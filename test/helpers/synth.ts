@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadEnvironments } from "../../environments/lib/load";
 import type { Environment } from "../../environments/lib/schema";
-import { buildApp } from "../../stacks/app";
 
 /** The project's environment files, validated (loaded once per test worker). */
 let envCache: Environment[] | undefined;
@@ -31,20 +30,34 @@ export type TerraformJson = { resource?: Record<string, Record<string, any>>; da
 /** Synthesizes environments with the real app into a fresh temp dir and reads every stack back. */
 export function synthesize(envs: readonly Environment[]): { outdir: string; stacks: SynthesizedStack[] } {
   const outdir = mkdtempSync(join(tmpdir(), "mlp-synth-"));
+  // Loaded lazily: tests that only read the shared synthesis never pay for cdktf and the providers.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { buildApp } = require("../../stacks/app") as typeof import("../../stacks/app");
   buildApp(envs, outdir).synth();
-  const stacks = readdirSync(join(outdir, "stacks"))
+  return { outdir, stacks: readStacks(outdir) };
+}
+
+/** Reads every stack of a synthesized output dir. */
+export function readStacks(outdir: string): SynthesizedStack[] {
+  return readdirSync(join(outdir, "stacks"))
     .sort()
     .map((id) => {
       const text = readFileSync(join(outdir, "stacks", id, "cdk.tf.json"), "utf8");
       return { id, text, json: JSON.parse(text) as TerraformJson };
     });
-  return { outdir, stacks };
 }
 
 let allCache: { outdir: string; stacks: SynthesizedStack[] } | undefined;
-/** Every stack of every project environment, synthesized once per test worker. */
+/** Env var through which jest's global setup hands every test file one shared synthesis. */
+export const SHARED_SYNTH_DIR_VAR = "MLP_TEST_SYNTH_DIR";
+
+/**
+ * Every stack of every project environment. Under jest this is the synthesis made once by the global setup
+ * (test/global-setup.ts) and read back per test file; elsewhere it synthesizes on first use.
+ */
 export function synthesizeAll(): { outdir: string; stacks: SynthesizedStack[] } {
-  allCache ??= synthesize(projectEnvironments());
+  const shared = process.env[SHARED_SYNTH_DIR_VAR];
+  allCache ??= shared ? { outdir: shared, stacks: readStacks(shared) } : synthesize(projectEnvironments());
   return allCache;
 }
 

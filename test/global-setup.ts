@@ -1,0 +1,7 @@
+// Synthesizes every environment once for the whole test run; test files read it through synthesizeAll().
+import { SHARED_SYNTH_DIR_VAR, projectEnvironments, synthesize } from "./helpers/synth";
+
+export default function globalSetup(): void {
+  const { outdir } = synthesize(projectEnvironments());
+  process.env[SHARED_SYNTH_DIR_VAR] = outdir;
+}
