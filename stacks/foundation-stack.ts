@@ -6,6 +6,7 @@ import { Vpc } from "../constructs/network/vpc";
 import { cloudWatchLogsKeyStatement, KmsKey } from "../constructs/security/kms-key";
 import type { Environment } from "../environments/lib/schema";
 import { EnvironmentStack } from "./environment-stack";
+import { GpuFoundation } from "./foundation/gpu-foundation";
 import { clusterName, costTags, namePrefix } from "./naming";
 
 /**
@@ -18,6 +19,8 @@ export class FoundationStack extends EnvironmentStack {
   readonly systemNodes: SystemNodeGroup;
   readonly logsKey: KmsKey;
   readonly ebsCsiRole: PodIdentityRole;
+  /** EFA networking (security group, placement group, subnet) and the EFA managed node group when configured. */
+  readonly gpu: GpuFoundation;
 
   constructor(scope: Construct, env: Environment) {
     super(scope, env, "foundation");
@@ -81,5 +84,6 @@ export class FoundationStack extends EnvironmentStack {
       dependsOn: this.cluster.preComputeAddons,
     });
     this.ebsCsiRole = this.cluster.addPostComputeAddons([this.systemNodes.nodeGroup]).ebsCsiRole;
+    this.gpu = new GpuFoundation(this, "gpu", { env, cluster: this.cluster, vpc: this.vpc, nodeDependencies: this.cluster.preComputeAddons });
   }
 }
