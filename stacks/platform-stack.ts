@@ -4,6 +4,7 @@ import { ManifestsRelease } from "../constructs/kubernetes/manifests-release";
 import type { Environment } from "../environments/lib/schema";
 import { EnvironmentStack } from "./environment-stack";
 import type { FoundationStack } from "./foundation-stack";
+import { GpuCompute } from "./platform/gpu-compute";
 
 /**
  * `<env>-platform`: cluster-wide controllers and capacity (Karpenter, GPU and EFA device plugins,
@@ -12,6 +13,8 @@ import type { FoundationStack } from "./foundation-stack";
 export class PlatformStack extends EnvironmentStack {
   readonly access: ClusterAccess;
   readonly foundation: FoundationStack;
+  /** Karpenter, node pools, GPU and EFA device plugins, DCGM exporter. */
+  readonly compute: GpuCompute;
 
   constructor(scope: Construct, env: Environment, foundation: FoundationStack) {
     super(scope, env, "platform");
@@ -22,6 +25,7 @@ export class PlatformStack extends EnvironmentStack {
       clusterCertificateAuthority: foundation.cluster.clusterCertificateAuthority,
       region: env.account.region,
     });
+    this.compute = new GpuCompute(this, "compute", { env, foundation });
   }
 
   /** A release of the in-repo manifests chart for this stack's custom resources. */
