@@ -1,6 +1,6 @@
 import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
-import { Fn, ITerraformDependable } from "cdktf";
+import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { efaLayoutKey, efaNetworkInterfaces } from "../catalog/efa-layouts";
 import type { EksCluster } from "../eks/cluster";
@@ -106,7 +106,7 @@ export class EfaNodeGroup extends Construct {
       blockDeviceMappings: [
         { deviceName: "/dev/xvda", ebs: { volumeSize: props.rootVolumeGiB, volumeType: "gp3", iops: 3000, throughput: 250, encrypted: "true", deleteOnTermination: "true" } },
       ],
-      userData: Fn.base64encode(RAID0_NODE_CONFIG_USER_DATA),
+      userData: Buffer.from(RAID0_NODE_CONFIG_USER_DATA, "utf8").toString("base64"),
       networkInterfaces: efaNetworkInterfaces(props.instanceTypes[0]).map((n) => ({
         networkCardIndex: n.networkCardIndex,
         deviceIndex: n.deviceIndex,
