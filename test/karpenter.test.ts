@@ -1,3 +1,5 @@
+import { App, TerraformStack } from "cdktf";
+import { KarpenterInterruptionQueue } from "../constructs/karpenter/interruption-queue";
 import { helmReleases } from "./helpers/gpu-reference";
 import { resources, stack } from "./helpers/synth";
 
@@ -19,7 +21,7 @@ describe.each(["dev", "staging", "prod"])("Karpenter in %s", (envName) => {
   const queueArn = `\${aws_sqs_queue.${queueId}.arn}`;
   const releases = helmReleases(s);
   // Only Karpenter's resources: other platform components add their own roles, rules and associations.
-  const ruleEntries = Object.entries(resources(s, "aws_cloudwatch_event_rule")).filter(([, r]) => r.name.startsWith(`mlp-${envName}-karpenter-interruption-`));
+  const ruleEntries = Object.entries(resources(s, "aws_cloudwatch_event_rule")).filter(([, r]) => r.name.startsWith(`mlp-${envName}-karpenter-`));
   const ruleRefs = ruleEntries.map(([id]) => `\${aws_cloudwatch_event_rule.${id}.name}`);
   const byName = (type: string, name: string) => Object.entries(resources(s, type)).find(([, r]) => r.name === name)![0];
   const controllerRoleId = byName("aws_iam_role", `mlp-${envName}-karpenter-controller`);
@@ -44,7 +46,8 @@ describe.each(["dev", "staging", "prod"])("Karpenter in %s", (envName) => {
     ]);
   });
 
-  test("five EventBridge rules with the exact detail-types, each targeting the queue", () => {
+  test("five EventBridge rules with the exact detail-types and valid names, each targeting the queue", () => {
+    for (const [, r] of ruleEntries) expect(r.name).toMatch(/^[.\w-]{1,64}$/);
     const patterns = ruleEntries.map(([, r]) => JSON.parse(r.event_pattern));
     expect(patterns.map((p) => p["detail-type"]).flat().sort()).toEqual([...EXPECTED_DETAIL_TYPES].sort());
     for (const p of patterns) {
@@ -93,5 +96,18 @@ describe.each(["dev", "staging", "prod"])("Karpenter in %s", (envName) => {
     // Helm waits for the deletion (finalizers included) before Terraform moves on to the controller.
     expect(pools.wait ?? true).toBe(true);
     expect(pools.timeout).toBeGreaterThanOrEqual(1800);
+  });
+});
+
+describe("interruption queue names", () => {
+  const build = (ruleNamePrefix: string) => () =>
+    new KarpenterInterruptionQueue(new TerraformStack(new App(), "t"), "q", { queueName: "mlp-q", ruleNamePrefix });
+
+  test("the longest environment name (20 characters) still gives valid rule names", () => {
+    expect(build(`mlp-${"a".repeat(20)}-karpenter`)).not.toThrow();
+  });
+
+  test("fails for a prefix that makes a rule name longer than 64 characters", () => {
+    expect(build("x".repeat(60))).toThrow(`ruleNamePrefix makes rule name "${"x".repeat(60)}-health" invalid (at most 64 letters, digits, ., - or _)`);
   });
 });

@@ -12,19 +12,21 @@ import { policyJson, type IGrantable } from "../iam/policy";
  * @see https://github.com/aws/karpenter-provider-aws/blob/v1.14.1/website/content/en/v1.14/getting-started/getting-started-with-karpenter/cloudformation.yaml
  */
 export const INTERRUPTION_EVENTS = {
-  "scheduled-change": { source: "aws.health", detailType: "AWS Health Event" },
-  "spot-interruption": { source: "aws.ec2", detailType: "EC2 Spot Instance Interruption Warning" },
+  health: { source: "aws.health", detailType: "AWS Health Event" },
+  spot: { source: "aws.ec2", detailType: "EC2 Spot Instance Interruption Warning" },
   rebalance: { source: "aws.ec2", detailType: "EC2 Instance Rebalance Recommendation" },
-  "instance-state-change": { source: "aws.ec2", detailType: "EC2 Instance State-change Notification" },
-  "capacity-reservation-interruption": { source: "aws.ec2", detailType: "EC2 Capacity Reservation Instance Interruption Warning" },
+  "state-change": { source: "aws.ec2", detailType: "EC2 Instance State-change Notification" },
+  reservation: { source: "aws.ec2", detailType: "EC2 Capacity Reservation Instance Interruption Warning" },
 } as const;
 
 /** Message retention of the queue: interruption events older than the two-minute spot warning are useless. */
 export const INTERRUPTION_QUEUE_RETENTION_SECONDS = 300;
 
 export interface KarpenterInterruptionQueueProps {
-  /** Physical queue name (also the prefix of the rule names). */
+  /** Physical queue name (at most 80 characters). */
   readonly queueName: string;
+  /** Prefix of the rule names, `<prefix>-<event>` (rule names are at most 64 characters). */
+  readonly ruleNamePrefix: string;
 }
 
 /**
@@ -42,6 +44,11 @@ export class KarpenterInterruptionQueue extends Construct {
 
   constructor(scope: Construct, id: string, props: KarpenterInterruptionQueueProps) {
     super(scope, id);
+    if (!/^[\w-]{1,80}$/.test(props.queueName)) throw new Error(`queueName must be 1-80 letters, digits, - or _, got "${props.queueName}"`);
+    for (const key of Object.keys(INTERRUPTION_EVENTS)) {
+      const ruleName = `${props.ruleNamePrefix}-${key}`;
+      if (!/^[.\w-]{1,64}$/.test(ruleName)) throw new Error(`ruleNamePrefix makes rule name "${ruleName}" invalid (at most 64 letters, digits, ., - or _)`);
+    }
     this.queue = new SqsQueue(this, "queue", {
       name: props.queueName,
       messageRetentionSeconds: INTERRUPTION_QUEUE_RETENTION_SECONDS,
@@ -53,7 +60,7 @@ export class KarpenterInterruptionQueue extends Construct {
     const rules = {} as Record<keyof typeof INTERRUPTION_EVENTS, CloudwatchEventRule>;
     for (const [key, event] of Object.entries(INTERRUPTION_EVENTS) as [keyof typeof INTERRUPTION_EVENTS, (typeof INTERRUPTION_EVENTS)[keyof typeof INTERRUPTION_EVENTS]][]) {
       const rule = new CloudwatchEventRule(this, `rule-${key}`, {
-        name: `${props.queueName}-${key}`,
+        name: `${props.ruleNamePrefix}-${key}`,
         description: `Karpenter interruption handling: ${event.detailType}`,
         eventPattern: JSON.stringify({ source: [event.source], "detail-type": [event.detailType] }),
       });

@@ -76,7 +76,10 @@ export class GpuCompute extends Construct {
     const tags = costTags(env);
 
     this.nodeRole = new KarpenterNodeRole(this, "node-role", { roleName: `${clusterName}-karpenter-node`, clusterName: cluster.clusterName });
-    this.interruptionQueue = new KarpenterInterruptionQueue(this, "interruption", { queueName: `${clusterName}-karpenter-interruption` });
+    this.interruptionQueue = new KarpenterInterruptionQueue(this, "interruption", {
+      queueName: `${clusterName}-karpenter-interruption`,
+      ruleNamePrefix: `${clusterName}-karpenter`,
+    });
     this.karpenter = new Karpenter(this, "karpenter", {
       cluster,
       clusterPhysicalName: clusterName,
