@@ -9,7 +9,7 @@ import { ec2NodeClass, type SelectorTerm } from "../../constructs/karpenter/ec2-
 import { KarpenterInterruptionQueue } from "../../constructs/karpenter/interruption-queue";
 import { Karpenter } from "../../constructs/karpenter/karpenter";
 import { KarpenterNodeRole } from "../../constructs/karpenter/node-role";
-import { nodePool, type NodeRequirement } from "../../constructs/karpenter/node-pool";
+import { nodePool } from "../../constructs/karpenter/node-pool";
 import {
   EFA_LABEL,
   EFA_TRAINING_POOL,
@@ -234,7 +234,7 @@ export class GpuCompute extends Construct {
             { key: "topology.kubernetes.io/zone", operator: "In", values: efa.availabilityZones },
             { key: "kubernetes.io/arch", operator: "In", values: archesOf(efaTypes) },
             { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
-          ] satisfies NodeRequirement[],
+          ],
           limits: { "nvidia.com/gpu": efa.limits.gpus },
           consolidationPolicy: "WhenEmpty",
           consolidateAfter: efa.consolidateAfter,
