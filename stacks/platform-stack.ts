@@ -6,6 +6,7 @@ import type { Environment } from "../environments/lib/schema";
 import { EnvironmentStack } from "./environment-stack";
 import type { FoundationStack } from "./foundation-stack";
 import { namePrefix } from "./naming";
+import { GpuCompute } from "./platform/gpu-compute";
 
 /**
  * `<env>-platform`: cluster-wide controllers and capacity (Karpenter, GPU and EFA device plugins,
@@ -16,6 +17,8 @@ export class PlatformStack extends EnvironmentStack {
   readonly foundation: FoundationStack;
   /** External Secrets Operator and the `aws-secrets-manager` ClusterSecretStore; grant secrets with `allowSecret`. */
   readonly externalSecrets: ExternalSecrets;
+  /** Karpenter, node pools, GPU and EFA device plugins, DCGM exporter. */
+  readonly compute: GpuCompute;
 
   constructor(scope: Construct, env: Environment, foundation: FoundationStack) {
     super(scope, env, "platform");
@@ -27,6 +30,7 @@ export class PlatformStack extends EnvironmentStack {
       region: env.account.region,
     });
     this.externalSecrets = new ExternalSecrets(this, "external-secrets", { cluster: foundation.cluster, region: env.account.region, roleName: `${namePrefix(env)}-external-secrets` });
+    this.compute = new GpuCompute(this, "compute", { env, foundation });
   }
 
   /** A release of the in-repo manifests chart for this stack's custom resources. */
