@@ -111,18 +111,30 @@ function resourcesOf(stack: Json): Map<string, Json> {
   return out;
 }
 
-/** Leaf paths whose values differ between a and b (arrays compared as wholes below a depth of objects). */
-export function changedPaths(a: Json, b: Json, prefix = ""): string[] {
+/** One differing leaf: its path (keys joined by ".", list indexes as [i]) and both values. */
+export interface ChangedLeaf {
+  readonly path: string;
+  readonly from: unknown;
+  readonly to: unknown;
+}
+
+/** Leaves whose values differ between a and b (lists of equal length compared item by item). */
+export function changedLeaves(a: Json, b: Json, prefix = ""): ChangedLeaf[] {
   if (JSON.stringify(a) === JSON.stringify(b)) return [];
   const isObj = (x: Json) => x !== null && typeof x === "object" && !Array.isArray(x);
   if (isObj(a) && isObj(b)) {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-    return keys.flatMap((k) => changedPaths(a[k], b[k], prefix ? `${prefix}.${k}` : k));
+    return keys.flatMap((k) => changedLeaves(a[k], b[k], prefix ? `${prefix}.${k}` : k));
   }
-  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.length <= 20) {
-    return a.flatMap((x: Json, i: number) => changedPaths(x, b[i], `${prefix}[${i}]`));
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.length <= 50) {
+    return a.flatMap((x: Json, i: number) => changedLeaves(x, b[i], `${prefix}[${i}]`));
   }
-  return [prefix || "(root)"];
+  return [{ path: prefix || "(root)", from: a, to: b }];
+}
+
+/** Paths of the leaves that differ between a and b. */
+export function changedPaths(a: Json, b: Json): string[] {
+  return changedLeaves(a, b).map((l) => l.path);
 }
 
 /** Short, single-line rendering of a value for a review comment. */
@@ -145,6 +157,7 @@ function parsePolicy(text: unknown): Json[] {
   if (typeof text !== "string") return [];
   try {
     const doc = JSON.parse(text);
+    if (!doc || doc.Statement === undefined) return [];
     return Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
   } catch {
     return [];
@@ -248,7 +261,7 @@ export function diffStack(stack: string, base: Json | undefined, head: Json | un
     const rb = b.get(address);
     const chartOf = (r: Json) => (r ? `${r.chart}${r.version ? ` ${r.version}` : ""}` : "(none)");
     const chart = chartOf(ra) !== chartOf(rb) && !(ra?.chart?.startsWith("assets/") && rb?.chart?.startsWith("assets/")) ? { from: chartOf(ra), to: chartOf(rb) } : undefined;
-    const values = changedPaths(helmValues(ra), helmValues(rb)).map((p) => `${p}: ${summarize(valueAt(helmValues(ra), p))} -> ${summarize(valueAt(helmValues(rb), p))}`);
+    const values = changedLeaves(helmValues(ra), helmValues(rb)).map((l) => `${l.path}: ${summarize(l.from)} -> ${summarize(l.to)}`);
     if (chart || values.length) helm.push({ release: (rb ?? ra).name ?? address, chart, values });
   }
 
