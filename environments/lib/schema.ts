@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { findInstanceType, instanceTypesOfFamily, isKnownFamily } from "../../constructs/catalog/instance-types";
 import { allocateSubnets, parseCidr } from "./cidr";
+import { observabilitySettings, refineObservability } from "./observability-schema";
 
 /** Kubernetes versions this platform is tested against (EKS standard support, Karpenter 1.14 compatible). */
 export const KUBERNETES_VERSIONS = ["1.34", "1.35", "1.36"] as const;
@@ -268,6 +269,8 @@ export const environmentSchema = z
       })
       .default({ noncurrentVersionExpirationDays: 90 }),
     ml: mlSettings.prefault({}),
+    /** Prometheus, Alertmanager, Grafana, alert thresholds and SLOs (see environments/lib/observability-schema.ts). */
+    observability: observabilitySettings.prefault({}),
   })
   .superRefine((env, ctx) => {
     const region = env.account.region;
@@ -359,6 +362,7 @@ export const environmentSchema = z
         message: "must be false with reserved capacity: a cluster placement group breaks Capacity Block and ODCR launches unless the reservation was made in that group",
       });
     }
+    refineObservability(env, ctx);
   });
 
 /** What an environment file exports: the input form, with optional fields left out. */
