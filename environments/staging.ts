@@ -45,7 +45,7 @@ export default defineEnvironment({
   },
   observability: {
     prometheus: { retention: "15d", volumeSizeGiB: 100 },
-    alertmanager: { receivers: [{ type: "slack", name: "ml-platform-staging", channel: "#ml-platform-staging-alerts", severities: ["critical", "warning"] }] },
+    alertmanager: { receivers: [{ type: "slack", name: "ml-platform-alerts", channel: "#ml-platform-staging-alerts", severities: ["critical", "warning"] }] },
     // Exercises the AMP path before production relies on it.
     ampRemoteWrite: { enabled: true },
     opencost: { enabled: true },

@@ -1,11 +1,12 @@
 import { Construct } from "constructs";
 import { ClusterAccess } from "../constructs/kubernetes/cluster-access";
 import { ManifestsRelease } from "../constructs/kubernetes/manifests-release";
+import { Observability } from "../constructs/observability/observability";
 import { ExternalSecrets } from "../constructs/secrets/external-secrets";
 import type { Environment } from "../environments/lib/schema";
 import { EnvironmentStack } from "./environment-stack";
 import type { FoundationStack } from "./foundation-stack";
-import { namePrefix } from "./naming";
+import { clusterName, costTags, namePrefix } from "./naming";
 
 /**
  * `<env>-platform`: cluster-wide controllers and capacity (Karpenter, GPU and EFA device plugins,
@@ -16,6 +17,8 @@ export class PlatformStack extends EnvironmentStack {
   readonly foundation: FoundationStack;
   /** External Secrets Operator and the `aws-secrets-manager` ClusterSecretStore; grant secrets with `allowSecret`. */
   readonly externalSecrets: ExternalSecrets;
+  /** kube-prometheus-stack, the platform's monitors, rules and dashboards (see docs/observability.md). */
+  readonly observability: Observability;
 
   constructor(scope: Construct, env: Environment, foundation: FoundationStack) {
     super(scope, env, "platform");
@@ -27,6 +30,19 @@ export class PlatformStack extends EnvironmentStack {
       region: env.account.region,
     });
     this.externalSecrets = new ExternalSecrets(this, "external-secrets", { cluster: foundation.cluster, region: env.account.region, roleName: `${namePrefix(env)}-external-secrets` });
+    this.observability = new Observability(this, "observability", {
+      cluster: foundation.cluster,
+      clusterName: clusterName(env),
+      environment: env.name,
+      region: env.account.region,
+      namePrefix: namePrefix(env),
+      settings: env.observability,
+      owner: { team: env.tags.Team, costCenter: env.tags.CostCenter },
+      volumeTags: costTags(env),
+      externalSecrets: this.externalSecrets,
+      externalSecretsReady: [this.externalSecrets.store.release],
+      protect: env.tier === "production",
+    });
   }
 
   /** A release of the in-repo manifests chart for this stack's custom resources. */

@@ -19,7 +19,10 @@ const percent = (min: number, max: number) => z.number().min(min).max(max);
 const retention = z.string().regex(/^[1-9][0-9]*(h|d|w|y)$/, "must be a Prometheus duration of whole hours, days, weeks or years like 15d");
 
 /** Becomes part of Kubernetes object names, volume names and the Secrets Manager secret name. */
-const receiverName = z.string().regex(/^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/, "must be a lowercase name like oncall-slack (a-z, 0-9, -; at most 32 characters)");
+const receiverName = z
+  .string()
+  .regex(/^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/, "must be a lowercase name like oncall-slack (a-z, 0-9, -; at most 32 characters)")
+  .refine((v) => v !== "null", { message: 'must not be "null": that receiver drops alerts and is always present' });
 
 /** Alert severities the platform's rules use. */
 export const SEVERITIES = ["critical", "warning", "info"] as const;
