@@ -67,13 +67,13 @@ export function gpuFleetDashboard(): Json {
           {
             title: "GPU memory used per NodePool",
             type: "timeseries",
-            unit: "decmbytes",
+            unit: "mbytes",
             queries: [{ expr: `sum by (nodepool) (${withNodePool("DCGM_FI_DEV_FB_USED")})`, legend: "{{nodepool}}" }],
           },
           {
             title: "GPU memory used per namespace",
             type: "timeseries",
-            unit: "decmbytes",
+            unit: "mbytes",
             queries: [{ expr: 'sum by (exported_namespace) (DCGM_FI_DEV_FB_USED{exported_namespace!=""})', legend: "{{exported_namespace}}" }],
           },
         ],

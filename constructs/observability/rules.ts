@@ -81,6 +81,7 @@ export const RECORDED = {
 
 /** Rounds away float noise (14.4 * 0.001 = 0.014400000000000001) so rules read as written. */
 function num(x: number): string {
+  if (!Number.isFinite(x)) throw new Error(`rule thresholds must be finite numbers, got ${x}`);
   return String(Number(x.toPrecision(6)));
 }
 
