@@ -40,7 +40,7 @@ export class PlatformStack extends EnvironmentStack {
       owner: { team: env.tags.Team, costCenter: env.tags.CostCenter },
       volumeTags: costTags(env),
       externalSecrets: this.externalSecrets,
-      externalSecretsReady: [this.externalSecrets.store.release],
+      externalSecretsReady: () => [this.externalSecrets.store.release, ...this.externalSecrets.role.dependables()],
       protect: env.tier === "production",
     });
   }

@@ -41,8 +41,12 @@ export interface ObservabilityProps {
   /** Tags of the EBS volumes the cluster creates (cost tags). */
   readonly volumeTags: Record<string, string>;
   readonly externalSecrets: IExternalSecrets;
-  /** What must exist before ExternalSecrets can be applied (the ClusterSecretStore's release). @default - none */
-  readonly externalSecretsReady?: ITerraformDependable[];
+  /**
+   * What must exist before the ExternalSecrets are applied: the ClusterSecretStore's release and the operator role's
+   * policies. Called after this construct has granted its secrets, so the policies those grants create are included.
+   * @default - nothing
+   */
+  readonly externalSecretsReady?: () => ITerraformDependable[];
   /** prevent_destroy on secrets and the AMP workspace, Retain on volumes. @default false */
   readonly protect?: boolean;
 }
@@ -98,7 +102,7 @@ export class Observability extends Construct {
     const secrets = new ManifestsRelease(this, "secrets", {
       releaseName: "monitoring-secrets",
       namespace: this.namespace,
-      dependsOn: [ns, this.grafanaAdmin.version, ...(props.externalSecretsReady ?? [])],
+      dependsOn: [ns, this.grafanaAdmin.version, ...(props.externalSecretsReady?.() ?? [])],
     });
     secrets.add(this.grafanaAdmin.externalSecret);
     for (const es of this.receivers.externalSecrets) secrets.add(es);

@@ -287,7 +287,7 @@ function kubernetesRules(t: AlertThresholds): RuleGroup {
         "capacity",
         'sum by (namespace, pod) (kube_pod_container_resource_requests{resource="nvidia_com_gpu"}) > 0 and on (namespace, pod) (max by (namespace, pod) (kube_pod_status_phase{phase="Pending"}) == 1)',
         t.gpuPodPending.forMinutes,
-        "GPU pod {{ $labels.namespace }}/{{ $labels.pod }} has been pending for {{ $value }} GPUs",
+        "GPU pod {{ $labels.namespace }}/{{ $labels.pod }} (requesting {{ $value }} GPUs) is still pending",
         `The pod has waited over ${t.gpuPodPending.forMinutes} minutes for GPUs. Check Karpenter's launch errors, the NodePool limits and the pod's node selector and tolerations.`,
       ),
       alert(
