@@ -8,6 +8,7 @@ import { cloudWatchLogsKeyStatement, KmsKey } from "../constructs/security/kms-k
 import type { Environment } from "../environments/lib/schema";
 import { EnvironmentStack } from "./environment-stack";
 import { mlDataStoresProps } from "./ml-settings";
+import { GpuFoundation } from "./foundation/gpu-foundation";
 import { clusterName, costTags, namePrefix } from "./naming";
 
 /**
@@ -22,6 +23,8 @@ export class FoundationStack extends EnvironmentStack {
   readonly ebsCsiRole: PodIdentityRole;
   /** Buckets, data key and MLflow database of the ML services: here so they outlive the `<env>-ml` stack. */
   readonly mlData: MlDataStores;
+  /** EFA networking (security group, placement group, subnet) and the EFA managed node group when configured. */
+  readonly gpu: GpuFoundation;
 
   constructor(scope: Construct, env: Environment) {
     super(scope, env, "foundation");
@@ -86,5 +89,6 @@ export class FoundationStack extends EnvironmentStack {
     });
     this.ebsCsiRole = this.cluster.addPostComputeAddons([this.systemNodes.nodeGroup]).ebsCsiRole;
     this.mlData = new MlDataStores(this, "ml-data", mlDataStoresProps(env, { vpc: this.vpc, cluster: this.cluster, logsKey: this.logsKey }));
+    this.gpu = new GpuFoundation(this, "gpu", { env, cluster: this.cluster, vpc: this.vpc, nodeDependencies: this.cluster.preComputeAddons });
   }
 }

@@ -40,7 +40,6 @@ function efaShape(env: Environment): EfaNodeShape | undefined {
   return {
     gpusPerNode: smallest(efa.instanceTypes, (t) => t.gpuCount),
     efaInterfacesPerNode: smallest(efa.instanceTypes, (t) => t.efaInterfaces),
-    karpenter: efa.mode === "karpenter",
   };
 }
 

@@ -7,6 +7,7 @@ import type { Environment } from "../environments/lib/schema";
 import { EnvironmentStack } from "./environment-stack";
 import type { FoundationStack } from "./foundation-stack";
 import { clusterName, costTags, namePrefix } from "./naming";
+import { GpuCompute } from "./platform/gpu-compute";
 
 /**
  * `<env>-platform`: cluster-wide controllers and capacity (Karpenter, GPU and EFA device plugins,
@@ -17,6 +18,8 @@ export class PlatformStack extends EnvironmentStack {
   readonly foundation: FoundationStack;
   /** External Secrets Operator and the `aws-secrets-manager` ClusterSecretStore; grant secrets with `allowSecret`. */
   readonly externalSecrets: ExternalSecrets;
+  /** Karpenter, node pools, GPU and EFA device plugins, DCGM exporter. */
+  readonly compute: GpuCompute;
   /** kube-prometheus-stack, the platform's monitors, rules and dashboards (see docs/observability.md). */
   readonly observability: Observability;
 
@@ -30,6 +33,7 @@ export class PlatformStack extends EnvironmentStack {
       region: env.account.region,
     });
     this.externalSecrets = new ExternalSecrets(this, "external-secrets", { cluster: foundation.cluster, region: env.account.region, roleName: `${namePrefix(env)}-external-secrets` });
+    this.compute = new GpuCompute(this, "compute", { env, foundation });
     this.observability = new Observability(this, "observability", {
       cluster: foundation.cluster,
       clusterName: clusterName(env),
@@ -37,6 +41,7 @@ export class PlatformStack extends EnvironmentStack {
       region: env.account.region,
       namePrefix: namePrefix(env),
       settings: env.observability,
+      scrapeTargets: { dcgmExporter: this.compute.dcgmExporter, karpenter: this.compute.karpenter },
       owner: { team: env.tags.Team, costCenter: env.tags.CostCenter },
       volumeTags: costTags(env),
       externalSecrets: this.externalSecrets,

@@ -105,7 +105,7 @@ describe("Triton", () => {
     expect(c.readinessProbe.httpGet).toEqual({ path: "/v2/health/ready", port: "http" });
     expect(c.livenessProbe.httpGet).toEqual({ path: "/v2/health/live", port: "http" });
     expect(pod.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
-    expect(pod.nodeSelector).toEqual({ "karpenter.sh/nodepool": "gpu-inference" });
+    expect(pod.nodeSelector).toEqual({ "node.ml-platform.io/pool": "gpu-inference", "nvidia.com/gpu.present": "true" });
     expect(c.resources.limits["nvidia.com/gpu"]).toBe("1");
     expect(c.args).toContain(`--model-repository=s3://mlp-${env}-triton-models-${projectEnvironment(env).account.id}/model_repository`);
     expect(JSON.stringify(d)).not.toMatch(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|secretKeyRef/);
@@ -221,8 +221,11 @@ describe("Kubeflow Trainer", () => {
 
   test("the GPU runtime targets the training pool with the GPUs its smallest instance type has", () => {
     const spec = runtime("staging", "torch-distributed-gpu");
-    expect(spec.nodeSelector).toEqual({ "karpenter.sh/nodepool": "gpu-training" });
-    expect(spec.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+    expect(spec.nodeSelector).toEqual({ "node.ml-platform.io/pool": "gpu-training", "nvidia.com/gpu.present": "true" });
+    expect(spec.tolerations).toEqual([
+      { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
+      { key: "node.ml-platform.io/workload", operator: "Exists", effect: "NoSchedule" },
+    ]);
     expect(spec.containers[0].resources.limits).toEqual({ "nvidia.com/gpu": "4" });
   });
 
@@ -230,7 +233,7 @@ describe("Kubeflow Trainer", () => {
     expect(runtime("staging", "torch-distributed-efa").containers[0].resources.limits).toEqual({ "nvidia.com/gpu": "8", "vpc.amazonaws.com/efa": "4" });
     const prod = runtime("prod", "torch-distributed-efa");
     expect(prod.containers[0].resources.limits).toEqual({ "nvidia.com/gpu": "8", "vpc.amazonaws.com/efa": "32" });
-    expect(prod.nodeSelector).toEqual({ "karpenter.sh/nodepool": "gpu-efa" });
+    expect(prod.nodeSelector).toEqual({ "node.ml-platform.io/pool": "efa-training", "nvidia.com/gpu.present": "true", "node.ml-platform.io/efa": "true" });
     expect(prod.containers[0].env).toEqual([{ name: "FI_PROVIDER", value: "efa" }]);
   });
 

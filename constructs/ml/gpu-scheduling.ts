@@ -1,27 +1,41 @@
+import { EFA_TRAINING_POOL, GPU_INFERENCE_POOL, GPU_TRAINING_POOL, type PoolPlacement } from "../karpenter/pool-labels";
+
 /**
- * How ML workloads reach the GPU node pools. The pools (Karpenter NodePools) are defined by the GPU compute work in
- * the platform stack; these selectors must match their names and taints.
- * NOTE for merging: mirror of `constructs/karpenter/pool-labels.ts` on the GPU branch (not on this branch yet):
- * NodePool names `gpu-inference`, `gpu-training`, `gpu-efa` and the taint `nvidia.com/gpu=true:NoSchedule`.
+ * How ML workloads reach the GPU node pools: the nodeSelector and tolerations come from the pools' scheduling
+ * contract (`constructs/karpenter/pool-labels.ts`), so a workload can never drift from the labels and taints the
+ * NodePools (or the EFA managed node group) put on their nodes.
  */
-
-/** The taint every GPU pool carries; pods tolerate any value. */
-export const GPU_TOLERATIONS: ReadonlyArray<Record<string, string>> = [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }];
-
-/** Karpenter labels every node with the name of the NodePool that launched it. */
-export const NODEPOOL_LABEL = "karpenter.sh/nodepool";
-
-export const GPU_INFERENCE_POOL = "gpu-inference";
-export const GPU_TRAINING_POOL = "gpu-training";
-export const GPU_EFA_POOL = "gpu-efa";
 
 /** Extended resources advertised by the NVIDIA and EFA device plugins. */
 export const GPU_RESOURCE = "nvidia.com/gpu";
 export const EFA_RESOURCE = "vpc.amazonaws.com/efa";
 
-/** Fresh copies, so the YAML renderer never emits anchors for shared objects. */
-export function gpuTolerations(): Array<Record<string, string>> {
-  return GPU_TOLERATIONS.map((t) => ({ ...t }));
+/** Pod placement (fresh copies, so the YAML renderer never emits anchors for shared objects). */
+export interface Placement {
+  readonly nodeSelector: Record<string, string>;
+  readonly tolerations: Array<Record<string, string>>;
+}
+
+function placement(pool: PoolPlacement): Placement {
+  return {
+    nodeSelector: { ...pool.nodeSelector },
+    tolerations: pool.tolerations.map((t) => Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)) as Record<string, string>),
+  };
+}
+
+/** Online inference (Triton): the GPU inference pool. */
+export function inferencePlacement(): Placement {
+  return placement(GPU_INFERENCE_POOL);
+}
+
+/** Single-node GPU training: the GPU training pool. */
+export function trainingPlacement(): Placement {
+  return placement(GPU_TRAINING_POOL);
+}
+
+/** Multi-node EFA training: the EFA pool (Karpenter NodePool or managed node group, same labels either way). */
+export function efaTrainingPlacement(): Placement {
+  return placement(EFA_TRAINING_POOL);
 }
 
 /** Controllers tolerate the system node group's taint so they run before Karpenter capacity exists. */

@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { HelmChart } from "../kubernetes/helm-chart";
 import { ManifestsRelease, type KubernetesObject } from "../kubernetes/manifests-release";
 import { serviceMonitor } from "../kubernetes/prometheus-monitors";
-import { EFA_RESOURCE, GPU_EFA_POOL, GPU_RESOURCE, GPU_TRAINING_POOL, gpuTolerations, NODEPOOL_LABEL, systemTolerations } from "./gpu-scheduling";
+import { EFA_RESOURCE, efaTrainingPlacement, GPU_RESOURCE, systemTolerations, trainingPlacement } from "./gpu-scheduling";
 
 /**
  * Kubeflow Trainer v2 chart 2.3.0, with the JobSet 0.12.0 dependency the chart declares (`jobset.install`).
@@ -19,10 +19,9 @@ export interface TrainingNodeShape {
   readonly gpusPerNode: number;
 }
 
-/** The EFA pool: GPUs and EFA interfaces of its instance type, and whether Karpenter (vs a node group) provides it. */
+/** The EFA pool: GPUs and EFA interfaces of its instance type. */
 export interface EfaNodeShape extends TrainingNodeShape {
   readonly efaInterfacesPerNode: number;
-  readonly karpenter: boolean;
 }
 
 export interface KubeflowTrainerProps {
@@ -70,16 +69,14 @@ export class KubeflowTrainer extends Construct {
     this.addRuntime("torch-distributed", { containerResources: {} });
     if (props.trainingPool) {
       this.addRuntime("torch-distributed-gpu", {
-        nodeSelector: { [NODEPOOL_LABEL]: GPU_TRAINING_POOL },
-        tolerations: gpuTolerations(),
+        ...trainingPlacement(),
         containerResources: { limits: { [GPU_RESOURCE]: String(props.trainingPool.gpusPerNode) } },
       });
     }
     if (props.efaPool) {
       this.addRuntime("torch-distributed-efa", {
-        // With a managed node group only EFA nodes advertise vpc.amazonaws.com/efa, so the request alone selects them.
-        nodeSelector: props.efaPool.karpenter ? { [NODEPOOL_LABEL]: GPU_EFA_POOL } : undefined,
-        tolerations: gpuTolerations(),
+        // The EFA pool carries the same labels as a Karpenter NodePool or as a managed node group.
+        ...efaTrainingPlacement(),
         containerResources: {
           limits: { [GPU_RESOURCE]: String(props.efaPool.gpusPerNode), [EFA_RESOURCE]: String(props.efaPool.efaInterfacesPerNode) },
         },

@@ -6,7 +6,7 @@ import { PodIdentityRole, type PodIdentityCluster } from "../iam/pod-identity-ro
 import { ManifestsRelease, type KubernetesObject } from "../kubernetes/manifests-release";
 import { serviceMonitor } from "../kubernetes/prometheus-monitors";
 import { TRITON as TRITON_OBSERVABILITY } from "../observability/targets";
-import { GPU_INFERENCE_POOL, GPU_RESOURCE, gpuTolerations, NODEPOOL_LABEL } from "./gpu-scheduling";
+import { GPU_RESOURCE, inferencePlacement } from "./gpu-scheduling";
 
 /**
  * Triton Inference Server image, NGC release 26.08 (Triton 2.72.0), the release of NVIDIA's `r26.08` branch.
@@ -126,8 +126,7 @@ export class Triton extends Construct {
             metadata: { labels: { ...labels } },
             spec: {
               serviceAccountName: serviceAccount,
-              nodeSelector: { [NODEPOOL_LABEL]: GPU_INFERENCE_POOL },
-              tolerations: gpuTolerations(),
+              ...inferencePlacement(),
               terminationGracePeriodSeconds: 60,
               securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
               containers: [

@@ -4,7 +4,7 @@ import { HelmChart } from "../kubernetes/helm-chart";
 import { alertmanagerConfig, receiverVolumes, type AlertReceiver } from "./alertmanager";
 import { GRAFANA_ADMIN_KEYS } from "./grafana-admin";
 import { nonGpuPlacement } from "./placement";
-import { GRAFANA_DASHBOARD_LABEL, KUBE_PROMETHEUS_STACK_CHART, KUBE_PROMETHEUS_STACK_RELEASE, PROMETHEUS_SERVICE_ACCOUNT } from "./targets";
+import { GRAFANA_DASHBOARD_LABEL, KUBE_PROMETHEUS_STACK_CHART, KUBE_PROMETHEUS_STACK_RELEASE, POOL_LABEL, PROMETHEUS_SERVICE_ACCOUNT } from "./targets";
 
 /** Prometheus sizing (the environment's `observability.prometheus`). */
 export interface PrometheusSettings {
@@ -36,7 +36,14 @@ export interface KubePrometheusStackProps {
 }
 
 /** Node labels kube-state-metrics exports (`kube_node_labels{label_<key>}`), joined by the capacity rules. */
-export const NODE_LABELS_ALLOWLIST = ["karpenter.sh/nodepool", "karpenter.sh/capacity-type", "node.kubernetes.io/instance-type", "topology.kubernetes.io/zone"] as const;
+export const NODE_LABELS_ALLOWLIST = [
+  POOL_LABEL,
+  "karpenter.sh/nodepool",
+  "karpenter.sh/capacity-type",
+  "eks.amazonaws.com/capacityType",
+  "node.kubernetes.io/instance-type",
+  "topology.kubernetes.io/zone",
+] as const;
 
 /** Prometheus stops writing at this share of its volume (retentionSize), before the disk fills. */
 export const RETENTION_SIZE_SHARE = 0.85;

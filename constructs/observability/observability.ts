@@ -15,7 +15,7 @@ import { KubePrometheusStack, type PrometheusSettings } from "./kube-prometheus-
 import { platformServiceMonitors } from "./monitors";
 import { OpenCost } from "./opencost";
 import { platformRuleGroups, prometheusRule, type AlertThresholds, type SloTargets } from "./rules";
-import { GRAFANA_ADMIN_SECRET, GRAFANA_DASHBOARD_LABEL, MONITORING_NAMESPACE, PROMETHEUS_SERVICE_ACCOUNT } from "./targets";
+import { GRAFANA_ADMIN_SECRET, GRAFANA_DASHBOARD_LABEL, MONITORING_NAMESPACE, PROMETHEUS_SERVICE_ACCOUNT, type DcgmExporterTarget, type KarpenterTarget } from "./targets";
 
 /** What the environment decides (its `observability` section, with defaults applied). */
 export interface ObservabilitySettings {
@@ -36,6 +36,8 @@ export interface ObservabilityProps {
   /** Prefix of physical names: IAM roles `<prefix>-…`, secrets `<prefix>/…`, AMP alias `<prefix>`. */
   readonly namePrefix: string;
   readonly settings: ObservabilitySettings;
+  /** Components this stack scrapes (the GPU compute's DCGM exporter and Karpenter). */
+  readonly scrapeTargets: { readonly dcgmExporter: DcgmExporterTarget; readonly karpenter: KarpenterTarget };
   /** Team and cost center of the platform's own namespaces (the AWS cost tags). */
   readonly owner: CostOwner;
   /** Tags of the EBS volumes the cluster creates (cost tags). */
@@ -134,7 +136,7 @@ export class Observability extends Construct {
     });
 
     this.monitoring = new ManifestsRelease(this, "monitors", { releaseName: "ml-platform-monitoring", namespace: this.namespace, dependsOn: [this.stack.chart.release] });
-    for (const m of platformServiceMonitors(this.namespace, PART_OF)) this.monitoring.add(m);
+    for (const m of platformServiceMonitors(this.namespace, PART_OF, props.scrapeTargets)) this.monitoring.add(m);
     this.monitoring.add(prometheusRule("ml-platform", this.namespace, platformRuleGroups(s.alerts, s.slo), PART_OF));
 
     this.dashboards = new ManifestsRelease(this, "dashboards", { releaseName: "ml-platform-dashboards", namespace: this.namespace, dependsOn: [ns] });

@@ -1,10 +1,8 @@
-import { GPU_NODEPOOLS, NODEPOOL_LABEL } from "./targets";
+import { GPU_PRESENT_LABEL } from "../karpenter/pool-labels";
+import { GPU_POOLS, POOL_LABEL } from "./targets";
 
-/** Label of the system managed node group's nodes (constructs/eks/system-node-group.ts). */
-export const SYSTEM_POOL_LABEL = { key: "node.ml-platform.io/pool", value: "system" } as const;
-
-/** Label the NVIDIA stack puts on GPU nodes (AL2023 NVIDIA AMIs via nodeadm, GPU feature discovery). */
-export const GPU_PRESENT_LABEL = "nvidia.com/gpu.present";
+/** The system managed node group's pool name (constructs/eks/system-node-group.ts). */
+export const SYSTEM_POOL = "system";
 
 /** Scheduling of one monitoring workload: never on GPU nodes, preferably on the system node group. */
 export interface Placement {
@@ -14,9 +12,9 @@ export interface Placement {
 
 /**
  * Keeps a workload off GPU nodes and lets it run on the system node group (tainted `CriticalAddonsOnly`), preferring
- * it over the Karpenter CPU pool. Two required conditions: no `nvidia.com/gpu.present` label, and not a node of a GPU
- * NodePool (`NotIn` also matches nodes without the NodePool label, such as system nodes). GPU nodes are also tainted
- * `nvidia.com/gpu`, which nothing here tolerates. Fresh objects on every call, so YAML never gets anchors.
+ * it over the general CPU pool. Two required conditions: no `nvidia.com/gpu.present` label, and not a node of a GPU
+ * pool (`node.ml-platform.io/pool` NotIn the GPU pools, which also matches nodes without the label). GPU nodes are also
+ * tainted `nvidia.com/gpu`, which nothing here tolerates. Fresh objects on every call, so YAML never gets anchors.
  */
 export function nonGpuPlacement(): Placement {
   return {
@@ -28,13 +26,13 @@ export function nonGpuPlacement(): Placement {
             {
               matchExpressions: [
                 { key: GPU_PRESENT_LABEL, operator: "DoesNotExist" },
-                { key: NODEPOOL_LABEL, operator: "NotIn", values: [...GPU_NODEPOOLS] },
+                { key: POOL_LABEL, operator: "NotIn", values: [...GPU_POOLS] },
               ],
             },
           ],
         },
         preferredDuringSchedulingIgnoredDuringExecution: [
-          { weight: 100, preference: { matchExpressions: [{ key: SYSTEM_POOL_LABEL.key, operator: "In", values: [SYSTEM_POOL_LABEL.value] }] } },
+          { weight: 100, preference: { matchExpressions: [{ key: POOL_LABEL, operator: "In", values: [SYSTEM_POOL] }] } },
         ],
       },
     },

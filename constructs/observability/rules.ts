@@ -69,7 +69,7 @@ export const CAPACITY_RULES_INTERVAL = "1m";
 
 /** Recording rules other code (dashboards) reads. */
 export const RECORDED = {
-  nodeInfo: "node:karpenter_labels:info",
+  nodeInfo: "node:pool_labels:info",
   namespaceGpus: "namespace:gpu_allocated:sum",
   teamGpus: "team:gpu_allocated:sum",
   nodepoolGpuCapacity: "nodepool_capacity_type:gpu_capacity:sum",
@@ -97,15 +97,23 @@ function alert(
   return { alert: name, expr, ...(forMinutes ? { for: `${forMinutes}m` } : {}), labels: { severity, component }, annotations: { summary, description } };
 }
 
-/** `label_replace` chain copying kube-state-metrics node labels (`label_<sanitized>`) to short names. */
+/**
+ * One series per node naming its pool and how it was bought, from kube-state-metrics' node labels (`label_<key>`):
+ * `nodepool` from `node.ml-platform.io/pool` (every pool, Karpenter or managed node group, sets it; Karpenter
+ * NodePools are named alike), `capacity_type` from Karpenter's `karpenter.sh/capacity-type` or, on managed node
+ * groups, `eks.amazonaws.com/capacityType` translated to Karpenter's values, plus `instance_type` and `zone`.
+ */
 function nodeLabelInfo(): string {
-  const copies: Array<[string, string]> = [
-    ["nodepool", "label_karpenter_sh_nodepool"],
-    ["capacity_type", "label_karpenter_sh_capacity_type"],
-    ["instance_type", "label_node_kubernetes_io_instance_type"],
-    ["zone", "label_topology_kubernetes_io_zone"],
+  const copies: Array<[dst: string, replacement: string, src: string, regex: string]> = [
+    ["nodepool", "$1", "label_node_ml_platform_io_pool", "(.+)"],
+    ["capacity_type", "on-demand", "label_eks_amazonaws_com_capacity_type", "ON_DEMAND"],
+    ["capacity_type", "spot", "label_eks_amazonaws_com_capacity_type", "SPOT"],
+    ["capacity_type", "reserved", "label_eks_amazonaws_com_capacity_type", "CAPACITY_BLOCK"],
+    ["capacity_type", "$1", "label_karpenter_sh_capacity_type", "(.+)"],
+    ["instance_type", "$1", "label_node_kubernetes_io_instance_type", "(.+)"],
+    ["zone", "$1", "label_topology_kubernetes_io_zone", "(.+)"],
   ];
-  const replaced = copies.reduce((inner, [dst, src]) => `label_replace(${inner}, "${dst}", "$1", "${src}", "(.+)")`, "kube_node_labels");
+  const replaced = copies.reduce((inner, [dst, rep, src, re]) => `label_replace(${inner}, "${dst}", "${rep}", "${src}", "${re}")`, "kube_node_labels");
   return `max by (node, nodepool, capacity_type, instance_type, zone) (${replaced})`;
 }
 

@@ -1,11 +1,11 @@
+import { EFA_TRAINING_POOL, GPU_INFERENCE_POOL, GPU_TRAINING_POOL, POOL_LABEL } from "../karpenter/pool-labels";
 import type { ChartRef } from "../kubernetes/helm-chart";
-import { GPU_EFA_POOL, GPU_INFERENCE_POOL, GPU_TRAINING_POOL, NODEPOOL_LABEL } from "../ml/gpu-scheduling";
 
 /**
- * Names the observability stack shares with other components: where the monitoring stack lives, and the scrape
- * targets other work streams deploy (DCGM exporter, Karpenter, Triton). The target names are derived from each
- * chart's templates at the pinned version (cited per constant); the release names and namespaces of components
- * installed elsewhere are assumptions to align at merge.
+ * Names the observability stack shares with other components: where the monitoring stack lives, and how to reach
+ * the scrape targets other parts of the platform deploy (DCGM exporter, Karpenter, Triton). Port names, paths and
+ * selector labels are derived from each chart's templates at the pinned version (cited per constant); namespaces and
+ * release names come from the constructs that install the components.
  */
 
 /** Namespace of kube-prometheus-stack, the platform's monitors and rules, and the dashboards. */
@@ -47,28 +47,35 @@ export const GRAFANA_ADMIN_SECRET = "grafana-admin";
 /** Label and value the Grafana dashboard sidecar selects ConfigMaps by (chart values `grafana.sidecar.dashboards`). */
 export const GRAFANA_DASHBOARD_LABEL = { key: "grafana_dashboard", value: "1" } as const;
 
-/**
- * The DCGM exporter (chart dcgm-exporter 4.8.2, deployed by the GPU compute work with its own ServiceMonitor off).
- * Service `<fullname>` with port `metrics` (9400); selector labels `app.kubernetes.io/name: dcgm-exporter` and
- * `app.kubernetes.io/instance: <release>` (deployment/templates/service.yaml and _helpers.tpl at tag 4.5.3-4.8.2).
- * ASSUMED: release `dcgm-exporter` in namespace `gpu-operator`.
- */
-export const DCGM_EXPORTER = {
-  namespace: "gpu-operator",
-  release: "dcgm-exporter",
-  port: "metrics",
-  path: "/metrics",
-  selector: { "app.kubernetes.io/name": "dcgm-exporter", "app.kubernetes.io/instance": "dcgm-exporter" },
-} as const;
+/** Where the DCGM exporter's metrics Service is (constructs/gpu/dcgm-exporter.ts provides these). */
+export interface DcgmExporterTarget {
+  readonly namespace: string;
+  readonly releaseName: string;
+  /** Name of the Service port (`metrics`, 9400, in deployment/templates/service.yaml of chart 4.8.2). */
+  readonly metricsPortName: string;
+}
+
+/** Where the Karpenter controller runs (constructs/karpenter/karpenter.ts provides the namespace). */
+export interface KarpenterTarget {
+  readonly namespace: string;
+}
 
 /**
- * Karpenter (chart karpenter 1.14.1): Service `<fullname>` with port `http-metrics` (controller.metrics.port 8080),
- * selector labels `app.kubernetes.io/name: karpenter`, `app.kubernetes.io/instance: <release>`
- * (charts/karpenter/templates/service.yaml and _helpers.tpl at tag v1.14.1). ASSUMED: release `karpenter` in
- * namespace `kube-system` (the getting-started default).
+ * The DCGM exporter chart 4.8.2 labels its Service `app.kubernetes.io/name: dcgm-exporter` and
+ * `app.kubernetes.io/instance: <release>` (selectorLabels in deployment/templates/_helpers.tpl at tag 4.5.3-4.8.2)
+ * and serves `/metrics`.
  */
-export const KARPENTER = {
-  namespace: "kube-system",
+export function dcgmExporterSelector(target: DcgmExporterTarget): Record<string, string> {
+  return { "app.kubernetes.io/name": "dcgm-exporter", "app.kubernetes.io/instance": target.releaseName };
+}
+
+/**
+ * Karpenter chart 1.14.1: Service `<fullname>` with port `http-metrics` (controller.metrics.port 8080) serving
+ * `/metrics`, labelled `app.kubernetes.io/name: karpenter` and `app.kubernetes.io/instance: <release>`
+ * (charts/karpenter/templates/service.yaml and _helpers.tpl at tag v1.14.1). The release is named `karpenter`
+ * (constructs/karpenter/karpenter.ts).
+ */
+export const KARPENTER_METRICS = {
   release: "karpenter",
   port: "http-metrics",
   path: "/metrics",
@@ -96,7 +103,7 @@ export const TRITON = {
   metricsArgs: ["--metrics-config=summary_latencies=true"],
 } as const;
 
-/** NodePools that carry GPUs (names owned by the GPU compute work); monitoring never schedules there. */
-export const GPU_NODEPOOLS: readonly string[] = [GPU_INFERENCE_POOL, GPU_TRAINING_POOL, GPU_EFA_POOL];
+/** Pools whose nodes carry GPUs (constructs/karpenter/pool-labels.ts); monitoring never schedules there. */
+export const GPU_POOLS: readonly string[] = [GPU_INFERENCE_POOL.name, GPU_TRAINING_POOL.name, EFA_TRAINING_POOL.name];
 
-export { NODEPOOL_LABEL };
+export { POOL_LABEL };

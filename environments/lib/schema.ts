@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { EFA_NETWORK_CARDS, efaLayoutKey, hasEfaLayout } from "../../constructs/catalog/efa-layouts";
 import { findInstanceType, instanceTypesOfFamily, isKnownFamily } from "../../constructs/catalog/instance-types";
 import { allocateSubnets, parseCidr } from "./cidr";
 import { observabilitySettings, refineObservability } from "./observability-schema";
@@ -130,6 +131,10 @@ const efaSettings = z.discriminatedUnion("mode", [
     capacityReservationIds: z.array(z.string().regex(/^cr-[0-9a-f]{17}$/, "must be a capacity reservation id like cr-0123456789abcdef0")).optional(),
     placementGroup: z.boolean().default(true),
     limits: z.strictObject({ gpus: positiveInt }),
+    /** How long an empty EFA node is kept for the next job (WhenEmpty consolidation). */
+    consolidateAfter: z.string().regex(/^([0-9]+(s|m|h))+$/, "must be a duration like 30m").default("30m"),
+    /** How long draining may wait for `karpenter.sh/do-not-disrupt` jobs before nodes are forcibly removed. */
+    terminationGracePeriod: z.string().regex(/^([0-9]+(s|m|h))+$/, "must be a duration like 24h").default("24h"),
   }),
   z.strictObject({
     /** EKS managed node group with a launch template that declares the EFA interfaces. */
@@ -254,6 +259,8 @@ export const environmentSchema = z
           limits: z.strictObject({ gpus: positiveInt }),
           consolidateAfter: z.string().regex(/^([0-9]+(s|m|h))+$/, "must be a duration like 30m").default("30m"),
           terminationGracePeriod: z.string().regex(/^([0-9]+(s|m|h))+$/, "must be a duration like 24h").default("24h"),
+          /** On-Demand Capacity Reservation or Capacity Block ids, required when capacityTypes includes reserved. */
+          capacityReservationIds: z.array(z.string().regex(/^cr-[0-9a-f]{17}$/, "must be a capacity reservation id like cr-0123456789abcdef0")).optional(),
         })
         .optional(),
       efa: efaSettings,
@@ -353,6 +360,43 @@ export const environmentSchema = z
       if (ml.ingress.scheme === "internet-facing") {
         ctx.addIssue({ code: "custom", path: ["ml", "ingress", "scheme"], input: ml.ingress.scheme, message: "must be internal in production tier (the ML UIs have no authentication of their own)" });
       }
+    }
+    if (efa.mode !== "disabled") {
+      efa.instanceTypes.forEach((t, i) => {
+        if ((findInstanceType(t)?.efaInterfaces ?? 0) > 0 && !hasEfaLayout(t)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["compute", "efa", "instanceTypes", i],
+            input: t,
+            message: `has no EFA network-card layout in constructs/catalog/efa-layouts.ts (supported: ${Object.keys(EFA_NETWORK_CARDS).join(", ")})`,
+          });
+        }
+      });
+      const known = efa.instanceTypes.filter((t) => hasEfaLayout(t));
+      if (efa.mode === "karpenter" && new Set(known.map((t) => findInstanceType(t)?.efaInterfaces)).size > 1) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["compute", "efa", "instanceTypes"],
+          input: efa.instanceTypes,
+          message: "must share one EFA interface layout: one EC2NodeClass networkInterfaces list cannot serve types with different EFA interface counts",
+        });
+      } else if (new Set(known.map((t) => findInstanceType(t)?.efaInterfaces)).size === 1 && new Set(known.map(efaLayoutKey)).size > 1) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["compute", "efa", "instanceTypes"],
+          input: efa.instanceTypes,
+          message: "must share one EFA interface layout: these types have the same EFA interface count but on different network cards (p6-b300 card 0 is ENA-only)",
+        });
+      }
+    }
+    const training = env.compute.gpuTrainingPool;
+    if (training?.capacityTypes.includes("reserved") && !training.capacityReservationIds?.length) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["compute", "gpuTrainingPool", "capacityReservationIds"],
+        input: training.capacityReservationIds,
+        message: "must list at least one reservation id when capacityTypes includes reserved",
+      });
     }
     if (efa.mode === "karpenter" && efa.capacityType === "reserved" && efa.placementGroup) {
       ctx.addIssue({

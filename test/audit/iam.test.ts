@@ -172,7 +172,7 @@ const KARPENTER_PLACEHOLDERS: Record<string, string> = {
 };
 
 describeWithReference("IAM audit against upstream policies", ["karpenter/iam/controller-policies"], () => {
-  test("Karpenter 1.14's controller policies pass every rule except the unscoped zonal-shift read", async () => {
+  test("Karpenter 1.14's controller policies pass every rule, the zonal-shift read through its named exception", async () => {
     const dir = referencePath("karpenter/iam/controller-policies");
     const policies = Object.fromEntries(
       readdirSync(dir)
@@ -185,9 +185,33 @@ describeWithReference("IAM audit against upstream policies", ["karpenter/iam/con
         }),
     );
     expect(Object.keys(policies)).toHaveLength(6);
-    // arc-zonal-shift:GetManagedResource supports ALB/NLB resources, so a platform policy must scope it to load balancer ARNs.
-    expect(await auditIam(fixture({ resource: { aws_iam_role_policy: policies } }))).toEqual([
-      'dev-fixture aws_iam_role_policy.ZonalShiftPolicy.policy Statement[0] (AllowZonalShiftStatusReadOnly): no-star-resource: Resource "*" on actions that support resource-level permissions: arc-zonal-shift:GetManagedResource (ALB, NLB)',
+    expect(await auditIam(fixture({ resource: { aws_iam_role_policy: policies } }))).toEqual([]);
+  });
+
+  test("fails the zonal-shift exception's shape when its condition is dropped or another action is added", async () => {
+    const statement = (extra: object) => ({
+      role: "karpenter",
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Sid: "AllowZonalShiftStatusReadOnly", Effect: "Allow", Resource: "*", Action: ["arc-zonal-shift:GetManagedResource"], ...extra }],
+      }),
+    });
+    const findings = await auditIam(
+      fixture({
+        resource: {
+          aws_iam_role_policy: {
+            noCondition: statement({}),
+            moreActions: statement({
+              Action: ["arc-zonal-shift:GetManagedResource", "elasticloadbalancing:DeleteLoadBalancer"],
+              Condition: { StringEquals: { "arc-zonal-shift:ResourceIdentifier": "arn:aws:eks:us-east-1:111122223333:cluster/mlp-dev" } },
+            }),
+          },
+        },
+      }),
+    );
+    expect(findings.map((f) => [f.split(" ")[1], f.includes("no-star-resource")]).sort()).toEqual([
+      ["aws_iam_role_policy.moreActions.policy", true],
+      ["aws_iam_role_policy.noCondition.policy", true],
     ]);
   });
 });

@@ -39,6 +39,22 @@ describeWithReference("CRD validator", ["karpenter/crds/karpenter.sh_nodepools.y
     expect(validateCustomResource(nodePool())).toEqual([]);
   });
 
+  test("skips pattern checks only for values that are a Terraform reference resolved at apply time", () => {
+    const nodeClass = (id: string) => ({
+      apiVersion: "karpenter.k8s.aws/v1",
+      kind: "EC2NodeClass",
+      metadata: { name: "general" },
+      spec: {
+        role: "mlp-dev-karpenter-node",
+        amiSelectorTerms: [{ alias: "al2023@latest" }],
+        subnetSelectorTerms: [{ tags: { "karpenter.sh/discovery": "mlp-dev" } }],
+        securityGroupSelectorTerms: [{ id }],
+      },
+    });
+    expect(validateCustomResource(nodeClass("${aws_eks_cluster.eks.vpc_config[0].cluster_security_group_id}"))).toEqual([]);
+    expect(validateCustomResource(nodeClass("eks-cluster-sg"))).toEqual(['/spec/securityGroupSelectorTerms/0/id: got "eks-cluster-sg"; must match pattern "sg-[0-9a-z]+"']);
+  });
+
   test("fails a NodePool with an unknown field", () => {
     const np = nodePool();
     np.spec.disruption.consolidateAftr = "5m";

@@ -201,7 +201,7 @@ async function auditStatement(stackId: string, p: FoundPolicy, st: Statement, in
   if (allow && st.NotPrincipal !== undefined) add("no-not-principal", "Allow with NotPrincipal admits every other principal");
 
   // (c) Resource "*" in identity policies only for actions that support no resource type.
-  if (allow && p.kind === "identity" && list(st.Resource).includes("*")) {
+  if (allow && p.kind === "identity" && list(st.Resource).includes("*") && !upstreamStarResource(st)) {
     const concrete = (await Promise.all(actions.map(async (a) => (a === "*" ? [] : hasWildcard(a) ? expand(a) : [a])))).flat();
     const scoped: string[] = [];
     for (const a of [...new Set(concrete)].sort()) {
@@ -258,6 +258,28 @@ function managedPolicyAttachments(json: TerraformJson): Array<[string, string]> 
  * types; (d) no Allow with NotAction/NotResource; (e) trust and resource policies admit only scoped principals of
  * the environment's own account; no AdministratorAccess/PowerUserAccess/*FullAccess managed policy attachments. Async because the catalog is read lazily, one service file at a time.
  */
+/**
+ * Statements copied from an official upstream policy that use `Resource: "*"` on an action with resource types,
+ * accepted only in exactly this shape (same single action and the same condition key) and for the stated reason.
+ */
+export const UPSTREAM_STAR_RESOURCE_EXCEPTIONS: ReadonlyArray<{ sid: string; action: string; conditionKey: string; reason: string }> = [
+  {
+    sid: "AllowZonalShiftStatusReadOnly",
+    action: "arc-zonal-shift:GetManagedResource",
+    conditionKey: "arc-zonal-shift:ResourceIdentifier",
+    reason:
+      "Karpenter 1.14 ZonalShiftPolicy (official CloudFormation template): the action's IAM resource types are ALB/NLB only, " +
+      "so the EKS cluster it reads can only be matched through the ResourceIdentifier condition, as upstream does",
+  },
+];
+
+function upstreamStarResource(st: Statement): boolean {
+  const actions = list(st.Action);
+  return UPSTREAM_STAR_RESOURCE_EXCEPTIONS.some(
+    (x) => st.Sid === x.sid && actions.length === 1 && actions[0] === x.action && conditionKeys(st).has(x.conditionKey.toLowerCase()),
+  );
+}
+
 export async function auditIam(target: Pick<AuditTarget, "id" | "json" | "accountId">): Promise<string[]> {
   const out: string[] = [];
   for (const [address, arn] of managedPolicyAttachments(target.json)) {

@@ -1,7 +1,7 @@
 // The monitoring stack as synthesized into every environment's platform stack: kube-prometheus-stack for EKS, secrets
 // that never pass through Terraform, monitors, optional AMP remote write and OpenCost, and cost-allocation labels.
 import { nonGpuPlacement } from "../../constructs/observability/placement";
-import { DCGM_EXPORTER, KARPENTER, PROMETHEUS_URL, TRITON } from "../../constructs/observability/targets";
+import { PROMETHEUS_URL, TRITON } from "../../constructs/observability/targets";
 import { validateCustomResource } from "../helpers/crd";
 import { unknownValuePaths } from "../helpers/helm-values";
 import { release, renderedObject, renderedObjects } from "../helpers/ml-helm";
@@ -106,7 +106,7 @@ describe.each(ENVS)("%s: kube-prometheus-stack", (env) => {
       {
         matchExpressions: [
           { key: "nvidia.com/gpu.present", operator: "DoesNotExist" },
-          { key: "karpenter.sh/nodepool", operator: "NotIn", values: ["gpu-inference", "gpu-training", "gpu-efa"] },
+          { key: "node.ml-platform.io/pool", operator: "NotIn", values: ["gpu-inference", "gpu-training", "efa-training"] },
         ],
       },
     ]);
@@ -117,7 +117,7 @@ describe.each(ENVS)("%s: kube-prometheus-stack", (env) => {
   test("exports the team namespace label and the Karpenter node labels the cost rules join on", () => {
     expect(v["kube-state-metrics"].metricLabelsAllowlist).toEqual([
       "namespaces=[team,cost-center]",
-      "nodes=[karpenter.sh/nodepool,karpenter.sh/capacity-type,node.kubernetes.io/instance-type,topology.kubernetes.io/zone]",
+      "nodes=[node.ml-platform.io/pool,karpenter.sh/nodepool,karpenter.sh/capacity-type,eks.amazonaws.com/capacityType,node.kubernetes.io/instance-type,topology.kubernetes.io/zone]",
     ]);
   });
 
@@ -258,10 +258,10 @@ describe("OpenCost", () => {
 describe.each(ENVS)("%s: monitors", (env) => {
   const monitors = renderedObjects(platform(env)).filter(({ obj }) => obj.kind === "ServiceMonitor");
 
-  test("scrape the DCGM exporter and Karpenter by their chart's Service port names, from the monitoring namespace", () => {
+  test("scrape the DCGM exporter and Karpenter where the GPU compute installs them, by their charts' Service port names", () => {
     expect(monitors.map(({ release: r, obj }) => ({ r, name: obj.metadata.name, ns: obj.metadata.namespace, target: obj.spec.namespaceSelector.matchNames, selector: obj.spec.selector.matchLabels, port: obj.spec.endpoints[0].port, path: obj.spec.endpoints[0].path }))).toEqual([
-      { r: "ml-platform-monitoring", name: "dcgm-exporter", ns: "monitoring", target: [DCGM_EXPORTER.namespace], selector: { "app.kubernetes.io/name": "dcgm-exporter", "app.kubernetes.io/instance": "dcgm-exporter" }, port: "metrics", path: "/metrics" },
-      { r: "ml-platform-monitoring", name: "karpenter", ns: "monitoring", target: [KARPENTER.namespace], selector: { "app.kubernetes.io/name": "karpenter", "app.kubernetes.io/instance": "karpenter" }, port: "http-metrics", path: "/metrics" },
+      { r: "ml-platform-monitoring", name: "dcgm-exporter", ns: "monitoring", target: ["kube-system"], selector: { "app.kubernetes.io/name": "dcgm-exporter", "app.kubernetes.io/instance": "dcgm-exporter" }, port: "metrics", path: "/metrics" },
+      { r: "ml-platform-monitoring", name: "karpenter", ns: "monitoring", target: ["kube-system"], selector: { "app.kubernetes.io/name": "karpenter", "app.kubernetes.io/instance": "karpenter" }, port: "http-metrics", path: "/metrics" },
     ]);
     expect(monitors[0].obj.spec.endpoints[0].relabelings).toEqual([{ sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "node", action: "replace" }]);
   });

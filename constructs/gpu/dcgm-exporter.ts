@@ -1,0 +1,50 @@
+import { Construct } from "constructs";
+import { HelmChart, type ChartRef } from "../kubernetes/helm-chart";
+import type { PodToleration } from "../karpenter/pool-labels";
+
+/** NVIDIA DCGM exporter chart, pinned. */
+export const DCGM_EXPORTER_CHART: ChartRef = { repository: "https://nvidia.github.io/dcgm-exporter/helm-charts", chart: "dcgm-exporter", version: "4.8.2" };
+
+export interface DcgmExporterProps {
+  /** @default "kube-system" */
+  readonly namespace?: string;
+  /** Labels GPU nodes carry. */
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  /** Tolerations for every taint GPU nodes carry. */
+  readonly tolerations: readonly PodToleration[];
+}
+
+/**
+ * The DCGM exporter DaemonSet (GPU utilisation, memory, XID errors, NVLink) with its metrics Service on
+ * port 9400. The chart's own ServiceMonitor is disabled: it needs the Prometheus Operator CRDs, and the
+ * observability stack creates every ServiceMonitor after kube-prometheus-stack is installed (select the
+ * Service by `app.kubernetes.io/name: dcgm-exporter` in `namespace`).
+ * @see https://github.com/NVIDIA/dcgm-exporter/tree/4.5.3-4.8.2/deployment
+ */
+export class DcgmExporter extends Construct {
+  readonly chart: HelmChart;
+  readonly namespace: string;
+  readonly releaseName = "dcgm-exporter";
+  /** Port of the metrics Service. */
+  readonly metricsPort = 9400;
+  /** Name of the metrics port on the Service (for a ServiceMonitor endpoint). */
+  readonly metricsPortName = "metrics";
+  /** Labels of the metrics Service (for a ServiceMonitor selector). */
+  readonly serviceLabels: Readonly<Record<string, string>> = { "app.kubernetes.io/name": "dcgm-exporter" };
+
+  constructor(scope: Construct, id: string, props: DcgmExporterProps) {
+    super(scope, id);
+    this.namespace = props.namespace ?? "kube-system";
+    this.chart = new HelmChart(this, "chart", {
+      chart: DCGM_EXPORTER_CHART,
+      releaseName: this.releaseName,
+      namespace: this.namespace,
+      createNamespace: false,
+      values: {
+        serviceMonitor: { enabled: false },
+        nodeSelector: { ...props.nodeSelector },
+        tolerations: props.tolerations.map((t) => ({ ...t })),
+      },
+    });
+  }
+}

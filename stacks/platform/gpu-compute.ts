@@ -1,0 +1,262 @@
+import type { Release } from "@cdktf/provider-helm/lib/release";
+import { Construct } from "constructs";
+import { efaNetworkInterfaces } from "../../constructs/catalog/efa-layouts";
+import { instanceType, instanceTypesOfFamily, type InstanceTypeInfo } from "../../constructs/catalog/instance-types";
+import { DcgmExporter } from "../../constructs/gpu/dcgm-exporter";
+import { EfaDevicePlugin } from "../../constructs/gpu/efa-device-plugin";
+import { NvidiaDevicePlugin } from "../../constructs/gpu/nvidia-device-plugin";
+import { ec2NodeClass, type SelectorTerm } from "../../constructs/karpenter/ec2-node-class";
+import { KarpenterInterruptionQueue } from "../../constructs/karpenter/interruption-queue";
+import { Karpenter } from "../../constructs/karpenter/karpenter";
+import { KarpenterNodeRole } from "../../constructs/karpenter/node-role";
+import { nodePool } from "../../constructs/karpenter/node-pool";
+import {
+  EFA_LABEL,
+  EFA_TRAINING_POOL,
+  GENERAL_POOL,
+  GPU_DAEMONSET_TOLERATIONS,
+  GPU_INFERENCE_POOL,
+  GPU_PRESENT_LABEL,
+  GPU_TRAINING_POOL,
+  type PoolPlacement,
+} from "../../constructs/karpenter/pool-labels";
+import { ManifestsRelease } from "../../constructs/kubernetes/manifests-release";
+import type { Environment } from "../../environments/lib/schema";
+import { EFA_ROOT_VOLUME_GIB } from "../foundation/gpu-foundation";
+import type { FoundationStack } from "../foundation-stack";
+import { costTags } from "../naming";
+
+export interface GpuComputeProps {
+  readonly env: Environment;
+  readonly foundation: FoundationStack;
+}
+
+/** Deleting the pools drains and terminates their GPU nodes before Helm reports the release gone. */
+const NODE_POOLS_RELEASE_TIMEOUT_SECONDS = 1800;
+
+function archesOf(types: readonly InstanceTypeInfo[]): string[] {
+  return [...new Set(types.map((t) => t.arch))].sort();
+}
+
+function hasNvme(types: readonly InstanceTypeInfo[]): boolean {
+  return types.some((t) => t.localNvmeGiB > 0);
+}
+
+/**
+ * GPU compute of the platform stack: Karpenter (IAM, interruption queue, node role, controller), the node
+ * classes and pools (general CPU, GPU inference, GPU training, Karpenter EFA training when configured), the
+ * NVIDIA and EFA device plugins and the DCGM exporter. The pools' release depends on the Karpenter release, so
+ * `destroy` deletes the pools first (Karpenter drains and terminates their nodes) and the controller after.
+ */
+export class GpuCompute extends Construct {
+  readonly nodeRole: KarpenterNodeRole;
+  readonly interruptionQueue: KarpenterInterruptionQueue;
+  readonly karpenter: Karpenter;
+  /** The Karpenter controller release: depend on it for anything that needs Karpenter running. */
+  readonly karpenterRelease: Release;
+  /** The release holding every NodePool and EC2NodeClass. */
+  readonly nodePools: ManifestsRelease;
+  readonly nvidiaDevicePlugin: NvidiaDevicePlugin;
+  readonly efaDevicePlugin?: EfaDevicePlugin;
+  readonly dcgmExporter: DcgmExporter;
+  /** Where workloads go: nodeSelector/tolerations of every pool this environment has. */
+  readonly pools: {
+    readonly general: PoolPlacement;
+    readonly gpuInference: PoolPlacement;
+    readonly gpuTraining?: PoolPlacement;
+    readonly efaTraining?: PoolPlacement;
+  };
+
+  constructor(scope: Construct, id: string, props: GpuComputeProps) {
+    super(scope, id);
+    const { env, foundation } = props;
+    const cluster = foundation.cluster;
+    const clusterName = cluster.physicalName;
+    const compute = env.compute;
+    const tags = costTags(env);
+
+    this.nodeRole = new KarpenterNodeRole(this, "node-role", { roleName: `${clusterName}-karpenter-node`, clusterName: cluster.clusterName });
+    this.interruptionQueue = new KarpenterInterruptionQueue(this, "interruption", {
+      queueName: `${clusterName}-karpenter-interruption`,
+      ruleNamePrefix: `${clusterName}-karpenter`,
+    });
+    this.karpenter = new Karpenter(this, "karpenter", {
+      cluster,
+      clusterPhysicalName: clusterName,
+      region: env.account.region,
+      nodeRole: this.nodeRole,
+      interruptionQueue: this.interruptionQueue,
+    });
+    this.karpenterRelease = this.karpenter.controller.release;
+
+    this.nodePools = new ManifestsRelease(this, "node-pools", {
+      releaseName: "karpenter-node-pools",
+      namespace: this.karpenter.namespace,
+      dependsOn: [...this.karpenter.dependables(), ...this.nodeRole.dependables()],
+    });
+    this.nodePools.release.timeout = NODE_POOLS_RELEASE_TIMEOUT_SECONDS;
+
+    const discoveredSubnets: SelectorTerm[] = [{ tags: { "karpenter.sh/discovery": clusterName } }];
+    const clusterSecurityGroup: SelectorTerm[] = [{ id: cluster.clusterSecurityGroupId }];
+    const nodeClassBase = { amiAlias: compute.amiAlias, role: this.nodeRole.roleName, tags };
+
+    // General CPU pool.
+    const cpuTypes = compute.cpuPool.instanceFamilies.flatMap((f) => instanceTypesOfFamily(f));
+    this.nodePools.add(
+      ec2NodeClass({
+        ...nodeClassBase,
+        name: GENERAL_POOL.name,
+        subnetSelectorTerms: discoveredSubnets,
+        securityGroupSelectorTerms: clusterSecurityGroup,
+        rootVolumeGiB: 100,
+        raid0InstanceStore: hasNvme(cpuTypes),
+      }),
+    );
+    this.nodePools.add(
+      nodePool({
+        name: GENERAL_POOL.name,
+        nodeClassName: GENERAL_POOL.name,
+        labels: GENERAL_POOL.nodeSelector,
+        requirements: [
+          { key: "karpenter.k8s.aws/instance-family", operator: "In", values: compute.cpuPool.instanceFamilies },
+          { key: "karpenter.sh/capacity-type", operator: "In", values: compute.cpuPool.capacityTypes },
+          { key: "kubernetes.io/arch", operator: "In", values: archesOf(cpuTypes) },
+          { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+        ],
+        limits: { cpu: compute.cpuPool.limits.cpu, memory: `${compute.cpuPool.limits.memoryGiB}Gi` },
+        consolidationPolicy: "WhenEmptyOrUnderutilized",
+        consolidateAfter: "1m",
+      }),
+    );
+
+    // GPU inference pool.
+    const inference = compute.gpuInferencePool;
+    const inferenceTypes = inference.instanceFamilies.flatMap((f) => instanceTypesOfFamily(f));
+    this.nodePools.add(
+      ec2NodeClass({
+        ...nodeClassBase,
+        name: GPU_INFERENCE_POOL.name,
+        subnetSelectorTerms: discoveredSubnets,
+        securityGroupSelectorTerms: clusterSecurityGroup,
+        rootVolumeGiB: 200,
+        rootVolumeThroughputMiBs: 250,
+        raid0InstanceStore: hasNvme(inferenceTypes),
+      }),
+    );
+    this.nodePools.add(
+      nodePool({
+        name: GPU_INFERENCE_POOL.name,
+        nodeClassName: GPU_INFERENCE_POOL.name,
+        labels: GPU_INFERENCE_POOL.nodeSelector,
+        taints: GPU_INFERENCE_POOL.taints,
+        requirements: [
+          { key: "karpenter.k8s.aws/instance-family", operator: "In", values: inference.instanceFamilies },
+          // Families mix GPU and non-GPU sizes rarely, but never launch a GPU pool node without one.
+          { key: "karpenter.k8s.aws/instance-gpu-count", operator: "Gt", values: ["0"] },
+          { key: "karpenter.sh/capacity-type", operator: "In", values: inference.capacityTypes },
+          { key: "kubernetes.io/arch", operator: "In", values: archesOf(inferenceTypes.filter((t) => t.gpuCount > 0)) },
+          { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+        ],
+        limits: { cpu: inference.limits.cpu, "nvidia.com/gpu": inference.limits.gpus },
+        consolidationPolicy: "WhenEmptyOrUnderutilized",
+        consolidateAfter: inference.consolidateAfter,
+        budgets: inference.budgets,
+      }),
+    );
+
+    // GPU training pool (no EFA).
+    const training = compute.gpuTrainingPool;
+    if (training) {
+      const trainingTypes = training.instanceTypes.map(instanceType);
+      this.nodePools.add(
+        ec2NodeClass({
+          ...nodeClassBase,
+          name: GPU_TRAINING_POOL.name,
+          subnetSelectorTerms: discoveredSubnets,
+          securityGroupSelectorTerms: clusterSecurityGroup,
+          rootVolumeGiB: EFA_ROOT_VOLUME_GIB,
+          rootVolumeThroughputMiBs: 500,
+          raid0InstanceStore: hasNvme(trainingTypes),
+          capacityReservationIds: training.capacityReservationIds,
+        }),
+      );
+      this.nodePools.add(
+        nodePool({
+          name: GPU_TRAINING_POOL.name,
+          nodeClassName: GPU_TRAINING_POOL.name,
+          labels: GPU_TRAINING_POOL.nodeSelector,
+          taints: GPU_TRAINING_POOL.taints,
+          requirements: [
+            { key: "node.kubernetes.io/instance-type", operator: "In", values: training.instanceTypes },
+            { key: "karpenter.sh/capacity-type", operator: "In", values: training.capacityTypes },
+            { key: "kubernetes.io/arch", operator: "In", values: archesOf(trainingTypes) },
+            { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+          ],
+          limits: { "nvidia.com/gpu": training.limits.gpus },
+          consolidationPolicy: "WhenEmpty",
+          consolidateAfter: training.consolidateAfter,
+          terminationGracePeriod: training.terminationGracePeriod,
+        }),
+      );
+    }
+
+    // EFA training pool through Karpenter.
+    const efa = compute.efa;
+    let efaTraining: PoolPlacement | undefined;
+    if (efa.mode === "karpenter") {
+      const gpu = foundation.gpu;
+      if (!gpu.efaNetwork || !gpu.efaSubnetId) throw new Error(`environment "${env.name}": the foundation has no EFA network for the Karpenter EFA pool`);
+      const efaTypes = efa.instanceTypes.map(instanceType);
+      this.nodePools.add(
+        ec2NodeClass({
+          ...nodeClassBase,
+          name: EFA_TRAINING_POOL.name,
+          subnetSelectorTerms: [{ id: gpu.efaSubnetId }],
+          securityGroupSelectorTerms: [...clusterSecurityGroup, { id: gpu.efaNetwork.securityGroupId }],
+          rootVolumeGiB: EFA_ROOT_VOLUME_GIB,
+          rootVolumeThroughputMiBs: 500,
+          raid0InstanceStore: hasNvme(efaTypes),
+          // Validation guarantees one layout for every type of the pool.
+          networkInterfaces: efaNetworkInterfaces(efa.instanceTypes[0]),
+          placementGroupName: gpu.efaNetwork.placementGroupName,
+          capacityReservationIds: efa.capacityType === "reserved" ? efa.capacityReservationIds : undefined,
+        }),
+      );
+      this.nodePools.add(
+        nodePool({
+          name: EFA_TRAINING_POOL.name,
+          nodeClassName: EFA_TRAINING_POOL.name,
+          labels: EFA_TRAINING_POOL.nodeSelector,
+          taints: EFA_TRAINING_POOL.taints,
+          requirements: [
+            { key: "node.kubernetes.io/instance-type", operator: "In", values: efa.instanceTypes },
+            { key: "karpenter.sh/capacity-type", operator: "In", values: [efa.capacityType] },
+            { key: "topology.kubernetes.io/zone", operator: "In", values: efa.availabilityZones },
+            { key: "kubernetes.io/arch", operator: "In", values: archesOf(efaTypes) },
+            { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+          ],
+          limits: { "nvidia.com/gpu": efa.limits.gpus },
+          consolidationPolicy: "WhenEmpty",
+          consolidateAfter: efa.consolidateAfter,
+          terminationGracePeriod: efa.terminationGracePeriod,
+        }),
+      );
+      efaTraining = EFA_TRAINING_POOL;
+    } else if (efa.mode === "managed-node-group") {
+      efaTraining = EFA_TRAINING_POOL;
+    }
+
+    this.nvidiaDevicePlugin = new NvidiaDevicePlugin(this, "nvidia-device-plugin", { tolerations: GPU_DAEMONSET_TOLERATIONS });
+    if (efaTraining) {
+      this.efaDevicePlugin = new EfaDevicePlugin(this, "efa-device-plugin", { nodeSelector: { [EFA_LABEL]: "true" }, tolerations: GPU_DAEMONSET_TOLERATIONS });
+    }
+    this.dcgmExporter = new DcgmExporter(this, "dcgm-exporter", { nodeSelector: { [GPU_PRESENT_LABEL]: "true" }, tolerations: GPU_DAEMONSET_TOLERATIONS });
+
+    this.pools = {
+      general: GENERAL_POOL,
+      gpuInference: GPU_INFERENCE_POOL,
+      ...(training ? { gpuTraining: GPU_TRAINING_POOL } : {}),
+      ...(efaTraining ? { efaTraining } : {}),
+    };
+  }
+}

@@ -1,0 +1,129 @@
+import Ajv, { type ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parse } from "yaml";
+import type { SynthesizedStack } from "./synth";
+import { resources } from "./synth";
+
+/**
+ * Local helpers of the GPU-compute tests (reference data, CRD schemas, chart values). Another branch adds
+ * shared equivalents (test/helpers/reference.ts, crd.ts, helm-values.ts); these stay small until merged.
+ */
+
+/** The read-only reference data: `ML_PLATFORM_REFERENCE_DIR`, or `<repo>/../shared/reference`. */
+export function referenceDir(): string {
+  return process.env.ML_PLATFORM_REFERENCE_DIR ?? resolve(__dirname, "../../../shared/reference");
+}
+
+/**
+ * `describe` for tests that need the reference data: skipped with a message when it is absent on a
+ * developer machine, failing under CI (where it must be present).
+ */
+export function describeWithReference(name: string, fn: () => void): void {
+  const dir = referenceDir();
+  if (existsSync(dir)) {
+    describe(name, fn);
+  } else if (process.env.CI) {
+    describe(name, () => {
+      test("reference data is present", () => {
+        throw new Error(`reference data not found at ${dir}; set ML_PLATFORM_REFERENCE_DIR`);
+      });
+    });
+  } else {
+    // eslint-disable-next-line no-console
+    console.warn(`skipping "${name}": reference data not found at ${dir} (set ML_PLATFORM_REFERENCE_DIR)`);
+    describe.skip(name, fn);
+  }
+}
+
+export function readReference(relativePath: string): string {
+  return readFileSync(join(referenceDir(), relativePath), "utf8");
+}
+
+export function readReferenceJson<T = unknown>(relativePath: string): T {
+  return JSON.parse(readReference(relativePath)) as T;
+}
+
+/**
+ * Rejects fields a structural schema does not declare. The API server would silently prune them (a typo
+ * like `taint:` would vanish), so the offline check treats them as errors instead.
+ */
+function closeObjects(schema: Json): Json {
+  if (Array.isArray(schema)) return schema.map(closeObjects);
+  if (!schema || typeof schema !== "object") return schema;
+  const out: Json = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, k === "properties" ? Object.fromEntries(Object.entries(v as object).map(([pk, pv]) => [pk, closeObjects(pv)])) : closeObjects(v)]));
+  if (out.properties && out.additionalProperties === undefined && !out["x-kubernetes-preserve-unknown-fields"]) out.additionalProperties = false;
+  return out;
+}
+
+/** A validator for one version of a CRD from the reference directory (ajv 8, x-kubernetes-* ignored, unknown fields rejected). */
+export function crdValidator(relativePath: string, version: string): ValidateFunction {
+  const crd = parse(readReference(relativePath)) as { spec: { versions: Array<{ name: string; schema: { openAPIV3Schema: object } }> } };
+  const v = crd.spec.versions.find((x) => x.name === version);
+  if (!v) throw new Error(`${relativePath} has no version ${version}`);
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+  return ajv.compile(closeObjects(v.schema.openAPIV3Schema));
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+/** Every helm_release of a stack, keyed by release name, with its values parsed. */
+export function helmReleases(s: SynthesizedStack): Map<string, { config: Json; values: Json }> {
+  const out = new Map<string, { config: Json; values: Json }>();
+  for (const config of Object.values(resources(s, "helm_release"))) {
+    out.set(config.name, { config, values: parse(config.values?.[0] ?? "{}") ?? {} });
+  }
+  return out;
+}
+
+/** The Kubernetes objects of a manifests-chart release, by `Kind/name`. */
+export function releaseManifests(s: SynthesizedStack, releaseName: string): Map<string, Json> {
+  const release = helmReleases(s).get(releaseName);
+  if (!release) throw new Error(`${s.id} has no release ${releaseName}`);
+  return new Map((release.values.manifests as Json[]).map((o) => [`${o.kind}/${o.metadata.name}`, o]));
+}
+
+/**
+ * Replaces Terraform interpolations with values of the shape they resolve to at apply time, so schema
+ * patterns (sg-..., subnet-...) can be checked offline.
+ */
+export function withSampleTokenValues(value: Json): Json {
+  if (typeof value === "string") {
+    const m = /^\$\{(.*)\}$/.exec(value);
+    if (!m) return value;
+    if (/security_group/.test(m[1])) return "sg-0123456789abcdef0";
+    if (/subnet/.test(m[1])) return "subnet-0123456789abcdef0";
+    if (/aws_iam_role\..*\.name$/.test(m[1])) return "mlp-sample-karpenter-node";
+    return "sample";
+  }
+  if (Array.isArray(value)) return value.map(withSampleTokenValues);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withSampleTokenValues(v)]));
+  return value;
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+/**
+ * Value keys set in `values` that the chart's values.yaml does not declare. Below a key whose default is an
+ * empty map, a list, null or a scalar, anything goes (free-form maps like `resources`); `freeForm` lists
+ * further paths whose default map is only an example (label maps like Karpenter's `nodeSelector`).
+ */
+export function unknownValueKeys(values: Json, reference: Json, freeForm: readonly string[] = [], path = ""): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(values ?? {})) {
+    const p = path ? `${path}.${k}` : k;
+    if (!isPlainObject(reference) || !(k in reference)) {
+      out.push(p);
+      continue;
+    }
+    const r = reference[k];
+    if (freeForm.includes(p)) continue;
+    if (isPlainObject(v) && isPlainObject(r) && Object.keys(r).length > 0) out.push(...unknownValueKeys(v, r, freeForm, p));
+  }
+  return out;
+}
