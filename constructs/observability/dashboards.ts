@@ -15,6 +15,7 @@ const withNodePool = (metric: string) => `${metric} * on (node) group_left (node
 /** Minutes per sample of the capacity recording rules, so `sum_over_time(...) / n` is in hours. */
 const SAMPLES_PER_HOUR = 60 / Number(/^(\d+)m$/.exec(CAPACITY_RULES_INTERVAL)?.[1] ?? NaN);
 
+/** GPU fleet: utilization, memory and power per node, pool and namespace; XIDs; allocated-but-idle GPUs. */
 export function gpuFleetDashboard(): Json {
   const spec: DashboardSpec = {
     uid: "ml-platform-gpu-fleet",
@@ -104,6 +105,7 @@ export function gpuFleetDashboard(): Json {
   return dashboard(spec);
 }
 
+/** Inference: Triton throughput, latency against the SLO, queue and compute time, batch size and errors per model. */
 export function inferenceDashboard(slo: SloTargets): Json {
   const sel = 'namespace=~"$namespace", model=~"$model"';
   const rate = (metric: string) => `sum by (model) (rate(${metric}{${sel}}[$__rate_interval]))`;
@@ -206,6 +208,7 @@ export function inferenceDashboard(slo: SloTargets): Json {
   return dashboard(spec);
 }
 
+/** Capacity and cost: GPU-hours by team, pool and capacity type; NodePool usage against limits; spend estimate. */
 export function capacityCostDashboard(): Json {
   const hours = (rule: string, by: string) => `sum by (${by}) (sum_over_time(${rule}[$__range])) / ${SAMPLES_PER_HOUR}`;
   const spec: DashboardSpec = {

@@ -1,5 +1,8 @@
-import { ref, TerraformElement, Token } from "cdktf";
+import { ref, TerraformElement, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
+
+/** The Terraform versions that understand ephemeral resources and write-only arguments. */
+export const REQUIRED_TERRAFORM = ">= 1.11.0";
 
 export interface EphemeralRandomPasswordProps {
   /** @default 32 */
@@ -26,6 +29,8 @@ export class EphemeralRandomPassword extends TerraformElement {
     const length = props.passwordLength ?? 32;
     if (!Number.isInteger(length) || length < 20 || length > 4096) throw new Error(`passwordLength must be an integer between 20 and 4096, got ${length}`);
     this.props = props;
+    // Ephemeral blocks need Terraform 1.10 and write-only arguments 1.11; older versions fail with a parse error.
+    TerraformStack.of(this).addOverride("terraform.required_version", REQUIRED_TERRAFORM);
   }
 
   /** The generated password as an ephemeral reference (valid only in write-only arguments). */

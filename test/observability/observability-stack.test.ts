@@ -155,6 +155,8 @@ describe.each(ENVS)("%s: kube-prometheus-stack", (env) => {
       }),
     );
     expect(versions[0].secret_string).toBeUndefined();
+    expect(json.terraform.required_version).toBe(">= 1.11.0");
+    expect(stack(`${env}-foundation`).json.terraform.required_version).toBeUndefined();
   });
 
   test("lets External Secrets read the Grafana and receiver secrets, each by ARN", async () => {
