@@ -4,6 +4,7 @@ import { defineEnvironment } from "./lib/load";
 export default defineEnvironment({
   tier: "development",
   account: { id: "111122223333", region: "us-east-1" },
+  budget: { monthlyUsd: 8_000 },
   tags: { Project: "ml-platform", Team: "ml-platform", CostCenter: "ml-dev-4100" },
   network: {
     vpcCidr: "10.20.0.0/16",

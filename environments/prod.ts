@@ -4,6 +4,7 @@ import { defineEnvironment } from "./lib/load";
 export default defineEnvironment({
   tier: "production",
   account: { id: "444455556666", region: "us-east-1" },
+  budget: { monthlyUsd: 650_000 },
   tags: { Project: "ml-platform", Team: "ml-platform", CostCenter: "ml-prd-4300" },
   network: {
     vpcCidr: "10.40.0.0/16",

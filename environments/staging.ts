@@ -4,6 +4,7 @@ import { defineEnvironment } from "./lib/load";
 export default defineEnvironment({
   tier: "staging",
   account: { id: "111122223333", region: "us-east-1" },
+  budget: { monthlyUsd: 150_000 },
   tags: { Project: "ml-platform", Team: "ml-platform", CostCenter: "ml-stg-4200" },
   network: {
     vpcCidr: "10.30.0.0/16",

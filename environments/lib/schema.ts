@@ -214,6 +214,11 @@ export const environmentSchema = z
       region: z.enum(REGIONS),
     }),
     tags: z.strictObject({ Project: tagValue, Team: tagValue, CostCenter: tagValue }),
+    /**
+     * Monthly budget for the worst-case On-Demand ceiling (`npm run cost`): over it, synth fails in production
+     * tier and warns elsewhere. @default - no budget check
+     */
+    budget: z.strictObject({ monthlyUsd: z.number().positive() }).optional(),
     network: z.strictObject({
       vpcCidr: cidr.refine((v) => {
         const p = parseCidr(v)?.prefix ?? 0;
