@@ -46,4 +46,17 @@ export default defineEnvironment({
     triton: { minReplicas: 2, maxReplicas: 16, targetQueueMicroseconds: 20_000, cpu: "4", memoryGiB: 16 },
     ingress: { enabled: true, scheme: "internal" },
   },
+  observability: {
+    prometheus: { retention: "30d", volumeSizeGiB: 300, replicas: 2, memoryGiB: 16 },
+    alertmanager: {
+      replicas: 2,
+      receivers: [
+        { type: "pagerduty", name: "ml-platform-oncall", severities: ["critical"] },
+        { type: "slack", name: "ml-platform-alerts", channel: "#ml-platform-alerts", severities: ["critical", "warning"] },
+      ],
+    },
+    opencost: { enabled: true },
+    slo: { tritonAvailabilityPercent: 99.9, tritonP99LatencyMs: 300 },
+    alerts: { gpuIdle: { utilizationPercent: 5, forMinutes: 30 } },
+  },
 });

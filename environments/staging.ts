@@ -44,4 +44,11 @@ export default defineEnvironment({
     triton: { minReplicas: 1, maxReplicas: 4, targetQueueMicroseconds: 50_000 },
     ingress: { enabled: false },
   },
+  observability: {
+    prometheus: { retention: "15d", volumeSizeGiB: 100 },
+    alertmanager: { receivers: [{ type: "slack", name: "ml-platform-alerts", channel: "#ml-platform-staging-alerts", severities: ["critical", "warning"] }] },
+    // Exercises the AMP path before production relies on it.
+    ampRemoteWrite: { enabled: true },
+    opencost: { enabled: true },
+  },
 });

@@ -10,6 +10,7 @@ import { KubeflowTrainer, type EfaNodeShape, type TrainingNodeShape } from "../c
 import { MlIngress } from "../constructs/ml/ml-ingress";
 import { Mlflow } from "../constructs/ml/mlflow";
 import { Triton } from "../constructs/ml/triton";
+import { PROMETHEUS_URL } from "../constructs/observability/targets";
 import type { Environment } from "../environments/lib/schema";
 import { EnvironmentStack } from "./environment-stack";
 import type { FoundationStack } from "./foundation-stack";
@@ -17,11 +18,8 @@ import { feastProject } from "./ml-settings";
 import { clusterName, costTags, namePrefix } from "./naming";
 import type { PlatformStack } from "./platform-stack";
 
-/**
- * Prometheus of the observability stack (kube-prometheus-stack, release `kube-prometheus-stack` in namespace
- * `monitoring`), which KEDA queries for Triton's queue time.
- */
-export const PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc:9090";
+/** Prometheus of the observability stack, which KEDA queries for Triton's queue time (defined with the stack). */
+export { PROMETHEUS_URL };
 
 /** Load balancer listener ports of the optional ingress, one per service (mirroring the services' native ports). */
 export const INGRESS_PORTS = { mlflow: 5000, pipelines: 3000, feast: 6566, triton: 8000 } as const;

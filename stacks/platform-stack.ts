@@ -1,11 +1,12 @@
 import { Construct } from "constructs";
 import { ClusterAccess } from "../constructs/kubernetes/cluster-access";
 import { ManifestsRelease } from "../constructs/kubernetes/manifests-release";
+import { Observability } from "../constructs/observability/observability";
 import { ExternalSecrets } from "../constructs/secrets/external-secrets";
 import type { Environment } from "../environments/lib/schema";
 import { EnvironmentStack } from "./environment-stack";
 import type { FoundationStack } from "./foundation-stack";
-import { namePrefix } from "./naming";
+import { clusterName, costTags, namePrefix } from "./naming";
 import { GpuCompute } from "./platform/gpu-compute";
 
 /**
@@ -19,6 +20,8 @@ export class PlatformStack extends EnvironmentStack {
   readonly externalSecrets: ExternalSecrets;
   /** Karpenter, node pools, GPU and EFA device plugins, DCGM exporter. */
   readonly compute: GpuCompute;
+  /** kube-prometheus-stack, the platform's monitors, rules and dashboards (see docs/observability.md). */
+  readonly observability: Observability;
 
   constructor(scope: Construct, env: Environment, foundation: FoundationStack) {
     super(scope, env, "platform");
@@ -31,6 +34,20 @@ export class PlatformStack extends EnvironmentStack {
     });
     this.externalSecrets = new ExternalSecrets(this, "external-secrets", { cluster: foundation.cluster, region: env.account.region, roleName: `${namePrefix(env)}-external-secrets` });
     this.compute = new GpuCompute(this, "compute", { env, foundation });
+    this.observability = new Observability(this, "observability", {
+      cluster: foundation.cluster,
+      clusterName: clusterName(env),
+      environment: env.name,
+      region: env.account.region,
+      namePrefix: namePrefix(env),
+      settings: env.observability,
+      scrapeTargets: { dcgmExporter: this.compute.dcgmExporter, karpenter: this.compute.karpenter },
+      owner: { team: env.tags.Team, costCenter: env.tags.CostCenter },
+      volumeTags: costTags(env),
+      externalSecrets: this.externalSecrets,
+      externalSecretsReady: () => [this.externalSecrets.store.release, ...this.externalSecrets.role.dependables()],
+      protect: env.tier === "production",
+    });
   }
 
   /** A release of the in-repo manifests chart for this stack's custom resources. */

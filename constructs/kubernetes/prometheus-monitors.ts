@@ -18,12 +18,22 @@ export interface ScrapeEndpoint {
   readonly insecureSkipVerify?: boolean;
   /** @default "30s" */
   readonly interval?: string;
+  /**
+   * Relabelings applied to the target before scraping (for example copying `__meta_kubernetes_pod_node_name` to
+   * `node`). @default - none
+   */
+  readonly relabelings?: ReadonlyArray<Record<string, unknown>>;
 }
 
 export interface MonitorProps {
   readonly name: string;
   /** Namespace of the monitor and of the scraped objects. */
   readonly namespace: string;
+  /**
+   * Namespace of the scraped objects when the monitor lives elsewhere (the observability stack keeps its monitors in
+   * its own namespace, which exists before the targets' namespaces do). @default - `namespace`
+   */
+  readonly targetNamespace?: string;
   /** Labels of the Service (ServiceMonitor) or Pods (PodMonitor) to scrape. */
   readonly matchLabels: Record<string, string>;
   readonly endpoints: readonly ScrapeEndpoint[];
@@ -35,6 +45,7 @@ const SA_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
 function endpoint(e: ScrapeEndpoint, allowTokenFile: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = { port: e.port, path: e.path ?? "/metrics", scheme: e.scheme ?? (e.kubernetesAuth ? "https" : "http"), interval: e.interval ?? "30s" };
+  if (e.relabelings?.length) out.relabelings = e.relabelings.map((r) => ({ ...r }));
   if (e.kubernetesAuth || e.insecureSkipVerify) out.tlsConfig = { insecureSkipVerify: true };
   if (e.kubernetesAuth) {
     if (!allowTokenFile) throw new Error(`PodMonitor endpoint ${e.port}: kubernetesAuth needs a ServiceMonitor (PodMonitor has no bearerTokenFile)`);
@@ -50,7 +61,7 @@ export function serviceMonitor(props: MonitorProps): KubernetesObject {
     kind: "ServiceMonitor",
     metadata: { name: props.name, namespace: props.namespace, ...(props.labels ? { labels: { ...props.labels } } : {}) },
     spec: {
-      namespaceSelector: { matchNames: [props.namespace] },
+      namespaceSelector: { matchNames: [props.targetNamespace ?? props.namespace] },
       selector: { matchLabels: { ...props.matchLabels } },
       endpoints: props.endpoints.map((e) => endpoint(e, true)),
     },
@@ -64,7 +75,7 @@ export function podMonitor(props: MonitorProps): KubernetesObject {
     kind: "PodMonitor",
     metadata: { name: props.name, namespace: props.namespace, ...(props.labels ? { labels: { ...props.labels } } : {}) },
     spec: {
-      namespaceSelector: { matchNames: [props.namespace] },
+      namespaceSelector: { matchNames: [props.targetNamespace ?? props.namespace] },
       selector: { matchLabels: { ...props.matchLabels } },
       podMetricsEndpoints: props.endpoints.map((e) => endpoint(e, false)),
     },

@@ -5,6 +5,7 @@ import { MODEL_REPOSITORY_PREFIX, type MlDataStores } from "../data/ml-data-stor
 import { PodIdentityRole, type PodIdentityCluster } from "../iam/pod-identity-role";
 import { ManifestsRelease, type KubernetesObject } from "../kubernetes/manifests-release";
 import { serviceMonitor } from "../kubernetes/prometheus-monitors";
+import { TRITON as TRITON_OBSERVABILITY } from "../observability/targets";
 import { GPU_RESOURCE, inferencePlacement } from "./gpu-scheduling";
 
 /**
@@ -147,6 +148,8 @@ export class Triton extends Construct {
                     `--metrics-port=${TRITON_PORTS.metrics}`,
                     "--allow-metrics=true",
                     "--allow-gpu-metrics=true",
+                    // Latency summaries (p50/p99 per model), read by the observability stack's SLO alert and dashboard.
+                    ...TRITON_OBSERVABILITY.metricsArgs,
                   ],
                   env: [
                     // The AWS SDK's default chain picks up the Pod Identity credentials; the region of the bucket is explicit.

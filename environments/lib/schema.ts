@@ -2,6 +2,7 @@ import { z } from "zod";
 import { EFA_NETWORK_CARDS, efaLayoutKey, hasEfaLayout } from "../../constructs/catalog/efa-layouts";
 import { findInstanceType, instanceTypesOfFamily, isKnownFamily } from "../../constructs/catalog/instance-types";
 import { allocateSubnets, parseCidr } from "./cidr";
+import { observabilitySettings, refineObservability } from "./observability-schema";
 
 /** Kubernetes versions this platform is tested against (EKS standard support, Karpenter 1.14 compatible). */
 export const KUBERNETES_VERSIONS = ["1.34", "1.35", "1.36"] as const;
@@ -280,6 +281,8 @@ export const environmentSchema = z
       })
       .default({ noncurrentVersionExpirationDays: 90 }),
     ml: mlSettings.prefault({}),
+    /** Prometheus, Alertmanager, Grafana, alert thresholds and SLOs (see environments/lib/observability-schema.ts). */
+    observability: observabilitySettings.prefault({}),
   })
   .superRefine((env, ctx) => {
     const region = env.account.region;
@@ -408,6 +411,7 @@ export const environmentSchema = z
         message: "must be false with reserved capacity: a cluster placement group breaks Capacity Block and ODCR launches unless the reservation was made in that group",
       });
     }
+    refineObservability(env, ctx);
   });
 
 /** What an environment file exports: the input form, with optional fields left out. */

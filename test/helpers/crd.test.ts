@@ -1,4 +1,4 @@
-import { crdIndex, findCrd, isKnownCrdGroup, validateCustomResource } from "./crd";
+import { crdIndex, findCrd, isKnownCrdGroup, re2Pattern, validateCustomResource } from "./crd";
 import { describeWithReference } from "./reference";
 
 /** A NodePool as the Karpenter 1.14 docs write it (v1 API). */
@@ -143,5 +143,27 @@ describeWithReference("CRD validator (Feast operator, 1.3 MB CRD loaded on first
     expect(validateCustomResource(fs)).toEqual([]);
     fs.spec.onlineStore = { server: {} };
     expect(validateCustomResource(fs)).toEqual(['/spec: unknown field "onlineStore"']);
+  });
+});
+
+describe("re2Pattern", () => {
+  test("turns a Go case-insensitive flag group into letter classes, leaving escapes and classes alone", () => {
+    expect(re2Pattern("^(?i)(abort|warn)?$")).toBe("^([aA][bB][oO][rR][tT]|[wW][aA][rR][nN])?$");
+    expect(re2Pattern("^(?i)a\\db[x-z]$")).toBe("^[aA]\\d[bB][x-z]$");
+    expect(re2Pattern("^[a-z]+$")).toBe("^[a-z]+$");
+  });
+});
+
+describeWithReference("CRD validator (PrometheusRule, whose CRD has a Go-only regex flag)", ["kube-prometheus-stack/crds/crd-prometheusrules.yaml"], () => {
+  test("accepts a rule with a case-insensitive enum-like field and fails a bad one", () => {
+    const rule: Record<string, any> = {
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "PrometheusRule",
+      metadata: { name: "r", namespace: "monitoring" },
+      spec: { groups: [{ name: "g", partial_response_strategy: "WARN", rules: [{ alert: "A", expr: "up == 0", for: "5m" }] }] },
+    };
+    expect(validateCustomResource(rule)).toEqual([]);
+    rule.spec.groups[0].partial_response_strategy = "ignore";
+    expect(validateCustomResource(rule)).toEqual(['/spec/groups/0/partial_response_strategy: got "ignore"; must match pattern "^([aA][bB][oO][rR][tT]|[wW][aA][rR][nN])?$"']);
   });
 });

@@ -139,6 +139,32 @@ export function isKnownCrdGroup(apiVersion: string): boolean {
 }
 
 /**
+ * A Go (RE2) pattern as an equivalent JavaScript one. CRD patterns are RE2; the only RE2-only syntax in the reference
+ * CRDs is a leading case-insensitive flag group (`^(?i)(abort|warn)?$` in PrometheusRule), which JavaScript does not
+ * accept inline: letters after it become `[xX]` classes.
+ */
+export function re2Pattern(pattern: string): string {
+  const at = pattern.indexOf("(?i)");
+  if (at < 0) return pattern;
+  let out = pattern.slice(0, at);
+  let inClass = false;
+  for (let i = at + 4; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === "\\") {
+      out += c + (pattern[i + 1] ?? "");
+      i++;
+    } else if (inClass || !/[a-zA-Z]/.test(c)) {
+      if (c === "[") inClass = true;
+      if (c === "]") inClass = false;
+      out += c;
+    } else {
+      out += `[${c.toLowerCase()}${c.toUpperCase()}]`;
+    }
+  }
+  return out;
+}
+
+/**
  * Closes every object schema that declares properties, as the API server's pruning does, unless it preserves unknown
  * fields or already says what else is allowed.
  */
@@ -147,6 +173,10 @@ function structural(schema: Any): Any {
   if (typeof schema !== "object" || schema === null) return schema;
   const out: Any = {};
   for (const [k, v] of Object.entries(schema)) {
+    if (k === "pattern" && typeof v === "string") {
+      out[k] = re2Pattern(v);
+      continue;
+    }
     out[k] = k === "enum" || k === "default" || k === "example" || k === "x-kubernetes-validations" ? v : structural(v);
   }
   if (out.properties && out.additionalProperties === undefined && out["x-kubernetes-preserve-unknown-fields"] !== true) {

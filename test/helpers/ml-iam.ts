@@ -59,6 +59,10 @@ export class TokenResolver {
         return `arn:aws:kms:${region}:${account}:key/${fakeId(`${stackId}/${id}`)}`;
       case "aws_iam_role.arn":
         return `arn:aws:iam::${account}:role/${cfg.name}`;
+      case "aws_secretsmanager_secret.arn":
+        return `arn:aws:secretsmanager:${region}:${account}:secret:${cfg.name}-AbCdEf`;
+      case "aws_prometheus_workspace.arn":
+        return `arn:aws:aps:${region}:${account}:workspace/ws-${fakeId(`${stackId}/${id}`)}`;
       case "aws_db_instance.master_user_secret[0].secret_arn":
         return `arn:aws:secretsmanager:${region}:${account}:secret:rds!db-${fakeId(`${stackId}/${id}`)}-AbCdEf`;
       default:

@@ -1,0 +1,72 @@
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
+import { Fn } from "cdktf";
+import { Construct } from "constructs";
+import type { KubernetesObject } from "../kubernetes/manifests-release";
+import { EphemeralRandomPassword } from "../secrets/ephemeral-random-password";
+import type { IExternalSecrets } from "../secrets/external-secrets-api";
+
+/** Keys of the Kubernetes Secret, as the Grafana chart reads them (`admin.userKey`, `admin.passwordKey`). */
+export const GRAFANA_ADMIN_KEYS = { user: "admin-user", password: "admin-password" } as const;
+
+export interface GrafanaAdminCredentialProps {
+  /** Name of the Secrets Manager secret, for example `mlp-prod/grafana/admin`. */
+  readonly secretName: string;
+  /** Kubernetes Secret that External Secrets keeps in sync. */
+  readonly kubernetesSecretName: string;
+  readonly namespace: string;
+  readonly externalSecrets: IExternalSecrets;
+  /** Grafana's admin login (not secret, but stored with the password so both come from one place). @default "admin" */
+  readonly adminUser?: string;
+  /** Days Secrets Manager keeps a deleted secret recoverable. @default 7 */
+  readonly recoveryWindowInDays?: number;
+  /** prevent_destroy on the secret. @default false */
+  readonly protect?: boolean;
+}
+
+/**
+ * Grafana's admin credential without a password in values, plan or state: Terraform creates the Secrets Manager
+ * secret and writes its first version, JSON `{"admin-user", "admin-password"}`, through the write-only
+ * `secret_string_wo` from an ephemeral GetRandomPassword; External Secrets syncs it into the Kubernetes Secret the
+ * chart's `admin.existingSecret` names. Rotating it is `aws secretsmanager put-secret-value` with new JSON (or bumping
+ * `secret_string_wo_version`); ESO picks the new value up within its refresh interval and Grafana on its next restart.
+ */
+export class GrafanaAdminCredential extends Construct {
+  readonly secret: SecretsmanagerSecret;
+  readonly version: SecretsmanagerSecretVersion;
+  readonly kubernetesSecretName: string;
+  /** The ExternalSecret to apply in the monitoring namespace (after the ClusterSecretStore exists). */
+  readonly externalSecret: KubernetesObject;
+
+  constructor(scope: Construct, id: string, props: GrafanaAdminCredentialProps) {
+    super(scope, id);
+    this.kubernetesSecretName = props.kubernetesSecretName;
+    this.secret = new SecretsmanagerSecret(this, "secret", {
+      name: props.secretName,
+      description: "Grafana admin password (generated at apply time, never in Terraform state)",
+      recoveryWindowInDays: props.recoveryWindowInDays ?? 7,
+      lifecycle: props.protect ? { preventDestroy: true } : undefined,
+    });
+    const password = new EphemeralRandomPassword(this, "password", { passwordLength: 32 });
+    this.version = new SecretsmanagerSecretVersion(this, "version", {
+      secretId: this.secret.id,
+      // JSON with both keys the chart reads; jsonencode of an ephemeral value is ephemeral too, so it stays write-only.
+      secretStringWo: Fn.jsonencode({ [GRAFANA_ADMIN_KEYS.user]: props.adminUser ?? "admin", [GRAFANA_ADMIN_KEYS.password]: password.value }),
+      // Write-only values are not compared on plan: the value is written when this number changes, never read back.
+      secretStringWoVersion: 1,
+    });
+    props.externalSecrets.allowSecret(this.secret.arn);
+    this.externalSecret = {
+      apiVersion: "external-secrets.io/v1",
+      kind: "ExternalSecret",
+      metadata: { name: props.kubernetesSecretName, namespace: props.namespace },
+      spec: {
+        refreshInterval: "1h",
+        secretStoreRef: { kind: "ClusterSecretStore", name: props.externalSecrets.clusterSecretStoreName },
+        target: { name: props.kubernetesSecretName, creationPolicy: "Owner" },
+        // The secret is JSON {"admin-user": ..., "admin-password": ...}; extract maps its keys one to one.
+        dataFrom: [{ extract: { key: props.secretName } }],
+      },
+    };
+  }
+}
