@@ -6,6 +6,8 @@ module.exports = {
   // Type-checking happens once in `npm test` (tsc --noEmit); ts-jest only transpiles (isolatedModules in tsconfig).
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   testTimeout: 60000,
+  // Jest defaults to cores - 1 workers, which is one on a 2-core machine; the suite is CPU-bound and parallelizes.
+  maxWorkers: 2,
   globalSetup: "<rootDir>/test/global-setup.ts",
   globalTeardown: "<rootDir>/test/global-teardown.ts",
 };
