@@ -32,6 +32,9 @@ export class EnvironmentStack extends TerraformStack {
       // S3 native locking (Terraform >= 1.10); S3Backend has no typed prop for it.
       backend.addOverride("use_lockfile", true);
     }
+    // S3 native locking needs Terraform 1.10; write-only attributes and ephemeral resources (Grafana's generated
+    // admin password in the platform stack) need 1.11. One floor for every stack keeps the toolchain uniform.
+    this.addOverride("terraform.required_version", ">= 1.11.0");
     this.aws = new AwsProvider(this, "aws", {
       region: env.account.region,
       allowedAccountIds: [env.account.id],
