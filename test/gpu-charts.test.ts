@@ -1,7 +1,8 @@
 import { parse } from "yaml";
 import { EFA_LABEL, GPU_DAEMONSET_TOLERATIONS } from "../constructs/karpenter/pool-labels";
-import { describeWithReference, helmReleases, readReference, unknownValueKeys } from "./helpers/gpu-reference";
+import { helmReleases, readReference, unknownValueKeys } from "./helpers/gpu-reference";
 import { stack } from "./helpers/synth";
+import { describeWithReference } from "./helpers/reference";
 
 /** The GPU-compute charts: pinned source and the reference values.yaml of that exact version. */
 const CHARTS = {
@@ -20,7 +21,7 @@ const CHARTS = {
 const ENVS = ["dev", "staging", "prod"];
 const cases = ENVS.flatMap((env) => Object.keys(CHARTS).filter((release) => helmReleases(stack(`${env}-platform`)).has(release)).map((release) => [env, release] as const));
 
-describeWithReference("every Helm value key set exists in the pinned chart's values.yaml", () => {
+describeWithReference("every Helm value key set exists in the pinned chart's values.yaml", ["karpenter/values.yaml", "nvidia-device-plugin/values.yaml", "aws-efa-k8s-device-plugin/values.yaml", "dcgm-exporter/values.yaml"], () => {
   test("the key check catches a misspelt key", () => {
     const reference = parse(readReference("karpenter/values.yaml"));
     expect(unknownValueKeys({ settings: { clusterName: "x", interuptionQueue: "q" } }, reference)).toEqual(["settings.interuptionQueue"]);

@@ -1,7 +1,8 @@
 import { KARPENTER_CONTROLLER_POLICY_NAMES } from "../constructs/karpenter/controller-policies";
 import { karpenterInlinePolicyName } from "../constructs/karpenter/karpenter";
-import { describeWithReference, readReferenceJson } from "./helpers/gpu-reference";
+import { readReferenceJson } from "./helpers/gpu-reference";
 import { projectEnvironment, resources, stack, type SynthesizedStack } from "./helpers/synth";
+import { describeWithReference } from "./helpers/reference";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -44,7 +45,7 @@ describe.each(["dev", "staging", "prod"])("Karpenter controller IAM in %s", (env
   const queueId = logicalIdByName(s, "aws_sqs_queue", `${clusterName}-karpenter-interruption`);
   const policies = controllerInlinePolicies(s, controllerRoleId);
 
-  describeWithReference("matches the official policies", () => {
+  describeWithReference("matches the official policies", ["karpenter/iam/controller-policies"], () => {
     const substitutions: Record<string, string> = {
       "${AWS::Partition}": "aws",
       "${AWS::Region}": env.account.region,

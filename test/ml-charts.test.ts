@@ -3,11 +3,11 @@ import addFormats from "ajv-formats";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { mergeValues, release, releases, unknownValueKeys } from "./helpers/ml-helm";
-import { mlReferencePath } from "./helpers/ml-reference";
+import { describeWithReference, referencePath } from "./helpers/reference";
 import { stack } from "./helpers/synth";
 
 const ENVS = ["dev", "staging", "prod"] as const;
-const chartDefaults = (rel: string) => parse(readFileSync(mlReferencePath(rel), "utf8")) as Record<string, unknown>;
+const chartDefaults = (rel: string) => parse(readFileSync(referencePath(rel), "utf8")) as Record<string, unknown>;
 
 /** Charts whose values.yaml is in the reference data, by release name. */
 const CHECKED = [
@@ -17,7 +17,7 @@ const CHECKED = [
   { release: "aws-load-balancer-controller", values: "aws-load-balancer-controller/values.yaml", chart: "aws-load-balancer-controller", version: "3.5.0", repository: "https://aws.github.io/eks-charts" },
 ] as const;
 
-describe("chart values exist in the charts' values.yaml", () => {
+describeWithReference("chart values exist in the charts' values.yaml", CHECKED.map((c) => c.values), () => {
   for (const c of CHECKED) {
     test.each(ENVS.filter((e) => c.release !== "aws-load-balancer-controller" || e !== "staging"))(`${c.release} (%s) uses only keys the chart defines, at the pinned version`, (env) => {
       const r = release(stack(`${env}-ml`), c.release);
@@ -31,8 +31,8 @@ describe("chart values exist in the charts' values.yaml", () => {
   });
 });
 
-describe("MLflow values", () => {
-  const schema = JSON.parse(readFileSync(mlReferencePath("mlflow/values.schema.json"), "utf8"));
+describeWithReference("MLflow values", ["mlflow/values.yaml", "mlflow/values.schema.json"], () => {
+  const schema = JSON.parse(readFileSync(referencePath("mlflow/values.schema.json"), "utf8"));
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
   const validate = ajv.compile(schema);

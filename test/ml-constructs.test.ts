@@ -5,7 +5,7 @@ import { Feast } from "../constructs/ml/feast";
 import { MlIngress } from "../constructs/ml/ml-ingress";
 import { Triton, type TritonProps } from "../constructs/ml/triton";
 import { KmsKey } from "../constructs/security/kms-key";
-import { mlReferencePath } from "./helpers/ml-reference";
+import { describeWithReference, referencePath } from "./helpers/reference";
 import { release } from "./helpers/ml-helm";
 import { resources, stack } from "./helpers/synth";
 
@@ -54,9 +54,9 @@ describe("ML construct validation", () => {
   });
 });
 
-describe("Feast permissions start from Feast's documented DynamoDB policy", () => {
+describeWithReference("Feast permissions start from Feast's documented DynamoDB policy", ["feast/iam/dynamodb-online-store-policy.json"], () => {
   test("the writer has every documented action, on the project's tables instead of table/*", () => {
-    const reference = JSON.parse(readFileSync(mlReferencePath("feast/iam/dynamodb-online-store-policy.json"), "utf8"));
+    const reference = JSON.parse(readFileSync(referencePath("feast/iam/dynamodb-online-store-policy.json"), "utf8"));
     const documented: string[] = reference.Statement.flatMap((s: { Action: string[] }) => s.Action);
     expect(reference.Statement[0].Resource).toEqual(["arn:aws:dynamodb:<region>:<account_id>:table/*"]);
     const writer = Object.values(resources(stack("dev-ml"), "aws_iam_role_policy")).find((p) => p.name === "feast-online-write");

@@ -2,9 +2,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { PIPELINE_ROOT_PREFIX } from "../constructs/ml/kubeflow-pipelines";
-import { crdProblems } from "./helpers/ml-crd";
+import { validateCustomResource } from "./helpers/crd";
 import { release, releases, renderedObject, renderedObjects } from "./helpers/ml-helm";
-import { mlReferencePath } from "./helpers/ml-reference";
+import { describeWithReference } from "./helpers/reference";
 import { allResources, projectEnvironment, resources, stack, synthesizeAll } from "./helpers/synth";
 
 const ENVS = ["dev", "staging", "prod"] as const;
@@ -58,20 +58,18 @@ describe("ml stack", () => {
   });
 });
 
-describe("rendered custom resources", () => {
+describeWithReference("rendered custom resources", MONITOR_CRDS, () => {
   test.each(ENVS)("%s: every ServiceMonitor and PodMonitor validates against the Prometheus Operator CRDs", (env) => {
-    const files = MONITOR_CRDS.map(mlReferencePath);
     const monitors = renderedObjects(stack(`${env}-ml`)).filter(({ obj }) => obj.apiVersion === "monitoring.coreos.com/v1");
     expect(monitors.length).toBeGreaterThanOrEqual(8);
-    for (const { obj } of monitors) expect(crdProblems(obj, files)).toEqual([]);
+    for (const { obj } of monitors) expect(validateCustomResource(obj)).toEqual([]);
   });
 
   test("the CRD check rejects a field the CRD does not define and a wrong type", () => {
-    const files = MONITOR_CRDS.map(mlReferencePath);
     const sm = structuredClone(renderedObject(stack("dev-ml"), "ServiceMonitor", "triton", "triton"));
     sm.spec.endpoints[0].portName = "metrics";
     sm.spec.namespaceSelector.matchNames = "triton";
-    expect(crdProblems(sm, files)).toEqual(["ServiceMonitor/triton/spec/endpoints/0: must NOT have additional properties (portName)", "ServiceMonitor/triton/spec/namespaceSelector/matchNames: must be array"]);
+    expect(validateCustomResource(sm)).toEqual(['/spec/endpoints/0: unknown field "portName"', '/spec/namespaceSelector/matchNames: got "triton"; must be array']);
   });
 
   test("each ML service is scraped on its real metrics port", () => {

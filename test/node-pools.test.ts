@@ -1,7 +1,8 @@
 import { EFA_TRAINING_POOL, GENERAL_POOL, GPU_INFERENCE_POOL, GPU_TRAINING_POOL } from "../constructs/karpenter/pool-labels";
 import { costTags } from "../stacks/naming";
-import { crdValidator, describeWithReference, helmReleases, releaseManifests, withSampleTokenValues } from "./helpers/gpu-reference";
+import { crdValidator, helmReleases, releaseManifests, withSampleTokenValues } from "./helpers/gpu-reference";
 import { projectEnvironment, resources, stack } from "./helpers/synth";
+import { describeWithReference } from "./helpers/reference";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -10,7 +11,7 @@ const ENVS = ["dev", "staging", "prod"] as const;
 const pools = (envName: string) => releaseManifests(stack(`${envName}-platform`), "karpenter-node-pools");
 const ofKind = (envName: string, kind: string): Json[] => [...pools(envName).values()].filter((o) => o.kind === kind);
 
-describeWithReference("rendered Karpenter objects validate against the 1.14.1 CRD schemas", () => {
+describeWithReference("rendered Karpenter objects validate against the 1.14.1 CRD schemas", ["karpenter/crds/karpenter.sh_nodepools.yaml", "karpenter/crds/karpenter.k8s.aws_ec2nodeclasses.yaml"], () => {
   const validators: Record<string, ReturnType<typeof crdValidator>> = {
     "karpenter.sh/v1 NodePool": crdValidator("karpenter/crds/karpenter.sh_nodepools.yaml", "v1"),
     "karpenter.k8s.aws/v1 EC2NodeClass": crdValidator("karpenter/crds/karpenter.k8s.aws_ec2nodeclasses.yaml", "v1"),

@@ -1,44 +1,18 @@
 import Ajv, { type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
-import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
 import { parse } from "yaml";
+import { referencePath } from "./reference";
 import type { SynthesizedStack } from "./synth";
 import { resources } from "./synth";
 
 /**
- * Local helpers of the GPU-compute tests (reference data, CRD schemas, chart values). Another branch adds
- * shared equivalents (test/helpers/reference.ts, crd.ts, helm-values.ts); these stay small until merged.
+ * Helpers of the GPU-compute tests: reading reference files (located and gated by ./reference.ts), Karpenter CRD
+ * validators and chart-value key checks with per-chart free-form keys.
  */
-
-/** The read-only reference data: `ML_PLATFORM_REFERENCE_DIR`, or `<repo>/../shared/reference`. */
-export function referenceDir(): string {
-  return process.env.ML_PLATFORM_REFERENCE_DIR ?? resolve(__dirname, "../../../shared/reference");
-}
-
-/**
- * `describe` for tests that need the reference data: skipped with a message when it is absent on a
- * developer machine, failing under CI (where it must be present).
- */
-export function describeWithReference(name: string, fn: () => void): void {
-  const dir = referenceDir();
-  if (existsSync(dir)) {
-    describe(name, fn);
-  } else if (process.env.CI) {
-    describe(name, () => {
-      test("reference data is present", () => {
-        throw new Error(`reference data not found at ${dir}; set ML_PLATFORM_REFERENCE_DIR`);
-      });
-    });
-  } else {
-    // eslint-disable-next-line no-console
-    console.warn(`skipping "${name}": reference data not found at ${dir} (set ML_PLATFORM_REFERENCE_DIR)`);
-    describe.skip(name, fn);
-  }
-}
 
 export function readReference(relativePath: string): string {
-  return readFileSync(join(referenceDir(), relativePath), "utf8");
+  return readFileSync(referencePath(relativePath), "utf8");
 }
 
 export function readReferenceJson<T = unknown>(relativePath: string): T {
