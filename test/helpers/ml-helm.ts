@@ -1,10 +1,12 @@
-import { parse } from "yaml";
+import { helmReleases } from "./manifests";
 import type { SynthesizedStack } from "./synth";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 
 /** A helm_release of a synthesized stack with its values document parsed. */
+export { mergeValues } from "./manifests";
+
 export interface ReleaseView {
   readonly address: string;
   readonly name: string;
@@ -18,25 +20,12 @@ export interface ReleaseView {
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Helm's values merge: maps merge key by key, lists and scalars replace. */
-export function mergeValues(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = isMap(out[k]) && isMap(v) ? mergeValues(out[k] as Record<string, unknown>, v) : v;
-  return out;
-}
-
-/** Every helm_release of a stack, values parsed (single values document per release in this repository). */
+/** Every helm_release of a stack, values parsed and merged as Helm does (shared with the audit: ./manifests.ts). */
 export function releases(stack: SynthesizedStack): ReleaseView[] {
-  return Object.entries(stack.json.resource?.helm_release ?? {}).map(([id, cfg]: [string, Any]) => ({
-    address: `helm_release.${id}`,
-    name: cfg.name,
-    namespace: cfg.namespace,
-    chart: cfg.chart,
-    repository: cfg.repository,
-    version: cfg.version,
-    values: (cfg.values ?? []).reduce((acc: Record<string, unknown>, text: string) => mergeValues(acc, (parse(text) ?? {}) as Record<string, unknown>), {}),
-    config: cfg,
-  }));
+  return helmReleases(stack).map((r) => {
+    const config: Record<string, Any> = stack.json.resource!.helm_release[r.address.slice("helm_release.".length)];
+    return { ...r, namespace: config.namespace, repository: config.repository, version: config.version, config };
+  });
 }
 
 /** The release named `name` (fails the test when absent). */
