@@ -34,8 +34,17 @@ export interface GpuComputeProps {
 /** Deleting the pools drains and terminates their GPU nodes before Helm reports the release gone. */
 const NODE_POOLS_RELEASE_TIMEOUT_SECONDS = 1800;
 
-function archesOf(types: readonly InstanceTypeInfo[]): string[] {
-  return [...new Set(types.map((t) => t.arch))].sort();
+/** Linux on every architecture the pool's instance types have (the requirements every pool ends with). */
+function platformRequirements(types: readonly InstanceTypeInfo[]) {
+  return [
+    { key: "kubernetes.io/arch", operator: "In" as const, values: [...new Set(types.map((t) => t.arch))].sort() },
+    { key: "kubernetes.io/os", operator: "In" as const, values: ["linux"] },
+  ];
+}
+
+/** A NodePool's identity from the scheduling contract: its name, its EC2NodeClass, and the labels and taints of its nodes. */
+function poolIdentity(pool: PoolPlacement) {
+  return { name: pool.name, nodeClassName: pool.name, labels: pool.nodeSelector, taints: pool.taints };
 }
 
 function hasNvme(types: readonly InstanceTypeInfo[]): boolean {
@@ -114,14 +123,11 @@ export class GpuCompute extends Construct {
     );
     this.nodePools.add(
       nodePool({
-        name: GENERAL_POOL.name,
-        nodeClassName: GENERAL_POOL.name,
-        labels: GENERAL_POOL.nodeSelector,
+        ...poolIdentity(GENERAL_POOL),
         requirements: [
           { key: "karpenter.k8s.aws/instance-family", operator: "In", values: compute.cpuPool.instanceFamilies },
           { key: "karpenter.sh/capacity-type", operator: "In", values: compute.cpuPool.capacityTypes },
-          { key: "kubernetes.io/arch", operator: "In", values: archesOf(cpuTypes) },
-          { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+          ...platformRequirements(cpuTypes),
         ],
         limits: { cpu: compute.cpuPool.limits.cpu, memory: `${compute.cpuPool.limits.memoryGiB}Gi` },
         consolidationPolicy: "WhenEmptyOrUnderutilized",
@@ -145,17 +151,13 @@ export class GpuCompute extends Construct {
     );
     this.nodePools.add(
       nodePool({
-        name: GPU_INFERENCE_POOL.name,
-        nodeClassName: GPU_INFERENCE_POOL.name,
-        labels: GPU_INFERENCE_POOL.nodeSelector,
-        taints: GPU_INFERENCE_POOL.taints,
+        ...poolIdentity(GPU_INFERENCE_POOL),
         requirements: [
           { key: "karpenter.k8s.aws/instance-family", operator: "In", values: inference.instanceFamilies },
           // Families mix GPU and non-GPU sizes rarely, but never launch a GPU pool node without one.
           { key: "karpenter.k8s.aws/instance-gpu-count", operator: "Gt", values: ["0"] },
           { key: "karpenter.sh/capacity-type", operator: "In", values: inference.capacityTypes },
-          { key: "kubernetes.io/arch", operator: "In", values: archesOf(inferenceTypes.filter((t) => t.gpuCount > 0)) },
-          { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+          ...platformRequirements(inferenceTypes.filter((t) => t.gpuCount > 0)),
         ],
         limits: { cpu: inference.limits.cpu, "nvidia.com/gpu": inference.limits.gpus },
         consolidationPolicy: "WhenEmptyOrUnderutilized",
@@ -182,15 +184,11 @@ export class GpuCompute extends Construct {
       );
       this.nodePools.add(
         nodePool({
-          name: GPU_TRAINING_POOL.name,
-          nodeClassName: GPU_TRAINING_POOL.name,
-          labels: GPU_TRAINING_POOL.nodeSelector,
-          taints: GPU_TRAINING_POOL.taints,
+          ...poolIdentity(GPU_TRAINING_POOL),
           requirements: [
             { key: "node.kubernetes.io/instance-type", operator: "In", values: training.instanceTypes },
             { key: "karpenter.sh/capacity-type", operator: "In", values: training.capacityTypes },
-            { key: "kubernetes.io/arch", operator: "In", values: archesOf(trainingTypes) },
-            { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+            ...platformRequirements(trainingTypes),
           ],
           limits: { "nvidia.com/gpu": training.limits.gpus },
           consolidationPolicy: "WhenEmpty",
@@ -224,16 +222,12 @@ export class GpuCompute extends Construct {
       );
       this.nodePools.add(
         nodePool({
-          name: EFA_TRAINING_POOL.name,
-          nodeClassName: EFA_TRAINING_POOL.name,
-          labels: EFA_TRAINING_POOL.nodeSelector,
-          taints: EFA_TRAINING_POOL.taints,
+          ...poolIdentity(EFA_TRAINING_POOL),
           requirements: [
             { key: "node.kubernetes.io/instance-type", operator: "In", values: efa.instanceTypes },
             { key: "karpenter.sh/capacity-type", operator: "In", values: [efa.capacityType] },
             { key: "topology.kubernetes.io/zone", operator: "In", values: efa.availabilityZones },
-            { key: "kubernetes.io/arch", operator: "In", values: archesOf(efaTypes) },
-            { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+            ...platformRequirements(efaTypes),
           ],
           limits: { "nvidia.com/gpu": efa.limits.gpus },
           consolidationPolicy: "WhenEmpty",
