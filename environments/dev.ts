@@ -18,6 +18,8 @@ export default defineEnvironment({
     logRetentionDays: 14,
     systemNodeGroup: { instanceTypes: ["m7i.large", "m6i.large"], minSize: 2, maxSize: 3, desiredSize: 2 },
   },
+  // dev owns the account's GitHub OIDC provider; staging (same account) uses it.
+  deploy: { githubRepository: "example-org/ml-platform", githubOidcProvider: "create" },
   compute: {
     amiAlias: "al2023@latest",
     cpuPool: { instanceFamilies: ["m7i", "c7i"], capacityTypes: ["spot", "on-demand"], limits: { cpu: 64, memoryGiB: 256 } },

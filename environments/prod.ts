@@ -19,6 +19,7 @@ export default defineEnvironment({
     logRetentionDays: 365,
     systemNodeGroup: { instanceTypes: ["m7i.xlarge", "m6i.xlarge"], minSize: 3, maxSize: 6, desiredSize: 3 },
   },
+  deploy: { githubRepository: "example-org/ml-platform", githubOidcProvider: "create" },
   compute: {
     amiAlias: "al2023@v20260818",
     cpuPool: { instanceFamilies: ["m7i", "c7i", "r7i"], capacityTypes: ["on-demand", "spot"], limits: { cpu: 1000, memoryGiB: 4000 } },

@@ -18,6 +18,8 @@ export default defineEnvironment({
     logRetentionDays: 30,
     systemNodeGroup: { instanceTypes: ["m7i.xlarge", "m6i.xlarge"], minSize: 2, maxSize: 4, desiredSize: 3 },
   },
+  // The GitHub OIDC provider of account 111122223333 belongs to dev's bootstrap stack.
+  deploy: { githubRepository: "example-org/ml-platform", githubOidcProvider: "existing" },
   compute: {
     amiAlias: "al2023@v20260818",
     cpuPool: { instanceFamilies: ["m7i", "c7i", "r7i"], capacityTypes: ["spot", "on-demand"], limits: { cpu: 256, memoryGiB: 1024 } },

@@ -201,18 +201,23 @@ describe("cluster", () => {
     ]);
   });
 
-  test("fails for a public endpoint open to 0.0.0.0/0 in production", () => {
+  test("fails for any public endpoint in production: it stays private", () => {
     const input = structuredClone(prodInput) as LooseInput;
-    input.cluster.publicAccessCidrs = ["198.51.100.0/24", "0.0.0.0/0"];
+    input.cluster.publicAccessCidrs = ["198.51.100.0/24"];
     expect(problemsOf("prod", input)).toEqual([
-      'environment "prod": cluster.publicAccessCidrs[1]: got "0.0.0.0/0"; must not open the API endpoint to the whole internet in production tier',
+      'environment "prod": cluster.publicAccessCidrs[0]: got "198.51.100.0/24"; must be empty in production tier: the API endpoint stays private (deploy through the in-VPC runner or an SSM port forward)',
     ]);
   });
 
-  test("a production allow-list of specific CIDRs is accepted", () => {
-    const input = structuredClone(prodInput) as LooseInput;
-    input.cluster.publicAccessCidrs = ["198.51.100.0/24"];
-    expect(validateEnvironment("prod", input).cluster.publicAccessCidrs).toEqual(["198.51.100.0/24"]);
+  test("fails for a public endpoint open to 0.0.0.0/0 in any tier", () => {
+    expect(problemsOf("staging", brokenStaging((e) => (e.cluster.publicAccessCidrs = ["198.51.100.0/24", "0.0.0.0/0"])))).toEqual([
+      `${STG}: cluster.publicAccessCidrs[1]: got "0.0.0.0/0"; must not open the API endpoint to the whole internet; list your networks' CIDRs`,
+    ]);
+  });
+
+  test("a staging allow-list of specific CIDRs is accepted", () => {
+    const input = brokenStaging((e) => (e.cluster.publicAccessCidrs = ["198.51.100.0/24"]));
+    expect(validateEnvironment("staging", input).cluster.publicAccessCidrs).toEqual(["198.51.100.0/24"]);
   });
 });
 

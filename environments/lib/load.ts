@@ -1,6 +1,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { z } from "zod";
+import { consistencyProblems } from "./consistency";
 import { environmentSchema, type Environment, type EnvironmentInput } from "./schema";
 
 /** Environment names become stack ids, state keys, physical names and the Environment tag. */
@@ -88,5 +89,7 @@ export function loadEnvironments(dir: string): Environment[] {
   }
   if (problems.length) throw new EnvironmentError(problems);
   if (!envs.length) throw new EnvironmentError([`no environment files found in ${dir}`]);
+  const conflicts = consistencyProblems(envs);
+  if (conflicts.length) throw new EnvironmentError(conflicts);
   return envs;
 }
