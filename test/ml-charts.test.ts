@@ -53,7 +53,7 @@ describeWithReference("MLflow values", ["mlflow/values.yaml", "mlflow/values.sch
     for (const env of ENVS) {
       const v = release(stack(`${env}-ml`), "mlflow").values;
       expect(v.backendStore.postgres).toEqual(expect.objectContaining({ enabled: true, port: 5432, database: "mlflow", user: "", password: "" }));
-      expect(v.backendStore.postgres.host).toMatch(/^\$\{nonsensitive\(data\.terraform_remote_state\.cross-stack-reference-input-[a-z]+-foundation\.outputs\.cross-stack-output-aws_db_instance.*address\)\}$/);
+      expect(v.backendStore.postgres.host).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-[a-z]+-foundation\.outputs\.cross-stack-output-aws_db_instance.*address\}$/);
       expect(v.backendStore.existingDatabaseSecret).toEqual({ name: "mlflow-database", usernameKey: "username", passwordKey: "password" });
       expect(v.artifactRoot.s3).toEqual(expect.objectContaining({ enabled: true, awsAccessKeyId: "", awsSecretAccessKey: "" }));
       expect(v.artifactRoot.proxiedArtifactStorage).toBe(true);

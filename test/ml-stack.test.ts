@@ -154,7 +154,7 @@ describe("MLflow credentials", () => {
     const s = stack("staging-ml");
     const es = renderedObject(s, "ExternalSecret", "mlflow-database", "mlflow");
     expect(es.spec.secretStoreRef).toEqual({ kind: "ClusterSecretStore", name: "aws-secrets-manager" });
-    expect(es.spec.dataFrom).toEqual([{ extract: { key: expect.stringMatching(/master_user_secret0secret_arn\)\}$/) } }]);
+    expect(es.spec.dataFrom).toEqual([{ extract: { key: expect.stringMatching(/master_user_secret0secret_arn\}$/) } }]);
     const store = renderedObject(stack("staging-platform"), "ClusterSecretStore", "aws-secrets-manager");
     expect(store.spec).toEqual({ provider: { aws: { service: "SecretsManager", region: "us-east-1" } } });
     expect(release(s, "mlflow").config.depends_on).toContainEqual(expect.stringMatching(/^helm_release\.mlflow_config_release_/));

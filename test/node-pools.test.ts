@@ -141,11 +141,11 @@ describe("EFA training capacity per environment", () => {
     const az = env.compute.efa.availabilityZones[0];
     const subnetId = Object.entries(resources(foundation, "aws_subnet")).find(([, sn]) => sn.availability_zone === az && sn.tags.Name.includes("private"))![0];
     expect(nodeClass.spec.subnetSelectorTerms).toHaveLength(1);
-    expect(nodeClass.spec.subnetSelectorTerms[0].id).toMatch(new RegExp(`aws_subnet${subnetId}id\\)\\}$`));
+    expect(nodeClass.spec.subnetSelectorTerms[0].id).toMatch(new RegExp(`aws_subnet${subnetId}id\\}$`));
     const efaSgId = Object.entries(resources(foundation, "aws_security_group")).find(([, sg]) => sg.name === `mlp-${envName}-efa`)![0];
     expect(nodeClass.spec.securityGroupSelectorTerms.map((t: Json) => t.id)).toEqual([
-      expect.stringMatching(/cluster_security_group_id\)\}$/),
-      expect.stringMatching(new RegExp(`aws_security_group${efaSgId}id\\)\\}$`)),
+      expect.stringMatching(/cluster_security_group_id\}$/),
+      expect.stringMatching(new RegExp(`aws_security_group${efaSgId}id\\}$`)),
     ]);
 
     expect(pool.spec.template.spec.requirements).toEqual(

@@ -35,9 +35,6 @@ export class TokenResolver {
 
   private resolveExpression(expr: string, stackId: string): string {
     const stack = this.stack(stackId);
-    // Cross-stack values are read through nonsensitive() (stacks/platform-app.ts); the value is the inner reference.
-    const lifted = /^nonsensitive\((.+)\)$/.exec(expr);
-    if (lifted) return this.resolveExpression(lifted[1].trim(), stackId);
     const remote = /^data\.terraform_remote_state\.([^.]+)\.outputs\.(.+)$/.exec(expr);
     if (remote) {
       const producer = remote[1].replace(/^cross-stack-reference-input-/, "");
