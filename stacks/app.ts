@@ -1,9 +1,8 @@
-import type { App } from "cdktf";
+import { App } from "cdktf";
 import type { Environment } from "../environments/lib/schema";
 import { BootstrapStack } from "./bootstrap-stack";
 import { FoundationStack } from "./foundation-stack";
 import { MlStack } from "./ml-stack";
-import { PlatformApp } from "./platform-app";
 import { PlatformStack } from "./platform-stack";
 
 /** The parts every environment is made of, in deploy order; each becomes the stack `<env>-<part>`. */
@@ -28,7 +27,7 @@ export function addEnvironment(app: App, env: Environment): EnvironmentStacks {
 
 /** Builds the whole app: every environment's stacks. Environments must already be validated. */
 export function buildApp(envs: readonly Environment[], outdir?: string): App {
-  const app = new PlatformApp({ outdir, stackTraces: false });
+  const app = new App({ outdir, stackTraces: false });
   for (const env of envs) addEnvironment(app, env);
   return app;
 }

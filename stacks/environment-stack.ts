@@ -1,5 +1,5 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import type { Environment } from "../environments/lib/schema";
 import { costTags, stackId, stateBucketName, type StackPart } from "./naming";
@@ -40,5 +40,17 @@ export class EnvironmentStack extends TerraformStack {
       allowedAccountIds: [env.account.id],
       defaultTags: [{ tags: costTags(env) }],
     });
+  }
+
+  /**
+   * cdktf hands every cross-stack value to the consuming stack through an output of this stack that it marks
+   * sensitive, so a plan of this stack, and of the consumer, shows NodePool, MLflow and ingress values built from it
+   * as `(sensitive value)`. No value that crosses a stack here is secret (secrets cross as Secrets Manager ARNs and
+   * reach pods through External Secrets; a test lists every cross-stack output), so the outputs are plain.
+   */
+  registerOutgoingCrossStackReference(identifier: string): TerraformOutput {
+    const output = super.registerOutgoingCrossStackReference(identifier);
+    output.sensitive = false;
+    return output;
   }
 }
