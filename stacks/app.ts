@@ -19,8 +19,8 @@ export interface EnvironmentStacks {
 /** Adds every stack of one environment to the app. */
 export function addEnvironment(app: App, env: Environment): EnvironmentStacks {
   const bootstrap = new BootstrapStack(app, env);
-  const foundation = new FoundationStack(app, env);
-  const platform = new PlatformStack(app, env, foundation);
+  const foundation = new FoundationStack(app, env, bootstrap);
+  const platform = new PlatformStack(app, env, bootstrap, foundation);
   const ml = new MlStack(app, env, foundation, platform);
   return { bootstrap, foundation, platform, ml };
 }

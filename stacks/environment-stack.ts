@@ -1,13 +1,14 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import type { Environment } from "../environments/lib/schema";
 import { costTags, stackId, stateBucketName, type StackPart } from "./naming";
 
 /**
- * Base of every stack: one environment, one part. Configures the state backend (S3 with native
- * locking, or local state for bootstrap) and the AWS provider pinned to the environment's account
- * with the cost tags as default tags.
+ * Base of every stack: one environment, one part. Configures the state backend (S3 with native locking, in the
+ * environment's own state bucket, key `<env>/<part>.tfstate`) and the AWS provider pinned to the environment's
+ * account with the cost tags as default tags. The bootstrap stack creates that bucket, so its very first apply runs
+ * with a local-state override and then moves its state into the bucket (scripts/stacks.ts, `bootstrap`).
  */
 export class EnvironmentStack extends TerraformStack {
   readonly env: Environment;
@@ -18,20 +19,14 @@ export class EnvironmentStack extends TerraformStack {
     super(scope, stackId(env, part));
     this.env = env;
     this.part = part;
-    if (part === "bootstrap") {
-      // Run once per environment before anything else; its state stays on the operator's disk
-      // (repo-root bootstrap-state/, git-ignored) because the bucket it creates does not exist yet.
-      new LocalBackend(this, { path: `../../../bootstrap-state/${stackId(env, part)}.tfstate` });
-    } else {
-      const backend = new S3Backend(this, {
-        bucket: stateBucketName(env),
-        key: `${env.name}/${part}.tfstate`,
-        region: env.account.region,
-        encrypt: true,
-      });
-      // S3 native locking (Terraform >= 1.10); S3Backend has no typed prop for it.
-      backend.addOverride("use_lockfile", true);
-    }
+    const backend = new S3Backend(this, {
+      bucket: stateBucketName(env),
+      key: `${env.name}/${part}.tfstate`,
+      region: env.account.region,
+      encrypt: true,
+    });
+    // S3 native locking (Terraform >= 1.10); S3Backend has no typed prop for it.
+    backend.addOverride("use_lockfile", true);
     // S3 native locking needs Terraform 1.10; write-only attributes and ephemeral resources (Grafana's generated
     // admin password in the platform stack) need 1.11. One floor for every stack keeps the toolchain uniform.
     this.addOverride("terraform.required_version", ">= 1.11.0");

@@ -1,11 +1,13 @@
 import { Construct } from "constructs";
 import { MlDataStores } from "../constructs/data/ml-data-stores";
+import { VpcRunner } from "../constructs/deploy/vpc-runner";
 import { EksCluster } from "../constructs/eks/cluster";
 import { SystemNodeGroup } from "../constructs/eks/system-node-group";
 import { PodIdentityRole } from "../constructs/iam/pod-identity-role";
 import { Vpc } from "../constructs/network/vpc";
 import { cloudWatchLogsKeyStatement, KmsKey } from "../constructs/security/kms-key";
 import type { Environment } from "../environments/lib/schema";
+import type { BootstrapStack } from "./bootstrap-stack";
 import { EnvironmentStack } from "./environment-stack";
 import { mlDataStoresProps } from "./ml-settings";
 import { GpuFoundation } from "./foundation/gpu-foundation";
@@ -25,8 +27,10 @@ export class FoundationStack extends EnvironmentStack {
   readonly mlData: MlDataStores;
   /** EFA networking (security group, placement group, subnet) and the EFA managed node group when configured. */
   readonly gpu: GpuFoundation;
+  /** The CodeBuild-hosted GitHub Actions runner that reaches the private API endpoint. */
+  readonly runner: VpcRunner;
 
-  constructor(scope: Construct, env: Environment) {
+  constructor(scope: Construct, env: Environment, bootstrap: BootstrapStack) {
     super(scope, env, "foundation");
     const prefix = namePrefix(env);
     const protect = env.tier === "production";
@@ -72,7 +76,22 @@ export class FoundationStack extends EnvironmentStack {
       logRetentionDays: env.cluster.logRetentionDays,
       publicAccessCidrs: env.cluster.publicAccessCidrs,
       adminRoleArns: env.cluster.adminRoleArns,
+      deployerRoles: { apply: bootstrap.ci.apply.roleArn, plan: bootstrap.ci.plan.roleArn },
       protect,
+    });
+    this.runner = new VpcRunner(this, "runner", {
+      name: `${prefix}-runner`,
+      accountId,
+      region,
+      vpcId: this.vpc.vpcId,
+      subnetIds: this.vpc.privateSubnetIds,
+      subnetArns: [...this.vpc.privateSubnets.values()].map((s) => s.arn),
+      apiSecurityGroupId: this.cluster.controlPlaneSecurityGroupId,
+      githubRepository: env.deploy.githubRepository,
+      githubConnectionArn: bootstrap.githubConnection.arn,
+      computeType: env.deploy.runner.computeType,
+      logsKey: this.logsKey,
+      logRetentionDays: env.deploy.runner.logRetentionDays,
     });
 
     const sys = env.cluster.systemNodeGroup;

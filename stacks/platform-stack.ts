@@ -4,6 +4,7 @@ import { ManifestsRelease } from "../constructs/kubernetes/manifests-release";
 import { Observability } from "../constructs/observability/observability";
 import { ExternalSecrets } from "../constructs/secrets/external-secrets";
 import type { Environment } from "../environments/lib/schema";
+import type { BootstrapStack } from "./bootstrap-stack";
 import { EnvironmentStack } from "./environment-stack";
 import type { FoundationStack } from "./foundation-stack";
 import { clusterName, costTags, namePrefix } from "./naming";
@@ -23,7 +24,7 @@ export class PlatformStack extends EnvironmentStack {
   /** kube-prometheus-stack, the platform's monitors, rules and dashboards (see docs/observability.md). */
   readonly observability: Observability;
 
-  constructor(scope: Construct, env: Environment, foundation: FoundationStack) {
+  constructor(scope: Construct, env: Environment, bootstrap: BootstrapStack, foundation: FoundationStack) {
     super(scope, env, "platform");
     this.foundation = foundation;
     this.access = new ClusterAccess(this, "cluster-access", {
@@ -45,6 +46,7 @@ export class PlatformStack extends EnvironmentStack {
       owner: { team: env.tags.Team, costCenter: env.tags.CostCenter },
       volumeTags: costTags(env),
       externalSecrets: this.externalSecrets,
+      receiverSecretArns: bootstrap.alertReceivers.arns(),
       externalSecretsReady: () => [this.externalSecrets.store.release, ...this.externalSecrets.role.dependables()],
       protect: env.tier === "production",
     });

@@ -22,7 +22,6 @@ function physicalNames(stacks: readonly SynthesizedStack[]): string[] {
     }
     const backend = s.json.terraform?.backend;
     if (backend?.s3) names.push(`state:${backend.s3.bucket}/${backend.s3.key}`);
-    if (backend?.local) names.push(`state:${backend.local.path}`);
   }
   return names.sort();
 }
@@ -61,7 +60,7 @@ describe("forking staging into research", () => {
     expect(get("research-foundation").json.terraform.backend.s3).toEqual(
       expect.objectContaining({ bucket: "mlp-tfstate-research-111122223333", key: "research/foundation.tfstate" }),
     );
-    expect(get("research-bootstrap").json.terraform.backend.local.path).toBe("../../../bootstrap-state/research-bootstrap.tfstate");
+    expect(get("research-bootstrap").json.terraform.backend.s3).toEqual(expect.objectContaining({ bucket: "mlp-tfstate-research-111122223333", key: "research/bootstrap.tfstate" }));
     expect(Object.values(get("research-bootstrap").json.resource!.aws_s3_bucket).map((b) => b.bucket)).toEqual(["mlp-tfstate-research-111122223333"]);
   });
 

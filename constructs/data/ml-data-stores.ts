@@ -44,7 +44,8 @@ export interface MlDataStoresProps {
   readonly logRetentionDays: number;
   /**
    * Production protection for every store: prevent_destroy on key and buckets, RDS deletion protection and a final
-   * snapshot. Buckets are never force-destroyed.
+   * snapshot. Without it, buckets are emptied on destroy (every version and delete marker), so an environment outside
+   * production can be torn down and built again.
    * @default false
    */
   readonly protect?: boolean;
@@ -95,7 +96,7 @@ export class MlDataStores extends Construct {
       description: `ML data stores of ${props.namePrefix}: S3 buckets, MLflow database and its secret`,
       protect,
     });
-    const bucket = (key: string, bucketName: string) => new SecureBucket(this, key, { bucketName, encryptionKey: this.dataKey, protect });
+    const bucket = (key: string, bucketName: string) => new SecureBucket(this, key, { bucketName, encryptionKey: this.dataKey, protect, forceDestroy: !protect });
     this.mlflowArtifacts = bucket("mlflow-artifacts", props.bucketNames.mlflowArtifacts);
     this.tritonModels = bucket("triton-models", props.bucketNames.tritonModels);
     this.feast = bucket("feast", props.bucketNames.feast);

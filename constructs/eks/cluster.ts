@@ -11,6 +11,12 @@ import { serviceTrustPolicy } from "../iam/policy";
 import { WorkloadRole } from "../iam/workload-role";
 import type { KmsKey } from "../security/kms-key";
 
+/** EKS access policies the platform associates (cluster scope). */
+export const ACCESS_POLICIES = {
+  clusterAdmin: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+  adminView: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy",
+} as const;
+
 /** Control-plane log types; all five are enabled. */
 export const CLUSTER_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
 
@@ -34,6 +40,11 @@ export interface EksClusterProps {
   readonly publicAccessCidrs?: readonly string[];
   /** IAM roles that get AmazonEKSClusterAdminPolicy through access entries (no implicit creator admin). */
   readonly adminRoleArns: readonly string[];
+  /**
+   * The CI roles: `apply` gets AmazonEKSClusterAdminPolicy, `plan` AmazonEKSAdminViewPolicy (cluster-wide read,
+   * Secrets included, which a Helm plan needs to read release state). @default - no CI access
+   */
+  readonly deployerRoles?: { readonly apply: string; readonly plan: string };
   /** deletion_protection on the cluster and prevent_destroy. @default false */
   readonly protect?: boolean;
 }
@@ -51,6 +62,8 @@ export class EksCluster extends Construct implements PodIdentityCluster {
   readonly clusterCertificateAuthority: string;
   /** The security group EKS creates and attaches to the control plane and managed nodes. */
   readonly clusterSecurityGroupId: string;
+  /** The additional security group of the control-plane ENIs: add ingress to the private endpoint here. */
+  readonly controlPlaneSecurityGroupId: string;
   readonly accountId: string;
   /** Add-ons that nodes need in order to join (vpc-cni, eks-pod-identity-agent). */
   readonly preComputeAddons: EksAddon[];
@@ -114,19 +127,21 @@ export class EksCluster extends Construct implements PodIdentityCluster {
     this.clusterEndpoint = this.cluster.endpoint;
     this.clusterCertificateAuthority = this.cluster.certificateAuthority.get(0).data;
     this.clusterSecurityGroupId = this.cluster.vpcConfig.clusterSecurityGroupId;
+    this.controlPlaneSecurityGroupId = extraSg.id;
 
-    props.adminRoleArns.forEach((arn) => {
-      const key = arn.slice(arn.lastIndexOf("/") + 1);
-      const entry = new EksAccessEntry(this, `admin-${key}`, { clusterName: this.cluster.name, principalArn: arn, type: "STANDARD" });
-      new EksAccessPolicyAssociation(this, `admin-${key}-policy`, {
-        clusterName: this.cluster.name,
-        principalArn: entry.principalArn,
-        policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
-        accessScope: { type: "cluster" },
-      });
-    });
+    props.adminRoleArns.forEach((arn) => this.grantAccess(`admin-${arn.slice(arn.lastIndexOf("/") + 1)}`, arn, ACCESS_POLICIES.clusterAdmin));
+    if (props.deployerRoles) {
+      this.grantAccess("ci-apply", props.deployerRoles.apply, ACCESS_POLICIES.clusterAdmin);
+      this.grantAccess("ci-plan", props.deployerRoles.plan, ACCESS_POLICIES.adminView);
+    }
 
     this.preComputeAddons = [this.addon("eks-pod-identity-agent"), this.addon("vpc-cni")];
+  }
+
+  /** An access entry for an IAM principal with one cluster-scoped access policy. */
+  private grantAccess(key: string, principalArn: string, policyArn: string): void {
+    const entry = new EksAccessEntry(this, key, { clusterName: this.cluster.name, principalArn, type: "STANDARD" });
+    new EksAccessPolicyAssociation(this, `${key}-policy`, { clusterName: this.cluster.name, principalArn: entry.principalArn, policyArn, accessScope: { type: "cluster" } });
   }
 
   /** A managed add-on at the default version EKS picks for the cluster version. */

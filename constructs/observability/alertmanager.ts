@@ -1,7 +1,6 @@
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { Construct } from "constructs";
 import type { KubernetesObject } from "../kubernetes/manifests-release";
-import type { IExternalSecrets } from "../secrets/external-secrets-api";
 
 /** One Alertmanager receiver (the environment's `observability.alertmanager.receivers[]`). */
 export type AlertReceiver =
@@ -95,12 +94,15 @@ export function receiverVolumes(receivers: readonly AlertReceiver[]): { volumes:
   };
 }
 
+/** Secrets Manager name of a receiver's endpoint secret: `<prefix>/alertmanager/<receiver>`. */
+export function receiverSecretsManagerName(prefix: string, receiver: Pick<AlertReceiver, "name">): string {
+  return `${prefix}/alertmanager/${receiver.name}`;
+}
+
 export interface AlertmanagerReceiverSecretsProps {
   readonly receivers: readonly AlertReceiver[];
   /** Secrets Manager names are `<prefix>/alertmanager/<receiver>`. */
   readonly secretNamePrefix: string;
-  readonly namespace: string;
-  readonly externalSecrets: IExternalSecrets;
   /** @default 7 */
   readonly recoveryWindowInDays?: number;
   /** @default false */
@@ -110,36 +112,44 @@ export interface AlertmanagerReceiverSecretsProps {
 /**
  * A Secrets Manager secret per receiver, created empty: its value, JSON `{"endpoint": "<Slack webhook URL or
  * PagerDuty routing key>"}`, comes from whoever owns the integration, with `aws secretsmanager put-secret-value`, so
- * it never passes through Terraform. External Secrets syncs each into a Kubernetes Secret that Alertmanager mounts.
+ * it never passes through Terraform. These live in the bootstrap stack, which an environment's destroy keeps: a value
+ * a person set by hand survives tearing the environment down and building it again under the same name.
  */
 export class AlertmanagerReceiverSecrets extends Construct {
   readonly secrets: Record<string, SecretsmanagerSecret> = {};
-  readonly externalSecrets: KubernetesObject[] = [];
 
   constructor(scope: Construct, id: string, props: AlertmanagerReceiverSecretsProps) {
     super(scope, id);
     for (const r of props.receivers) {
-      const name = `${props.secretNamePrefix}/alertmanager/${r.name}`;
-      const secret = new SecretsmanagerSecret(this, r.name, {
-        name,
+      this.secrets[r.name] = new SecretsmanagerSecret(this, r.name, {
+        name: receiverSecretsManagerName(props.secretNamePrefix, r),
         description: `Alertmanager ${r.type} receiver ${r.name}: JSON {"${RECEIVER_SECRET_KEY}": "<${ENDPOINT_DESCRIPTION[r.type]}>"}, set out of band`,
         recoveryWindowInDays: props.recoveryWindowInDays ?? 7,
         lifecycle: props.protect ? { preventDestroy: true } : undefined,
       });
-      this.secrets[r.name] = secret;
-      props.externalSecrets.allowSecret(secret.arn);
-      this.externalSecrets.push({
-        apiVersion: "external-secrets.io/v1",
-        kind: "ExternalSecret",
-        metadata: { name: receiverSecretName(r), namespace: props.namespace },
-        spec: {
-          refreshInterval: "1h",
-          secretStoreRef: { kind: "ClusterSecretStore", name: props.externalSecrets.clusterSecretStoreName },
-          target: { name: receiverSecretName(r), creationPolicy: "Owner" },
-          // The secret is JSON {"endpoint": ...}: extract turns its keys into the Secret's keys.
-          dataFrom: [{ extract: { key: name } }],
-        },
-      });
     }
   }
+
+  /** Secret ARN per receiver name. */
+  arns(): Record<string, string> {
+    return Object.fromEntries(Object.entries(this.secrets).map(([name, secret]) => [name, secret.arn]));
+  }
+}
+
+/**
+ * The ExternalSecret that syncs one receiver's endpoint into the Kubernetes Secret Alertmanager mounts. The secret is
+ * JSON {"endpoint": ...}: extract turns its keys into the Secret's keys.
+ */
+export function receiverExternalSecret(receiver: AlertReceiver, secretNamePrefix: string, namespace: string, storeName: string): KubernetesObject {
+  return {
+    apiVersion: "external-secrets.io/v1",
+    kind: "ExternalSecret",
+    metadata: { name: receiverSecretName(receiver), namespace },
+    spec: {
+      refreshInterval: "1h",
+      secretStoreRef: { kind: "ClusterSecretStore", name: storeName },
+      target: { name: receiverSecretName(receiver), creationPolicy: "Owner" },
+      dataFrom: [{ extract: { key: receiverSecretsManagerName(secretNamePrefix, receiver) } }],
+    },
+  };
 }

@@ -5,7 +5,7 @@ import type { PodIdentityCluster } from "../iam/pod-identity-role";
 import { EncryptedGp3StorageClass } from "../kubernetes/encrypted-gp3-storage-class";
 import { ManifestsRelease } from "../kubernetes/manifests-release";
 import type { IExternalSecrets } from "../secrets/external-secrets-api";
-import { AlertmanagerReceiverSecrets, type AlertReceiver } from "./alertmanager";
+import { receiverExternalSecret, type AlertReceiver } from "./alertmanager";
 import { AmpRemoteWrite } from "./amp-remote-write";
 import { COST_CENTER_LABEL, costAllocationLabels, TEAM_LABEL, type CostOwner } from "./cost-allocation";
 import { platformDashboards } from "./dashboards";
@@ -44,6 +44,11 @@ export interface ObservabilityProps {
   readonly volumeTags: Record<string, string>;
   readonly externalSecrets: IExternalSecrets;
   /**
+   * The Secrets Manager secret ARN of each Alertmanager receiver (by receiver name), created by the bootstrap stack so
+   * the values people set by hand outlive a destroy of the environment (see AlertmanagerReceiverSecrets).
+   */
+  readonly receiverSecretArns: Readonly<Record<string, string>>;
+  /**
    * What must exist before the ExternalSecrets are applied: the ClusterSecretStore's release and the operator role's
    * policies. Called after this construct has granted its secrets, so the policies those grants create are included.
    * @default - nothing
@@ -66,7 +71,6 @@ export class Observability extends Construct {
   readonly namespace: string;
   readonly storageClass: EncryptedGp3StorageClass;
   readonly grafanaAdmin: GrafanaAdminCredential;
-  readonly receivers: AlertmanagerReceiverSecrets;
   readonly stack: KubePrometheusStack;
   /** ServiceMonitors and the PrometheusRule (applied after the Prometheus Operator CRDs). */
   readonly monitoring: ManifestsRelease;
@@ -78,7 +82,9 @@ export class Observability extends Construct {
     super(scope, id);
     const s = props.settings;
     const protect = props.protect ?? false;
-    const recoveryWindowInDays = protect ? 30 : 7;
+    // Grafana's password is generated: outside production nothing is lost by deleting it at once, and a window would
+    // block re-creating the environment under the same name.
+    const recoveryWindowInDays = protect ? 30 : 0;
     this.namespace = MONITORING_NAMESPACE;
     const labels = { ...costAllocationLabels(props.owner), ...PART_OF };
     const ns = new NamespaceV1(this, "namespace", { metadata: { name: this.namespace, labels } });
@@ -92,14 +98,11 @@ export class Observability extends Construct {
       recoveryWindowInDays,
       protect,
     });
-    this.receivers = new AlertmanagerReceiverSecrets(this, "alertmanager-receivers", {
-      receivers: s.alertmanager.receivers,
-      secretNamePrefix: props.namePrefix,
-      namespace: this.namespace,
-      externalSecrets: props.externalSecrets,
-      recoveryWindowInDays,
-      protect,
-    });
+    for (const r of s.alertmanager.receivers) {
+      const arn = props.receiverSecretArns[r.name];
+      if (!arn) throw new Error(`observability: receiver ${r.name} has no secret ARN in receiverSecretArns (the bootstrap stack creates one per receiver)`);
+      props.externalSecrets.allowSecret(arn);
+    }
     // The Secrets must exist before Grafana starts (existingSecret) and ExternalSecrets need the store and the secret.
     const secrets = new ManifestsRelease(this, "secrets", {
       releaseName: "monitoring-secrets",
@@ -107,7 +110,7 @@ export class Observability extends Construct {
       dependsOn: [ns, this.grafanaAdmin.version, ...(props.externalSecretsReady?.() ?? [])],
     });
     secrets.add(this.grafanaAdmin.externalSecret);
-    for (const es of this.receivers.externalSecrets) secrets.add(es);
+    for (const r of s.alertmanager.receivers) secrets.add(receiverExternalSecret(r, props.namePrefix, this.namespace, props.externalSecrets.clusterSecretStoreName));
 
     if (s.ampRemoteWrite.enabled) {
       this.amp = new AmpRemoteWrite(this, "amp", {

@@ -123,6 +123,24 @@ describe("IAM audit can fail", () => {
     ]);
   });
 
+  test("accepts PowerUserAccess only on a CI apply role: not AdministratorAccess there, not PowerUserAccess elsewhere", async () => {
+    const role = (name: string) => ({ name, assume_role_policy: doc({ Effect: "Allow", Principal: { Service: "codebuild.amazonaws.com" }, Action: "sts:AssumeRole" }) });
+    const t = fixture({
+      resource: {
+        aws_iam_role: { apply: role("mlp-dev-ci-apply"), other: role("mlp-dev-mlflow") },
+        aws_iam_role_policy_attachment: {
+          deployer: { role: "${aws_iam_role.apply.name}", policy_arn: "arn:aws:iam::aws:policy/PowerUserAccess" },
+          deployer_admin: { role: "${aws_iam_role.apply.name}", policy_arn: "arn:aws:iam::aws:policy/AdministratorAccess" },
+          other: { role: "${aws_iam_role.other.name}", policy_arn: "arn:aws:iam::aws:policy/PowerUserAccess" },
+        },
+      },
+    });
+    expect(await auditIam(t)).toEqual([
+      "dev-fixture aws_iam_role_policy_attachment.deployer_admin: no-broad-managed-policy: attaches AdministratorAccess, which grants whole services; grant named actions instead",
+      "dev-fixture aws_iam_role_policy_attachment.other: no-broad-managed-policy: attaches PowerUserAccess, which grants whole services; grant named actions instead",
+    ]);
+  });
+
   test("audits data.aws_iam_policy_document statements (HCL conditions included) and fails policies that are not JSON", async () => {
     const t = fixture({
       data: {

@@ -240,6 +240,26 @@ async function auditStatement(stackId: string, p: FoundPolicy, st: Statement, in
 /** AWS managed policies that grant (nearly) everything in a service or account; attach named actions instead. */
 const BROAD_MANAGED_POLICY = /^arn:aws[a-z-]*:iam::aws:policy\/(?:.*\/)?(AdministratorAccess|PowerUserAccess|IAMFullAccess|[A-Za-z0-9]*FullAccess(?:V\d+)?)$/;
 
+/**
+ * Broad managed policies attached on purpose, by role name and policy, each with its reason. Nothing else may attach
+ * AdministratorAccess, PowerUserAccess, IAMFullAccess or a *FullAccess policy.
+ */
+export const BROAD_MANAGED_POLICY_EXCEPTIONS: ReadonlyArray<{ role: RegExp; policy: string; reason: string }> = [
+  {
+    role: /^mlp-[a-z0-9-]+-ci-apply$/,
+    policy: "PowerUserAccess",
+    reason:
+      "the CI apply role creates every AWS resource of the environment (Terraform deployer); IAM is excluded from PowerUserAccess and " +
+      "granted separately for the environment's own roles only; only jobs of the protected GitHub environment can assume it",
+  },
+];
+
+/** The physical name of the role an attachment's `role` attribute references, when it is a role of the same stack. */
+function attachedRoleName(json: TerraformJson, role: unknown): string | undefined {
+  const ref = typeof role === "string" ? /^\$\{aws_iam_role\.([^.]+)\.(name|id)\}$/.exec(role) : null;
+  return ref ? (json.resource?.aws_iam_role?.[ref[1]] as { name?: string } | undefined)?.name : typeof role === "string" ? role : undefined;
+}
+
 /** Attachments of managed policies: `[address, policy ARN]` for every attachment resource and managed_policy_arns. */
 function managedPolicyAttachments(json: TerraformJson): Array<[string, string]> {
   const out: Array<[string, string]> = [];
@@ -284,7 +304,10 @@ export async function auditIam(target: Pick<AuditTarget, "id" | "json" | "accoun
   const out: string[] = [];
   for (const [address, arn] of managedPolicyAttachments(target.json)) {
     const broad = BROAD_MANAGED_POLICY.exec(arn);
-    if (broad) out.push(finding(target.id, address, "no-broad-managed-policy", `attaches ${broad[1]}, which grants whole services; grant named actions instead`));
+    const [type, ...rest] = address.split(".");
+    const roleName = attachedRoleName(target.json, (target.json.resource?.[type]?.[rest.join(".")] as { role?: unknown } | undefined)?.role);
+    const excepted = broad && roleName !== undefined && BROAD_MANAGED_POLICY_EXCEPTIONS.some((x) => x.policy === broad[1] && x.role.test(roleName));
+    if (broad && !excepted) out.push(finding(target.id, address, "no-broad-managed-policy", `attaches ${broad[1]}, which grants whole services; grant named actions instead`));
     const acct = /^arn:[^:]+:iam::(\d{12}):policy\//.exec(arn)?.[1];
     if (acct && acct !== target.accountId) out.push(finding(target.id, address, "own-account-principal", `attaches policy ${arn} from another account`));
   }

@@ -199,14 +199,24 @@ describe("Alertmanager receivers", () => {
     expect(spec.replicas).toBe(2);
   });
 
-  test("each receiver's endpoint lives in a Secrets Manager secret Terraform creates empty and protects in prod", () => {
-    const secrets = Object.values(resources(platform("prod"), "aws_secretsmanager_secret")) as Any[];
-    const receivers = secrets.filter((s) => s.name.startsWith("mlp-prod/alertmanager/"));
+  test("each receiver's endpoint lives in a Secrets Manager secret the bootstrap stack creates empty (kept on destroy) and protects in prod", () => {
+    const receivers = Object.values(resources(stack("prod-bootstrap"), "aws_secretsmanager_secret")) as Any[];
     expect(receivers.map((s) => s.name).sort()).toEqual(["mlp-prod/alertmanager/ml-platform-alerts", "mlp-prod/alertmanager/ml-platform-oncall"]);
-    for (const s of secrets) expect({ name: s.name, lifecycle: s.lifecycle, window: s.recovery_window_in_days }).toEqual({ name: s.name, lifecycle: { prevent_destroy: true }, window: 30 });
+    for (const s of receivers) expect({ name: s.name, lifecycle: s.lifecycle, window: s.recovery_window_in_days }).toEqual({ name: s.name, lifecycle: { prevent_destroy: true }, window: 30 });
+    const staging = Object.values(resources(stack("staging-bootstrap"), "aws_secretsmanager_secret")) as Any[];
+    expect(staging.map((s) => [s.name, s.recovery_window_in_days, s.lifecycle])).toEqual([["mlp-staging/alertmanager/ml-platform-alerts", 7, undefined]]);
+    const platformSecrets = Object.values(resources(platform("prod"), "aws_secretsmanager_secret")) as Any[];
+    expect(platformSecrets.map((s) => s.name)).toEqual(["mlp-prod/grafana/admin"]);
     const es = renderedObject(platform("prod"), "ExternalSecret", "alertmanager-receiver-ml-platform-oncall", "monitoring");
     expect(es.spec.dataFrom).toEqual([{ extract: { key: "mlp-prod/alertmanager/ml-platform-oncall" } }]);
     expect(es.spec.target).toEqual({ name: "alertmanager-receiver-ml-platform-oncall", creationPolicy: "Owner" });
+  });
+
+  test("Grafana's generated admin secret has no recovery window outside production, so the environment can be rebuilt at once", () => {
+    const grafana = (env: string) => (Object.values(resources(platform(env), "aws_secretsmanager_secret")) as Any[]).find((s) => s.name === `mlp-${env}/grafana/admin`);
+    expect(grafana("dev").recovery_window_in_days).toBe(0);
+    expect(grafana("staging").recovery_window_in_days).toBe(0);
+    expect(grafana("prod")).toEqual(expect.objectContaining({ recovery_window_in_days: 30, lifecycle: { prevent_destroy: true } }));
   });
 
   test("dev has no receivers: alerts stay in Alertmanager and Grafana, no volumes are mounted", () => {
