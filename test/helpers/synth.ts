@@ -25,7 +25,7 @@ export interface SynthesizedStack {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type TerraformJson = { resource?: Record<string, Record<string, any>>; data?: Record<string, Record<string, any>>; provider?: Record<string, any[]>; terraform?: any; output?: Record<string, any> };
+export type TerraformJson = { resource?: Record<string, Record<string, any>>; data?: Record<string, Record<string, any>>; provider?: Record<string, any[]>; terraform?: any; output?: Record<string, any>; variable?: Record<string, any> };
 
 /** Synthesizes environments with the real app into a fresh temp dir and reads every stack back. */
 export function synthesize(envs: readonly Environment[]): { outdir: string; stacks: SynthesizedStack[] } {
