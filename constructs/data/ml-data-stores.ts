@@ -1,3 +1,4 @@
+import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import { Construct } from "constructs";
 import type { IGrantable, PolicyStatement } from "../iam/policy";
 import { KmsKey } from "../security/kms-key";
@@ -58,8 +59,8 @@ interface ObjectAccess {
   readonly prefix?: string;
   readonly write: boolean;
   /**
-   * Allow bucket-level calls that carry no `s3:prefix` (HeadBucket, which Triton calls before listing) by using
-   * StringLikeIfExists on the prefix condition. Listing with another prefix stays denied.
+   * Allow bucket-level calls that carry no `s3:prefix` (HeadBucket, which Triton and Feast's registry call before
+   * reading) by using StringLikeIfExists on the prefix condition. Listing with another prefix stays denied.
    * @default false
    */
   readonly allowBucketHead?: boolean;
@@ -81,6 +82,12 @@ export class MlDataStores extends Construct {
   readonly feast: SecureBucket;
   readonly pipelines: SecureBucket;
   readonly mlflowDatabase: PostgresDatabase;
+  /**
+   * An empty Feast registry, created once: Feast creates a missing registry on first use, which needs PutObject, but
+   * its feature server reads with a read-only role. An empty object parses as an empty registry, so the server starts
+   * and serves nothing until the first `feast apply` (writer role) replaces it; Terraform never writes it again.
+   */
+  readonly feastRegistry: S3Object;
   /** Plain (synth-time) bucket names, for configuration files that must be rendered at synth time. */
   readonly bucketNames: MlBucketNames;
   private readonly region: string;
@@ -101,6 +108,14 @@ export class MlDataStores extends Construct {
     this.tritonModels = bucket("triton-models", props.bucketNames.tritonModels);
     this.feast = bucket("feast", props.bucketNames.feast);
     this.pipelines = bucket("pipelines", props.bucketNames.pipelines);
+
+    this.feastRegistry = new S3Object(this, "feast-registry", {
+      bucket: this.feast.bucketName,
+      key: FEAST_REGISTRY_KEY,
+      content: "",
+      contentType: "application/octet-stream",
+      lifecycle: { ignoreChanges: "all" },
+    });
 
     this.mlflowDatabase = new PostgresDatabase(this, "mlflow-db", {
       identifier: `${props.namePrefix}-mlflow`,
@@ -137,9 +152,17 @@ export class MlDataStores extends Construct {
     this.grantObjects(this.tritonModels, grantee, { sid: "ModelRepositoryWrite", prefix: MODEL_REPOSITORY_PREFIX, write: true }, policyName);
   }
 
-  /** Feast feature server: read the registry file only. */
+  /**
+   * Feast feature server: read the registry file only. Feast 0.66's S3 registry calls HeadBucket before reading
+   * (infra/registry/s3.py), so bucket-level calls without a prefix are allowed (see ObjectAccess.allowBucketHead).
+   */
   grantFeastRegistryRead(grantee: IGrantable, policyName = "feast-registry-read"): void {
-    this.grantObjects(this.feast, grantee, { sid: "FeastRegistryRead", prefix: FEAST_REGISTRY_KEY.slice(0, FEAST_REGISTRY_KEY.lastIndexOf("/")), write: false }, policyName);
+    this.grantObjects(
+      this.feast,
+      grantee,
+      { sid: "FeastRegistryRead", prefix: FEAST_REGISTRY_KEY.slice(0, FEAST_REGISTRY_KEY.lastIndexOf("/")), write: false, allowBucketHead: true },
+      policyName,
+    );
   }
 
   /** `feast apply` and materialization: registry and offline store, read and write. */
