@@ -14,7 +14,15 @@ export interface EncryptedGp3StorageClassProps {
   readonly volumeTags: Record<string, string>;
   /** Keep the EBS volume when its claim is deleted (`Retain`), for data that must survive a mistaken delete. @default false */
   readonly retain?: boolean;
+  /**
+   * Make it the cluster's default class. EKS marks no class as default since Kubernetes 1.30, so a claim without
+   * `storageClassName` (Kubeflow Pipelines' MySQL) stays Pending unless one class is. @default false
+   */
+  readonly isDefault?: boolean;
 }
+
+/** The annotation that makes a StorageClass the default for claims that name none. */
+export const DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class";
 
 /**
  * An EBS CSI StorageClass for encrypted gp3 volumes (EBS-managed key `aws/ebs`, which the CSI driver's
@@ -33,7 +41,7 @@ export class EncryptedGp3StorageClass extends Construct {
       if (k.includes("=") || v.includes(",")) throw new Error(`volume tag ${k}=${v}: keys must not contain "=" and values must not contain ","`);
     }
     this.storageClass = new StorageClassV1(this, "storage-class", {
-      metadata: { name: this.name },
+      metadata: { name: this.name, ...(props.isDefault ? { annotations: { [DEFAULT_CLASS_ANNOTATION]: "true" } } : {}) },
       storageProvisioner: "ebs.csi.aws.com",
       reclaimPolicy: props.retain ? "Retain" : "Delete",
       volumeBindingMode: "WaitForFirstConsumer",

@@ -88,7 +88,8 @@ export class Observability extends Construct {
     this.namespace = MONITORING_NAMESPACE;
     const labels = { ...costAllocationLabels(props.owner), ...PART_OF };
     const ns = new NamespaceV1(this, "namespace", { metadata: { name: this.namespace, labels } });
-    this.storageClass = new EncryptedGp3StorageClass(this, "storage-class", { volumeTags: props.volumeTags, retain: protect });
+    // Also the cluster's default class: claims that name none (Kubeflow Pipelines' MySQL) bind to it.
+    this.storageClass = new EncryptedGp3StorageClass(this, "storage-class", { volumeTags: props.volumeTags, retain: protect, isDefault: true });
 
     this.grafanaAdmin = new GrafanaAdminCredential(this, "grafana-admin", {
       secretName: `${props.namePrefix}/grafana/admin`,

@@ -71,7 +71,7 @@ describe.each(ENVS)("%s: kube-prometheus-stack", (env) => {
     const sc = Object.values(resources(platform(env), "kubernetes_storage_class_v1"))[0] as Any;
     expect(sc).toEqual(
       expect.objectContaining({
-        metadata: { name: "gp3-encrypted" },
+        metadata: { name: "gp3-encrypted", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
         storage_provisioner: "ebs.csi.aws.com",
         reclaim_policy: env === "prod" ? "Retain" : "Delete",
         volume_binding_mode: "WaitForFirstConsumer",
