@@ -5,7 +5,7 @@
  * / `{{ $value | humanizePercentage }}` (template/template.go at v3.5.3); any other template construct is an error.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -135,18 +135,20 @@ export function promtoolTestFile(ruleFile: string, groups: readonly RenderedRule
   return stringify({ rule_files: [ruleFile], evaluation_interval: "1m", group_eval_order: groups.map((g) => g.name), tests }, { lineWidth: 0 });
 }
 
-/** Runs the installed promtool (scripts/tools/promtool.sh) in `cwd`. */
-export function promtool(args: readonly string[], cwd: string): { status: number | null; output: string } {
-  const run = spawnSync(tool("promtool"), args, { cwd, encoding: "utf8", timeout: 240_000 });
-  if (run.error) throw run.error;
-  return { status: run.status, output: `${run.stdout}${run.stderr}` };
-}
-
-/** A fresh temp dir holding `files` (name to content). */
-export function tempFiles(files: Readonly<Record<string, string>>): string {
+/**
+ * Runs the installed promtool (scripts/tools/promtool.sh) in a fresh temp dir holding `files` (name to content),
+ * removed afterwards.
+ */
+export function promtool(args: readonly string[], files: Readonly<Record<string, string>>): { status: number | null; output: string } {
   const dir = mkdtempSync(join(tmpdir(), "mlp-promtool-"));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
+  try {
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    const run = spawnSync(tool("promtool"), args, { cwd: dir, encoding: "utf8", timeout: 240_000 });
+    if (run.error) throw run.error;
+    return { status: run.status, output: `${run.stdout}${run.stderr}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** A Prometheus rule file holding rule groups. */

@@ -2,15 +2,14 @@
 // the environment's threshold for its duration and stays quiet on series that do not (cases in
 // test/helpers/alert-scenarios.ts, built from the environment's settings), with failing cases.
 import type { AlertCase } from "../helpers/alert-scenarios";
-import { environmentAlertCases, humanize, promtool, promtoolTestFile, ruleFile, tempFiles } from "../helpers/promtool-tests";
+import { environmentAlertCases, humanize, promtool, promtoolTestFile, ruleFile } from "../helpers/promtool-tests";
 import type { RenderedRuleGroup } from "../helpers/rendered-queries";
 import { projectEnvironment } from "../helpers/synth";
 
 const ENVS = ["dev", "staging", "prod"] as const;
 
 function testRules(groups: readonly RenderedRuleGroup[], cases: readonly AlertCase[]) {
-  const dir = tempFiles({ "rules.yaml": ruleFile(groups), "tests.yaml": promtoolTestFile("rules.yaml", groups, cases) });
-  return promtool(["test", "rules", "tests.yaml"], dir);
+  return promtool(["test", "rules", "tests.yaml"], { "rules.yaml": ruleFile(groups), "tests.yaml": promtoolTestFile("rules.yaml", groups, cases) });
 }
 
 describe.each(ENVS)("%s: promtool test rules", (env) => {

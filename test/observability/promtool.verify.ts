@@ -1,14 +1,14 @@
 // `promtool check rules` (Prometheus 3's own parser and rule loader) over every PrometheusRule the stacks of each
 // environment deploy, and over every dashboard and KEDA query as recording rules, with a failing case for each.
-import { promtool, ruleFile, tempFiles } from "../helpers/promtool-tests";
+import { promtool, ruleFile } from "../helpers/promtool-tests";
 import { dashboardQueries, kedaQueries, renderedDashboards, renderedPrometheusRules, type RenderedRuleGroup } from "../helpers/rendered-queries";
 
 const ENVS = ["dev", "staging", "prod"] as const;
 
 /** Checks rule files (name to groups) with every lint fatal; returns promtool's status and output. */
 function checkRules(files: Readonly<Record<string, readonly RenderedRuleGroup[]>>) {
-  const dir = tempFiles(Object.fromEntries(Object.entries(files).map(([name, groups]) => [name, ruleFile(groups)])));
-  return promtool(["check", "rules", "--lint=all", "--lint-fatal", ...Object.keys(files)], dir);
+  const texts = Object.fromEntries(Object.entries(files).map(([name, groups]) => [name, ruleFile(groups)]));
+  return promtool(["check", "rules", "--lint=all", "--lint-fatal", ...Object.keys(files)], texts);
 }
 
 /** The dashboards' and KEDA triggers' queries of an environment as one group of recording rules. */
