@@ -1,0 +1,57 @@
+// Every PromQL query the stacks deploy (PrometheusRules, Grafana dashboards, KEDA triggers), per environment, on
+// Prometheus's grammar: it parses and type-checks, reads only metrics the deployed exporters publish or earlier rules
+// record, and groups, matches and filters only by labels those series carry. promtool checks the same rules in
+// test/observability/promtool.verify.ts.
+import { tritonQueueTimeQuery } from "../../constructs/ml/triton";
+import { upstreamLabelCatalog } from "../helpers/obs-upstream-labels";
+import { ALL_UPSTREAM_METRICS } from "../helpers/obs-upstream-metrics";
+import { metricNames, parsePromql, promqlProblems, valueType } from "../helpers/promql";
+import { labelFlow } from "../helpers/promql-labels";
+import { renderedQueries, renderedRuleGroups, scrapeSettings } from "../helpers/rendered-queries";
+
+const ENVS = ["dev", "staging", "prod"] as const;
+
+describe.each(ENVS)("%s: every deployed PromQL query", (env) => {
+  const queries = renderedQueries(env);
+  const recordedBy = new Map(queries.flatMap((q, i) => (q.record ? [[q.record, i] as const] : [])));
+
+  test("covers every rule, the dashboards' panels and variables, and the KEDA trigger of Triton", () => {
+    const rules = renderedRuleGroups(env).flatMap((g) => g.rules);
+    expect(queries.filter((q) => q.kind === "rule")).toHaveLength(rules.length);
+    expect(rules.length).toBeGreaterThan(20);
+    expect(queries.filter((q) => q.kind === "dashboard").length).toBeGreaterThan(30);
+    expect(queries.filter((q) => q.kind === "keda").map((q) => q.expr)).toEqual([tritonQueueTimeQuery("triton", "triton")]);
+  });
+
+  test("parses and type-checks as Prometheus v3.14 does; rules and the KEDA trigger yield instant vectors", () => {
+    expect(queries.flatMap((q) => promqlProblems(q.expr).map((p) => `${q.where}: ${p}`))).toEqual([]);
+    const typed = queries.map((q) => {
+      const parsed = parsePromql(q.expr);
+      return { where: q.where, kind: q.kind, type: valueType(parsed, parsed.root) };
+    });
+    expect(typed.filter((t) => (t.kind === "dashboard" ? t.type !== "vector" && t.type !== "scalar" : t.type !== "vector"))).toEqual([]);
+  });
+
+  test("reads only the exporters' documented metrics and series recorded by an earlier rule", () => {
+    const unknown = queries.flatMap((q, i) =>
+      metricNames(q.expr)
+        .filter((m) => !ALL_UPSTREAM_METRICS.has(m) && !(recordedBy.has(m) && (q.kind !== "rule" || recordedBy.get(m)! < i)))
+        .map((m) => `${q.where}: ${m}`),
+    );
+    expect(unknown).toEqual([]);
+    expect(recordedBy.size).toBeGreaterThanOrEqual(10);
+  });
+
+  test("groups, matches and filters only by labels the series carry", () => {
+    const upstream = upstreamLabelCatalog(scrapeSettings(env));
+    const recorded = new Map<string, ReadonlySet<string>>();
+    const problems: string[] = [];
+    for (const q of queries) {
+      const flow = labelFlow(q.expr, (m) => recorded.get(m) ?? upstream(m));
+      problems.push(...flow.problems.map((p) => `${q.where}: ${p}`));
+      if (q.record) recorded.set(q.record, flow.labels === "any" ? new Set() : flow.labels);
+    }
+    expect(problems).toEqual([]);
+    expect(recorded.get("node:pool_labels:info")).toEqual(new Set(["node", "nodepool", "capacity_type", "instance_type", "zone"]));
+  });
+});
