@@ -2,8 +2,10 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { TerraformJson } from "./synth";
 
-/** The committed extract of the provider schemas the stacks use (scripts/generate-provider-schemas.mjs). */
-export const SCHEMA_FILE = resolve(__dirname, "../fixtures/provider-schemas.json");
+/** The committed extract of the provider schemas the stacks use (scripts/generate-provider-schemas.mjs), from the repo root. */
+export const SCHEMA_NAME = "test/fixtures/provider-schemas.json";
+/** Absolute path of SCHEMA_NAME. */
+export const SCHEMA_FILE = resolve(__dirname, "../..", SCHEMA_NAME);
 /** The command that regenerates SCHEMA_FILE; every message about a stale extract names it. */
 export const REGENERATE = "npm run generate:provider-schemas";
 
@@ -41,6 +43,7 @@ export interface ProviderSchemas {
 
 /** The block kinds of a Terraform JSON configuration whose contents come from provider schemas. */
 export const BLOCK_KINDS = ["provider", "resource", "data", "ephemeral"] as const;
+/** One of BLOCK_KINDS. */
 export type BlockKind = (typeof BLOCK_KINDS)[number];
 
 /**
@@ -74,7 +77,7 @@ export function staleProviders(schemas: ProviderSchemas, nodeModules = resolve(_
   return Object.values(schemas.providers).flatMap((p) => {
     if (!p.package) return [];
     const installed = (JSON.parse(readFileSync(join(nodeModules, p.package, "package.json"), "utf8")) as { version: string }).version;
-    return installed === p.packageVersion ? [] : [`${p.package} is ${installed} but ${SCHEMA_FILE} was extracted from ${p.packageVersion}: run ${REGENERATE}`];
+    return installed === p.packageVersion ? [] : [`${p.package} is ${installed} but ${SCHEMA_NAME} was extracted from ${p.packageVersion}: run ${REGENERATE}`];
   });
 }
 
@@ -160,7 +163,7 @@ function origin(schemas: ProviderSchemas, kind: BlockKind, type: string): string
 /** Problems of one block (a resource, data source, ephemeral resource or provider configuration) of a stack. */
 export function checkBlock(schemas: ProviderSchemas, kind: BlockKind, type: string, config: unknown): string[] {
   const body = schemas[kind][type];
-  if (!body) return [`${kind} type ${type} is not in ${SCHEMA_FILE}: run ${REGENERATE}`];
+  if (!body) return [`${kind} type ${type} is not in ${SCHEMA_NAME}: run ${REGENERATE}`];
   if (!isObject(config)) return [`expected an object, got ${shapeOf(config)}`];
   const unknown = (p: string) => `${p}: not an argument or block of ${type} in ${origin(schemas, kind, type)}; if the provider has it now, run ${REGENERATE}`;
   const meta = META[kind];
