@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { copyTolerations } from "../kubernetes/footprint";
 import { HelmChart, type ChartRef } from "../kubernetes/helm-chart";
 import type { PodToleration } from "../karpenter/pool-labels";
 
@@ -44,6 +45,11 @@ export class DcgmExporter extends Construct {
         serviceMonitor: { enabled: false },
         nodeSelector: { ...props.nodeSelector },
         tolerations: props.tolerations.map((t) => ({ ...t })),
+      },
+      footprint: {
+        // Requests are the chart's defaults (values.yaml resources.requests: 100m, 128Mi).
+        pods: [{ name: "dcgm-exporter", kind: "DaemonSet", requests: { cpu: "100m", memory: "128Mi" }, nodeSelector: { ...props.nodeSelector }, tolerations: copyTolerations(props.tolerations) }],
+        source: "dcgm-exporter chart 4.8.2 values.yaml (resources.requests)",
       },
     });
   }

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { copyTolerations } from "../kubernetes/footprint";
 import { HelmChart, type ChartRef } from "../kubernetes/helm-chart";
 import type { PodToleration } from "../karpenter/pool-labels";
 
@@ -34,6 +35,12 @@ export class EfaDevicePlugin extends Construct {
       values: {
         nodeSelector: { ...props.nodeSelector },
         tolerations: props.tolerations.map((t) => ({ ...t })),
+        // The chart's values.yaml offers requests only (its limits are commented out).
+        resources: { requests: { cpu: "10m", memory: "32Mi" } },
+      },
+      footprint: {
+        advertises: ["vpc.amazonaws.com/efa"],
+        pods: [{ name: "aws-efa-k8s-device-plugin", kind: "DaemonSet", requests: { cpu: "10m", memory: "32Mi" }, nodeSelector: { ...props.nodeSelector }, tolerations: copyTolerations(props.tolerations) }],
       },
     });
   }

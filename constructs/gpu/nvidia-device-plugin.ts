@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { copyTolerations } from "../kubernetes/footprint";
 import { HelmChart, type ChartRef } from "../kubernetes/helm-chart";
 import type { PodToleration } from "../karpenter/pool-labels";
 
@@ -32,6 +33,23 @@ export class NvidiaDevicePlugin extends Construct {
       values: {
         mofedEnabled: false,
         tolerations: props.tolerations.map((t) => ({ ...t })),
+        resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+      },
+      footprint: {
+        advertises: ["nvidia.com/gpu"],
+        pods: [
+          {
+            name: "nvidia-device-plugin",
+            kind: "DaemonSet",
+            requests: { cpu: "10m", memory: "32Mi" },
+            tolerations: copyTolerations(props.tolerations),
+            // The chart's default affinity: NVIDIA PCI devices found by NFD, or the label AL2023 NVIDIA AMIs set.
+            requiredNodeAffinity: [
+              { matchExpressions: [{ key: "feature.node.kubernetes.io/pci-10de.present", operator: "In", values: ["true"] }] },
+              { matchExpressions: [{ key: "nvidia.com/gpu.present", operator: "In", values: ["true"] }] },
+            ],
+          },
+        ],
       },
     });
   }

@@ -1,6 +1,7 @@
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { PodIdentityRole, type PodIdentityCluster } from "../iam/pod-identity-role";
+import { copyTolerations } from "../kubernetes/footprint";
 import { HelmChart, type ChartRef } from "../kubernetes/helm-chart";
 import { POOL_LABEL } from "./pool-labels";
 import { karpenterControllerPolicies, type KarpenterControllerPolicyName } from "./controller-policies";
@@ -84,8 +85,12 @@ export class Karpenter extends Construct {
       namespace: this.namespace,
       createNamespace: false,
       values: {},
+      footprint: { crds: ["karpenter.sh/NodePool", "karpenter.sh/NodeClaim", "karpenter.k8s.aws/EC2NodeClass"], pods: [] },
     });
 
+    const nodeSelector = { "kubernetes.io/os": "linux", [POOL_LABEL]: props.systemPool ?? "system" };
+    const tolerations = [{ key: "CriticalAddonsOnly", operator: "Exists" }];
+    const requests = { cpu: "500m", memory: "1Gi" };
     this.controller = new HelmChart(this, "controller", {
       chart: KARPENTER_CHART,
       releaseName: "karpenter",
@@ -96,10 +101,27 @@ export class Karpenter extends Construct {
         replicas,
         podDisruptionBudget: { name: "karpenter", maxUnavailable: 1 },
         // Not on nodes Karpenter manages (the chart's default affinity) and only on the system node group.
-        nodeSelector: { "kubernetes.io/os": "linux", [POOL_LABEL]: props.systemPool ?? "system" },
-        tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }],
-        controller: { resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "1Gi" } } },
+        nodeSelector,
+        tolerations,
+        controller: { resources: { requests, limits: { memory: requests.memory } } },
         settings: { clusterName: props.clusterPhysicalName, interruptionQueue: props.interruptionQueue.queueName },
+      },
+      footprint: {
+        pods: [
+          {
+            name: "karpenter",
+            kind: "Deployment",
+            namespace: this.namespace,
+            replicas,
+            requests,
+            tolerations: copyTolerations(tolerations),
+            nodeSelector: { ...nodeSelector },
+            // The chart's default affinity: never on a node Karpenter manages, one replica per node.
+            requiredNodeAffinity: [{ matchExpressions: [{ key: "karpenter.sh/nodepool", operator: "DoesNotExist" }] }],
+            onePerNode: true,
+            serviceAccount: this.serviceAccount,
+          },
+        ],
       },
       dependsOn: [
         this.crds.release,

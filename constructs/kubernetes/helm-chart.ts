@@ -2,6 +2,7 @@ import { Release } from "@cdktf/provider-helm/lib/release";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { stringify } from "yaml";
+import type { ReleaseFootprint } from "./footprint";
 
 /** A chart pinned to one version in one repository (HTTPS index or `oci://`). */
 export interface ChartRef {
@@ -25,6 +26,11 @@ export interface HelmChartProps {
   readonly dependsOn?: ITerraformDependable[];
   /** Wait for resources to be ready (Deployments available, Jobs complete). @default true */
   readonly wait?: boolean;
+  /**
+   * What the release installs and runs, declared next to its values because an upstream chart cannot be rendered
+   * offline; the deploy walk checks it (prerequisites before each pod, capacity, placement).
+   */
+  readonly footprint: ReleaseFootprint;
 }
 
 /**
@@ -36,6 +42,7 @@ export class HelmChart extends Construct {
   readonly chartRef: ChartRef;
   readonly values: Record<string, unknown>;
   readonly namespace: string;
+  readonly footprint: ReleaseFootprint;
 
   constructor(scope: Construct, id: string, props: HelmChartProps) {
     super(scope, id);
@@ -45,6 +52,7 @@ export class HelmChart extends Construct {
     this.chartRef = props.chart;
     this.values = props.values;
     this.namespace = props.namespace;
+    this.footprint = props.footprint;
     this.release = new Release(this, "release", {
       name: props.releaseName,
       namespace: props.namespace,

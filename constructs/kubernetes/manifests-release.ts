@@ -3,6 +3,7 @@ import { AssetType, ITerraformDependable, Lazy, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
 import * as path from "node:path";
 import { stringify } from "yaml";
+import type { ReleaseFootprint } from "./footprint";
 
 /** A Kubernetes object as rendered by the in-repo `manifests` chart. */
 export interface KubernetesObject {
@@ -30,6 +31,11 @@ export interface ManifestsReleaseProps {
    * @default true
    */
   readonly wait?: boolean;
+  /**
+   * What a controller creates from these objects after the release (Argo CD syncing an Application): the deploy walk
+   * checks it like an upstream chart's footprint. @default - nothing beyond the objects themselves
+   */
+  readonly indirect?: ReleaseFootprint;
 }
 
 /** Where the in-repo chart lives, relative to this file in both src and dist layouts. */
@@ -42,10 +48,12 @@ const CHART_DIR = path.resolve(__dirname, "../../charts/manifests");
  */
 export class ManifestsRelease extends Construct {
   readonly release: Release;
+  readonly indirect?: ReleaseFootprint;
   private readonly objects: KubernetesObject[] = [];
 
   constructor(scope: Construct, id: string, props: ManifestsReleaseProps) {
     super(scope, id);
+    this.indirect = props.indirect;
     const chart = new TerraformAsset(this, "chart", { path: CHART_DIR, type: AssetType.DIRECTORY });
     this.release = new Release(this, "release", {
       name: props.releaseName,

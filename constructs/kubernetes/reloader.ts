@@ -1,5 +1,6 @@
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { copyTolerations, type Toleration } from "./footprint";
 import { HelmChart } from "./helm-chart";
 
 /**
@@ -16,7 +17,7 @@ export interface ReloaderProps {
   /** The one namespace it watches (its own): it gets a Role there and no cluster-wide rights. */
   readonly namespace: string;
   /** Tolerations of the system node group, where controllers run. */
-  readonly tolerations: ReadonlyArray<Record<string, string>>;
+  readonly tolerations: readonly Toleration[];
   /** @default - none */
   readonly dependsOn?: ITerraformDependable[];
 }
@@ -55,6 +56,7 @@ export class Reloader extends Construct {
           },
         },
       },
+      footprint: { pods: [{ name: "reloader-reloader", kind: "Deployment", requests: { cpu: "10m", memory: "64Mi" }, tolerations: copyTolerations(props.tolerations) }] },
       dependsOn: props.dependsOn,
     });
   }

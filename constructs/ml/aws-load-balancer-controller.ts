@@ -250,6 +250,12 @@ export class AwsLoadBalancerController extends Construct {
         defaultTargetType: "ip",
         defaultTags: { ...props.defaultTags },
         tolerations: systemTolerations(),
+        resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+      },
+      footprint: {
+        crds: ["elbv2.k8s.aws/TargetGroupBinding", "elbv2.k8s.aws/IngressClassParams"],
+        // Two replicas: the chart's replicaCount default.
+        pods: [{ name: "aws-load-balancer-controller", kind: "Deployment", replicas: 2, requests: { cpu: "50m", memory: "128Mi" }, tolerations: systemTolerations(), serviceAccount }],
       },
       dependsOn: [...(props.dependsOn ?? []), ...this.role.dependables(), this.role.association],
     });

@@ -177,6 +177,7 @@ export class Feast extends Construct {
         securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
         resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } },
       },
+      footprint: { pods: [{ name: release, kind: "Deployment", replicas: props.replicas ?? 1, requests: { cpu: "250m", memory: "512Mi" }, serviceAccount: release }] },
       dependsOn: [this.accounts.release, published, ...this.serverRole.dependables(), this.serverRole.association],
     });
   }

@@ -11,6 +11,9 @@ import { systemTolerations } from "./gpu-scheduling";
  */
 export const KEDA_CHART = { repository: "https://kedacore.github.io/charts", chart: "keda", version: "2.20.2" } as const;
 
+/** Requests of each KEDA pod: the chart's defaults. */
+const KEDA_REQUESTS = { cpu: "100m", memory: "100Mi" } as const;
+
 export interface KedaProps {
   /** @default "keda" */
   readonly namespace?: string;
@@ -45,6 +48,15 @@ export class Keda extends Construct {
           operator: { enabled: true, port: 8080 },
           metricServer: { enabled: true, port: 8080, portName: "metrics" },
         },
+      },
+      footprint: {
+        crds: ["keda.sh/ScaledObject", "keda.sh/ScaledJob", "keda.sh/TriggerAuthentication", "keda.sh/ClusterTriggerAuthentication"],
+        pods: [
+          { name: "keda-operator", kind: "Deployment", replicas: 2, requests: KEDA_REQUESTS, tolerations: systemTolerations() },
+          { name: "keda-operator-metrics-apiserver", kind: "Deployment", replicas: 2, requests: KEDA_REQUESTS, tolerations: systemTolerations() },
+          { name: "keda-admission-webhooks", kind: "Deployment", replicas: 1, requests: KEDA_REQUESTS, tolerations: systemTolerations() },
+        ],
+        source: "keda chart 2.20.2 values.yaml: resources.{operator,metricServer,webhooks}.requests 100m/100Mi, webhooks.replicaCount 1",
       },
       dependsOn: props.dependsOn,
     });

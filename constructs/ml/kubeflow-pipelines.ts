@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import type { MlDataStores } from "../data/ml-data-stores";
 import { PodIdentityRole, type PodIdentityCluster } from "../iam/pod-identity-role";
 import { HelmChart } from "../kubernetes/helm-chart";
+import type { PodFootprint, ReleaseFootprint } from "../kubernetes/footprint";
 import { ManifestsRelease, type KubernetesObject } from "../kubernetes/manifests-release";
 import { podMonitor } from "../kubernetes/prometheus-monitors";
 import { systemTolerations } from "./gpu-scheduling";
@@ -104,6 +105,14 @@ export class KubeflowPipelines extends Construct {
     this.uiRole = role("ui-role", "ml-pipeline-ui", "ui", "Kubeflow Pipelines UI: read pipeline artifacts and archived logs");
     props.dataStores.grantPipelineArtifactsRead(this.uiRole);
 
+    // Requests of each Argo CD component (the chart sets none): it manages two Applications.
+    const argoComponents = {
+      controller: { name: "argocd-application-controller", kind: "StatefulSet", requests: { cpu: "250m", memory: "512Mi" } },
+      server: { name: "argocd-server", kind: "Deployment", requests: { cpu: "50m", memory: "128Mi" } },
+      repoServer: { name: "argocd-repo-server", kind: "Deployment", requests: { cpu: "100m", memory: "256Mi" } },
+      redis: { name: "argocd-redis", kind: "Deployment", requests: { cpu: "50m", memory: "64Mi" } },
+      applicationSet: { name: "argocd-applicationset-controller", kind: "Deployment", requests: { cpu: "50m", memory: "64Mi" } },
+    } as const;
     this.argoCd = new HelmChart(this, "argo-cd", {
       chart: ARGO_CD_CHART,
       releaseName: "argo-cd",
@@ -115,6 +124,11 @@ export class KubeflowPipelines extends Construct {
         configs: { cm: { "admin.enabled": false, "exec.enabled": false } },
         dex: { enabled: false },
         notifications: { enabled: false },
+        ...Object.fromEntries(Object.entries(argoComponents).map(([key, c]) => [key, { resources: { requests: { ...c.requests }, limits: { memory: c.requests.memory } } }])),
+      },
+      footprint: {
+        crds: ["argoproj.io/Application", "argoproj.io/ApplicationSet", "argoproj.io/AppProject"],
+        pods: Object.values(argoComponents).map((c) => ({ name: c.name, kind: c.kind, requests: { ...c.requests }, tolerations: systemTolerations() })),
       },
       dependsOn: props.dependsOn,
     });
@@ -145,7 +159,12 @@ export class KubeflowPipelines extends Construct {
     );
 
     this.patches = kfpPatches({ bucket, region: props.region, s3Host, pipelineRoot: this.pipelineRoot });
-    this.apps = new ManifestsRelease(this, "apps", { releaseName: "kubeflow-pipelines", namespace: argoNs, dependsOn: [this.extras.release, ...this.roleDependables()] });
+    this.apps = new ManifestsRelease(this, "apps", {
+      releaseName: "kubeflow-pipelines",
+      namespace: argoNs,
+      dependsOn: [this.extras.release, ...this.roleDependables()],
+      indirect: kfpFootprint(ns),
+    });
     const project: KubernetesObject = {
       apiVersion: "argoproj.io/v1alpha1",
       kind: "AppProject",
@@ -165,6 +184,31 @@ export class KubeflowPipelines extends Construct {
   private roleDependables(): ITerraformDependable[] {
     return [this.runnerRole, this.apiServerRole, this.uiRole].flatMap((r) => [...r.dependables(), r.association]);
   }
+}
+
+/**
+ * What Argo CD runs from `env/platform-agnostic` at 2.17.0 with the platform's patches (SeaweedFS removed): 13
+ * Deployments, one replica each, no tolerations (so on the general pool), requests as upstream sets them (none on
+ * seven of them), and MySQL's 20 GiB claim without a class (so on the default class).
+ * Source: kubeflow/pipelines 2.17.0 manifests/kustomize/env/platform-agnostic rendered with kustomize.
+ */
+export function kfpFootprint(namespace: string): ReleaseFootprint {
+  const pod = (name: string, cpu: string, memory: string, extra: Partial<PodFootprint> = {}): PodFootprint => ({ name, kind: "Deployment", namespace, requests: { cpu, memory }, ...extra });
+  return {
+    crds: ["argoproj.io/Workflow", "argoproj.io/WorkflowTemplate", "argoproj.io/CronWorkflow", "kubeflow.org/ScheduledWorkflow", "kubeflow.org/Viewer"],
+    pods: [
+      pod("ml-pipeline", "250m", "500Mi", { serviceAccount: "ml-pipeline", secrets: ["mysql-secret"] }),
+      pod("ml-pipeline-persistenceagent", "120m", "500Mi"),
+      pod("ml-pipeline-ui", "10m", "70Mi", { serviceAccount: "ml-pipeline-ui" }),
+      pod("ml-pipeline-visualizationserver", "30m", "500Mi"),
+      pod("mysql", "100m", "800Mi", { secrets: ["mysql-secret"], volumeClaims: [{ size: "20Gi" }] }),
+      pod("workflow-controller", "100m", "500Mi"),
+      ...["cache-deployer-deployment", "cache-server", "metadata-envoy-deployment", "metadata-grpc-deployment", "metadata-writer", "ml-pipeline-scheduledworkflow", "ml-pipeline-viewer-crd"].map((n) =>
+        pod(n, "0", "0"),
+      ),
+    ],
+    source: "kubeflow/pipelines 2.17.0 manifests/kustomize/env/platform-agnostic (kustomize build), requests as upstream sets them",
+  };
 }
 
 function kfpApplication(name: string, argoNs: string, ns: string, path: string, patches?: readonly KustomizePatch[]): KubernetesObject {

@@ -62,6 +62,15 @@ export class KubeflowTrainer extends Construct {
         runtimes: { defaultEnabled: false },
         manager: { tolerations: systemTolerations(), resources: { requests: { cpu: "100m", memory: "256Mi" } } },
       },
+      footprint: {
+        crds: ["trainer.kubeflow.org/TrainJob", "trainer.kubeflow.org/TrainingRuntime", "trainer.kubeflow.org/ClusterTrainingRuntime", "jobset.x-k8s.io/JobSet"],
+        pods: [
+          { name: "kubeflow-trainer-controller-manager", kind: "Deployment", requests: { cpu: "100m", memory: "256Mi" }, tolerations: systemTolerations() },
+          // The JobSet subchart's defaults: one replica, 500m/128Mi, no tolerations (so on the general pool).
+          { name: "jobset-controller-manager", kind: "Deployment", requests: { cpu: "500m", memory: "128Mi" } },
+        ],
+        source: "jobset subchart: kubernetes-sigs/jobset v0.12.0 charts/jobset/values.yaml (controller.replicas, controller.resources)",
+      },
       dependsOn: props.dependsOn,
     });
 

@@ -135,6 +135,18 @@ export class Mlflow extends Construct {
         serviceMonitor: { enabled: false },
         resources: { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "2Gi" } },
       },
+      footprint: {
+        pods: [
+          {
+            name: "mlflow",
+            kind: "Deployment",
+            replicas: props.replicas ?? 1,
+            requests: { cpu: "250m", memory: "1Gi" },
+            serviceAccount,
+            secrets: [MLFLOW_DATABASE_SECRET],
+          },
+        ],
+      },
       dependsOn: [this.config.release, ...this.role.dependables(), this.role.association],
     });
   }

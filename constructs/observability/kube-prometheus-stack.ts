@@ -1,5 +1,6 @@
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import type { PodFootprint, ReleaseFootprint } from "../kubernetes/footprint";
 import { HelmChart } from "../kubernetes/helm-chart";
 import { alertmanagerConfig, receiverVolumes, type AlertReceiver } from "./alertmanager";
 import { GRAFANA_ADMIN_KEYS } from "./grafana-admin";
@@ -133,6 +134,49 @@ export function kubePrometheusStackValues(props: KubePrometheusStackProps): Reco
   };
 }
 
+/** Workload names of the release (`<release>-<component>` as the chart names them). */
+const WORKLOADS = {
+  operator: `${KUBE_PROMETHEUS_STACK_RELEASE}-operator`,
+  prometheus: `prometheus-${KUBE_PROMETHEUS_STACK_RELEASE}-prometheus`,
+  alertmanager: `alertmanager-${KUBE_PROMETHEUS_STACK_RELEASE}-alertmanager`,
+  grafana: `${KUBE_PROMETHEUS_STACK_RELEASE}-grafana`,
+  kubeStateMetrics: `${KUBE_PROMETHEUS_STACK_RELEASE}-kube-state-metrics`,
+  nodeExporter: `${KUBE_PROMETHEUS_STACK_RELEASE}-prometheus-node-exporter`,
+} as const;
+
+/** What the release installs and runs, from the same settings as its values (requests, replicas, volumes, placement). */
+export function kubePrometheusStackFootprint(props: KubePrometheusStackProps): ReleaseFootprint {
+  const p = nonGpuPlacement();
+  const placedPod = (name: string, kind: PodFootprint["kind"], cpu: string, memory: string, extra: Partial<PodFootprint> = {}): PodFootprint => ({
+    name,
+    kind,
+    requests: { cpu, memory },
+    tolerations: p.tolerations,
+    requiredNodeAffinity: (p.affinity.nodeAffinity as { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: PodFootprint["requiredNodeAffinity"] } })
+      .requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms,
+    ...extra,
+  });
+  const group = "monitoring.coreos.com";
+  return {
+    crds: ["Alertmanager", "AlertmanagerConfig", "PodMonitor", "Probe", "Prometheus", "PrometheusAgent", "PrometheusRule", "ScrapeConfig", "ServiceMonitor", "ThanosRuler"].map((k) => `${group}/${k}`),
+    customResources: ["Prometheus", "Alertmanager", "ServiceMonitor", "PrometheusRule"].map((k) => `${group}/${k}`),
+    pods: [
+      placedPod(WORKLOADS.operator, "Deployment", "100m", "128Mi"),
+      placedPod(WORKLOADS.prometheus, "StatefulSet", "500m", `${props.prometheus.memoryGiB}Gi`, {
+        replicas: props.prometheus.replicas,
+        serviceAccount: PROMETHEUS_SERVICE_ACCOUNT,
+        volumeClaims: [{ storageClass: props.storageClassName, size: `${props.prometheus.volumeSizeGiB}Gi` }],
+      }),
+      placedPod(WORKLOADS.alertmanager, "StatefulSet", "50m", "128Mi", { replicas: props.alertmanagerReplicas, volumeClaims: [{ storageClass: props.storageClassName, size: "2Gi" }] }),
+      placedPod(WORKLOADS.grafana, "Deployment", "100m", "256Mi", { secrets: [props.grafanaAdminSecretName] }),
+      placedPod(WORKLOADS.kubeStateMetrics, "Deployment", "50m", "128Mi"),
+      // The node exporter runs on every node (the subchart tolerates every NoSchedule taint) and sets no requests.
+      { name: WORKLOADS.nodeExporter, kind: "DaemonSet", requests: { cpu: "0", memory: "0" }, tolerations: [{ operator: "Exists", effect: "NoSchedule" }] },
+    ],
+    source: "node exporter: prometheus-node-exporter subchart defaults (tolerations NoSchedule Exists, no resources)",
+  };
+}
+
 /**
  * kube-prometheus-stack 88.5.3 (Prometheus Operator, Prometheus, Alertmanager, Grafana, kube-state-metrics, node
  * exporter) configured for EKS; see `kubePrometheusStackValues`.
@@ -148,6 +192,7 @@ export class KubePrometheusStack extends Construct {
       namespace: props.namespace,
       createNamespace: false,
       values: kubePrometheusStackValues(props),
+      footprint: kubePrometheusStackFootprint(props),
       // CRDs, admission webhook jobs and volumes provisioned on first consumer take a while.
       timeoutSeconds: 900,
       dependsOn: props.dependsOn,

@@ -48,6 +48,18 @@ export class OpenCost extends Construct {
       namespace: props.namespace,
       createNamespace: false,
       values: openCostValues(props),
+      footprint: {
+        pods: [
+          {
+            name: "opencost",
+            kind: "Deployment",
+            // The chart's default requests of the exporter and UI containers (10m/55Mi each).
+            requests: { cpu: "20m", memory: "110Mi" },
+            tolerations: nonGpuPlacement().tolerations,
+          },
+        ],
+        source: "opencost chart 2.5.17 values.yaml (opencost.exporter.resources, opencost.ui.resources)",
+      },
       dependsOn: props.dependsOn,
     });
   }

@@ -59,6 +59,16 @@ export class ExternalSecrets extends Construct implements IExternalSecrets {
       roleName: props.roleName,
       description: "External Secrets Operator controller: reads only the Secrets Manager secrets granted with allowSecret",
     });
+    const controller = { cpu: "10m", memory: "64Mi" };
+    const small = { cpu: "10m", memory: "32Mi" };
+    const pod = (name: string, requests: { cpu: string; memory: string }, replicas: number, sa?: string) => ({
+      name,
+      kind: "Deployment" as const,
+      replicas,
+      requests,
+      tolerations: systemTolerations(),
+      ...(sa ? { serviceAccount: sa } : {}),
+    });
     this.chart = new HelmChart(this, "chart", {
       chart: EXTERNAL_SECRETS_CHART,
       releaseName: "external-secrets",
@@ -71,10 +81,22 @@ export class ExternalSecrets extends Construct implements IExternalSecrets {
         podDisruptionBudget: { enabled: true, minAvailable: 1 },
         // A metrics Service, so a ServiceMonitor can be added once the Prometheus Operator CRDs are installed.
         metrics: { service: { enabled: true } },
-        resources: { requests: { cpu: "10m", memory: "64Mi" } },
+        resources: { requests: controller },
         tolerations: systemTolerations(),
-        webhook: { tolerations: systemTolerations(), resources: { requests: { cpu: "10m", memory: "32Mi" } } },
-        certController: { tolerations: systemTolerations(), resources: { requests: { cpu: "10m", memory: "32Mi" } } },
+        webhook: { tolerations: systemTolerations(), resources: { requests: small } },
+        certController: { tolerations: systemTolerations(), resources: { requests: small } },
+      },
+      footprint: {
+        crds: [
+          "external-secrets.io/ExternalSecret",
+          "external-secrets.io/ClusterExternalSecret",
+          "external-secrets.io/SecretStore",
+          "external-secrets.io/ClusterSecretStore",
+          "external-secrets.io/PushSecret",
+          "generators.external-secrets.io/Password",
+        ],
+        // Webhook and cert controller run one replica each (the chart's webhook.replicaCount and certController.replicaCount).
+        pods: [pod("external-secrets", controller, 2, serviceAccount), pod("external-secrets-webhook", small, 1), pod("external-secrets-cert-controller", small, 1)],
       },
       // The role and its association must exist before the controller starts, or its first calls fail unauthenticated.
       dependsOn: [...(props.dependsOn ?? []), ...this.role.dependables(), this.role.association],
