@@ -44,7 +44,8 @@ const CATALOG = {
     data: instanceRows,
     render(rows, record) {
       return `${HEADER}
-// ${rows.length} instance types as Karpenter computes them for AL2023, from its generated instance-type reference.
+// ${rows.length} instance types as Karpenter computes them for AL2023, from its generated instance-type reference
+//   (website/content/en/docs/reference/instance-types.md, last changed 2026-07-11, read at 1d927085 on 2026-08-21).
 // Columns: name, arch, vcpu, memoryMiB, gpuCount, gpuName, gpuMemoryMiB, efaInterfaces (vpc.amazonaws.com/efa),
 //   maxPods (AL2023), localNvmeGiB.
 ${oracleConstant("INSTANCE_ROWS", "INSTANCE_ROWS", record)}
