@@ -48,7 +48,7 @@ function valuesSchemaData(text, file) {
   return canonical(assertJsonSafe(stripSchema(JSON.parse(text)), file));
 }
 
-/** An IAM policy document (or Karpenter's IAM index) exactly as published, keys sorted. */
+/** An IAM document (a policy, or one of Karpenter's node-role, interruption-queue and index extracts) as published, keys sorted. */
 function iamData(text, file) {
   return canonical(assertJsonSafe(JSON.parse(text), file));
 }
@@ -65,7 +65,7 @@ const TRANSFORMS = {
   crd: "CustomResourceDefinitions as group, kind, plural, scope and versions (name, served, storage, deprecated); each served version's openAPIV3Schema without description, title, example(s), $comment and externalDocs; keys sorted",
   values: "the chart's values.yaml parsed with yaml.parse (YAML 1.2 core schema) as JSON: keys and default values, comments dropped; keys sorted",
   "values-schema": "the JSON Schema without description, title, example(s), $comment and externalDocs at schema positions; keys sorted",
-  iam: "the IAM JSON document as published; keys sorted",
+  iam: "the IAM JSON as published (policy documents; for Karpenter also the node role, interruption queue and index extracts); keys sorted",
   config: "the YAML configuration as JSON, comments dropped; keys sorted",
 };
 
