@@ -13,7 +13,9 @@ const { gitBlobId, listFiles, parseSources } = require("./sources");
 const COMMAND = "npm run generate:oracles";
 /** Where the test oracles live, relative to the repository root. */
 const ORACLE_DIR = "test/oracles";
+/** The index: every reference file's oracle (or why it has none), CRDs by group and kind, the generator fingerprint. */
 const INDEX_FILE = `${ORACLE_DIR}/index.json`;
+/** What the oracle directory holds, for whoever opens it. */
 const README_FILE = `${ORACLE_DIR}/README.md`;
 
 /** Reference files that deliberately have no oracle, with the reason. */
@@ -47,7 +49,7 @@ function plan(refFiles) {
   const oracles = new Map();
   const owners = new Map();
   for (const refPath of refFiles) {
-    if (EXCLUDED[refPath]) continue;
+    if (Object.hasOwn(EXCLUDED, refPath)) continue;
     const kind = kindOf(refPath);
     if (!kind) throw new Error(`reference file ${refPath} has no oracle rule: add one in scripts/lib/oracles/generate.js (kindOf) or list it in EXCLUDED with the reason`);
     const file = oraclePath(refPath);
