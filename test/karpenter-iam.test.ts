@@ -1,8 +1,7 @@
 import { KARPENTER_CONTROLLER_POLICY_NAMES } from "../constructs/karpenter/controller-policies";
 import { karpenterInlinePolicyName } from "../constructs/karpenter/karpenter";
-import { readReferenceJson } from "./helpers/gpu-reference";
+import { oracle } from "./helpers/oracles";
 import { projectEnvironment, resources, stack, type SynthesizedStack } from "./helpers/synth";
-import { describeWithReference } from "./helpers/reference";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -45,7 +44,7 @@ describe.each(["dev", "staging", "prod"])("Karpenter controller IAM in %s", (env
   const queueId = logicalIdByName(s, "aws_sqs_queue", `${clusterName}-karpenter-interruption`);
   const policies = controllerInlinePolicies(s, controllerRoleId);
 
-  describeWithReference("matches the official policies", ["karpenter/iam/controller-policies"], () => {
+  describe("matches the official policies", () => {
     const substitutions: Record<string, string> = {
       "${AWS::Partition}": "aws",
       "${AWS::Region}": env.account.region,
@@ -56,7 +55,7 @@ describe.each(["dev", "staging", "prod"])("Karpenter controller IAM in %s", (env
       "${KarpenterInterruptionQueue.Arn}": `\${aws_sqs_queue.${queueId}.arn}`,
     };
     const official = (name: string): Json[] => {
-      let text = JSON.stringify(readReferenceJson(`karpenter/iam/controller-policies/${name}.json`));
+      let text = JSON.stringify(oracle(`karpenter/iam/controller-policies/${name}.json`));
       for (const [placeholder, value] of Object.entries(substitutions)) text = text.split(placeholder).join(value);
       if (/\$\{[A-Za-z]+(::[A-Za-z]+|\.Arn)\}/.test(text)) throw new Error(`unsubstituted placeholder in ${name}: ${text}`);
       return JSON.parse(text).Statement;

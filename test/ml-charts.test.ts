@@ -1,15 +1,13 @@
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
-import { readFileSync } from "node:fs";
-import { parse } from "yaml";
 import { mergeValues, release, releases, unknownValueKeys } from "./helpers/ml-helm";
-import { describeWithReference, referencePath } from "./helpers/reference";
+import { oracle } from "./helpers/oracles";
 import { stack } from "./helpers/synth";
 
 const ENVS = ["dev", "staging", "prod"] as const;
-const chartDefaults = (rel: string) => parse(readFileSync(referencePath(rel), "utf8")) as Record<string, unknown>;
+const chartDefaults = (rel: string) => oracle<Record<string, unknown>>(rel);
 
-/** Charts whose values.yaml is in the reference data, by release name. */
+/** Charts whose values.yaml has an oracle, by release name. */
 const CHECKED = [
   { release: "mlflow", values: "mlflow/values.yaml", chart: "mlflow", version: "1.11.5", repository: "https://community-charts.github.io/helm-charts" },
   { release: "feast-feature-server", values: "feast/feast-feature-server/values.yaml", chart: "feast-feature-server", version: "0.66.0", repository: "https://feast-helm-charts.storage.googleapis.com" },
@@ -17,7 +15,7 @@ const CHECKED = [
   { release: "aws-load-balancer-controller", values: "aws-load-balancer-controller/values.yaml", chart: "aws-load-balancer-controller", version: "3.5.0", repository: "https://aws.github.io/eks-charts" },
 ] as const;
 
-describeWithReference("chart values exist in the charts' values.yaml", CHECKED.map((c) => c.values), () => {
+describe("chart values exist in the charts' values.yaml", () => {
   for (const c of CHECKED) {
     test.each(ENVS.filter((e) => c.release !== "aws-load-balancer-controller" || e !== "staging"))(`${c.release} (%s) uses only keys the chart defines, at the pinned version`, (env) => {
       const r = release(stack(`${env}-ml`), c.release);
@@ -31,8 +29,8 @@ describeWithReference("chart values exist in the charts' values.yaml", CHECKED.m
   });
 });
 
-describeWithReference("MLflow values", ["mlflow/values.yaml", "mlflow/values.schema.json"], () => {
-  const schema = JSON.parse(readFileSync(referencePath("mlflow/values.schema.json"), "utf8"));
+describe("MLflow values", () => {
+  const schema = oracle<object>("mlflow/values.schema.json");
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
   const validate = ajv.compile(schema);

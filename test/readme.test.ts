@@ -10,7 +10,7 @@ describe("README stays true", () => {
   test("the quickstart commands are npm scripts of this project", () => {
     const scripts = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).scripts;
     expect(readme).toContain("npm ci && npm run synth");
-    for (const name of ["synth", "test", "bench", "review", "cost", "generate:catalog"]) {
+    for (const name of ["synth", "test", "bench", "review", "cost", "generate:catalog", "generate:oracles"]) {
       expect([name, readme.includes(`npm run ${name}`) || (name === "test" && readme.includes("npm test"))]).toEqual([name, true]);
       expect([name, typeof scripts[name]]).toEqual([name, "string"]);
     }

@@ -1,8 +1,7 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { auditTargets } from "../helpers/audit-context";
 import { doc, fixture, FIXTURE_ACCOUNT } from "../helpers/audit-fixtures";
 import { auditIam, collectPolicies } from "../helpers/iam-audit";
-import { describeWithReference, referencePath } from "../helpers/reference";
+import { oracle, oracleFiles } from "../helpers/oracles";
 
 const targets = auditTargets();
 
@@ -189,18 +188,14 @@ const KARPENTER_PLACEHOLDERS: Record<string, string> = {
   "${KarpenterInterruptionQueue.Arn}": "${aws_sqs_queue.interruption.arn}",
 };
 
-describeWithReference("IAM audit against upstream policies", ["karpenter/iam/controller-policies"], () => {
+describe("IAM audit against upstream policies", () => {
   test("Karpenter 1.14's controller policies pass every rule, the zonal-shift read through its named exception", async () => {
-    const dir = referencePath("karpenter/iam/controller-policies");
     const policies = Object.fromEntries(
-      readdirSync(dir)
-        .filter((f) => f.endsWith(".json"))
-        .sort()
-        .map((f) => {
-          let text = readFileSync(`${dir}/${f}`, "utf8");
-          for (const [k, v] of Object.entries(KARPENTER_PLACEHOLDERS)) text = text.split(k).join(v);
-          return [f.replace(/\.json$/, ""), { role: "karpenter", policy: JSON.stringify(JSON.parse(text)) }];
-        }),
+      oracleFiles("karpenter/iam/controller-policies").map((f) => {
+        let text = JSON.stringify(oracle(f));
+        for (const [k, v] of Object.entries(KARPENTER_PLACEHOLDERS)) text = text.split(k).join(v);
+        return [f.replace(/^.*\/|\.json$/g, ""), { role: "karpenter", policy: JSON.stringify(JSON.parse(text)) }];
+      }),
     );
     expect(Object.keys(policies)).toHaveLength(6);
     expect(await auditIam(fixture({ resource: { aws_iam_role_policy: policies } }))).toEqual([]);

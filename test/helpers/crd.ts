@@ -1,12 +1,9 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parse, parseAllDocuments } from "yaml";
-import { referencePath } from "./reference";
+import { oracle, oracleIndex, type CrdOracle } from "./oracles";
 
 /**
- * Validation of Kubernetes custom resources against the upstream CRDs in the reference data, with ajv.
+ * Validation of Kubernetes custom resources against the upstream CRDs (their oracles in test/oracles), with ajv.
  *
  * What it checks: the OpenAPI v3 schema of the served version (types, enums, patterns, required fields, min/max,
  * formats) after applying the schema's defaults, unknown fields (the API server prunes or, with strict field validation, rejects fields a structural
@@ -18,7 +15,11 @@ import { referencePath } from "./reference";
  * accepted and ignored, like the other `x-kubernetes-*` annotations. Defaults are not applied.
  */
 
-/** Reference directories that hold CRDs, relative to the reference dir. New directories can be added here. */
+/**
+ * Reference directories whose CRDs the validator and the manifest audit use (oracles are named by reference path).
+ * The other CRD oracles (Argo, Kueue, KubeRay, KEDA, External Secrets, ...) are not checked yet: add their
+ * directory here when the objects of that group should be validated.
+ */
 export const CRD_DIRECTORIES = ["karpenter/crds", "kube-prometheus-stack/crds", "feast/feast-operator/crds"] as const;
 
 /** Annotation keywords of Kubernetes structural schemas; registered as no-ops so ajv accepts them. */
@@ -32,11 +33,11 @@ const KUBERNETES_KEYWORDS = [
   "x-kubernetes-validations",
 ] as const;
 
-/** Where a CRD is and what it defines (read from the file head only, so big CRDs are parsed lazily). */
+/** Where a CRD is and what it defines (from the oracle index, so big CRDs are parsed only when used). */
 export interface CrdIndexEntry {
   readonly group: string;
   readonly kind: string;
-  /** Path relative to the reference dir. */
+  /** Reference path of the CRD file (the oracle's name). */
   readonly file: string;
 }
 
@@ -46,7 +47,7 @@ interface CrdVersion {
   readonly schema?: Record<string, unknown>;
 }
 
-/** A parsed CustomResourceDefinition. */
+/** A CustomResourceDefinition as the validator uses it. */
 export interface Crd {
   readonly group: string;
   readonly kind: string;
@@ -58,61 +59,25 @@ export interface Crd {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 
-function crdFromDocument(doc: Any, file: string): Crd | undefined {
-  if (doc?.kind !== "CustomResourceDefinition") return undefined;
-  return {
-    group: doc.spec.group,
-    kind: doc.spec.names.kind,
-    scope: doc.spec.scope,
-    file,
-    versions: (doc.spec.versions ?? []).map((v: Any) => ({ name: v.name, served: v.served !== false, schema: v.schema?.openAPIV3Schema })),
-  };
-}
-
 let index: CrdIndexEntry[] | undefined;
 
-/**
- * Every CRD available in the reference data: group, kind and file. Reads each file only up to its `versions:` list
- * (group and names come first in controller-gen output); falls back to a full parse if the head does not parse.
- */
+/** Every CRD in the oracles of CRD_DIRECTORIES: group, kind and reference file, in directory then file order. */
 export function crdIndex(): readonly CrdIndexEntry[] {
   if (index) return index;
-  index = [];
-  for (const dir of CRD_DIRECTORIES) {
-    const abs = referencePath(dir);
-    if (!existsSync(abs)) continue;
-    for (const name of readdirSync(abs).filter((f) => /\.ya?ml$/.test(f)).sort()) {
-      const file = `${dir}/${name}`;
-      const text = readFileSync(join(abs, name), "utf8");
-      const cut = text.search(/^\s*versions:/m);
-      let entry: { group?: string; kind?: string } | undefined;
-      try {
-        const head = parse(cut > 0 ? text.slice(0, cut) : text) as Any;
-        entry = { group: head?.spec?.group, kind: head?.spec?.names?.kind };
-      } catch {
-        entry = undefined;
-      }
-      if (!entry?.group || !entry.kind) {
-        const full = parseAllDocuments(text).map((d) => crdFromDocument(d.toJS(), file)).filter((c): c is Crd => !!c);
-        for (const c of full) index.push({ group: c.group, kind: c.kind, file });
-        continue;
-      }
-      index.push({ group: entry.group, kind: entry.kind, file });
-    }
-  }
+  const entries = Object.entries(oracleIndex()).sort(([a], [b]) => (a < b ? -1 : 1));
+  index = CRD_DIRECTORIES.flatMap((dir) =>
+    entries.filter(([file, e]) => e.kind === "crd" && file.startsWith(`${dir}/`)).flatMap(([file, e]) => (e.crds ?? []).map((c) => ({ group: c.group, kind: c.kind, file }))),
+  );
   return index;
 }
 
 const crdCache = new Map<string, Crd[]>();
 
-/** Parses every CRD document in a reference file (cached). */
+/** Every CRD of an oracle, by the reference path of its CRD file (cached). */
 export function loadCrds(relPath: string): readonly Crd[] {
   let crds = crdCache.get(relPath);
   if (!crds) {
-    const text = readFileSync(referencePath(relPath), "utf8");
-    crds = parseAllDocuments(text)
-      .map((d) => crdFromDocument(d.toJS({ maxAliasCount: -1 }), relPath))
-      .filter((c): c is Crd => !!c);
+    crds = oracle<CrdOracle[]>(relPath).map((c) => ({ group: c.group, kind: c.kind, scope: c.scope, file: relPath, versions: c.versions }));
     if (!crds.length) throw new Error(`${relPath} holds no CustomResourceDefinition`);
     crdCache.set(relPath, crds);
   }
@@ -125,21 +90,21 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
   return i < 0 ? { group: "", version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
 }
 
-/** The CRD for an apiVersion and kind, if the reference data has one (parses its file on first use). */
+/** The CRD for an apiVersion and kind, if an oracle has one (parses its file on first use). */
 export function findCrd(apiVersion: string, kind: string): Crd | undefined {
   const { group } = splitApiVersion(apiVersion);
   const entry = crdIndex().find((e) => e.group === group && e.kind === kind);
   return entry && loadCrds(entry.file).find((c) => c.group === group && c.kind === kind);
 }
 
-/** Whether the reference data defines the object's group (so an unknown kind or version there is an error). */
+/** Whether the CRD oracles define the object's group (so an unknown kind or version there is an error). */
 export function isKnownCrdGroup(apiVersion: string): boolean {
   const { group } = splitApiVersion(apiVersion);
   return group !== "" && crdIndex().some((e) => e.group === group);
 }
 
 /**
- * A Go (RE2) pattern as an equivalent JavaScript one. CRD patterns are RE2; the only RE2-only syntax in the reference
+ * A Go (RE2) pattern as an equivalent JavaScript one. CRD patterns are RE2; the only RE2-only syntax in the upstream
  * CRDs is a leading case-insensitive flag group (`^(?i)(abort|warn)?$` in PrometheusRule), which JavaScript does not
  * accept inline: letters after it become `[xX]` classes.
  */
@@ -237,7 +202,7 @@ export function isTerraformReference(value: unknown): boolean {
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /**
- * Validates a custom resource against its CRD from the reference data. Returns readable problems (empty when
+ * Validates a custom resource against its upstream CRD (oracle). Returns readable problems (empty when
  * valid): no CRD for the group/kind, a version that is not served, schema violations with their JSON path, and a
  * missing or malformed metadata.name. CEL rules (`x-kubernetes-validations`) are not evaluated (see file comment).
  */

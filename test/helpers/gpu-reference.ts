@@ -1,23 +1,14 @@
 import Ajv, { type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
-import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { referencePath } from "./reference";
+import { oracle, type CrdOracle } from "./oracles";
 import type { SynthesizedStack } from "./synth";
 import { resources } from "./synth";
 
 /**
- * Helpers of the GPU-compute tests: reading reference files (located and gated by ./reference.ts), Karpenter CRD
- * validators and chart-value key checks with per-chart free-form keys.
+ * Helpers of the GPU-compute tests: Karpenter CRD validators from the CRD oracles and chart-value key checks with
+ * per-chart free-form keys.
  */
-
-export function readReference(relativePath: string): string {
-  return readFileSync(referencePath(relativePath), "utf8");
-}
-
-export function readReferenceJson<T = unknown>(relativePath: string): T {
-  return JSON.parse(readReference(relativePath)) as T;
-}
 
 /**
  * Rejects fields a structural schema does not declare. The API server would silently prune them (a typo
@@ -31,14 +22,14 @@ function closeObjects(schema: Json): Json {
   return out;
 }
 
-/** A validator for one version of a CRD from the reference directory (ajv 8, x-kubernetes-* ignored, unknown fields rejected). */
+/** A validator for one version of a CRD, by its reference path (ajv 8, x-kubernetes-* ignored, unknown fields rejected). */
 export function crdValidator(relativePath: string, version: string): ValidateFunction {
-  const crd = parse(readReference(relativePath)) as { spec: { versions: Array<{ name: string; schema: { openAPIV3Schema: object } }> } };
-  const v = crd.spec.versions.find((x) => x.name === version);
-  if (!v) throw new Error(`${relativePath} has no version ${version}`);
+  const [crd] = oracle<CrdOracle[]>(relativePath);
+  const v = crd.versions.find((x) => x.name === version);
+  if (!v?.schema) throw new Error(`${relativePath} has no served version ${version}`);
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
-  return ajv.compile(closeObjects(v.schema.openAPIV3Schema));
+  return ajv.compile(closeObjects(v.schema));
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

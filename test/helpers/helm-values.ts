@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { parse } from "yaml";
 import { mergeValues } from "./manifests";
-import { referencePath } from "./reference";
+import { oracle } from "./oracles";
 
 /**
  * Keys whose content is free-form by convention in Helm charts (Kubernetes objects or maps passed through to
@@ -44,8 +44,9 @@ type Any = any;
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-function resolvePath(p: string): string {
-  return isAbsolute(p) ? p : referencePath(p);
+/** A chart file's data: its oracle for a reference path, or the file itself for an absolute path (hand-made charts). */
+function chartData(p: string, parseText: (text: string) => unknown): unknown {
+  return isAbsolute(p) ? parseText(readFileSync(p, "utf8")) : oracle(p);
 }
 
 function join(path: string, key: string): string {
@@ -143,22 +144,20 @@ const valuesCache = new Map<string, unknown>();
  * describes it. With a schema, our values merged over the chart defaults are also validated against it (as Helm
  * does at install) and its errors are returned as `<path>: <message> (values.schema.json)`.
  *
- * Paths are absolute, or relative to the reference dir (`karpenter/values.yaml`). List items are not descended into:
+ * Paths are reference paths of oracles (`karpenter/values.yaml`) or absolute files. List items are not descended into:
  * Helm replaces lists whole. Keys a chart only documents in comments count as unknown; name them in the test.
  */
 export function unknownValuePaths(values: Record<string, unknown>, chartValuesYamlPath: string, schemaPath?: string): string[] {
-  const valuesFile = resolvePath(chartValuesYamlPath);
-  if (!valuesCache.has(valuesFile)) valuesCache.set(valuesFile, parse(readFileSync(valuesFile, "utf8")) ?? {});
-  const chart = valuesCache.get(valuesFile);
+  if (!valuesCache.has(chartValuesYamlPath)) valuesCache.set(chartValuesYamlPath, chartData(chartValuesYamlPath, (t) => parse(t) ?? {}));
+  const chart = valuesCache.get(chartValuesYamlPath);
   const out: string[] = [];
   let compiled: { schema: Any; validate: ReturnType<Ajv["compile"]> } | undefined;
   if (schemaPath) {
-    const schemaFile = resolvePath(schemaPath);
-    compiled = schemaCache.get(schemaFile);
+    compiled = schemaCache.get(schemaPath);
     if (!compiled) {
-      const schema = JSON.parse(readFileSync(schemaFile, "utf8"));
+      const schema = chartData(schemaPath, JSON.parse) as Any;
       compiled = { schema, validate: ajvFor(schema).compile(schema) };
-      schemaCache.set(schemaFile, compiled);
+      schemaCache.set(schemaPath, compiled);
     }
   }
   walk(values, chart, compiled ? [compiled.schema] : undefined, compiled?.schema, "", out);

@@ -6,7 +6,6 @@ import { validateCustomResource } from "../helpers/crd";
 import { unknownValuePaths } from "../helpers/helm-values";
 import { release, renderedObject, renderedObjects } from "../helpers/ml-helm";
 import { rolePolicies, simulate, TokenResolver, type PolicyDoc } from "../helpers/ml-iam";
-import { describeWithReference } from "../helpers/reference";
 import { projectEnvironment, resources, stack, synthesizeAll } from "../helpers/synth";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -285,7 +284,7 @@ describe.each(ENVS)("%s: monitors", (env) => {
   });
 });
 
-describeWithReference("chart values against the charts' values.yaml", ["kube-prometheus-stack/values.yaml", "opencost/values.yaml"], () => {
+describe("chart values against the charts' values.yaml", () => {
   /**
    * Keys of the Grafana 12.11.1 and kube-state-metrics 8.4.0 subcharts, which the parent chart's values.yaml does not
    * repeat: `resources`, `tolerations`, `affinity` at the top of charts/grafana/values.yaml
@@ -315,7 +314,7 @@ describeWithReference("chart values against the charts' values.yaml", ["kube-pro
   });
 });
 
-describeWithReference("ServiceMonitors against the Prometheus Operator CRD", ["kube-prometheus-stack/crds/crd-servicemonitors.yaml"], () => {
+describe("ServiceMonitors against the Prometheus Operator CRD", () => {
   test.each(ENVS)("%s: every rendered ServiceMonitor is valid", (env) => {
     const monitors = renderedObjects(platform(env)).filter(({ obj }) => obj.kind === "ServiceMonitor");
     expect(monitors.length).toBe(2);
