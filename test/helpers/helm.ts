@@ -16,29 +16,25 @@ export const MANIFESTS_CHART = resolve(__dirname, "../../charts/manifests");
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
 
-let home: string | undefined;
-/** Helm's cache, config and data dirs in a temp dir, so runs neither read nor write the user's helm setup. */
-function helmEnv(): NodeJS.ProcessEnv {
-  if (!home) {
-    const dir = mkdtempSync(join(tmpdir(), "mlp-helm-home-"));
-    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
-    home = dir;
-  }
-  return {
-    ...process.env,
-    HELM_CACHE_HOME: join(home, "cache"),
-    HELM_CONFIG_HOME: join(home, "config"),
-    HELM_DATA_HOME: join(home, "data"),
-    // No cluster is ever contacted: template and lint work on files only.
-    KUBECONFIG: join(home, "no-kubeconfig"),
-  };
-}
-
 /** Runs the helm installed by `npm run tools` (scripts/tools/helm.sh). */
 export function helm(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(tool("helm"), args, { env: helmEnv(), encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
-  if (run.error) throw run.error;
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  // Helm's cache, config and data dirs in a fresh temp dir: runs neither read nor write the user's helm setup.
+  const home = mkdtempSync(join(tmpdir(), "mlp-helm-home-"));
+  try {
+    const env = {
+      ...process.env,
+      HELM_CACHE_HOME: join(home, "cache"),
+      HELM_CONFIG_HOME: join(home, "config"),
+      HELM_DATA_HOME: join(home, "data"),
+      // No cluster is ever contacted: template and lint work on files only.
+      KUBECONFIG: join(home, "no-kubeconfig"),
+    };
+    const run = spawnSync(tool("helm"), args, { env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
+    if (run.error) throw run.error;
+    return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 }
 
 /** A helm_release whose chart is a directory shipped inside the synthesized stack (a cdktf asset). */
