@@ -3,9 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { STACK_PARTS } from "../../stacks/app";
-import { CRD_DIRECTORIES } from "../helpers/crd";
 import { LocalChartRelease, MANIFESTS_CHART, RenderedRelease, differencesFromManifestsChart, helm, lintRelease, localChartReleases, renderRelease } from "../helpers/helm";
-import { describeWithReference } from "../helpers/reference";
 import { ObjectValidation, validateRenderedObjects } from "../helpers/rendered-validation";
 import { projectEnvironment, synthesizeAll } from "../helpers/synth";
 import { standInContext, standInFor } from "../helpers/terraform-standins";
@@ -108,7 +106,7 @@ describe("releases of the in-repo chart, rendered by helm template with the stac
     expect(problemsOf(core)).toEqual([]);
   });
 
-  describeWithReference("custom resources against their CRDs", [...CRD_DIRECTORIES], () => {
+  describe("custom resources against their CRDs", () => {
     test.each(stackIds)("%s: every custom resource with a CRD in test/helpers/crd.ts is valid", (id) => {
       const crs = releasesOf(id).flatMap((r) => (validations.get(r) ?? []).filter((v) => v.source === "crd").map((v) => ({ ...v, label: `${r.address} ${v.label}` })));
       expect(problemsOf(crs)).toEqual([]);
@@ -169,7 +167,7 @@ describe("releases of the in-repo chart, rendered by helm template with the stac
       expect(lintRelease(caseRelease([pdb]), noInterpolation, kubeVersion("prod-ml"))).toEqual([expect.stringContaining("policy/v1beta1 PodDisruptionBudget is deprecated in v1.21+, unavailable in v1.25+")]);
     });
 
-    describeWithReference("custom resources", [...CRD_DIRECTORIES], () => {
+    describe("custom resources", () => {
       test("a NodePool violating its CRD fails", () => {
         const pool = real("NodePool") as any; // eslint-disable-line @typescript-eslint/no-explicit-any
         pool.spec.disruption.consolidationPolicy = "WhenIdle";
