@@ -107,6 +107,7 @@ export class Karpenter extends Construct {
         settings: { clusterName: props.clusterPhysicalName, interruptionQueue: props.interruptionQueue.queueName },
       },
       footprint: {
+        serviceAccounts: [this.serviceAccount],
         pods: [
           {
             name: "karpenter",

@@ -62,6 +62,8 @@ export interface ReleaseFootprint {
   readonly namespaces?: readonly string[];
   /** Extended resources nodes advertise once its pods run there (device plugins). @default - none */
   readonly advertises?: readonly string[];
+  /** Service accounts it creates (in the pods' namespace). @default - none */
+  readonly serviceAccounts?: readonly string[];
   /** StorageClasses it provides (CSI drivers) as provisioner names. @default - none */
   readonly provisioners?: readonly string[];
   readonly pods: readonly PodFootprint[];

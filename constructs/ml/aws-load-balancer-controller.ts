@@ -254,6 +254,7 @@ export class AwsLoadBalancerController extends Construct {
       },
       footprint: {
         crds: ["elbv2.k8s.aws/TargetGroupBinding", "elbv2.k8s.aws/IngressClassParams"],
+        serviceAccounts: [serviceAccount],
         // Two replicas: the chart's replicaCount default.
         pods: [{ name: "aws-load-balancer-controller", kind: "Deployment", replicas: 2, requests: { cpu: "50m", memory: "128Mi" }, tolerations: systemTolerations(), serviceAccount }],
       },

@@ -196,6 +196,7 @@ export function kfpFootprint(namespace: string): ReleaseFootprint {
   const pod = (name: string, cpu: string, memory: string, extra: Partial<PodFootprint> = {}): PodFootprint => ({ name, kind: "Deployment", namespace, requests: { cpu, memory }, ...extra });
   return {
     crds: ["argoproj.io/Workflow", "argoproj.io/WorkflowTemplate", "argoproj.io/CronWorkflow", "kubeflow.org/ScheduledWorkflow", "kubeflow.org/Viewer"],
+    serviceAccounts: ["ml-pipeline", "ml-pipeline-ui", "pipeline-runner"],
     pods: [
       pod("ml-pipeline", "250m", "500Mi", { serviceAccount: "ml-pipeline", secrets: ["mysql-secret"] }),
       pod("ml-pipeline-persistenceagent", "120m", "500Mi"),

@@ -136,6 +136,7 @@ export class Mlflow extends Construct {
         resources: { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "2Gi" } },
       },
       footprint: {
+        serviceAccounts: [serviceAccount],
         pods: [
           {
             name: "mlflow",

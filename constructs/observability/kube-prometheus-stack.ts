@@ -160,6 +160,7 @@ export function kubePrometheusStackFootprint(props: KubePrometheusStackProps): R
   return {
     crds: ["Alertmanager", "AlertmanagerConfig", "PodMonitor", "Probe", "Prometheus", "PrometheusAgent", "PrometheusRule", "ScrapeConfig", "ServiceMonitor", "ThanosRuler"].map((k) => `${group}/${k}`),
     customResources: ["Prometheus", "Alertmanager", "ServiceMonitor", "PrometheusRule"].map((k) => `${group}/${k}`),
+    serviceAccounts: [PROMETHEUS_SERVICE_ACCOUNT],
     pods: [
       placedPod(WORKLOADS.operator, "Deployment", "100m", "128Mi"),
       placedPod(WORKLOADS.prometheus, "StatefulSet", "500m", `${props.prometheus.memoryGiB}Gi`, {

@@ -54,6 +54,11 @@ export interface ObservabilityProps {
    * @default - nothing
    */
   readonly externalSecretsReady?: () => ITerraformDependable[];
+  /**
+   * Capacity beyond the system node group that the monitoring workloads may need at first deploy (the Karpenter
+   * controller and node pools): Prometheus is sized per environment and may not fit a system node. @default - none
+   */
+  readonly capacity?: ITerraformDependable[];
   /** prevent_destroy on secrets and the AMP workspace, Retain on volumes. @default false */
   readonly protect?: boolean;
 }
@@ -136,7 +141,13 @@ export class Observability extends Construct {
       grafanaAdminSecretName: GRAFANA_ADMIN_SECRET,
       namespaceLabelsAllowlist: [TEAM_LABEL, COST_CENTER_LABEL],
       remoteWrite: this.amp?.remoteWriteSpec(),
-      dependsOn: [ns, this.storageClass.storageClass, secrets.release, ...(this.amp ? [...this.amp.role.dependables(), this.amp.role.association] : [])],
+      dependsOn: [
+        ns,
+        this.storageClass.storageClass,
+        secrets.release,
+        ...(props.capacity ?? []),
+        ...(this.amp ? [...this.amp.role.dependables(), this.amp.role.association] : []),
+      ],
     });
 
     this.monitoring = new ManifestsRelease(this, "monitors", { releaseName: "ml-platform-monitoring", namespace: this.namespace, dependsOn: [this.stack.chart.release] });

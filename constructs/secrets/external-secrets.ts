@@ -95,6 +95,7 @@ export class ExternalSecrets extends Construct implements IExternalSecrets {
           "external-secrets.io/PushSecret",
           "generators.external-secrets.io/Password",
         ],
+        serviceAccounts: [serviceAccount],
         // Webhook and cert controller run one replica each (the chart's webhook.replicaCount and certController.replicaCount).
         pods: [pod("external-secrets", controller, 2, serviceAccount), pod("external-secrets-webhook", small, 1), pod("external-secrets-cert-controller", small, 1)],
       },

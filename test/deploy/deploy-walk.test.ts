@@ -1,0 +1,119 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse, stringify } from "yaml";
+import { declaredFootprints } from "../helpers/deploy-walk/footprints";
+import { walkDeploy, type WalkInput } from "../helpers/deploy-walk/walk";
+import { projectEnvironments, synthesizeAll, type SynthesizedStack } from "../helpers/synth";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any;
+
+const manifest = JSON.parse(readFileSync(join(synthesizeAll().outdir, "manifest.json"), "utf8")) as { stacks: Record<string, { dependencies: string[] }> };
+const footprints = declaredFootprints(projectEnvironments());
+
+function inputFor(env: string): WalkInput {
+  const stacks = synthesizeAll().stacks.filter((s) => s.id.startsWith(`${env}-`) && manifest.stacks[s.id]);
+  return { stacks, dependencies: Object.fromEntries(stacks.map((s) => [s.id, manifest.stacks[s.id].dependencies])), footprints };
+}
+
+/** The walk of `env` after `change` edits a deep copy of its synthesized stacks (and stack graph). */
+function walkChanged(env: string, change: (stacks: Record<string, Any>, deps: Record<string, string[]>) => void) {
+  const input = inputFor(env);
+  const stacks: SynthesizedStack[] = input.stacks.map((s) => ({ ...s, json: structuredClone(s.json) }));
+  const deps = structuredClone(input.dependencies) as Record<string, string[]>;
+  change(Object.fromEntries(stacks.map((s) => [s.id, s.json])), deps);
+  return walkDeploy({ ...input, stacks, dependencies: deps });
+}
+
+/** The helm_release of a stack whose release name is `name`. */
+function releaseOf(json: Any, name: string): Any {
+  const found = Object.values(json.resource.helm_release as Record<string, Any>).find((r) => r.name === name);
+  if (!found) throw new Error(`no release ${name}`);
+  return found;
+}
+
+/** Drops every depends_on entry of a release that matches `pattern`. */
+function dropDependency(json: Any, release: string, pattern: RegExp): void {
+  const r = releaseOf(json, release);
+  r.depends_on = (r.depends_on as string[]).filter((d) => !pattern.test(d));
+}
+
+describe.each(projectEnvironments().map((e) => e.name))("%s: the first deploy, walked", (env) => {
+  const result = walkDeploy(inputFor(env));
+
+  test("every object finds its CRD, namespace, service account, Pod Identity, Secrets, storage and nodes before it", () => {
+    expect(result.findings).toEqual([]);
+  });
+
+  test("the system node group holds what must run there (controllers, CoreDNS, EBS CSI) with its DaemonSets, at its desired size", () => {
+    const [system] = result.nodeGroups.filter((g) => g.source === "node group system");
+    const sys = projectEnvironments().find((e) => e.name === env)!.cluster.systemNodeGroup;
+    expect(system.nodes).toBe(sys.desiredSize);
+    expect(system.pinned.pods).toBeGreaterThanOrEqual(10);
+    expect(system.nodes * (system.perNode.cpuMilli - system.daemonSetsPerNode.cpuMilli)).toBeGreaterThanOrEqual(system.pinned.cpuMilli);
+    expect(system.nodes * (system.perNode.memoryMiB - system.daemonSetsPerNode.memoryMiB)).toBeGreaterThanOrEqual(system.pinned.memoryMiB);
+  });
+});
+
+describe("the walk catches what a first deploy would trip on", () => {
+  test("the ml stack applied beside the platform stack: its ExternalSecrets, monitors and store have no CRD yet", () => {
+    const r = walkChanged("dev", (_s, deps) => (deps["dev-ml"] = ["dev-foundation"]));
+    expect(r.findings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^dev-ml: helm_release\.mlflow_config_release_\w+ \(ExternalSecret mlflow\/mlflow-database\): CRD external-secrets\.io\/ExternalSecret is created by dev-platform: helm_release\.external-secrets_chart_release_\w+, which is not applied before it$/),
+        expect.stringMatching(/\(ServiceMonitor triton\/triton\): CRD monitoring\.coreos\.com\/ServiceMonitor is created by dev-platform: .*which is not applied before it$/),
+        expect.stringMatching(/\(ExternalSecret mlflow\/mlflow-database\): ClusterSecretStore aws-secrets-manager is created by dev-platform: .*which is not applied before it$/),
+        expect.stringMatching(/\(Deployment triton\/triton\): may only run on NodePool gpu-inference .*which has no nodes before it starts$/),
+      ]),
+    );
+  });
+
+  test("no default StorageClass: Kubeflow Pipelines' MySQL claim names none and stays Pending", () => {
+    const r = walkChanged("dev", (s) => {
+      for (const sc of Object.values(s["dev-platform"].resource.kubernetes_storage_class_v1 as Record<string, Any>)) delete sc.metadata.annotations;
+    });
+    expect(r.findings).toEqual([expect.stringMatching(/^dev-ml: helm_release\.kubeflow-pipelines_apps_release_\w+ \(Deployment kubeflow\/mysql\): a default StorageClass \(its 20Gi claim names none\) is created by nothing in the deploy$/)]);
+  });
+
+  test("prod's 16 GiB Prometheus before the node pools exist: it fits no system node", () => {
+    const r = walkChanged("prod", (s) => dropDependency(s["prod-platform"], "kube-prometheus-stack", /node-pools/));
+    expect(r.findings).toEqual([
+      expect.stringMatching(/^prod-platform: helm_release\.observability_kube-prometheus-stack_chart_release_\w+ \(StatefulSet monitoring\/prometheus-kube-prometheus-stack-prometheus\): requests 500m CPU, 16Gi memory, more than one node of node group system offers$/),
+    ]);
+  });
+
+  test("a workload applied before its Pod Identity association starts without AWS credentials", () => {
+    const r = walkChanged("dev", (s) => dropDependency(s["dev-ml"], "mlflow", /pod_identity_association|mlflow_role/));
+    expect(r.findings).toEqual([expect.stringMatching(/^dev-ml: helm_release\.mlflow_chart_release_\w+ \(Deployment mlflow\/mlflow\): the Pod Identity association of mlflow\/mlflow is created by dev-ml: aws_eks_pod_identity_association\.mlflow_role_association_\w+, which is not applied before it$/)]);
+  });
+
+  test("MLflow before the ExternalSecret that writes its database Secret", () => {
+    const r = walkChanged("dev", (s) => dropDependency(s["dev-ml"], "mlflow", /mlflow_config_release/));
+    expect(r.findings).toEqual(expect.arrayContaining([expect.stringMatching(/\(Deployment mlflow\/mlflow\): Secret mlflow\/mlflow-database is created by dev-ml: helm_release\.mlflow_config_release_\w+, which is not applied before it$/)]));
+  });
+
+  test("one system node cannot hold two Karpenter replicas that must run on separate nodes", () => {
+    const r = walkChanged("dev", (s) => {
+      for (const ng of Object.values(s["dev-foundation"].resource.aws_eks_node_group as Record<string, Any>)) ng.scaling_config.desired_size = 1;
+    });
+    expect(r.findings).toEqual([expect.stringMatching(/\(node group system, 1 x m7i\.large\): the pods that can only run there do not fit: .*Deployment kube-system\/karpenter wants 2 replicas on separate nodes, only 1 nodes/)]);
+  });
+
+  test("Triton scaled out to its maximum must fit the inference pool's GPU limit", () => {
+    const r = walkChanged("dev", (s) => {
+      const nodePools = releaseOf(s["dev-platform"], "karpenter-node-pools");
+      nodePools.values = [String(nodePools.values[0]).replace(/nvidia\.com\/gpu: 4\b/, "nvidia.com/gpu: 1")];
+    });
+    expect(r.findings).toEqual([expect.stringMatching(/\(NodePool gpu-inference\): its pods at full scale need nvidia\.com\/gpu 2, over the pool's limit 1 \[Deployment triton\/triton x2\]$/)]);
+  });
+
+  test("a GPU workload without the GPU pools' tolerations has nowhere to run", () => {
+    const r = walkChanged("dev", (s) => {
+      const triton = releaseOf(s["dev-ml"], "triton");
+      const values = parse(triton.values[0]);
+      delete values.manifests.find((o: Any) => o.kind === "Deployment").spec.template.spec.tolerations;
+      triton.values = [stringify(values)];
+    });
+    expect(r.findings).toEqual(expect.arrayContaining([expect.stringMatching(/\(Deployment triton\/triton\): no node source accepts it \(.*NodePool gpu-inference: does not tolerate nvidia\.com\/gpu:NoSchedule/)]));
+  });
+});

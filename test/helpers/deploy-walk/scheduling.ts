@@ -1,0 +1,201 @@
+import { allocatable, cpuMilli, memoryMiB, type Allocatable } from "../../../constructs/catalog/allocatable";
+import { findInstanceType, instanceTypesOfFamily, type InstanceTypeInfo } from "../../../constructs/catalog/instance-types";
+import type { NodeSelectorTerm, PodFootprint, Toleration } from "../../../constructs/kubernetes/footprint";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any;
+
+/** A taint on a node. */
+export interface Taint {
+  readonly key: string;
+  readonly value?: string;
+  readonly effect: string;
+}
+
+/** Nodes pods can land on: the system node group, an EFA node group, or a Karpenter NodePool. */
+export interface NodeSource {
+  readonly name: string;
+  readonly kind: "node-group" | "karpenter";
+  readonly labels: Readonly<Record<string, string>>;
+  readonly taints: readonly Taint[];
+  /** Instance types it may launch. */
+  readonly instanceTypes: readonly InstanceTypeInfo[];
+  /** Node-group nodes at the desired size (Karpenter: none until pods need them). */
+  readonly nodes: number;
+  /** Karpenter NodePool limits (cpu in millicores, memory in MiB, extended resources as counts). */
+  readonly limits?: Readonly<Record<string, number>>;
+}
+
+/** Labels every node carries whatever its source. */
+function wellKnownLabels(t: InstanceTypeInfo): Record<string, string> {
+  return { "kubernetes.io/os": "linux", "kubernetes.io/arch": t.arch, "node.kubernetes.io/instance-type": t.name };
+}
+
+/** Whether one toleration tolerates one taint (Kubernetes' rules: empty key with Exists tolerates everything). */
+function tolerates(t: Toleration, taint: Taint): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  if (t.operator === "Exists") return !t.key || t.key === taint.key;
+  return t.key === taint.key && (t.value ?? "") === (taint.value ?? "");
+}
+
+function matchesTerm(term: NodeSelectorTerm, labels: Readonly<Record<string, string>>): boolean {
+  return term.matchExpressions.every((e) => {
+    const v = labels[e.key];
+    switch (e.operator) {
+      case "In":
+        return v !== undefined && (e.values ?? []).includes(v);
+      case "NotIn":
+        return v === undefined || !(e.values ?? []).includes(v);
+      case "Exists":
+        return v !== undefined;
+      case "DoesNotExist":
+        return v === undefined;
+    }
+  });
+}
+
+/** Why a pod cannot run on one instance type of a node source, or undefined when it can. */
+export function placementProblem(pod: PodFootprint, source: NodeSource, type: InstanceTypeInfo): string | undefined {
+  const labels = { ...wellKnownLabels(type), ...source.labels };
+  const untolerated = source.taints.filter((taint) => taint.effect !== "PreferNoSchedule" && !(pod.tolerations ?? []).some((t) => tolerates(t, taint)));
+  if (untolerated.length) return `does not tolerate ${untolerated.map((t) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`).join(", ")}`;
+  const selector = Object.entries(pod.nodeSelector ?? {}).filter(([k, v]) => labels[k] !== v);
+  if (selector.length) return `nodeSelector ${selector.map(([k, v]) => `${k}=${v}`).join(", ")} does not match`;
+  if (pod.requiredNodeAffinity?.length && !pod.requiredNodeAffinity.some((t) => matchesTerm(t, labels))) return "required node affinity does not match";
+  return undefined;
+}
+
+/** The node sources a pod may land on (placement only), with the reason for every other one. */
+export function placements(pod: PodFootprint, sources: readonly NodeSource[]): { allowed: NodeSource[]; refused: string[] } {
+  const allowed: NodeSource[] = [];
+  const refused: string[] = [];
+  for (const s of sources) {
+    const problems = s.instanceTypes.map((t) => placementProblem(pod, s, t));
+    if (problems.some((p) => p === undefined)) allowed.push(s);
+    else refused.push(`${s.name}: ${problems[0]}`);
+  }
+  return { allowed, refused };
+}
+
+/** A pod's requests in scheduler units. */
+export interface Demand {
+  readonly cpuMilli: number;
+  readonly memoryMiB: number;
+  readonly extended: Readonly<Record<string, number>>;
+}
+
+export function demandOf(pod: PodFootprint): Demand {
+  return {
+    cpuMilli: cpuMilli(pod.requests.cpu),
+    memoryMiB: memoryMiB(pod.requests.memory),
+    extended: Object.fromEntries(Object.entries(pod.requests.extended ?? {}).map(([k, v]) => [k, k.startsWith("hugepages-") ? memoryMiB(v) : Number(v)])),
+  };
+}
+
+/** Extended resources an instance type offers (GPUs and EFA interfaces; huge pages are not modelled by Karpenter). */
+export function extendedCapacity(t: InstanceTypeInfo): Record<string, number> {
+  return { "nvidia.com/gpu": t.gpuCount, "vpc.amazonaws.com/efa": t.efaInterfaces };
+}
+
+/** Whether one pod fits an empty node of the type (after the node's DaemonSets). */
+export function fitsType(d: Demand, t: InstanceTypeInfo, daemonSets: Demand): boolean {
+  const a: Allocatable = allocatable(t);
+  const ext = extendedCapacity(t);
+  return (
+    d.cpuMilli + daemonSets.cpuMilli <= a.cpuMilli &&
+    d.memoryMiB + daemonSets.memoryMiB <= a.memoryMiB &&
+    Object.entries(d.extended).every(([k, v]) => v <= (ext[k] ?? 0))
+  );
+}
+
+export const sumDemand = (ds: readonly Demand[]): Demand => ({
+  cpuMilli: ds.reduce((a, d) => a + d.cpuMilli, 0),
+  memoryMiB: ds.reduce((a, d) => a + d.memoryMiB, 0),
+  extended: ds.reduce<Record<string, number>>((acc, d) => {
+    for (const [k, v] of Object.entries(d.extended)) acc[k] = (acc[k] ?? 0) + v;
+    return acc;
+  }, {}),
+});
+
+const EFFECTS: Record<string, string> = { NO_SCHEDULE: "NoSchedule", NO_EXECUTE: "NoExecute", PREFER_NO_SCHEDULE: "PreferNoSchedule" };
+
+/** A managed node group (system or EFA) from its synthesized block. */
+export function nodeGroupSource(name: string, cfg: Record<string, Any>): NodeSource {
+  const types = (cfg.instance_types as string[]).map((t) => findInstanceType(t)!).filter(Boolean);
+  return {
+    name: `node group ${name}`,
+    kind: "node-group",
+    labels: { ...(cfg.labels ?? {}), "eks.amazonaws.com/nodegroup": name },
+    taints: ((cfg.taint ?? []) as Array<Record<string, string>>).map((t) => ({ key: t.key, value: t.value, effect: EFFECTS[t.effect] ?? t.effect })),
+    instanceTypes: types,
+    nodes: cfg.scaling_config.desired_size,
+  };
+}
+
+/** The instance types a NodePool's requirements allow (type or family lists, GPU count, architecture). */
+function poolTypes(requirements: ReadonlyArray<Record<string, Any>>): InstanceTypeInfo[] {
+  const req = (key: string) => requirements.find((r) => r.key === key);
+  const types = req("node.kubernetes.io/instance-type")?.values as string[] | undefined;
+  const families = req("karpenter.k8s.aws/instance-family")?.values as string[] | undefined;
+  let out = types ? types.map((t) => findInstanceType(t)!) : (families ?? []).flatMap((f) => [...instanceTypesOfFamily(f)]);
+  const gpu = req("karpenter.k8s.aws/instance-gpu-count");
+  if (gpu?.operator === "Gt") out = out.filter((t) => t.gpuCount > Number(gpu.values[0]));
+  const arch = req("kubernetes.io/arch")?.values as string[] | undefined;
+  if (arch) out = out.filter((t) => arch.includes(t.arch));
+  return out;
+}
+
+/** A Karpenter NodePool (rendered object) as a node source. */
+export function nodePoolSource(pool: Record<string, Any>): NodeSource {
+  const spec = pool.spec;
+  const limits: Record<string, number> = {};
+  for (const [k, v] of Object.entries(spec.limits ?? {})) limits[k] = k === "cpu" ? cpuMilli(v as string) : k === "memory" ? memoryMiB(v as string) : Number(v);
+  return {
+    name: `NodePool ${pool.metadata.name}`,
+    kind: "karpenter",
+    labels: { ...(spec.template.metadata?.labels ?? {}), "karpenter.sh/nodepool": pool.metadata.name },
+    taints: (spec.template.spec.taints ?? []) as Taint[],
+    instanceTypes: poolTypes(spec.template.spec.requirements),
+    nodes: 0,
+    limits,
+  };
+}
+
+/** The pod a workload object runs, from its pod template (requests of all regular containers summed). */
+export function podOfObject(obj: Record<string, Any>): PodFootprint | undefined {
+  const kind = obj.kind as string;
+  if (!["Deployment", "DaemonSet", "StatefulSet", "Job"].includes(kind)) return undefined;
+  const spec = obj.spec.template.spec;
+  let cpu = 0;
+  let mem = 0;
+  const extended: Record<string, number> = {};
+  const secrets = new Set<string>();
+  for (const c of spec.containers ?? []) {
+    const r = c.resources?.requests ?? {};
+    const l = c.resources?.limits ?? {};
+    cpu += r.cpu ? cpuMilli(r.cpu) : 0;
+    mem += r.memory ? memoryMiB(r.memory) : 0;
+    // Extended resources are requested through limits (requests default to them).
+    for (const [k, v] of Object.entries({ ...l, ...r })) if (k.includes("/") || k.startsWith("hugepages-")) extended[k] = Math.max(extended[k] ?? 0, Number(String(v).replace(/Mi$/, "")));
+    for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef && !e.valueFrom.secretKeyRef.optional) secrets.add(e.valueFrom.secretKeyRef.name);
+    for (const e of c.envFrom ?? []) if (e.secretRef && !e.secretRef.optional) secrets.add(e.secretRef.name);
+  }
+  for (const v of spec.volumes ?? []) if (v.secret && !v.secret.optional) secrets.add(v.secret.secretName);
+  const claims = [
+    ...((obj.spec.volumeClaimTemplates ?? []) as Array<Record<string, Any>>).map((t) => ({ storageClass: t.spec.storageClassName, size: t.spec.resources.requests.storage })),
+  ];
+  const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  return {
+    name: obj.metadata.name,
+    kind: kind as PodFootprint["kind"],
+    namespace: obj.metadata.namespace,
+    replicas: kind === "DaemonSet" ? undefined : (obj.spec.replicas ?? obj.spec.parallelism ?? 1),
+    requests: { cpu: `${cpu}m`, memory: `${mem}Mi`, extended: Object.fromEntries(Object.entries(extended).map(([k, v]) => [k, k.startsWith("hugepages-") ? `${v}Mi` : String(v)])) },
+    tolerations: spec.tolerations,
+    nodeSelector: spec.nodeSelector,
+    requiredNodeAffinity: required,
+    serviceAccount: spec.serviceAccountName,
+    secrets: [...secrets],
+    volumeClaims: claims,
+  };
+}

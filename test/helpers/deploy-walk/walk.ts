@@ -1,0 +1,187 @@
+import { allocatable } from "../../../constructs/catalog/allocatable";
+import type { InstanceTypeInfo } from "../../../constructs/catalog/instance-types";
+import type { SynthesizedStack } from "../synth";
+import { StackGraph } from "./graph";
+import { demandOf, extendedCapacity, fitsType, placements, sumDemand, type Demand, type NodeSource } from "./scheduling";
+import { buildWorld, type ClusterWorld, type FootprintIndex, type PodSite, type Site } from "./world";
+
+/** One environment's deploy, as synthesized: its stacks, the stack graph (manifest.json) and the declared footprints. */
+export interface WalkInput {
+  readonly stacks: readonly SynthesizedStack[];
+  /** Stack id → the stacks it depends on (cdktf's manifest.json). */
+  readonly dependencies: Readonly<Record<string, readonly string[]>>;
+  readonly footprints: FootprintIndex;
+}
+
+/** How full a node group is once everything that must run there runs. */
+export interface NodeGroupCapacity {
+  readonly source: string;
+  readonly nodes: number;
+  readonly instanceType: string;
+  readonly perNode: { readonly cpuMilli: number; readonly memoryMiB: number; readonly pods: number };
+  readonly daemonSetsPerNode: { readonly cpuMilli: number; readonly memoryMiB: number; readonly pods: number };
+  readonly pinned: { readonly cpuMilli: number; readonly memoryMiB: number; readonly pods: number };
+}
+
+export interface WalkResult {
+  /** Problems, each naming the stack, the block, the object and what is missing. */
+  readonly findings: string[];
+  readonly nodeGroups: NodeGroupCapacity[];
+}
+
+/** The smallest instance type of a node group (it may launch any of them). */
+function smallest(types: readonly InstanceTypeInfo[]): InstanceTypeInfo {
+  return [...types].sort((a, b) => allocatable(a).memoryMiB - allocatable(b).memoryMiB || allocatable(a).cpuMilli - allocatable(b).cpuMilli)[0];
+}
+
+/**
+ * Walks the first deploy of one environment in stack order and, inside each stack, in Terraform's dependency order,
+ * and reports every Kubernetes object whose prerequisites are not in place before it: its CRD, namespace, service
+ * account and Pod Identity association, the Secrets it reads, its StorageClass (or a default one) and provisioner,
+ * nodes it tolerates and selects (and the device plugin of any extended resource it requests), and room on them.
+ */
+export function walkDeploy(input: WalkInput): WalkResult {
+  const graphs = new Map(input.stacks.map((s) => [s.id, new StackGraph(s.id, s.json)]));
+  const stackAncestors = (id: string, seen = new Set<string>()): Set<string> => {
+    for (const d of input.dependencies[id] ?? []) if (!seen.has(d)) stackAncestors(d, seen.add(d));
+    return seen;
+  };
+  const before = (provider: Site, consumer: Site): boolean =>
+    provider.stack === consumer.stack ? graphs.get(consumer.stack)!.ancestors(consumer.address).has(provider.address) : stackAncestors(consumer.stack).has(provider.stack);
+  const w = buildWorld(input.stacks, graphs, input.footprints);
+  const findings: string[] = [];
+  const where = (s: Site) => `${s.stack}: ${s.address}`;
+
+  /** Requires one of `providers` before `consumer`; otherwise records what is missing. */
+  const need = (consumer: Site, label: string, what: string, providers: readonly Site[] | undefined, sameRelease = false): boolean => {
+    if (sameRelease || (providers ?? []).some((p) => before(p, consumer))) return true;
+    const made = providers?.length ? `is created by ${providers.map(where).join(", ")}, which is not applied before it` : "is created by nothing in the deploy";
+    findings.push(`${where(consumer)} (${label}): ${what} ${made}`);
+    return false;
+  };
+
+  for (const s of input.stacks) {
+    for (const node of graphs.get(s.id)!.nodes.values()) {
+      if (node.type !== "helm_release" || node.config.create_namespace) continue;
+      need({ stack: s.id, address: node.address }, `release ${node.config.name}`, `namespace ${node.config.namespace}`, w.namespaces.get(node.config.namespace));
+    }
+  }
+  for (const o of w.objects) {
+    if (o.namespace && !o.sameReleaseNamespaces.has(o.namespace)) need(o, o.label, `namespace ${o.namespace}`, w.namespaces.get(o.namespace));
+    if (!o.core) need(o, o.label, `CRD ${o.groupKind}`, w.crds.get(o.groupKind), o.sameReleaseCrds.has(o.groupKind));
+    if (o.store) need(o, o.label, `ClusterSecretStore ${o.store}`, w.stores.get(o.store));
+  }
+
+  const available = (site: Site, source: Site & { source: NodeSource }) =>
+    before(source, site) && (source.source.kind === "node-group" || w.karpenterControllers.some((k) => before(k, site)));
+  const daemonSetsOn = (source: NodeSource): Demand[] =>
+    w.pods.filter((p) => p.pod.kind === "DaemonSet" && !p.templateOnly && placements(p.pod, [source]).allowed.length).map((p) => demandOf(p.pod));
+  const bound: Array<{ pod: PodSite; sources: NodeSource[] }> = [];
+  const pooled: Array<{ pod: PodSite; source: Site & { source: NodeSource } }> = [];
+
+  for (const p of w.pods) {
+    const pod = p.pod;
+    const allowed = placements(pod, w.nodeSources.map((n) => n.source));
+    const sites = w.nodeSources.filter((n) => allowed.allowed.includes(n.source));
+    if (!sites.length) {
+      findings.push(`${where(p)} (${p.label}): no node source accepts it (${allowed.refused.join("; ")})`);
+      continue;
+    }
+    const demand = demandOf(pod);
+    for (const resource of Object.keys(demand.extended)) {
+      if (!p.templateOnly) need(p, p.label, `the device plugin advertising ${resource}`, w.advertised.get(resource));
+      if (!sites.some((n) => n.source.instanceTypes.some((t) => (extendedCapacity(t)[resource] ?? 0) > 0))) findings.push(`${where(p)} (${p.label}): requests ${resource}, which no node it may use has`);
+    }
+    // A DaemonSet only needs somewhere to run eventually (it is ready with no nodes); other pods need nodes now.
+    const reachable = p.templateOnly || pod.kind === "DaemonSet" ? sites : sites.filter((n) => available(p, n));
+    const fits = reachable.filter((n) => n.source.instanceTypes.some((t) => fitsType(demand, t, sumDemand(daemonSetsOn(n.source)))));
+    if (!reachable.length) {
+      findings.push(`${where(p)} (${p.label}): may only run on ${sites.map((n) => `${n.source.name} (${where(n)})`).join(", ")}, which has no nodes before it starts`);
+    } else if (!fits.length) {
+      findings.push(`${where(p)} (${p.label}): requests ${pod.requests.cpu} CPU, ${pod.requests.memory} memory${Object.keys(demand.extended).length ? ` and ${JSON.stringify(pod.requests.extended)}` : ""}, more than one node of ${reachable.map((n) => n.source.name).join(", ")} offers`);
+    }
+    if (p.templateOnly) continue;
+    // Pods that cannot reach a Karpenter pool by the time their release applies stay on the node groups.
+    if (pod.kind !== "DaemonSet" && fits.length && fits.every((n) => n.source.kind === "node-group")) bound.push({ pod: p, sources: fits.map((n) => n.source) });
+    else if (pod.kind !== "DaemonSet" && fits.length) pooled.push({ pod: p, source: fits.find((n) => n.source.kind === "karpenter")! });
+
+    const same = p.sameRelease;
+    if (!same.namespaces.has(p.namespace)) need(p, p.label, `namespace ${p.namespace}`, w.namespaces.get(p.namespace));
+    const sa = pod.serviceAccount;
+    if (sa && sa !== "default") {
+      need(p, p.label, `service account ${p.namespace}/${sa}`, w.serviceAccounts.get(`${p.namespace}/${sa}`), same.serviceAccounts.has(sa));
+      const assoc = w.podIdentity.get(`${p.namespace}/${sa}`);
+      if (assoc) need(p, p.label, `the Pod Identity association of ${p.namespace}/${sa}`, assoc);
+    }
+    for (const secret of pod.secrets ?? []) need(p, p.label, `Secret ${p.namespace}/${secret}`, w.secrets.get(`${p.namespace}/${secret}`), same.secrets.has(secret));
+    for (const claim of pod.volumeClaims ?? []) {
+      const classes = claim.storageClass ? w.storageClasses.get(claim.storageClass) : [...w.storageClasses.values()].flat().filter((c) => c.isDefault);
+      const ok = need(p, p.label, claim.storageClass ? `StorageClass ${claim.storageClass}` : `a default StorageClass (its ${claim.size} claim names none)`, classes);
+      if (ok) for (const c of classes ?? []) need(p, p.label, `the ${c.provisioner} provisioner`, w.provisioners.get(c.provisioner));
+    }
+  }
+
+  poolLimits(w, pooled, findings);
+  return { findings, nodeGroups: nodeGroupCapacity(w, bound, daemonSetsOn, findings) };
+}
+
+/**
+ * A NodePool stops launching at its limits: the pods that land on it at their largest scale (an autoscaler's
+ * maximum, or their replicas) must fit under them, or scaling out stalls with pods Pending.
+ */
+function poolLimits(w: ClusterWorld, pooled: ReadonlyArray<{ pod: PodSite; source: Site & { source: NodeSource } }>, findings: string[]): void {
+  for (const site of w.nodeSources.filter((n) => n.source.kind === "karpenter")) {
+    const here = pooled.filter((p) => p.source === site);
+    const scale = (p: PodSite) => w.autoscaled.get(`${p.namespace}/${p.pod.name}`) ?? p.pod.replicas ?? 1;
+    const total = sumDemand(here.flatMap(({ pod }) => Array(scale(pod)).fill(demandOf(pod.pod))));
+    const used: Record<string, number> = { cpu: total.cpuMilli, memory: total.memoryMiB, ...total.extended };
+    for (const [resource, limit] of Object.entries(site.source.limits ?? {})) {
+      if ((used[resource] ?? 0) > limit) {
+        const who = here.map(({ pod }) => `${pod.label} x${scale(pod)}`).join(", ");
+        findings.push(`${site.stack}: ${site.address} (${site.source.name}): its pods at full scale need ${resource} ${used[resource]}, over the pool's limit ${limit} [${who}]`);
+      }
+    }
+  }
+}
+
+/** The node groups must hold every pod bound to them, with their DaemonSets on every node. */
+function nodeGroupCapacity(
+  w: ClusterWorld,
+  bound: ReadonlyArray<{ pod: PodSite; sources: NodeSource[] }>,
+  daemonSetsOn: (s: NodeSource) => Demand[],
+  findings: string[],
+): NodeGroupCapacity[] {
+  const rows: NodeGroupCapacity[] = [];
+  for (const site of w.nodeSources.filter((n) => n.source.kind === "node-group")) {
+    const source = site.source;
+    const type = smallest(source.instanceTypes);
+    const a = allocatable(type);
+    const ds = daemonSetsOn(source);
+    const dsDemand = sumDemand(ds);
+    const pods = bound.filter((b) => b.sources[0] === source);
+    const replicas = (b: { pod: PodSite }) => b.pod.pod.replicas ?? 1;
+    const pinned = sumDemand(pods.flatMap((b) => Array(replicas(b)).fill(demandOf(b.pod.pod))));
+    const podCount = pods.reduce((n, b) => n + replicas(b), 0);
+    const row: NodeGroupCapacity = {
+      source: source.name,
+      nodes: source.nodes,
+      instanceType: type.name,
+      perNode: { cpuMilli: a.cpuMilli, memoryMiB: a.memoryMiB, pods: a.pods },
+      daemonSetsPerNode: { cpuMilli: dsDemand.cpuMilli, memoryMiB: dsDemand.memoryMiB, pods: ds.length },
+      pinned: { cpuMilli: pinned.cpuMilli, memoryMiB: pinned.memoryMiB, pods: podCount },
+    };
+    rows.push(row);
+    const free = (per: number, d: number, used: number) => source.nodes * (per - d) - used;
+    const problems = [
+      free(a.cpuMilli, dsDemand.cpuMilli, pinned.cpuMilli) < 0 ? `CPU ${pinned.cpuMilli}m > ${source.nodes} x (${a.cpuMilli}m - ${dsDemand.cpuMilli}m of DaemonSets)` : undefined,
+      free(a.memoryMiB, dsDemand.memoryMiB, pinned.memoryMiB) < 0 ? `memory ${Math.round(pinned.memoryMiB)}Mi > ${source.nodes} x (${a.memoryMiB}Mi - ${Math.round(dsDemand.memoryMiB)}Mi of DaemonSets)` : undefined,
+      free(a.pods, ds.length, podCount) < 0 ? `${podCount} pods > ${source.nodes} x (${a.pods} - ${ds.length} DaemonSet pods)` : undefined,
+      ...pods.filter((b) => b.pod.pod.onePerNode && replicas(b) > source.nodes).map((b) => `${b.pod.label} wants ${replicas(b)} replicas on separate nodes, only ${source.nodes} nodes`),
+    ].filter((x): x is string => x !== undefined);
+    if (problems.length) {
+      const who = pods.map((b) => `${b.pod.label} x${replicas(b)} ${b.pod.pod.requests.cpu}/${b.pod.pod.requests.memory}`).join(", ");
+      findings.push(`${site.stack}: ${site.address} (${source.name}, ${source.nodes} x ${type.name}): the pods that can only run there do not fit: ${problems.join("; ")} [${who}]`);
+    }
+  }
+  return rows;
+}

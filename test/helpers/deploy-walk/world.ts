@@ -1,0 +1,211 @@
+import { ADDON_FOOTPRINTS } from "../../../constructs/eks/addon-footprints";
+import type { PodFootprint, ReleaseFootprint } from "../../../constructs/kubernetes/footprint";
+import { helmReleases } from "../manifests";
+import type { SynthesizedStack } from "../synth";
+import type { StackGraph } from "./graph";
+import { nodeGroupSource, nodePoolSource, podOfObject, type NodeSource } from "./scheduling";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any;
+
+/** Where something is created: a block of a stack. */
+export interface Site {
+  readonly stack: string;
+  readonly address: string;
+}
+
+/** A pod of the deploy, where it comes from and what it needs. */
+export interface PodSite extends Site {
+  readonly pod: PodFootprint;
+  /** Namespace it runs in. */
+  readonly namespace: string;
+  /** Label for findings: `Deployment kube-system/karpenter`. */
+  readonly label: string;
+  /** Created by a controller after the release (Argo CD): prerequisites may come from the same release. */
+  readonly indirect: boolean;
+  /** A runtime template: checked for placement only (no pod runs until a job uses it). */
+  readonly templateOnly: boolean;
+  /** Service accounts, Secrets and namespaces the same release creates. */
+  readonly sameRelease: { readonly serviceAccounts: ReadonlySet<string>; readonly secrets: ReadonlySet<string>; readonly namespaces: ReadonlySet<string>; readonly crds: ReadonlySet<string> };
+}
+
+/** A custom resource created by a release, which needs its CRD. */
+export interface ObjectSite extends Site {
+  readonly groupKind: string;
+  /** A built-in kind: no CRD needed. */
+  readonly core: boolean;
+  readonly label: string;
+  readonly namespace?: string;
+  /** CRDs installed by the same release (upstream charts install theirs first). */
+  readonly sameReleaseCrds: ReadonlySet<string>;
+  readonly sameReleaseNamespaces: ReadonlySet<string>;
+  /** For an ExternalSecret: the store it reads through. */
+  readonly store?: string;
+}
+
+/** Everything the deploy of one environment creates in the cluster, keyed for lookups. */
+export class ClusterWorld {
+  readonly crds = new Map<string, Site[]>();
+  readonly namespaces = new Map<string, Site[]>();
+  readonly serviceAccounts = new Map<string, Site[]>();
+  readonly podIdentity = new Map<string, Site[]>();
+  readonly secrets = new Map<string, Site[]>();
+  readonly stores = new Map<string, Site[]>();
+  readonly storageClasses = new Map<string, Array<Site & { readonly isDefault: boolean; readonly provisioner: string }>>();
+  readonly provisioners = new Map<string, Site[]>();
+  readonly advertised = new Map<string, Site[]>();
+  readonly nodeSources: Array<Site & { readonly source: NodeSource }> = [];
+  readonly karpenterControllers: Site[] = [];
+  readonly pods: PodSite[] = [];
+  readonly objects: ObjectSite[] = [];
+  /** Deployments whose replica count an autoscaler owns: `namespace/name` → maximum replicas. */
+  readonly autoscaled = new Map<string, number>();
+
+  add<T>(map: Map<string, T[]>, key: string, value: T): void {
+    map.set(key, [...(map.get(key) ?? []), value]);
+  }
+}
+
+/** Built-in API groups (no CRD needed). */
+const CORE_GROUPS = new Set(["", "apps", "batch", "policy", "networking.k8s.io", "rbac.authorization.k8s.io", "storage.k8s.io", "scheduling.k8s.io", "autoscaling", "admissionregistration.k8s.io", "apiextensions.k8s.io", "coordination.k8s.io"]);
+
+export const groupOf = (apiVersion: string) => (apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "");
+export const isCore = (apiVersion: string) => CORE_GROUPS.has(groupOf(apiVersion));
+
+/** Namespaces EKS creates with the cluster. */
+const CLUSTER_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/** The footprints the constructs declare, keyed by `<stack> <address>` (see deploy-walk.test.ts). */
+export type FootprintIndex = ReadonlyMap<string, { readonly footprint?: ReleaseFootprint; readonly indirect?: ReleaseFootprint }>;
+
+/** Collects what every block of every stack of one environment creates. */
+export function buildWorld(stacks: readonly SynthesizedStack[], graphs: ReadonlyMap<string, StackGraph>, footprints: FootprintIndex): ClusterWorld {
+  const w = new ClusterWorld();
+  for (const s of stacks) {
+    const graph = graphs.get(s.id)!;
+    const releases = new Map(helmReleases(s).map((r) => [r.address, r]));
+    for (const node of graph.nodes.values()) {
+      const at: Site = { stack: s.id, address: node.address };
+      const cfg = node.config;
+      switch (node.type) {
+        case "aws_eks_cluster":
+          for (const ns of CLUSTER_NAMESPACES) w.add(w.namespaces, ns, at);
+          break;
+        case "aws_eks_node_group":
+          w.nodeSources.push({ ...at, source: nodeGroupSource(cfg.node_group_name, cfg) });
+          break;
+        case "aws_eks_pod_identity_association":
+          w.add(w.podIdentity, `${cfg.namespace}/${cfg.service_account}`, at);
+          break;
+        case "kubernetes_namespace_v1":
+          w.add(w.namespaces, cfg.metadata.name, at);
+          break;
+        case "kubernetes_storage_class_v1":
+          w.add(w.storageClasses, cfg.metadata.name, { ...at, isDefault: cfg.metadata.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true", provisioner: cfg.storage_provisioner });
+          break;
+        case "aws_eks_addon": {
+          const fp = ADDON_FOOTPRINTS[cfg.addon_name];
+          if (!fp) throw new Error(`${s.id}: add-on ${cfg.addon_name} has no footprint in constructs/eks/addon-footprints.ts`);
+          addFootprint(w, at, "kube-system", fp, false);
+          break;
+        }
+        case "helm_release": {
+          const release = releases.get(node.address)!;
+          const fps = footprints.get(`${s.id} ${node.address}`);
+          if (cfg.create_namespace) w.add(w.namespaces, cfg.namespace, at);
+          const manifests = release.values.manifests as Array<Record<string, Any>> | undefined;
+          if (manifests) addObjects(w, at, cfg.namespace, cfg.create_namespace === true, manifests);
+          else if (fps?.footprint) addFootprint(w, at, cfg.namespace, fps.footprint, false);
+          else throw new Error(`${s.id}: ${node.address} (chart ${cfg.chart}) declares no footprint`);
+          if (fps?.indirect) addFootprint(w, at, cfg.namespace, fps.indirect, true);
+          if (cfg.chart === "karpenter") w.karpenterControllers.push(at);
+          break;
+        }
+      }
+    }
+  }
+  return w;
+}
+
+function addFootprint(w: ClusterWorld, at: Site, namespace: string, fp: ReleaseFootprint, indirect: boolean): void {
+  for (const c of fp.crds ?? []) w.add(w.crds, c, at);
+  for (const ns of fp.namespaces ?? []) w.add(w.namespaces, ns, at);
+  for (const r of fp.advertises ?? []) w.add(w.advertised, r, at);
+  for (const p of fp.provisioners ?? []) w.add(w.provisioners, p, at);
+  const serviceAccounts = new Set(fp.serviceAccounts ?? []);
+  for (const sa of serviceAccounts) w.add(w.serviceAccounts, `${namespace}/${sa}`, at);
+  const sameRelease = { serviceAccounts, secrets: new Set<string>(), namespaces: new Set([namespace, ...(fp.namespaces ?? [])]), crds: new Set(fp.crds ?? []) };
+  for (const cr of fp.customResources ?? []) {
+    w.objects.push({ ...at, groupKind: cr, core: false, label: `${cr} (created by the chart)`, sameReleaseCrds: sameRelease.crds, sameReleaseNamespaces: sameRelease.namespaces });
+  }
+  for (const pod of fp.pods) {
+    const ns = pod.namespace ?? namespace;
+    w.pods.push({ ...at, pod, namespace: ns, label: `${pod.kind} ${ns}/${pod.name}`, indirect, templateOnly: false, sameRelease });
+  }
+}
+
+/** Objects of an in-repo manifests release: what they provide, and the pods and custom resources they make. */
+function addObjects(w: ClusterWorld, at: Site, releaseNamespace: string, createsNamespace: boolean, objects: ReadonlyArray<Record<string, Any>>): void {
+  const namespaces = new Set<string>(createsNamespace ? [releaseNamespace] : []);
+  const serviceAccounts = new Set<string>();
+  const secrets = new Set<string>();
+  for (const o of objects) {
+    const ns = o.metadata.namespace ?? releaseNamespace;
+    switch (o.kind) {
+      case "Namespace":
+        namespaces.add(o.metadata.name);
+        w.add(w.namespaces, o.metadata.name, at);
+        break;
+      case "ServiceAccount":
+        serviceAccounts.add(o.metadata.name);
+        w.add(w.serviceAccounts, `${ns}/${o.metadata.name}`, at);
+        break;
+      case "Secret":
+        secrets.add(o.metadata.name);
+        w.add(w.secrets, `${ns}/${o.metadata.name}`, at);
+        break;
+      case "ExternalSecret":
+        // The operator writes the target Secret asynchronously: only later releases can rely on it.
+        w.add(w.secrets, `${ns}/${o.spec.target?.name ?? o.metadata.name}`, at);
+        break;
+      case "ClusterSecretStore":
+        w.add(w.stores, o.metadata.name, at);
+        break;
+      case "NodePool":
+        w.nodeSources.push({ ...at, source: nodePoolSource(o) });
+        break;
+      case "ScaledObject":
+        if (o.spec.scaleTargetRef?.kind === "Deployment") w.autoscaled.set(`${ns}/${o.spec.scaleTargetRef.name}`, o.spec.maxReplicaCount);
+        break;
+    }
+  }
+  const sameRelease = { serviceAccounts, secrets, namespaces, crds: new Set<string>() };
+  for (const o of objects) {
+    const ns = o.metadata.namespace ?? releaseNamespace;
+    const label = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
+    if (!isCore(o.apiVersion)) {
+      w.objects.push({
+        ...at,
+        groupKind: `${groupOf(o.apiVersion)}/${o.kind}`,
+        core: false,
+        label,
+        namespace: o.metadata.namespace,
+        sameReleaseCrds: sameRelease.crds,
+        sameReleaseNamespaces: namespaces,
+        ...(o.kind === "ExternalSecret" && o.spec.secretStoreRef?.kind === "ClusterSecretStore" ? { store: o.spec.secretStoreRef.name } : {}),
+      });
+    } else if (o.metadata.namespace) {
+      w.objects.push({ ...at, groupKind: `${groupOf(o.apiVersion)}/${o.kind}`, core: true, label, namespace: o.metadata.namespace, sameReleaseCrds: sameRelease.crds, sameReleaseNamespaces: namespaces });
+    }
+    const pod = podOfObject(o);
+    if (pod) w.pods.push({ ...at, pod, namespace: ns, label, indirect: false, templateOnly: false, sameRelease });
+    // Training runtimes are pod templates: their placement must reach a pool, though nothing runs yet.
+    if (o.kind === "ClusterTrainingRuntime" || o.kind === "TrainingRuntime") {
+      for (const job of o.spec.template.spec.replicatedJobs ?? []) {
+        const tpl = { kind: "Job", metadata: { name: `${o.metadata.name}/${job.name}`, namespace: ns }, spec: { template: job.template.spec.template } };
+        const p = podOfObject(tpl);
+        if (p) w.pods.push({ ...at, pod: p, namespace: ns, label: `${o.kind} ${o.metadata.name} (job ${job.name})`, indirect: false, templateOnly: true, sameRelease });
+      }
+    }
+  }
+}
