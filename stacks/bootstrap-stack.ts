@@ -6,7 +6,7 @@ import { AlertmanagerReceiverSecrets } from "../constructs/observability/alertma
 import { SecureBucket } from "../constructs/storage/secure-bucket";
 import type { Environment } from "../environments/lib/schema";
 import { EnvironmentStack } from "./environment-stack";
-import { namePrefix, stateBucketName } from "./naming";
+import { ciRoleName, namePrefix, stateBucketName } from "./naming";
 
 /**
  * `<env>-bootstrap`: what the environment's other stacks and its pipeline stand on, and what outlives a destroy of
@@ -33,6 +33,7 @@ export class BootstrapStack extends EnvironmentStack {
     });
     this.ci = new CiIdentities(this, "ci", {
       namePrefix: prefix,
+      roleNames: { pr: ciRoleName(env, "pr"), plan: ciRoleName(env, "plan"), apply: ciRoleName(env, "apply") },
       environment: env.name,
       accountId: env.account.id,
       githubRepository: env.deploy.githubRepository,

@@ -11,7 +11,7 @@ import type { BootstrapStack } from "./bootstrap-stack";
 import { EnvironmentStack } from "./environment-stack";
 import { mlDataStoresProps } from "./ml-settings";
 import { GpuFoundation } from "./foundation/gpu-foundation";
-import { clusterName, costTags, namePrefix } from "./naming";
+import { clusterName, costTags, namePrefix, runnerProjectName } from "./naming";
 
 /**
  * `<env>-foundation`: network, EKS control plane, system nodes and the managed add-ons. Everything
@@ -80,7 +80,7 @@ export class FoundationStack extends EnvironmentStack {
       protect,
     });
     this.runner = new VpcRunner(this, "runner", {
-      name: `${prefix}-runner`,
+      name: runnerProjectName(env),
       accountId,
       region,
       vpcId: this.vpc.vpcId,

@@ -25,6 +25,23 @@ export function costTags(env: Environment): Record<string, string> {
   return { Project: env.tags.Project, Team: env.tags.Team, CostCenter: env.tags.CostCenter, Environment: env.name };
 }
 
+/** The CI roles of an environment (bootstrap stack): pull-request plans, deploy-branch plans, protected applies. */
+export const CI_ROLE_KINDS = ["pr", "plan", "apply"] as const;
+export type CiRoleKind = (typeof CI_ROLE_KINDS)[number];
+
+export function ciRoleName(env: Environment, kind: CiRoleKind): string {
+  return `${namePrefix(env)}-ci-${kind}`;
+}
+
+export function ciRoleArn(env: Environment, kind: CiRoleKind): string {
+  return `arn:aws:iam::${env.account.id}:role/${ciRoleName(env, kind)}`;
+}
+
+/** The CodeBuild project of the environment's in-VPC GitHub Actions runner. */
+export function runnerProjectName(env: Environment): string {
+  return `${namePrefix(env)}-runner`;
+}
+
 /** Stack ids: `<env>-<part>`; they are also the state key `<env>/<part>.tfstate`. */
 export type StackPart = "bootstrap" | "foundation" | "platform" | "ml";
 

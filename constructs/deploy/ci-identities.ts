@@ -39,8 +39,10 @@ const ROLE_WRITE_ACTIONS = [
 ] as const;
 
 export interface CiIdentitiesProps {
-  /** `mlp-<env>`: every role this environment's stacks create starts with it. */
+  /** `mlp-<env>`: every role this environment's stacks create starts with it (the apply role manages `<prefix>-*`). */
   readonly namePrefix: string;
+  /** Physical names of the three roles; each must start with `<namePrefix>-ci-`. */
+  readonly roleNames: { readonly pr: string; readonly plan: string; readonly apply: string };
   readonly environment: string;
   readonly accountId: string;
   /** GitHub `owner/repository`. */
@@ -92,8 +94,11 @@ export class CiIdentities extends Construct {
         },
       ]);
     const repo = `repo:${props.githubRepository}`;
-    const role = (key: string, sub: string, description: string, managed: string) =>
-      new WorkloadRole(this, key, { roleName: `${props.namePrefix}-ci-${key}`, assumeRolePolicy: trust(sub), description, managedPolicies: [managed] });
+    for (const name of Object.values(props.roleNames)) {
+      if (!name.startsWith(`${props.namePrefix}-ci-`)) throw new Error(`CI role ${name} must start with ${props.namePrefix}-ci- (the apply role may not change those)`);
+    }
+    const role = (key: keyof CiIdentitiesProps["roleNames"], sub: string, description: string, managed: string) =>
+      new WorkloadRole(this, key, { roleName: props.roleNames[key], assumeRolePolicy: trust(sub), description, managedPolicies: [managed] });
 
     this.pullRequest = role("pr", `${repo}:pull_request`, `Pull-request plans of ${props.environment}: read-only, no cluster access`, "ReadOnlyAccess");
     this.plan = role("plan", `${repo}:ref:refs/heads/${props.branch}`, `Plans of ${props.environment} from ${props.branch}: read-only, cluster read access`, "ReadOnlyAccess");
