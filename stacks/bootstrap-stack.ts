@@ -6,7 +6,7 @@ import { AlertmanagerReceiverSecrets } from "../constructs/observability/alertma
 import { SecureBucket } from "../constructs/storage/secure-bucket";
 import type { Environment } from "../environments/lib/schema";
 import { EnvironmentStack } from "./environment-stack";
-import { ciRoleName, namePrefix, stateBucketName } from "./naming";
+import { ciPlansKeyAlias, ciRoleName, namePrefix, stateBucketName } from "./naming";
 
 /**
  * `<env>-bootstrap`: what the environment's other stacks and its pipeline stand on, and what outlives a destroy of
@@ -39,6 +39,8 @@ export class BootstrapStack extends EnvironmentStack {
       githubRepository: env.deploy.githubRepository,
       branch: env.deploy.branch,
       oidcProvider: env.deploy.githubOidcProvider,
+      plansKeyAlias: ciPlansKeyAlias(env),
+      protect,
     });
     this.githubConnection = new CodeconnectionsConnection(this, "github-connection", { name: `${prefix}-github`, providerType: "GitHub" });
     this.alertReceivers = new AlertmanagerReceiverSecrets(this, "alertmanager-receivers", {

@@ -37,6 +37,11 @@ export function ciRoleArn(env: Environment, kind: CiRoleKind): string {
   return `arn:aws:iam::${env.account.id}:role/${ciRoleName(env, kind)}`;
 }
 
+/** Alias of the KMS key saved plans are encrypted with (bootstrap stack). */
+export function ciPlansKeyAlias(env: Environment): string {
+  return `${namePrefix(env)}-ci-plans`;
+}
+
 /** The CodeBuild project of the environment's in-VPC GitHub Actions runner. */
 export function runnerProjectName(env: Environment): string {
   return `${namePrefix(env)}-runner`;

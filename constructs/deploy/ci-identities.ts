@@ -2,6 +2,7 @@ import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-con
 import { Construct } from "constructs";
 import { awsManagedPolicyArn, policyJson, type PolicyStatement } from "../iam/policy";
 import { WorkloadRole } from "../iam/workload-role";
+import { KmsKey } from "../security/kms-key";
 
 /** GitHub Actions' OIDC issuer and the audience configure-aws-credentials asks for. */
 export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
@@ -51,6 +52,10 @@ export interface CiIdentitiesProps {
   readonly branch: string;
   /** Create the account's OIDC provider here, or use the one that exists. */
   readonly oidcProvider: "create" | "existing";
+  /** Alias (without `alias/`) of the key saved plans are encrypted with between the plan and the apply job. */
+  readonly plansKeyAlias: string;
+  /** prevent_destroy on the plans key. @default false */
+  readonly protect?: boolean;
 }
 
 /**
@@ -71,6 +76,12 @@ export class CiIdentities extends Construct {
   readonly apply: WorkloadRole;
   readonly oidcProvider?: IamOpenidConnectProvider;
   readonly oidcProviderArn: string;
+  /**
+   * Encrypts saved plans while they wait for approval: a plan file holds sensitive values in clear, so the plan job
+   * uploads it only encrypted under a data key from this key (plan role: GenerateDataKey) and only the apply role can
+   * decrypt it. Pull requests never upload plans.
+   */
+  readonly plansKey: KmsKey;
 
   constructor(scope: Construct, id: string, props: CiIdentitiesProps) {
     super(scope, id);
@@ -104,6 +115,15 @@ export class CiIdentities extends Construct {
     this.plan = role("plan", `${repo}:ref:refs/heads/${props.branch}`, `Plans of ${props.environment} from ${props.branch}: read-only, cluster read access`, "ReadOnlyAccess");
     this.apply = role("apply", `${repo}:environment:${props.environment}`, `Deploys ${props.environment} from its protected GitHub environment`, "PowerUserAccess");
     for (const s of applyIamStatements(props)) this.apply.addToPolicy(s, "environment-iam");
+
+    this.plansKey = new KmsKey(this, "plans-key", {
+      accountId: props.accountId,
+      alias: props.plansKeyAlias,
+      description: `Saved Terraform plans of ${props.environment} between the plan and the apply job`,
+      protect: props.protect,
+    });
+    this.plan.addToPolicy({ Sid: "EncryptSavedPlans", Effect: "Allow", Action: ["kms:GenerateDataKey"], Resource: this.plansKey.keyArn }, "saved-plans");
+    this.apply.addToPolicy({ Sid: "DecryptSavedPlans", Effect: "Allow", Action: ["kms:Decrypt"], Resource: this.plansKey.keyArn }, "saved-plans");
   }
 }
 

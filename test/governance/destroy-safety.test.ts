@@ -56,6 +56,7 @@ describe("destroy and refactor safety", () => {
   test("lists the protected stateful resources of prod: state, cluster, keys, data buckets and the MLflow database", () => {
     const prod = statefulAddresses("prod").map((a) => a.replace(/_[0-9A-F]{8}$/, ""));
     expect(prod).toEqual([
+      "bootstrap aws_kms_key.ci_plans-key",
       "bootstrap aws_s3_bucket.state_bucket",
       "foundation aws_db_instance.ml-data_mlflow-db_instance",
       "foundation aws_eks_cluster.eks_cluster",

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tool } from "../helpers/tools";
 import { actionlint, actionlintConfig, localCallProblems, type ActionlintFinding } from "../helpers/actionlint";
-import { REPO_ROOT, describeFinding, runSteps, shellcheckRunStep, workflowFiles } from "../helpers/workflows";
+import { REPO_ROOT, actionFiles, describeFinding, runSteps, shellcheckRunStep, workflowFiles } from "../helpers/workflows";
 
 const files = workflowFiles();
 const read = (file: string) => readFileSync(join(REPO_ROOT, file), "utf8");
@@ -68,7 +68,7 @@ describe("shellcheck 0.10 on every run: step (as actionlint runs it)", () => {
     expect(spawnSync(shellcheck, ["--version"], { encoding: "utf8" }).stdout).toMatch(/^version: 0\.10\.\d+$/m);
   });
 
-  test.each(files)("%s: every run script passes shellcheck", (file) => {
+  test.each([...files, ...actionFiles()])("%s: every run script passes shellcheck", (file) => {
     const steps = runSteps(file, read(file));
     const findings = steps.flatMap((s) => (check(s) ?? []).map((f) => describeFinding(s, f)));
     expect(findings).toEqual([]);

@@ -16,6 +16,16 @@ export function workflowFiles(root = REPO_ROOT): string[] {
     .map((f) => join(".github", "workflows", f));
 }
 
+/** Every local composite action (`.github/actions/<name>/action.yml`), relative to the repository root, sorted. */
+export function actionFiles(root = REPO_ROOT): string[] {
+  const dir = join(root, ".github", "actions");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((d) => existsSync(join(dir, d, "action.yml")))
+    .sort()
+    .map((d) => join(".github", "actions", d, "action.yml"));
+}
+
 /** One `run:` step of a workflow with the shell GitHub runs it with. */
 export interface RunStep {
   readonly file: string;
@@ -66,6 +76,11 @@ export function runSteps(file: string, text: string): RunStep[] {
   const doc = parseDocument(text, { lineCounter: lines });
   if (doc.errors.length) throw new Error(`${file}: YAML error: ${doc.errors[0].message}`);
   const workflow = (doc.toJS() ?? {}) as Record<string, unknown>;
+  // A composite action's steps are one "job" whose steps must each name their shell.
+  const runs = doc.get("runs");
+  if (isMap(runs) && runs.get("using") === "composite") {
+    return stepsOf(file, runs.get("steps"), "composite", (workflow.runs as Record<string, unknown>) ?? {}, {}, lines);
+  }
   const jobsNode = doc.get("jobs");
   if (!isMap(jobsNode)) return [];
   const out: RunStep[] = [];
@@ -73,24 +88,29 @@ export function runSteps(file: string, text: string): RunStep[] {
     const jobId = String(isScalar(jobPair.key) ? jobPair.key.value : jobPair.key);
     const jobNode = jobPair.value as YAMLMap | null;
     const job = ((workflow.jobs as Record<string, Record<string, unknown>>)[jobId] ?? {}) as Record<string, unknown>;
-    const stepsNode = isMap(jobNode) ? jobNode.get("steps") : undefined;
-    if (!isSeq(stepsNode)) continue;
-    stepsNode.items.forEach((stepNode, i) => {
-      if (!isMap(stepNode)) return;
-      const runPair = stepNode.items.find((p) => isScalar(p.key) && p.key.value === "run") as Pair | undefined;
-      const step = (job.steps as Array<Record<string, unknown>>)[i];
-      if (!runPair || typeof step.run !== "string") return;
-      const offset = (runPair.key as { range?: [number, number, number] }).range?.[0] ?? 0;
-      out.push({
-        file,
-        job: jobId,
-        step: typeof step.name === "string" ? step.name : `step ${i + 1}`,
-        line: lines.linePos(offset).line,
-        shell: effectiveShell(step, job, workflow),
-        script: step.run,
-      });
-    });
+    out.push(...stepsOf(file, isMap(jobNode) ? jobNode.get("steps") : undefined, jobId, job, workflow, lines));
   }
+  return out;
+}
+
+function stepsOf(file: string, stepsNode: unknown, jobId: string, job: Record<string, unknown>, workflow: Record<string, unknown>, lines: LineCounter): RunStep[] {
+  if (!isSeq(stepsNode)) return [];
+  const out: RunStep[] = [];
+  stepsNode.items.forEach((stepNode, i) => {
+    if (!isMap(stepNode)) return;
+    const runPair = stepNode.items.find((p) => isScalar(p.key) && p.key.value === "run") as Pair | undefined;
+    const step = (job.steps as Array<Record<string, unknown>>)[i];
+    if (!runPair || typeof step.run !== "string") return;
+    const offset = (runPair.key as { range?: [number, number, number] }).range?.[0] ?? 0;
+    out.push({
+      file,
+      job: jobId,
+      step: typeof step.name === "string" ? step.name : `step ${i + 1}`,
+      line: lines.linePos(offset).line,
+      shell: effectiveShell(step, job, workflow),
+      script: step.run,
+    });
+  });
   return out;
 }
 
