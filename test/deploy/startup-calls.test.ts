@@ -1,3 +1,4 @@
+import { feastProject } from "../../stacks/ml-settings";
 import { keyPolicyFor, rolePolicies, simulate, TokenResolver, type PolicyDoc, type Request } from "../helpers/ml-iam";
 import { projectEnvironments, resources, stack, synthesizeAll } from "../helpers/synth";
 
@@ -89,7 +90,7 @@ function requestFor(envName: string, call: StartupCall): Request {
       return { action: call.action, resource: `arn:aws:s3:::${bucket(purpose)}/${key.join("/")}` };
     }
     case "table":
-      return { action: call.action, resource: `arn:aws:dynamodb:${env.account.region}:${env.account.id}:table/mlp_${envName}.${what}` };
+      return { action: call.action, resource: `arn:aws:dynamodb:${env.account.region}:${env.account.id}:table/${feastProject(env)}.${what}` };
     case "key": {
       const f = stack(`${envName}-foundation`);
       const id = Object.keys(resources(f, "aws_kms_key")).find((k) => k.startsWith("ml-data_data-key"))!;
