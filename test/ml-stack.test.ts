@@ -44,10 +44,20 @@ describe("ml stack", () => {
       "kubeflow/ml-pipeline-ui",
       "kubeflow/pipeline-runner",
       "mlflow/mlflow",
-      "triton/triton",
     ]);
+    // Triton's AWS SDK for C++ (1.11.60) predates Pod Identity: it reads S3 through IRSA instead.
     const triton = renderedObject(s, "Deployment", "triton", "triton");
     expect(triton.spec.template.spec.serviceAccountName).toBe("triton");
+    const sa = renderedObject(s, "ServiceAccount", "triton", "triton");
+    const tritonRole = Object.entries(resources(s, "aws_iam_role")).find(([, r]) => r.name === "mlp-dev-triton")!;
+    expect(sa.metadata.annotations).toEqual({ "eks.amazonaws.com/role-arn": `\${aws_iam_role.${tritonRole[0]}.arn}` });
+    const trust = JSON.parse(tritonRole[1].assume_role_policy.replace(/\$\{[^{}]*\}/g, (e: string) => e.replace(/"/g, "'"))).Statement[0];
+    expect(trust.Action).toEqual(["sts:AssumeRoleWithWebIdentity"]);
+    expect(trust.Principal.Federated).toMatch(/aws_iam_openid_connect_provider.*arn\}$/);
+    expect(Object.entries(trust.Condition.StringEquals).map(([k, v]) => [k.replace(/^\$\{.*\}/, "<issuer>"), v])).toEqual([
+      ["<issuer>:sub", "system:serviceaccount:triton:triton"],
+      ["<issuer>:aud", "sts.amazonaws.com"],
+    ]);
     expect(release(s, "mlflow").values.serviceAccount.name).toBe("mlflow");
     expect(release(s, "feast-feature-server").values.serviceAccount.name).toBe("feast-feature-server");
     const platform = Object.values(resources(stack("dev-platform"), "aws_eks_pod_identity_association")).map((a) => `${a.namespace}/${a.service_account}`);
@@ -123,7 +133,7 @@ describe("Triton", () => {
   test("the release does not wait for GPU capacity and depends on KEDA and its role", () => {
     const r = release(stack("dev-ml"), "triton").config;
     expect(r.wait).toBe(false);
-    expect(r.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^helm_release\.keda_chart_release_/), expect.stringMatching(/^aws_eks_pod_identity_association\.triton_role_association_/)]));
+    expect(r.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^helm_release\.keda_chart_release_/), expect.stringMatching(/^aws_iam_role_policy\.triton_role_policy-model-repository-read_/)]));
   });
 });
 

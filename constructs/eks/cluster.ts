@@ -3,9 +3,11 @@ import { EksAccessEntry } from "@cdktf/provider-aws/lib/eks-access-entry";
 import { EksAccessPolicyAssociation } from "@cdktf/provider-aws/lib/eks-access-policy-association";
 import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
 import { EksCluster as EksClusterResource } from "@cdktf/provider-aws/lib/eks-cluster";
+import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import type { IrsaCluster } from "../iam/irsa-role";
 import { PodIdentityRole, type PodIdentityCluster } from "../iam/pod-identity-role";
 import { serviceTrustPolicy } from "../iam/policy";
 import { WorkloadRole } from "../iam/workload-role";
@@ -54,7 +56,7 @@ export interface EksClusterProps {
  * encrypted log group, access entries for admins, and the managed add-ons that must exist before compute.
  * Call `addPostComputeAddons(after)` once nodes exist.
  */
-export class EksCluster extends Construct implements PodIdentityCluster {
+export class EksCluster extends Construct implements PodIdentityCluster, IrsaCluster {
   readonly cluster: EksClusterResource;
   readonly clusterName: string;
   readonly clusterArn: string;
@@ -70,6 +72,13 @@ export class EksCluster extends Construct implements PodIdentityCluster {
   /** The cluster name as a plain string, for deriving other physical names (clusterName is a token). */
   readonly physicalName: string;
   readonly kubernetesVersion: string;
+  /**
+   * The IAM OIDC provider of the cluster's issuer, for workloads whose AWS SDK predates Pod Identity (IRSA): Pod
+   * Identity stays the default; see IrsaRole.
+   */
+  readonly oidcProvider: IamOpenidConnectProvider;
+  readonly oidcProviderArn: string;
+  readonly oidcIssuerUrl: string;
 
   constructor(scope: Construct, id: string, props: EksClusterProps) {
     super(scope, id);
@@ -128,6 +137,13 @@ export class EksCluster extends Construct implements PodIdentityCluster {
     this.clusterCertificateAuthority = this.cluster.certificateAuthority.get(0).data;
     this.clusterSecurityGroupId = this.cluster.vpcConfig.clusterSecurityGroupId;
     this.controlPlaneSecurityGroupId = extraSg.id;
+    this.oidcIssuerUrl = this.cluster.identity.get(0).oidc.get(0).issuer;
+    this.oidcProvider = new IamOpenidConnectProvider(this, "oidc-provider", {
+      url: this.oidcIssuerUrl,
+      clientIdList: ["sts.amazonaws.com"],
+      tags: { Name: `${props.clusterName}-irsa` },
+    });
+    this.oidcProviderArn = this.oidcProvider.arn;
 
     props.adminRoleArns.forEach((arn) => this.grantAccess(`admin-${arn.slice(arn.lastIndexOf("/") + 1)}`, arn, ACCESS_POLICIES.clusterAdmin));
     if (props.deployerRoles) {

@@ -2,7 +2,7 @@ import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { MODEL_REPOSITORY_PREFIX, type MlDataStores } from "../data/ml-data-stores";
-import { PodIdentityRole, type PodIdentityCluster } from "../iam/pod-identity-role";
+import { IrsaRole, type IrsaCluster } from "../iam/irsa-role";
 import { ManifestsRelease, type KubernetesObject } from "../kubernetes/manifests-release";
 import { serviceMonitor } from "../kubernetes/prometheus-monitors";
 import { TRITON as TRITON_OBSERVABILITY } from "../observability/targets";
@@ -31,7 +31,8 @@ export interface TritonAutoscaling {
 }
 
 export interface TritonProps {
-  readonly cluster: PodIdentityCluster;
+  /** The cluster's OIDC provider: Triton reads S3 through IRSA (its AWS SDK for C++ predates Pod Identity). */
+  readonly cluster: IrsaCluster;
   readonly dataStores: MlDataStores;
   readonly region: string;
   readonly roleName: string;
@@ -52,11 +53,12 @@ export interface TritonProps {
  * NVIDIA Triton Inference Server authored as Kubernetes objects (NVIDIA publishes no chart, and its sample chart
  * passes static AWS keys): ServiceAccount, Deployment on the GPU inference pool, Service, PodDisruptionBudget,
  * ServiceMonitor on port 8002 and a KEDA ScaledObject that scales on queue time per request. The model repository
- * is read from S3 with a read-only Pod Identity role limited to the repository prefix; Triton polls it, so a model
+ * is read from S3 with a read-only IRSA role limited to the repository prefix (Triton 26.08's AWS SDK for C++ 1.11.60
+ * predates EKS Pod Identity, which needs 1.11.263); Triton polls it, so a model
  * version copied there is loaded without a restart.
  */
 export class Triton extends Construct {
-  readonly role: PodIdentityRole;
+  readonly role: IrsaRole;
   readonly release: ManifestsRelease;
   readonly namespace: string;
   readonly serviceName = "triton";
@@ -78,7 +80,7 @@ export class Triton extends Construct {
     this.httpUrl = `http://${name}.${ns}.svc.cluster.local:${TRITON_PORTS.http}`;
     this.grpcAddress = `${name}.${ns}.svc.cluster.local:${TRITON_PORTS.grpc}`;
 
-    this.role = new PodIdentityRole(this, "role", {
+    this.role = new IrsaRole(this, "role", {
       cluster: props.cluster,
       namespace: ns,
       serviceAccount,
@@ -110,10 +112,11 @@ export class Triton extends Construct {
       namespace: ns,
       // Readiness needs a GPU node from Karpenter, an image of several GB and the models; that outlasts a Helm wait.
       wait: false,
-      dependsOn: [...props.dependsOn, ...this.role.dependables(), this.role.association, placeholder],
+      dependsOn: [...props.dependsOn, ...this.role.dependables(), placeholder],
     });
     const objects: KubernetesObject[] = [
-      { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: serviceAccount, namespace: ns, labels: { ...labels } }, automountServiceAccountToken: false },
+      // EKS's pod identity webhook mounts a web-identity token for the annotated role (independent of automount).
+      { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: serviceAccount, namespace: ns, labels: { ...labels }, annotations: this.role.annotation() }, automountServiceAccountToken: false },
       {
         apiVersion: "apps/v1",
         kind: "Deployment",

@@ -87,6 +87,11 @@ describe("the walk catches what a first deploy would trip on", () => {
     expect(r.findings).toEqual([expect.stringMatching(/^dev-ml: helm_release\.mlflow_chart_release_\w+ \(Deployment mlflow\/mlflow\): the Pod Identity association of mlflow\/mlflow is created by dev-ml: aws_eks_pod_identity_association\.mlflow_role_association_\w+, which is not applied before it$/)]);
   });
 
+  test("Triton's IRSA service account without the cluster's IAM OIDC provider gets no credentials", () => {
+    const r = walkChanged("dev", (s) => delete s["dev-foundation"].resource.aws_iam_openid_connect_provider);
+    expect(r.findings).toEqual([expect.stringMatching(/\(Deployment triton\/triton\): the cluster's IAM OIDC provider \(IRSA\) is created by nothing in the deploy$/)]);
+  });
+
   test("MLflow before the ExternalSecret that writes its database Secret", () => {
     const r = walkChanged("dev", (s) => dropDependency(s["dev-ml"], "mlflow", /mlflow_config_release/));
     expect(r.findings).toEqual(expect.arrayContaining([expect.stringMatching(/\(Deployment mlflow\/mlflow\): Secret mlflow\/mlflow-database is created by dev-ml: helm_release\.mlflow_config_release_\w+, which is not applied before it$/)]));

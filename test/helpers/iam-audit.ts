@@ -114,7 +114,9 @@ function statementsOf(p: FoundPolicy): { statements: Statement[] } | { problem: 
   if (DATA_DOCUMENT_REF.test(text)) return undefined;
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    // A Terraform function call inside a policy string may quote its arguments (`${replace(x, "https://", "")}`):
+    // valid for Terraform, not for JSON.parse, so such quotes become single quotes before parsing.
+    doc = JSON.parse(text.replace(/\$\{[^{}]*\}/g, (expr) => expr.replace(/"/g, "'")));
   } catch {
     return { problem: `not a JSON policy document (${JSON.stringify(text.slice(0, 60))}); build it with policyJson([...]) so it can be audited` };
   }

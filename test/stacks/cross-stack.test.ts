@@ -36,6 +36,7 @@ describe("values that cross stacks", () => {
       "certificate_authority[0].data",
       "endpoint",
       "id",
+      "identity[0].oidc[0].issuer",
       "master_user_secret[0].secret_arn",
       "name",
       "vpc_config[0].cluster_security_group_id",

@@ -112,6 +112,7 @@ export function walkDeploy(input: WalkInput): WalkResult {
       need(p, p.label, `service account ${p.namespace}/${sa}`, w.serviceAccounts.get(`${p.namespace}/${sa}`), same.serviceAccounts.has(sa));
       const assoc = w.podIdentity.get(`${p.namespace}/${sa}`);
       if (assoc) need(p, p.label, `the Pod Identity association of ${p.namespace}/${sa}`, assoc);
+      if (w.irsaServiceAccounts.has(`${p.namespace}/${sa}`)) need(p, p.label, "the cluster's IAM OIDC provider (IRSA)", w.oidcProviders);
     }
     for (const secret of pod.secrets ?? []) need(p, p.label, `Secret ${p.namespace}/${secret}`, w.secrets.get(`${p.namespace}/${secret}`), same.secrets.has(secret));
     for (const claim of pod.volumeClaims ?? []) {

@@ -49,6 +49,9 @@ export class ClusterWorld {
   readonly namespaces = new Map<string, Site[]>();
   readonly serviceAccounts = new Map<string, Site[]>();
   readonly podIdentity = new Map<string, Site[]>();
+  /** The cluster's IAM OIDC provider (IRSA), and the service accounts annotated with an IRSA role. */
+  readonly oidcProviders: Site[] = [];
+  readonly irsaServiceAccounts = new Set<string>();
   readonly secrets = new Map<string, Site[]>();
   readonly stores = new Map<string, Site[]>();
   readonly storageClasses = new Map<string, Array<Site & { readonly isDefault: boolean; readonly provisioner: string }>>();
@@ -93,6 +96,9 @@ export function buildWorld(stacks: readonly SynthesizedStack[], graphs: Readonly
           break;
         case "aws_eks_node_group":
           w.nodeSources.push({ ...at, source: nodeGroupSource(cfg.node_group_name, cfg) });
+          break;
+        case "aws_iam_openid_connect_provider":
+          if (String(cfg.url).includes("aws_eks_cluster.")) w.oidcProviders.push(at);
           break;
         case "aws_eks_pod_identity_association":
           w.add(w.podIdentity, `${cfg.namespace}/${cfg.service_account}`, at);
@@ -158,6 +164,7 @@ function addObjects(w: ClusterWorld, at: Site, releaseNamespace: string, creates
         break;
       case "ServiceAccount":
         serviceAccounts.add(o.metadata.name);
+        if (o.metadata.annotations?.["eks.amazonaws.com/role-arn"]) w.irsaServiceAccounts.add(`${ns}/${o.metadata.name}`);
         w.add(w.serviceAccounts, `${ns}/${o.metadata.name}`, at);
         break;
       case "Secret":
