@@ -72,7 +72,8 @@ export function steps(r: StackRun): Step[] {
   }
 }
 
-function parse(argv: readonly string[]): StackRun {
+/** Parses `<command> <env> [options]` as the CLI does. */
+export function parseStackArgs(argv: readonly string[]): StackRun {
   const [command, env] = argv;
   if (!(STACK_COMMANDS as readonly string[]).includes(command) || !env || env.startsWith("-")) {
     throw new Error(`usage: npm run -s stacks -- <${STACK_COMMANDS.join("|")}> <env> [--stacks part,part] [--terraform bin] [--auto-approve] [--saved-plan] [--lock-false] [--dry-run]`);
@@ -94,7 +95,7 @@ function parse(argv: readonly string[]): StackRun {
 }
 
 function main(argv: readonly string[]): number {
-  const run = parse(argv);
+  const run = parseStackArgs(argv);
   if (run.command === "order") {
     process.stdout.write(`${applyOrder(readManifest(run.outdir), run.env).join("\n")}\n`);
     return 0;
