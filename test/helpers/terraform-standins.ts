@@ -44,6 +44,7 @@ type StandIn = (expression: string, ctx: StandInContext) => string;
  */
 const STAND_INS: Readonly<Record<string, StandIn>> = {
   "aws_iam_role.name": (e) => `standin-role-${hex(e, 8)}`,
+  "aws_iam_role.arn": (e, ctx) => `arn:aws:iam::${ctx.accountId}:role/standin-role-${hex(e, 8)}`,
   "aws_security_group.id": (e) => `sg-${hex(e, 17)}`,
   "aws_eks_cluster.vpc_config.cluster_security_group_id": (e) => `sg-${hex(e, 17)}`,
   "aws_subnet.id": (e) => `subnet-${hex(e, 17)}`,
