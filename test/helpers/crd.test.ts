@@ -92,7 +92,7 @@ describe("CRD validator", () => {
   test("fails a version the CRD does not serve and a kind the group does not define", () => {
     expect(validateCustomResource({ ...nodePool(), apiVersion: "karpenter.sh/v1beta1" })).toEqual(["NodePool: version v1beta1 is not served by the CRD (served: v1)"]);
     expect(validateCustomResource({ ...nodePool(), kind: "NodePol" })).toEqual([
-      "no CRD for NodePol in karpenter.sh/v1 in the reference data (the group defines NodeClaim, NodePool)",
+      "no CRD for NodePol in karpenter.sh/v1 in the reference data (the group defines NodeOverlay, NodeClaim, NodePool)",
     ]);
   });
 
