@@ -1,5 +1,8 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { RELOAD_ON_SECRET_ANNOTATION, RELOADER_CHART } from "../../constructs/kubernetes/reloader";
-import { release, renderedObject } from "../helpers/ml-helm";
+import { release, renderedObject, unknownValueKeys } from "../helpers/ml-helm";
 import { projectEnvironments, stack } from "../helpers/synth";
 
 /**
@@ -39,5 +42,20 @@ describe.each(projectEnvironments().map((e) => e.name))("%s: MLflow survives a d
   test("the roll keeps MLflow serving where it runs two replicas (production)", () => {
     const production = projectEnvironments().find((e) => e.name === env)!.tier === "production";
     expect(mlflow.values.replicaCount).toBe(production ? 2 : 1);
+  });
+});
+
+describe("Reloader's values exist in the pinned chart (reloader 2.2.16 values.yaml)", () => {
+  const upstream = JSON.parse(readFileSync(join(__dirname, "../fixtures/upstream/reloader-values.json"), "utf8"));
+
+  test("the fixture is the chart's values at chart-v2.2.16, unedited (its hash matches)", () => {
+    expect(upstream.source).toEqual(expect.objectContaining({ repository: "github.com/stakater/Reloader", ref: "chart-v2.2.16", commit: expect.stringMatching(/^[0-9a-f]{40}$/), blob: expect.stringMatching(/^[0-9a-f]{40}$/) }));
+    expect(createHash("sha256").update(JSON.stringify(upstream.data)).digest("hex")).toBe(upstream.sha256);
+  });
+
+  test.each(projectEnvironments().map((e) => e.name))("%s: every key set is a key of the chart", (env) => {
+    const values = release(stack(`${env}-ml`), "reloader").values;
+    expect(unknownValueKeys(values, upstream.data)).toEqual([]);
+    expect(unknownValueKeys({ reloader: { watchGlobaly: false } }, upstream.data)).toEqual(["reloader.watchGlobaly"]);
   });
 });
