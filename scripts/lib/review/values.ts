@@ -153,6 +153,7 @@ export function describeChange(c: AttributeChange): string {
   const parts: string[] = [];
   if (c.added?.length) parts.push(...c.added.map((x) => `+ ${x}`));
   if (c.removed?.length) parts.push(...c.removed.map((x) => `− ${x}`));
+  if (!parts.length && c.from === undefined && c.to === undefined && c.note) return `${c.path || "(value)"}: ${c.note}`;
   if (!parts.length) parts.push(`${c.from ?? "(unset)"} → ${c.to ?? "(unset)"}`);
   return `${c.path || "(value)"}: ${parts.join(", ")}${c.note ? ` (${c.note})` : ""}`;
 }
