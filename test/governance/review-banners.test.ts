@@ -137,3 +137,28 @@ describe("review banners: what could break", () => {
     expect(stackOf(r, "staging-platform").resources[0].action).toBe("may-replace");
   });
 });
+
+describe("changes shown the way a reviewer reads them", () => {
+  const stacks = projectStacks();
+
+  test("secrets are masked, names of secrets are not", () => {
+    const head = edited(stacks, "prod-platform", (s) => {
+      const [, version] = resourceAt(s, "aws_secretsmanager_secret_version", "grafana-admin/version");
+      version.secret_string_wo = version.secret_string_wo.replace('"admin-user" = "admin"', '"admin-user" = "root"');
+      editValues(s, "kube-prometheus-stack", (y) => y.replace("    passwordKey: admin-password\n", "    passwordKey: grafana-password\n  adminPassword: hunter2\n"));
+    });
+    const s = review(head).stacks.find((x) => x.stack === "prod-platform")!;
+    expect(s.resources.find((r) => r.type === "aws_secretsmanager_secret_version")!.attributes).toEqual([{ path: "secret_string_wo", from: "(sensitive)", to: "(sensitive, changed)" }]);
+    expect(s.helm).toEqual([
+      {
+        release: "kube-prometheus-stack",
+        namespace: "monitoring",
+        values: [
+          { path: "grafana.admin.passwordKey", from: "admin-password", to: "grafana-password" },
+          { path: "grafana.adminPassword", to: "(sensitive, changed)" },
+        ],
+      },
+    ]);
+    expect(JSON.stringify(s)).not.toContain("hunter2");
+  });
+});

@@ -9,7 +9,7 @@ type Json = any;
 /** Attribute or value keys whose values are secrets: shown only as changed, never in clear. */
 const SECRET_KEY = /(password|passwd|secret|token|private_?key|credential|api_?key|_wo$)/i;
 /** Keys that name or point at a secret without holding it (an ARN, a version number, a key name). */
-const NAMES_A_SECRET = /(_arn|_id|_ids|_name|_names|_version|_enabled|_prefix|_days|Arn|Id|Name|Ref|Refs|Store)$|^(secretKey|existingSecret|secretStoreRef)$/;
+const NAMES_A_SECRET = /(_arn|_id|_ids|_name|_names|_version|_enabled|_prefix|_days|Arn|Id|Name|Ref|Refs|Store)$|^(secret|password|token)Key$|^existingSecret$/;
 
 /** Whether a value at this path must be masked. */
 export function isSecretPath(path: string): boolean {
