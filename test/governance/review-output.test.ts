@@ -49,7 +49,9 @@ describe("the pull-request comment", () => {
     expect(comment.length).toBeLessThanOrEqual(COMMENT_LIMIT);
     expect(comment).toContain("**New environments** (every stack added; resource lists in the full report): `dev` (4 stacks, ");
     expect(comment).toContain("[the full report](https://github.com/example-org/ml-platform/actions/runs/1/artifacts/2)");
-    expect(fullReport(r).length).toBeGreaterThan(comment.length);
+    // The full report lists what the new environments create.
+    expect(fullReport(r)).toContain("- + `ml-data/mlflow-db/instance` (aws_db_instance `mlp-prod-mlflow`)");
+    expect(comment).not.toContain("`ml-data/mlflow-db/instance`");
   });
 
   test("a change too large to post is cut to the limit: summary and banners first, details collapsed, a note where it was cut", () => {

@@ -34,7 +34,7 @@ export function resourceBanners(s: StackReview): Banner[] {
         out.push({ kind: "replace", severity: "notice", ...at, subject: r.address, message: `${label(r)} is replaced${because}` });
       }
     } else if (r.action === "may-replace" && r.stateful) {
-      out.push({ kind: "may-replace", severity: "warning", ...at, subject: r.address, message: `may replace: confirm in plan. ${label(r)}: ${r.reasons.join("; ")}; if replaced it loses ${r.loses}` });
+      out.push({ kind: "may-replace", severity: "warning", ...at, subject: r.address, message: `may replace: confirm in plan. ${label(r)}: ${r.reasons.join("; ")}; ${r.protection?.preventDestroy ? "if replaced, the plan fails on prevent_destroy" : `if replaced it loses ${r.loses}`}` });
     }
   }
   return out;

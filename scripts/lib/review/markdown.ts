@@ -99,10 +99,11 @@ function costSection(cost: CostChange[]): string[] {
   return [...out, ""];
 }
 
-/** One stack's details. `maxLines` caps the body (comment); the full report passes Infinity. */
+/** One stack's details. `maxLines` caps the body (comment); the full report passes Infinity and lists new stacks too. */
 export function stackDetails(s: StackReview, maxLines = Infinity): string[] {
   const body: string[] = [];
-  const resources = s.status === "added" ? [] : s.resources;
+  const full = maxLines === Infinity;
+  const resources = s.status === "added" && !full ? [] : s.resources;
   if (s.status === "added") body.push(`New stack: ${s.counts.add} resources to add.`, "");
   if (resources.length) {
     body.push("**Resources** (+ create, ~ update, ~? may replace, ± replace, − destroy)");
@@ -168,13 +169,13 @@ export function reviewComment(review: Review, options: CommentOptions = {}): str
   const link = options.fullReportUrl ? `[full report](${options.fullReportUrl})` : "the `review-full` artifact of this workflow run";
   const fresh = new Set(review.summary.filter((e) => e.status === "new").map((e) => e.environment));
   const detailed = review.stacks.filter((s) => s.status !== "unchanged" && !fresh.has(s.environment));
-  const note = (left: string[]) => [`> [!NOTE]`, `> This comment is shortened to fit GitHub's size limit: ${left.join("; ")}. Everything is in ${where}.`, ""];
+  const summarized = fresh.size ? `New environments (${[...fresh].join(", ")}) are summarized here. ` : "";
+  const note = (left: string[]) => (left.length || summarized ? [`> [!NOTE]`, `> ${summarized}${left.length ? `This comment is shortened to fit GitHub's size limit: ${left.join("; ")}. ` : ""}Everything is in ${where}.`, ""] : []);
   // Shrink in steps until it fits: details of fewer stacks, then shorter banner lists and summary, then a hard cut.
   for (const [cap, rows, lines] of [[Infinity, Infinity, 80], [25, Infinity, 40], [10, 200, 20], [5, 60, 10], [2, 20, 5]] as const) {
     const head = [...summary(review, rows), ...bannerSection(review.banners, cap, false), ...costSection(review.cost)];
     const left: string[] = [];
     if (review.banners.some((b, _, all) => all.filter((x) => x.kind === b.kind && x.severity === b.severity).length > cap)) left.push("some banners are listed in part");
-    if (fresh.size) left.push(`new environments (${[...fresh].join(", ")}) are summarized`);
     const footer = () => [`Full report: ${link}.`];
     const details: string[] = ["### Details", ""];
     let omitted = 0;
@@ -186,7 +187,7 @@ export function reviewComment(review: Review, options: CommentOptions = {}): str
     }
     if (omitted) left.push(`details of ${omitted} of ${detailed.length} changed stacks are left out`);
     if (detailed.some((s) => stackDetails(s, lines).length < stackDetails(s).length)) left.push("long stack details are cut");
-    const text = [...head, ...(left.length ? note(left) : []), ...(detailed.length ? details : []), ...footer()].join("\n");
+    const text = [...head, ...note(left), ...(detailed.length ? details : []), ...footer()].join("\n");
     if (text.length <= limit) return text;
   }
   // Still too long (thousands of stacks): the summary and banners cut at a line, with the note.

@@ -178,8 +178,7 @@ export function diffResources(base: Json, head: Json, refs: RefRenderer, paths: 
  * provider-side safeguards (deletion protection, final snapshot) from the old object's state.
  */
 export function replaceProtection(type: string, baseCfg: Json, headCfg: Json) {
-  const p = protection(type, { ...baseCfg, lifecycle: headCfg?.lifecycle });
-  return p;
+  return protection(type, { ...baseCfg, lifecycle: headCfg?.lifecycle });
 }
 
 /**
