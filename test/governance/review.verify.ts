@@ -1,87 +1,33 @@
+// `npm run review` end to end, in a temporary git repository holding this project: real source edits a reviewer
+// meets in pull requests, each raising its banner; outputs through files and pipes (never cut at 64 KiB); three new
+// environments in a comment that still fits GitHub's limit.
+import Ajv2020 from "ajv/dist/2020";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { changedPaths, diffStack, reviewMarkdown, summarize, type Review } from "../../scripts/lib/plan-diff";
+import { COMMENT_LIMIT, type Review } from "../../scripts/lib/plan-diff";
 
 const repo = resolve(__dirname, "../..");
-
-/** A minimal synthesized stack. */
-function stackJson(resource: Record<string, Record<string, unknown>>) {
-  return { resource };
-}
-
-const policy = (actions: string[]) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: actions, Resource: "arn:aws:s3:::models/*" }] });
-
-describe("plan diff (pure)", () => {
-  test("reports changed attribute paths and summarizes long values", () => {
-    expect(changedPaths({ a: 1, b: { c: [1, 2], d: "x" } }, { a: 1, b: { c: [1, 3], d: "y" }, e: true })).toEqual(["b.c[1]", "b.d", "e"]);
-    expect(summarize("x".repeat(100), 20)).toBe("xxxxxxxxxxxxxxxxx... (100 chars)");
-  });
-
-  test("flags a force-new attribute change as a replacement, louder for stateful types", () => {
-    const d = diffStack("dev-foundation", stackJson({ aws_s3_bucket: { b: { bucket: "mlp-dev-a" } } }), stackJson({ aws_s3_bucket: { b: { bucket: "mlp-dev-b" } } }));
-    expect(d.replaced).toEqual([{ address: "aws_s3_bucket.b", stateful: true, reason: "bucket: mlp-dev-a -> mlp-dev-b" }]);
-    expect(reviewMarkdown({ base: "main", stacks: [d], cost: [] })).toContain("> - **DATA LOSS RISK** `dev-foundation` `aws_s3_bucket.b`: bucket: mlp-dev-a -> mlp-dev-b");
-  });
-
-  test("flags a renamed construct (same config, new address) as a replacement that needs a move", () => {
-    const cfg = { vpc_id: "${aws_vpc.v.id}", service_name: "com.amazonaws.us-east-1.s3" };
-    const d = diffStack("dev-foundation", stackJson({ aws_vpc_endpoint: { old_1: cfg } }), stackJson({ aws_vpc_endpoint: { new_2: cfg } }));
-    expect(d.replaced).toEqual([
-      { address: "aws_vpc_endpoint.old_1", stateful: false, reason: "address changed to aws_vpc_endpoint.new_2: destroyed and recreated unless a move is added (moveTo / addMoveTarget)" },
-    ]);
-  });
-
-  test("lists IAM actions granted and revoked per role", () => {
-    const role = { name: "mlp-dev-triton", assume_role_policy: "{}" };
-    const d = diffStack(
-      "dev-ml",
-      stackJson({ aws_iam_role: { r: role }, aws_iam_role_policy: { p: { role: "${aws_iam_role.r.id}", policy: policy(["s3:GetObject", "s3:ListBucket"]) } } }),
-      stackJson({ aws_iam_role: { r: role }, aws_iam_role_policy: { p: { role: "${aws_iam_role.r.id}", policy: policy(["s3:GetObject", "s3:PutObject"]) } } }),
-    );
-    expect(d.iam).toEqual([{ role: "mlp-dev-triton", granted: ["Allow s3:PutObject on arn:aws:s3:::models/*"], revoked: ["Allow s3:ListBucket on arn:aws:s3:::models/*"] }]);
-  });
-
-  test("reports chart versions, value changes and NodePool limits from Helm releases", () => {
-    const pools = (gpus: number) => `manifests:\n  - apiVersion: karpenter.sh/v1\n    kind: NodePool\n    metadata:\n      name: gpu-inference\n    spec:\n      limits:\n        nvidia.com/gpu: ${gpus}\n`;
-    const d = diffStack(
-      "dev-platform",
-      stackJson({ helm_release: { plugin: { name: "nvidia-device-plugin", chart: "nvidia-device-plugin", version: "0.19.2", values: ["a: 1\n"] }, pools: { name: "node-pools", chart: "assets/x/1", values: [pools(4)] } } }),
-      stackJson({ helm_release: { plugin: { name: "nvidia-device-plugin", chart: "nvidia-device-plugin", version: "0.20.0", values: ["a: 2\n"] }, pools: { name: "node-pools", chart: "assets/x/2", values: [pools(8)] } } }),
-    );
-    expect(d.helm).toEqual([
-      { release: "nvidia-device-plugin", chart: { from: "nvidia-device-plugin 0.19.2", to: "nvidia-device-plugin 0.20.0" }, values: ["a: 1 -> 2"] },
-      { release: "node-pools", chart: undefined, values: ["manifests[0].spec.limits.nvidia.com/gpu: 4 -> 8"] },
-    ]);
-    expect(d.nodePoolLimits).toEqual([{ nodePool: "gpu-inference", from: { "nvidia.com/gpu": 4 }, to: { "nvidia.com/gpu": 8 } }]);
-  });
-
-  test("handles a stack that exists on one side only", () => {
-    const d = diffStack("research-foundation", undefined, stackJson({ aws_vpc: { v: { cidr_block: "10.9.0.0/16" } } }));
-    expect([d.status, d.added]).toEqual(["added", ["aws_vpc.v"]]);
-    expect(diffStack("old-foundation", stackJson({ aws_vpc: { v: {} } }), undefined).status).toBe("removed");
-  });
-});
+const validate = new Ajv2020({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(join(repo, "scripts/lib/review/review.schema.json"), "utf8")));
 
 describe("npm run review (end to end, temporary git repository)", () => {
   let tmp: string;
   const git = (...args: string[]) => {
-    const r = spawnSync("git", args, { cwd: tmp, encoding: "utf8" });
+    const r = spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: tmp, encoding: "utf8" });
     if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
     return r.stdout;
   };
-  const edit = (file: string, from: string, to: string) => {
+  const edit = (file: string, from: string | RegExp, to: string) => {
     const p = join(tmp, file);
     const text = readFileSync(p, "utf8");
-    if (!text.includes(from)) throw new Error(`${file} has no ${from}`);
-    writeFileSync(p, text.replace(from, to));
+    const next = text.replace(from, to);
+    if (next === text) throw new Error(`${file} has no ${from}`);
+    writeFileSync(p, next);
   };
-  // What `npm run review -- <args>` runs.
-  const review = (...args: string[]) => {
-    spawnSync(process.execPath, ["scripts/build.mjs"], { cwd: tmp });
-    return spawnSync(process.execPath, ["dist/scripts/review.js", ...args], { cwd: tmp, encoding: "utf8" });
-  };
+  // What `npm run review -- <args>` runs; `shell` runs a pipeline instead, as a workflow step would.
+  const review = (...args: string[]) => spawnSync(process.execPath, ["dist/scripts/review.js", ...args], { cwd: tmp, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  const shell = (script: string) => spawnSync("bash", ["-o", "pipefail", "-c", script], { cwd: tmp, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
 
   beforeAll(() => {
     tmp = mkdtempSync(join(tmpdir(), "mlp-review-"));
@@ -91,59 +37,126 @@ describe("npm run review (end to end, temporary git repository)", () => {
     spawnSync("tar", ["-xf", "-"], { cwd: tmp, input: tar.stdout });
     symlinkSync(join(repo, "node_modules"), join(tmp, "node_modules"), "dir");
     git("init", "-q", "-b", "main");
-    git("-c", "user.name=t", "-c", "user.email=t@example.com", "add", "-A");
-    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base");
-    edit("environments/dev.ts", "limits: { gpus: 4, cpu: 64 }", "limits: { gpus: 8, cpu: 64 }");
-    edit("constructs/network/vpc.ts", '"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"', '"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:GetLogEvents"');
-    edit("constructs/gpu/nvidia-device-plugin.ts", 'version: "0.20.0"', 'version: "0.19.2"');
-    edit("constructs/network/vpc.ts", 'new VpcEndpoint(this, "s3-endpoint"', 'new VpcEndpoint(this, "s3-gateway-endpoint"');
-    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "change");
+    git("add", "-A");
+    git("commit", "-qm", "base");
+    spawnSync(process.execPath, ["scripts/build.mjs"], { cwd: tmp });
   });
 
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-  let out: Review;
-  test("summarizes a GPU limit, an IAM grant, a chart version and a renamed construct against HEAD~1", () => {
-    const r = review("--base", "HEAD~1", "--json");
-    expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
-    out = JSON.parse(r.stdout) as Review;
-    const s = (id: string) => out.stacks.find((x) => x.stack === id)!;
+  describe("a pull request with one change per banner", () => {
+    let out: Review;
+    let comment: string;
+    beforeAll(() => {
+      git("checkout", "-q", "-b", "change");
+      edit("constructs/data/ml-data-stores.ts", 'databaseName: "mlflow"', 'databaseName: "tracking"');
+      edit("constructs/data/ml-data-stores.ts", 'bucket("mlflow-artifacts", ', 'bucket("mlflow-artifact-store", ');
+      edit("constructs/ml/mlflow.ts", "props.dataStores.grantMlflowArtifactsReadWrite(this.role);", 'props.dataStores.grantMlflowArtifactsReadWrite(this.role);\n    this.role.addToPolicy({ Sid: "BucketPolicies", Effect: "Allow", Action: ["s3:PutBucketPolicy"], Resource: "*" }, "mlflow-artifacts");');
+      edit("constructs/karpenter/node-role.ts", "managedPolicies: [...NODE_ROLE_POLICIES]", 'managedPolicies: [...NODE_ROLE_POLICIES, "AdministratorAccess"]');
+      edit("environments/dev.ts", "    adminRoleArns:", '    publicAccessCidrs: ["198.51.100.0/24"],\n    adminRoleArns:');
+      edit("constructs/deploy/vpc-runner.ts", '    new VpcSecurityGroupIngressRule(this, "api-from-runner", {', '    new VpcSecurityGroupIngressRule(this, "api-from-anywhere", { securityGroupId: props.apiSecurityGroupId, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" });\n    new VpcSecurityGroupIngressRule(this, "api-from-runner", {');
+      edit("environments/prod.ts", "budget: { monthlyUsd: 650_000 }", "budget: { monthlyUsd: 100_000 }");
+      edit("constructs/observability/targets.ts", 'version: "88.5.3"', 'version: "89.0.0"');
+      edit("environments/dev.ts", 'instanceFamilies: ["g6", "g5"]', 'instanceFamilies: ["g6", "g6e", "g5"]');
+      edit("constructs/observability/amp-remote-write.ts", "{ alias: props.alias, lifecycle", "{ lifecycle");
+      git("commit", "-qam", "change");
+      const r = review("--base", "main", "--json", "review.json", "--markdown", "comment.md", "--full", "full.md", "--tests", "failure");
+      expect([r.status, r.stderr]).toEqual([0, ""]);
+      out = JSON.parse(readFileSync(join(tmp, "review.json"), "utf8"));
+      comment = readFileSync(join(tmp, "comment.md"), "utf8");
+    });
 
-    expect(s("dev-platform").nodePoolLimits).toEqual([{ nodePool: "gpu-inference", from: { cpu: 64, "nvidia.com/gpu": 4 }, to: { cpu: 64, "nvidia.com/gpu": 8 } }]);
-    // 8 GPUs / 64 vCPU: now g5.2xlarge (1 GPU, 8 vCPU, $1.212/h) fills 8 nodes = $9.696/h instead of $6.496/h;
-    // 13.7535/h rounds to 13.753 x 720 h = 9,902.16.
-    expect(out.cost.find((c) => c.environment === "dev")).toEqual({ environment: "dev", fromPer30Days: 7598.88, toPer30Days: 9902.16 });
+    const find = (kind: string, text: string | RegExp) => out.banners.filter((b) => b.kind === kind && (typeof text === "string" ? `${b.stack}: ${b.message}`.includes(text) : text.test(`${b.stack}: ${b.message}`)));
 
-    for (const env of ["dev", "staging", "prod"]) {
-      expect(s(`${env}-foundation`).iam).toEqual([
-        {
-          role: `mlp-${env}-vpc-flow-logs`,
-          granted: [
-            "Allow logs:GetLogEvents on ${aws_cloudwatch_log_group.network_flow-logs_D7C94307.arn}",
-            "Allow logs:GetLogEvents on ${aws_cloudwatch_log_group.network_flow-logs_D7C94307.arn}:*",
-          ],
-          revoked: [],
-        },
-      ]);
-      expect(s(`${env}-platform`).helm).toEqual(
-        expect.arrayContaining([expect.objectContaining({ release: "nvidia-device-plugin", chart: { from: "nvidia-device-plugin 0.20.0", to: "nvidia-device-plugin 0.19.2" } })]),
-      );
-      expect(s(`${env}-foundation`).replaced).toEqual([
-        expect.objectContaining({ address: expect.stringMatching(/^aws_vpc_endpoint\.network_s3-endpoint_/), reason: expect.stringMatching(/^address changed to aws_vpc_endpoint\.network_s3-gateway-endpoint_.*moveTo/) }),
-      ]);
-    }
-    expect(s("staging-ml").status).toBe("unchanged");
+    test("the JSON review is valid against the committed schema", () => {
+      expect(validate(out) ? [] : validate.errors).toEqual([]);
+      expect(out.tests).toBe("failure");
+    });
+
+    test("db_name: dev loses its database without a final snapshot; prod's plan fails on prevent_destroy", () => {
+      expect(find("data-loss", /^dev-foundation: `ml-data\/mlflow-db\/instance` .* REPLACED .*db_name forces replacement.*no final snapshot/)).toHaveLength(1);
+      expect(find("plan-fails", /^prod-foundation: Terraform plan fails: `ml-data\/mlflow-db\/instance` .*prevent_destroy/)).toHaveLength(1);
+    });
+
+    test("the renamed bucket construct destroys the MLflow artifact bucket in every environment, prod's too", () => {
+      for (const env of ["dev", "staging", "prod"]) expect([env, find("data-loss", new RegExp(`^${env}-foundation: \`ml-data/mlflow-artifact-store/bucket\` \\(aws_s3_bucket .*construct renamed`)).length]).toEqual([env, 1]);
+      expect(find("data-loss", /^prod-foundation: `ml-data\/mlflow-artifact-store\/bucket`.*prevent_destroy does NOT apply/)).toHaveLength(1);
+    });
+
+    test("IAM: s3:PutBucketPolicy on * for MLflow and AdministratorAccess on the Karpenter node role", () => {
+      expect(find("iam-widened", "role `mlp-dev-mlflow` is granted `s3:PutBucketPolicy` on `*`")).toHaveLength(1);
+      expect(find("iam-widened", "role `mlp-prod-karpenter-node` gets managed policy `arn:aws:iam::aws:policy/AdministratorAccess`")).toHaveLength(1);
+    });
+
+    test("security: dev's public API endpoint and the 0.0.0.0/0 ingress", () => {
+      expect(find("security", "dev-foundation: EKS API endpoint is public, reachable from 198.51.100.0/24")).toHaveLength(1);
+      expect(find("security", /^prod-foundation: open to the internet: ingress tcp 443 from 0\.0\.0\.0\/0/)).toHaveLength(1);
+    });
+
+    test("the prod budget breach is a banner, the review still exits 0 and writes the comment", () => {
+      expect(find("budget", "budget breach in `prod`")).toEqual([expect.objectContaining({ severity: "critical" })]);
+      expect(comment).toContain("> **Budget breach** (1)");
+    });
+
+    test("the chart major bump, the dev GPU pool that rolls, and the AMP workspace that may be replaced", () => {
+      expect(find("chart-major", "chart `kube-prometheus-stack` 88.5.3 → 89.0.0")).toHaveLength(3);
+      expect(find("node-roll", "dev-platform: NodePool `gpu-inference` rolls: its template changed (spec.template.spec.requirements[key=karpenter.k8s.aws/instance-family].values: + g6e)")).toHaveLength(1);
+      expect(find("may-replace", /^staging-platform: may replace: confirm in plan\. `observability\/amp\/workspace`/)).toHaveLength(1);
+    });
+
+    test("the comment leads with the failed tests, the summary and the banners, and fits", () => {
+      expect(comment.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+      expect(comment).toMatch(/^## Infrastructure review\n/);
+      expect(comment.indexOf("`npm test` failed on this change")).toBeLessThan(comment.indexOf("<details>"));
+      const full = readFileSync(join(tmp, "full.md"), "utf8");
+      for (const s of out.stacks.filter((x) => x.status !== "unchanged")) expect(full).toContain(`<summary><code>${s.stack}</code>`);
+    });
+
+    test("stdout through a pipe carries every byte, and `npm run -s review -- --json | jq` works", () => {
+      const size = statSync(join(tmp, "review.json")).size;
+      expect(size).toBeGreaterThan(65_536);
+      const piped = shell("node dist/scripts/review.js --base main --tests failure --json | cat > piped.json");
+      expect([piped.status, piped.stderr]).toEqual([0, ""]);
+      expect(readFileSync(join(tmp, "piped.json"), "utf8")).toBe(readFileSync(join(tmp, "review.json"), "utf8"));
+      const jq = shell("npm run -s review -- --base main --tests failure --json | jq -r '.schemaVersion, (.banners | length)'");
+      expect([jq.status, jq.stdout]).toEqual([0, `1\n${out.banners.length}\n`]);
+    });
+
+    test("the README's review commands run as written (against origin/main)", () => {
+      const readme = readFileSync(join(repo, "README.md"), "utf8");
+      const block = /## Review a change\n\n```sh\n([^]*?)```/.exec(readme)![1];
+      const commands = block.split("\n").filter((l) => l.startsWith("npm run -s review")).map((l) => l.replace(/\s+# .*$/, ""));
+      expect(commands).toHaveLength(2);
+      git("update-ref", "refs/remotes/origin/main", "main");
+      const [comment, critical] = commands.map((c) => shell(c));
+      expect([comment.status, comment.stdout.startsWith("## Infrastructure review\n")]).toEqual([0, true]);
+      expect(critical.status).toBe(0);
+      expect(critical.stdout).toContain("Terraform plan fails: `ml-data/mlflow-db/instance`");
+    });
   });
 
-  test("renders that review as Markdown with the replacements flagged, and fails clearly on a ref that does not exist", () => {
-    // The same content as the JSON above (the CLI prints reviewMarkdown(review) without --json).
-    const md = reviewMarkdown(out);
-    expect(md).toContain("**3 resource(s) would be REPLACED (destroyed and recreated):**");
-    expect(md).toContain('- NodePool `gpu-inference` limits: {"cpu":64,"nvidia.com/gpu":4} -> {"cpu":64,"nvidia.com/gpu":8}');
-    expect(md).toContain("| dev | $7,598.88 | $9,902.16 | +$2,303.28 |");
+  test("three new environments (copies of staging with their own CIDRs): the comment fits and summarizes them", () => {
+    git("checkout", "-q", "main");
+    ["research", "vision", "speech"].forEach((name, i) => {
+      copyFileSync(join(tmp, "environments/staging.ts"), join(tmp, `environments/${name}.ts`));
+      edit(`environments/${name}.ts`, 'vpcCidr: "10.30.0.0/16"', `vpcCidr: "10.${41 + i}.0.0/16"`);
+    });
+    const r = shell("node dist/scripts/review.js --base main --markdown comment-envs.md --json - | cat > envs.json");
+    expect([r.status, r.stderr]).toEqual([0, ""]);
+    const comment = readFileSync(join(tmp, "comment-envs.md"), "utf8");
+    expect(comment.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+    expect(comment).toMatch(/\*\*New environments\*\* .*`research` \(4 stacks, \d+ resources to add\), `speech` \(4 stacks, \d+ resources to add\), `vision` \(4 stacks/);
+    const json = JSON.parse(readFileSync(join(tmp, "envs.json"), "utf8")) as Review;
+    expect(json.summary.filter((e) => e.status === "new").map((e) => e.environment)).toEqual(["research", "speech", "vision"]);
+    expect(statSync(join(tmp, "envs.json")).size).toBeGreaterThan(65_536);
+    for (const name of ["research", "vision", "speech"]) rmSync(join(tmp, `environments/${name}.ts`));
+  });
+
+  test("a base ref that does not exist fails with the reason and exit 1; a usage error exits 2", () => {
     const bad = review("--base", "no-such-ref");
-    expect(bad.status).not.toBe(0);
+    expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/no-such-ref/);
+    const usage = review("--json", "--markdown", "-", "--base", "main");
+    expect([usage.status, usage.stderr]).toEqual([2, expect.stringContaining("only one output can go to stdout")]);
   });
 });

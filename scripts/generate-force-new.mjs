@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// Writes scripts/lib/review/force-new.generated.ts: per resource type, the attributes whose change makes Terraform
+// destroy and recreate the resource, read from the providers' source at the versions the cdktf bindings pin.
+//
+//   node scripts/generate-force-new.mjs --aws-index <git dir> --helm <git dir> --kubernetes <git dir> [--check]
+//
+// The git dirs are snapshots of public repositories (for example from the `fetch` tool):
+// - AWS: hashicorp/terraform-provider-aws is 930 MB, so its schema functions are read from
+//   lonegunmanb/terraform-provider-aws-index at tag v<aws version>, which stores each Go function of the provider's
+//   `internal/` tree verbatim (one `func.*.goindex` / `method.*.goindex` file per function) per provider release,
+//   with `index/terraform-provider-aws-index.json` naming every resource's factory, CRUD functions and struct.
+// - hashicorp/terraform-provider-helm and hashicorp/terraform-provider-kubernetes at their release tags.
+// Versions come from the installed bindings (@cdktf/provider-*/package.json `cdktf.provider.version`).
+//
+// "forceNew": plugin-SDK `ForceNew: true` and framework `RequiresReplace()` / `RequiresReplaceIfConfigured()`.
+// "conditional": replacement decided at plan time (`customdiff.ForceNewIf*`, `d.ForceNew` in CustomizeDiff,
+// `RequiresReplaceIf*`, ModifyPlan setting RequiresReplace): the review says "may replace".
+// "unresolved": keys or helpers this reader could not follow; the review treats such types as unclassified.
+// Attribute names behind `names.Attr*` constants are matched against the attribute names in the type's cdktf binding.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import { awsTypes, bindingNames, git, helmTypes, kubernetesTypes } from "./lib/force-new-readers.mjs";
+
+const root = resolve(import.meta.dirname, "..");
+const OUT = join(root, "scripts/lib/review/force-new.generated.ts");
+const require = createRequire(join(root, "package.json"));
+const arg = (name) => {
+  const i = process.argv.indexOf(name);
+  if (i < 0 || !process.argv[i + 1]) throw new Error(`usage: node scripts/generate-force-new.mjs --aws-index <git dir> --helm <git dir> --kubernetes <git dir> [--check] (missing ${name})`);
+  return resolve(process.argv[i + 1]);
+};
+
+const providerVersion = (pkg) => JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), "utf8")).cdktf.provider.version;
+
+const TAGS = {
+  aws: `v${providerVersion("@cdktf/provider-aws")}`,
+  helm: `v${providerVersion("@cdktf/provider-helm")}`,
+  kubernetes: `v${providerVersion("@cdktf/provider-kubernetes")}`,
+};
+
+function main() {
+  const dirs = { aws: arg("--aws-index"), helm: arg("--helm"), kubernetes: arg("--kubernetes") };
+  const unresolvedConstants = new Set();
+  // Each entry's source file carries its git blob id (abbreviated to 12 hex digits) at the tag read.
+  const blobs = (dir, tag, prefix) => new Map(git(dir, "ls-tree", "-r", tag).split("\n").map((l) => /^\d+ blob ([0-9a-f]{40})\t(.*)$/.exec(l)).filter(Boolean).map((m) => [m[2].replace(prefix, ""), m[1].slice(0, 12)]));
+  const withBlobs = (entries, map) => Object.fromEntries(Object.entries(entries).map(([t, e]) => [t, { ...e, source: map.has(e.source) ? `${e.source}@${map.get(e.source)}` : e.source }]));
+  const types = {
+    ...withBlobs(awsTypes(dirs.aws, TAGS.aws, bindingNames("@cdktf/provider-aws"), unresolvedConstants), blobs(dirs.aws, TAGS.aws, "index/internal/service/")),
+    ...withBlobs(helmTypes(dirs.helm, TAGS.helm, bindingNames("@cdktf/provider-helm"), unresolvedConstants), blobs(dirs.helm, TAGS.helm, "")),
+    ...withBlobs(kubernetesTypes(dirs.kubernetes, TAGS.kubernetes, bindingNames("@cdktf/provider-kubernetes"), unresolvedConstants), blobs(dirs.kubernetes, TAGS.kubernetes, "")),
+  };
+  const sources = {
+    aws: {
+      provider: "hashicorp/terraform-provider-aws",
+      version: TAGS.aws,
+      readFrom: "lonegunmanb/terraform-provider-aws-index",
+      tag: TAGS.aws,
+      commit: git(dirs.aws, "rev-parse", `${TAGS.aws}^{commit}`),
+      note: "verbatim copies of the provider's Go functions at that release, one file per function; s: paths under index/internal/service/",
+    },
+    helm: { provider: "hashicorp/terraform-provider-helm", tag: TAGS.helm, commit: git(dirs.helm, "rev-parse", `${TAGS.helm}^{commit}`) },
+    kubernetes: { provider: "hashicorp/terraform-provider-kubernetes", tag: TAGS.kubernetes, commit: git(dirs.kubernetes, "rev-parse", `${TAGS.kubernetes}^{commit}`) },
+  };
+  const lines = Object.keys(types)
+    .sort()
+    .map((t) => {
+      const { forceNew, conditional, unresolved, source } = types[t];
+      const entry = { f: forceNew, ...(conditional.length ? { c: conditional } : {}), ...(unresolved.length ? { u: unresolved } : {}), s: source };
+      return `  ${JSON.stringify(t)}: ${JSON.stringify(entry)},`;
+    });
+  const text = [
+    "// Generated by scripts/generate-force-new.mjs from the providers' source; do not edit. Regenerate after a provider",
+    "// upgrade (the header of that script says how). f: ForceNew / RequiresReplace attributes; c: replaced under a",
+    "// condition decided at plan time; u: keys or helpers the generator could not follow; s: file read @ its git blob id",
+    "// (abbreviated) at the tag and commit in FORCE_NEW_SOURCES.",
+    "",
+    "/** Where each provider's schema was read: repository, tag and commit. */",
+    `export const FORCE_NEW_SOURCES = ${JSON.stringify(sources, null, 2)} as const;`,
+    "",
+    "/** One resource type's replacement attributes (dotted paths, nested blocks included). */",
+    "export interface ForceNewEntry {",
+    "  readonly f: readonly string[];",
+    "  readonly c?: readonly string[];",
+    "  readonly u?: readonly string[];",
+    "  readonly s: string;",
+    "}",
+    "",
+    "/** Per resource type of the AWS, Helm and Kubernetes providers at the pinned versions. */",
+    "export const FORCE_NEW_TABLE: Readonly<Record<string, ForceNewEntry>> = {",
+    ...lines,
+    "};",
+    "",
+  ].join("\n");
+  if (process.argv.includes("--check")) {
+    const same = existsSync(OUT) && readFileSync(OUT, "utf8") === text;
+    console.log(same ? `${OUT} is current` : `${OUT} differs from a fresh generation`);
+    process.exitCode = same ? 0 : 1;
+    return;
+  }
+  writeFileSync(OUT, text);
+  const unresolvedTypes = Object.entries(types).filter(([, v]) => v.unresolved.length);
+  console.log(`wrote ${OUT}: ${Object.keys(types).length} types, ${unresolvedTypes.length} with unresolved keys or helpers, ${unresolvedConstants.size} unresolved constants`);
+  if (process.argv.includes("--verbose")) {
+    for (const c of unresolvedConstants) console.log(`  constant ${c}`);
+    for (const [t, v] of unresolvedTypes) console.log(`  ${t}: ${v.unresolved.join(", ")}`);
+  }
+}
+
+main();
