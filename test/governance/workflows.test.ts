@@ -29,7 +29,8 @@ describe("CI/CD workflows for users", () => {
     expect(Object.keys(wf.on)).toEqual(["pull_request"]);
     expect(Object.keys(wf.jobs).sort()).toEqual(["checkov", "plan", "review", "test"]);
     expect(steps(wf.jobs.test)).toEqual(expect.arrayContaining(["npm ci", "npm run synth", "npm test", "npm run tools", "npm run verify"]));
-    expect(wf.jobs.review.needs).toBeUndefined();
+    expect([wf.jobs.review.needs, wf.jobs.review.if]).toEqual(["test", "always()"]);
+    expect(wf.jobs.review.steps.find((x: Any) => x.name === "Review against the base branch (offline)").run).toContain('--tests "$TESTS"');
     expect(steps(wf.jobs.review)).toEqual(expect.arrayContaining([expect.stringMatching(/^marocchino\/sticky-pull-request-comment@v\d+$/)]));
     expect(wf.jobs.plan.needs).toBe("review");
     expect(wf.jobs.plan.permissions).toEqual({ contents: "read", "id-token": "write" });
