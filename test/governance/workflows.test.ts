@@ -39,6 +39,9 @@ describe("CI/CD workflows for users", () => {
     const plan = wf.jobs.plan.steps.find((s: Any) => s.name === "Plan the stacks that need no cluster access").run as string;
     expect(plan).toContain("--stacks bootstrap,foundation --lock-false");
     expect(plan).toContain("npm run -s stacks -- bootstrap");
+    // Terraform's own plan is merged into the review, and the plan JSON (values in clear) is deleted in the job.
+    expect(plan).toContain('npm run -s review -- --base "$BASE" "${plan_json[@]}"');
+    expect(plan).toContain('rm -f "$RUNNER_TEMP"/*.plan.json');
     // Plans hold values in clear: nothing of them leaves a pull request's job.
     expect(steps(wf.jobs.plan).some((s: string) => s.startsWith("actions/upload-artifact"))).toBe(false);
   });
@@ -77,5 +80,8 @@ describe("CI/CD workflows for users", () => {
     const apply = action.runs.steps.find((s: Any) => s.name === "Apply the approved plans").run as string;
     expect(apply).toContain("aws kms decrypt");
     expect(apply).toContain("--saved-plan");
+    expect(plan.run).toContain('npm run -s review -- --base "$REVIEW_BASE" "${plan_json[@]}"');
+    const jobs = workflow("deploy-environment.yml").jobs;
+    for (const j of ["plan-cloud", "plan-cluster"]) expect(jobs[j].steps.find((s: Any) => s.uses === "./.github/actions/stacks").with["review-base"]).toBe("${{ github.event.before }}");
   });
 });
