@@ -80,6 +80,8 @@ describe("CI/CD workflows for users", () => {
     const apply = action.runs.steps.find((s: Any) => s.name === "Apply the approved plans").run as string;
     expect(apply).toContain("aws kms decrypt");
     expect(apply).toContain("--saved-plan");
+    // A stack whose inputs moved (the stack before it was just applied) is re-planned and not applied if it differs.
+    expect(apply).toContain("node dist/scripts/same-plan.js <(terraform -chdir=\"$dir\" show -json tfplan) <(terraform -chdir=\"$dir\" show -json replan)");
     expect(plan.run).toContain('npm run -s review -- --base "$REVIEW_BASE" "${plan_json[@]}"');
     const jobs = workflow("deploy-environment.yml").jobs;
     for (const j of ["plan-cloud", "plan-cluster"]) expect(jobs[j].steps.find((s: Any) => s.uses === "./.github/actions/stacks").with["review-base"]).toBe("${{ github.event.before }}");
