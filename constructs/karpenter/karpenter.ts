@@ -38,6 +38,11 @@ export interface KarpenterProps {
   readonly systemPool?: string;
   /** Controller replicas (spread over nodes and zones by the chart). @default 2 */
   readonly replicas?: number;
+  /**
+   * Feature gates to turn on (`settings.featureGates`): `nodeOverlay` (NodeOverlay, alpha) and `nodeRepair` (alpha).
+   * @default - the chart's defaults (both off)
+   */
+  readonly featureGates?: { readonly nodeOverlay?: boolean; readonly nodeRepair?: boolean };
 }
 
 /**
@@ -85,7 +90,8 @@ export class Karpenter extends Construct {
       namespace: this.namespace,
       createNamespace: false,
       values: {},
-      footprint: { crds: ["karpenter.sh/NodePool", "karpenter.sh/NodeClaim", "karpenter.k8s.aws/EC2NodeClass"], pods: [] },
+      // The CRD chart ships NodeOverlay (v1alpha1) too; it is used only with the nodeOverlay feature gate.
+      footprint: { crds: ["karpenter.sh/NodePool", "karpenter.sh/NodeClaim", "karpenter.k8s.aws/EC2NodeClass", "karpenter.sh/NodeOverlay"], pods: [] },
     });
 
     const nodeSelector = { "kubernetes.io/os": "linux", [POOL_LABEL]: props.systemPool ?? "system" };
@@ -104,7 +110,11 @@ export class Karpenter extends Construct {
         nodeSelector,
         tolerations,
         controller: { resources: { requests, limits: { memory: requests.memory } } },
-        settings: { clusterName: props.clusterPhysicalName, interruptionQueue: props.interruptionQueue.queueName },
+        settings: {
+          clusterName: props.clusterPhysicalName,
+          interruptionQueue: props.interruptionQueue.queueName,
+          ...(props.featureGates && Object.keys(props.featureGates).length ? { featureGates: { ...props.featureGates } } : {}),
+        },
       },
       footprint: {
         serviceAccounts: [this.serviceAccount],
