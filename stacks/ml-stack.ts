@@ -114,11 +114,11 @@ export class MlStack extends EnvironmentStack {
     this.feast = new Feast(this, "feast", {
       cluster,
       dataStores: data,
-      accountId,
       region,
       project: feastProject(env),
       serverRoleName: `${prefix}-feast-server`,
-      writerRoleName: `${prefix}-feast-writer`,
+      materializerRoleName: `${prefix}-feast-materializer`,
+      applyRoleName: `${prefix}-feast-apply`,
       tableTags: costTags(env),
       replicas: production ? 2 : 1,
     });

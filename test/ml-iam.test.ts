@@ -126,21 +126,45 @@ describe("Feast's roles", () => {
     expect(await decide(p, { action: "s3:GetObject", resource: s3Object("dev", "feast", "registry/registry.db") })).toBe("Allowed");
   });
 
-  test("the writer manages tables of its project only", async () => {
-    const p = policiesOf("dev-ml", "mlp-dev-feast-writer");
-    for (const action of ["dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:BatchWriteItem", "dynamodb:TagResource"]) {
+  test("materialization writes items of the declared tables only, and cannot create, change or delete a table", async () => {
+    const p = policiesOf("dev-ml", "mlp-dev-feast-materializer");
+    for (const action of ["dynamodb:BatchWriteItem", "dynamodb:UpdateItem", "dynamodb:BatchGetItem"]) {
       expect(await decide(p, { action, resource: table("mlp_dev.driver_hourly_stats") })).toBe("Allowed");
-      expect(await decide(p, { action, resource: table("payments") })).toBe("ImplicitlyDenied");
+      expect(await decide(p, { action, resource: table("mlp_dev.not_declared") })).toBe("ImplicitlyDenied");
       expect(await decide(p, { action, resource: table("other_project.driver_hourly_stats") })).toBe("ImplicitlyDenied");
+    }
+    for (const action of ["dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:UpdateTable", "dynamodb:TagResource", "dynamodb:UpdateContinuousBackups"]) {
+      expect(await decide(p, { action, resource: table("mlp_dev.driver_hourly_stats") })).toBe("ImplicitlyDenied");
     }
     expect(await decide(p, { action: "s3:PutObject", resource: s3Object("dev", "feast", "offline/driver_stats.parquet") })).toBe("Allowed");
     expect(await decide(p, { action: "s3:GetObject", resource: s3Object("dev", "mlflow-artifacts", "x") })).toBe("ImplicitlyDenied");
   });
 
+  test("feast apply writes the registry and describes the project's tables, but cannot create, delete or write them", async () => {
+    const p = policiesOf("dev-ml", "mlp-dev-feast-apply");
+    expect(await decide(p, { action: "s3:PutObject", resource: s3Object("dev", "feast", "registry/registry.db") })).toBe("Allowed");
+    expect(await decide(p, { action: "dynamodb:DescribeTable", resource: table("mlp_dev.any_view") })).toBe("Allowed");
+    expect(await decide(p, { action: "dynamodb:DescribeTable", resource: table("mlp_dev2.any_view") })).toBe("ImplicitlyDenied");
+    for (const action of ["dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:UpdateTable", "dynamodb:TagResource", "dynamodb:BatchWriteItem", "dynamodb:GetItem"]) {
+      expect(await decide(p, { action, resource: table("mlp_dev.driver_hourly_stats") })).toBe("ImplicitlyDenied");
+    }
+  });
+
+  test("no role of any ML stack may create or delete a DynamoDB table (Terraform owns them)", () => {
+    const offenders: string[] = [];
+    for (const env of ["dev", "staging", "prod"]) {
+      for (const p of Object.values(resources(stack(`${env}-ml`), "aws_iam_role_policy"))) {
+        const actions = (JSON.parse(p.policy).Statement as Array<{ Action: string | string[] }>).flatMap((st) => [st.Action].flat());
+        for (const a of actions) if (/^dynamodb:(CreateTable|DeleteTable|UpdateTable|\*)$/.test(a)) offenders.push(`${env} ${p.name}: ${a}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
   test("staging's Feast cannot touch dev's tables although both live in one account", async () => {
-    const p = policiesOf("staging-ml", "mlp-staging-feast-writer");
-    expect(await decide(p, { action: "dynamodb:DeleteTable", resource: table("mlp_dev.driver_hourly_stats") })).toBe("ImplicitlyDenied");
-    expect(await decide(p, { action: "dynamodb:DeleteTable", resource: table("mlp_staging.driver_hourly_stats") })).toBe("Allowed");
+    const p = policiesOf("staging-ml", "mlp-staging-feast-materializer");
+    expect(await decide(p, { action: "dynamodb:BatchWriteItem", resource: table("mlp_dev.driver_hourly_stats") })).toBe("ImplicitlyDenied");
+    expect(await decide(p, { action: "dynamodb:BatchWriteItem", resource: table("mlp_staging.driver_hourly_stats") })).toBe("Allowed");
   });
 });
 

@@ -37,8 +37,9 @@ describe("ml stack", () => {
     const s = stack("dev-ml");
     const pairs = Object.values(resources(s, "aws_eks_pod_identity_association")).map((a) => `${a.namespace}/${a.service_account}`).sort();
     expect(pairs).toEqual([
+      "feast-apply/feast-apply",
       "feast/feast-feature-server",
-      "feast/feast-writer",
+      "feast/feast-materializer",
       "kube-system/aws-load-balancer-controller",
       "kubeflow/ml-pipeline",
       "kubeflow/ml-pipeline-ui",

@@ -53,11 +53,13 @@ describe("destroy and refactor safety", () => {
     expect(checked).toBeGreaterThanOrEqual(10);
   });
 
-  test("lists the protected stateful resources of prod: state, cluster, keys, data buckets and the MLflow database", () => {
+  test("lists the protected stateful resources of prod: state, cluster, keys, data buckets, Feast's online tables and the MLflow database", () => {
     const prod = statefulAddresses("prod").map((a) => a.replace(/_[0-9A-F]{8}$/, ""));
     expect(prod).toEqual([
       "bootstrap aws_s3_bucket.state_bucket",
       "foundation aws_db_instance.ml-data_mlflow-db_instance",
+      "foundation aws_dynamodb_table.ml-data_feast-online_driver_hourly_stats",
+      "foundation aws_dynamodb_table.ml-data_feast-online_driver_hourly_stats_fresh",
       "foundation aws_eks_cluster.eks_cluster",
       "foundation aws_kms_key.eks-secrets-key",
       "foundation aws_kms_key.logs-key",
