@@ -108,6 +108,7 @@ export class MlStack extends EnvironmentStack {
       externalSecrets: platform.externalSecrets,
       region,
       roleName: `${prefix}-mlflow`,
+      loginRoleName: `${prefix}-mlflow-db-admin`,
       replicas: production ? 2 : 1,
       extraAllowedHosts: mlflowExtraHosts(env),
     });

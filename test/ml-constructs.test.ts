@@ -3,6 +3,7 @@ import { PostgresDatabase } from "../constructs/data/postgres-database";
 import { Feast } from "../constructs/ml/feast";
 import { MlIngress } from "../constructs/ml/ml-ingress";
 import { Triton, type TritonProps } from "../constructs/ml/triton";
+import { ExternalSecrets } from "../constructs/secrets/external-secrets";
 import { KmsKey } from "../constructs/security/kms-key";
 import { oracle } from "./helpers/oracles";
 import { release } from "./helpers/ml-helm";
@@ -71,9 +72,16 @@ describe("Feast permissions start from Feast's documented DynamoDB policy", () =
 });
 
 describe("External Secrets wiring", () => {
-  test("the ClusterSecretStore is installed after the operator (its CRDs) and the controller's role", () => {
+  test("the admission policy of store roles is installed after the operator (its CRDs), the operator after its role", () => {
     const s = stack("prod-platform");
-    expect(release(s, "cluster-secret-store").config.depends_on).toEqual([expect.stringMatching(/^helm_release\.external-secrets_chart_release_/)]);
+    expect(release(s, "secret-store-policy").config.depends_on).toEqual([expect.stringMatching(/^helm_release\.external-secrets_chart_release_/)]);
     expect(release(s, "external-secrets").config.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_eks_pod_identity_association\.external-secrets_role_association_/)]));
+  });
+
+  test("fails a second SecretStore for one namespace (its role name would collide)", () => {
+    const s = scope();
+    const es = new ExternalSecrets(s, "es", { cluster: { clusterName: "c", clusterArn: "arn:aws:eks:us-east-1:111122223333:cluster/c", accountId: "111122223333" }, region: "us-east-1", roleName: "r", storeRolePrefix: "mlp-x-secrets-" });
+    es.secretStore(s, "mlflow");
+    expect(() => es.secretStore(s, "mlflow")).toThrow("external-secrets: namespace mlflow already has a SecretStore; share it instead of creating another");
   });
 });

@@ -1,4 +1,5 @@
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { Construct } from "constructs";
 import type { IGrantable, PolicyStatement } from "../iam/policy";
 import { KmsKey } from "../security/kms-key";
@@ -85,6 +86,13 @@ export class MlDataStores extends Construct {
   readonly feast: SecureBucket;
   readonly pipelines: SecureBucket;
   readonly mlflowDatabase: PostgresDatabase;
+  /**
+   * MLflow's own database login, JSON `{"username", "password"}`: created without a value; the ml stack's login Job
+   * writes it (and rotates it), so no password is ever in Terraform configuration or state.
+   */
+  readonly mlflowLoginSecret: SecretsmanagerSecret;
+  /** Its name as plain text (External Secrets reads it by name; no cross-stack reference needed). */
+  readonly mlflowLoginSecretName: string;
   /** Feast's DynamoDB online tables (point-in-time recovery, the data key), one per declared feature view. */
   readonly feastOnlineTables: FeastOnlineTables;
   /**
@@ -143,6 +151,15 @@ export class MlDataStores extends Construct {
       logsKey: props.logsKey,
       logRetentionDays: props.logRetentionDays,
       protect,
+    });
+    this.mlflowLoginSecretName = `${props.namePrefix}/mlflow/database`;
+    this.mlflowLoginSecret = new SecretsmanagerSecret(this, "mlflow-login", {
+      name: this.mlflowLoginSecretName,
+      description: `MLflow's PostgreSQL login on ${props.namePrefix}-mlflow, JSON {"username","password"}: written and rotated by the mlflow-db-login Job`,
+      kmsKeyId: this.dataKey.keyArn,
+      // Outside production the value is regenerated on the next run; a recovery window would block a rebuild.
+      recoveryWindowInDays: protect ? 30 : 0,
+      lifecycle: protect ? { preventDestroy: true } : undefined,
     });
   }
 

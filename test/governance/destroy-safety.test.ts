@@ -99,7 +99,8 @@ describe("clean teardown outside production", () => {
       .stacks.filter((s) => s.id.startsWith(`${name}-`))
       .flatMap((s) => allResources(s).filter(([type]) => type === "aws_secretsmanager_secret").map(([, , cfg]) => [s.id.slice(name.length + 1), cfg.name, cfg.recovery_window_in_days]));
     for (const [part, secret, days] of windows) {
-      expect([secret, part, days]).toEqual(String(secret).includes("/alertmanager/") ? [secret, "bootstrap", 7] : [secret, "platform", 0]);
+      const home = String(secret).includes("/alertmanager/") ? ["bootstrap", 7] : String(secret).endsWith("/mlflow/database") ? ["foundation", 0] : ["platform", 0];
+      expect([secret, part, days]).toEqual([secret, ...home]);
     }
   });
 });

@@ -20,7 +20,7 @@ import { oracle, oracleIndex, type CrdOracle } from "./oracles";
  * The other CRD oracles (Argo, Kueue, KubeRay, KEDA, External Secrets, ...) are not checked yet: add their
  * directory here when the objects of that group should be validated.
  */
-export const CRD_DIRECTORIES = ["karpenter/crds", "kube-prometheus-stack/crds", "feast/feast-operator/crds"] as const;
+export const CRD_DIRECTORIES = ["karpenter/crds", "kube-prometheus-stack/crds", "feast/feast-operator/crds", "external-secrets/crds"] as const;
 
 /** Annotation keywords of Kubernetes structural schemas; registered as no-ops so ajv accepts them. */
 const KUBERNETES_KEYWORDS = [
