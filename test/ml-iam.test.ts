@@ -200,6 +200,17 @@ describe("External Secrets: the operator reads nothing; each namespace's store r
     }
   });
 
+  test("the login Job's role reads the master secret but writes only MLflow's login secret", async () => {
+    const p = policiesOf("dev-ml", "mlp-dev-mlflow-db-admin");
+    const login = secretArn("dev", "mlp-dev/mlflow/database");
+    expect(await decide(p, { action: "secretsmanager:GetSecretValue", resource: mlflowSecretArn("dev") })).toBe("Allowed");
+    expect(await decide(p, { action: "secretsmanager:PutSecretValue", resource: mlflowSecretArn("dev") })).toBe("ImplicitlyDenied");
+    expect(await decide(p, { action: "secretsmanager:PutSecretValue", resource: login })).toBe("Allowed");
+    expect(await decide(p, { action: "secretsmanager:GetRandomPassword", resource: "*" })).toBe("Allowed");
+    expect(await decide(p, { action: "secretsmanager:GetSecretValue", resource: secretArn("dev", "mlp-dev/grafana/admin") })).toBe("ImplicitlyDenied");
+    expect(await decide(p, { action: "secretsmanager:DeleteSecret", resource: login })).toBe("ImplicitlyDenied");
+  });
+
   test("a store role trusts only the operator's Pod Identity session acting for an ExternalSecret of its own namespace", async () => {
     const ml = stack("dev-ml");
     const roles = Object.values(resources(ml, "aws_iam_role")) as Array<{ name: string; assume_role_policy: string }>;

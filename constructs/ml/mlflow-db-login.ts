@@ -78,15 +78,19 @@ export class MlflowDatabaseLogin extends Construct {
     this.role.addToPolicy({ Sid: "GeneratePassword", Effect: "Allow", Action: ["secretsmanager:GetRandomPassword"], Resource: "*" }, "database-login");
     this.role.addToPolicy({ Sid: "SecretsKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: db.secretKmsKeyArn, Condition: viaSecretsManager }, "database-login");
 
+    const program: KubernetesObject = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "mlflow-db-login", namespace: ns },
+      data: { "mlflow_db_login.py": MLFLOW_DB_LOGIN_SCRIPT, "rds-ca.pem": props.caBundle },
+    };
     // Settings that may change without rerunning the Job (the database address after a replacement) live in a
     // ConfigMap: a Job's pod template is immutable, so Helm could not update it in place.
     const settings: KubernetesObject = {
       apiVersion: "v1",
       kind: "ConfigMap",
-      metadata: { name: "mlflow-db-login", namespace: ns },
+      metadata: { name: "mlflow-db-login-settings", namespace: ns },
       data: {
-        "mlflow_db_login.py": MLFLOW_DB_LOGIN_SCRIPT,
-        "rds-ca.pem": props.caBundle,
         DB_HOST: db.address,
         DB_PORT: String(db.port),
         DB_NAME: db.databaseName,
@@ -107,7 +111,7 @@ export class MlflowDatabaseLogin extends Construct {
             name: "login",
             image: props.image,
             command: ["python", `${SCRIPT_DIR}/mlflow_db_login.py`],
-            envFrom: [{ configMapRef: { name: "mlflow-db-login" } }],
+            envFrom: [{ configMapRef: { name: "mlflow-db-login-settings" } }],
             env: [
               { name: "AWS_REGION", value: props.region },
               { name: "AWS_DEFAULT_REGION", value: props.region },
@@ -142,6 +146,7 @@ export class MlflowDatabaseLogin extends Construct {
       dependsOn: [...(props.dependsOn ?? []), ...this.role.dependables(), this.role.association],
     });
     this.release.add({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: serviceAccount, namespace: ns }, automountServiceAccountToken: false });
+    this.release.add(program);
     this.release.add(settings);
     this.release.add({ apiVersion: "batch/v1", kind: "Job", metadata: { name: this.jobName, namespace: ns }, spec: jobSpec(false) });
     this.release.add({
