@@ -45,7 +45,11 @@ try {
 for (const e of readdirSync(join(root, "environments"), { withFileTypes: true })) {
   if (e.name === "lib" || e.name.startsWith(".") || (e.isFile() && e.name.endsWith(".ts") && !e.name.endsWith(".d.ts"))) continue;
   if (e.isDirectory()) mkdirSync(join(outdir, "environments", e.name), { recursive: true });
-  else cpSync(join(root, "environments", e.name), join(outdir, "environments", e.name));
+  else if (e.name.endsWith(".js") && entryPoints.includes(join(root, "environments", e.name.replace(/\.js$/, ".ts")))) {
+    // Copying it would silently replace the module built from the .ts file of the same name.
+    console.error(`build failed: environments/${e.name} and environments/${e.name.replace(/\.js$/, ".ts")} both define environment "${e.name.replace(/\.js$/, "")}": keep one`);
+    process.exit(1);
+  } else cpSync(join(root, "environments", e.name), join(outdir, "environments", e.name));
 }
 // The in-repo charts travel with the JS so constructs find them at the same relative path in src and dist.
 cpSync(join(root, "charts"), join(outdir, "charts"), { recursive: true });

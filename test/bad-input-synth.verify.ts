@@ -55,6 +55,13 @@ describe("npm run synth with a bad environment file", () => {
     expect(r.wrote).toBe(false);
   });
 
+  test("fails a .js file beside the .ts file of the same environment (one would silently replace the other)", () => {
+    const r = synthWith({ "staging.js": '"use strict";\nexports.default = {};\n' });
+    expect(r.build.status).toBe(1);
+    expect(r.build.stderr).toBe('build failed: environments/staging.js and environments/staging.ts both define environment "staging": keep one\n');
+    expect(r.wrote).toBe(false);
+  });
+
   test("fails a key written twice (esbuild only warns about it)", () => {
     const r = synthWith({ "research.ts": staging().replace('natGateways: "one-per-az",', 'natGateways: "one-per-az",\n    natGateways: "single",') });
     expect(r.build.stderr).toMatch(/Duplicate key "natGateways"/);
