@@ -73,7 +73,7 @@ export class MlStack extends EnvironmentStack {
 
   constructor(scope: Construct, env: Environment, foundation: FoundationStack, platform: PlatformStack) {
     super(scope, env, "ml");
-    // The ML releases use kinds the platform stack installs (ExternalSecret, ClusterSecretStore, ServiceMonitor,
+    // The ML releases use kinds the platform stack installs (ExternalSecret, SecretStore, ServiceMonitor,
     // PodMonitor, NodePools): the platform must be applied first and destroyed last.
     this.addDependency(platform);
     const prefix = namePrefix(env);
