@@ -33,6 +33,9 @@ export default defineEnvironment({
   ml: {
     mlflowDatabase: { instanceClass: "db.t4g.small", allocatedStorageGiB: 20, maxAllocatedStorageGiB: 50 },
     triton: { minReplicas: 1, maxReplicas: 2, targetQueueMicroseconds: 100_000 },
+    // Online tables of the feature repository (Terraform creates them; feast apply cannot): here the views of Feast's
+    // AWS template (`feast init -t aws`). List yours.
+    feast: { featureViews: ["driver_hourly_stats", "driver_hourly_stats_fresh"] },
     ingress: { enabled: true },
   },
 });

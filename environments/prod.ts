@@ -45,6 +45,9 @@ export default defineEnvironment({
   ml: {
     mlflowDatabase: { instanceClass: "db.m7g.large", allocatedStorageGiB: 100, maxAllocatedStorageGiB: 1000, backupRetentionDays: 30, multiAz: true },
     triton: { minReplicas: 2, maxReplicas: 16, targetQueueMicroseconds: 20_000, cpu: "4", memoryGiB: 16 },
+    // Online tables of the feature repository (Terraform creates them; feast apply cannot): here the views of Feast's
+    // AWS template (`feast init -t aws`). List yours.
+    feast: { featureViews: ["driver_hourly_stats", "driver_hourly_stats_fresh"] },
     ingress: { enabled: true, scheme: "internal" },
   },
   observability: {

@@ -44,6 +44,9 @@ export default defineEnvironment({
   ml: {
     mlflowDatabase: { instanceClass: "db.t4g.medium", allocatedStorageGiB: 50, maxAllocatedStorageGiB: 200, backupRetentionDays: 7 },
     triton: { minReplicas: 1, maxReplicas: 4, targetQueueMicroseconds: 50_000 },
+    // Online tables of the feature repository (Terraform creates them; feast apply cannot): here the views of Feast's
+    // AWS template (`feast init -t aws`). List yours.
+    feast: { featureViews: ["driver_hourly_stats", "driver_hourly_stats_fresh"] },
     ingress: { enabled: false },
   },
   observability: {

@@ -31,6 +31,7 @@ export function mlDataStoresProps(env: Environment, deps: { vpc: Vpc; cluster: E
     region: env.account.region,
     bucketNames: mlBucketNames(env),
     mlflowDatabase: env.ml.mlflowDatabase,
+    feast: { project: feastProject(env), featureViews: env.ml.feast.featureViews },
     vpcId: deps.vpc.vpcId,
     privateSubnetIds: deps.vpc.privateSubnetIds,
     clusterSecurityGroupId: deps.cluster.clusterSecurityGroupId,

@@ -73,7 +73,7 @@ export class MlStack extends EnvironmentStack {
 
   constructor(scope: Construct, env: Environment, foundation: FoundationStack, platform: PlatformStack) {
     super(scope, env, "ml");
-    // The ML releases use kinds the platform stack installs (ExternalSecret, ClusterSecretStore, ServiceMonitor,
+    // The ML releases use kinds the platform stack installs (ExternalSecret, SecretStore, ServiceMonitor,
     // PodMonitor, NodePools): the platform must be applied first and destroyed last.
     this.addDependency(platform);
     const prefix = namePrefix(env);
@@ -108,17 +108,18 @@ export class MlStack extends EnvironmentStack {
       externalSecrets: platform.externalSecrets,
       region,
       roleName: `${prefix}-mlflow`,
+      loginRoleName: `${prefix}-mlflow-db-admin`,
       replicas: production ? 2 : 1,
       extraAllowedHosts: mlflowExtraHosts(env),
     });
     this.feast = new Feast(this, "feast", {
       cluster,
       dataStores: data,
-      accountId,
       region,
       project: feastProject(env),
       serverRoleName: `${prefix}-feast-server`,
-      writerRoleName: `${prefix}-feast-writer`,
+      materializerRoleName: `${prefix}-feast-materializer`,
+      applyRoleName: `${prefix}-feast-apply`,
       tableTags: costTags(env),
       replicas: production ? 2 : 1,
     });

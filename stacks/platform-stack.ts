@@ -17,7 +17,7 @@ import { GpuCompute } from "./platform/gpu-compute";
 export class PlatformStack extends EnvironmentStack {
   readonly access: ClusterAccess;
   readonly foundation: FoundationStack;
-  /** External Secrets Operator and the `aws-secrets-manager` ClusterSecretStore; grant secrets with `allowSecret`. */
+  /** External Secrets Operator; each namespace that syncs secrets gets a SecretStore from `secretStore`. */
   readonly externalSecrets: ExternalSecrets;
   /** Karpenter, node pools, GPU and EFA device plugins, DCGM exporter. */
   readonly compute: GpuCompute;
@@ -33,7 +33,12 @@ export class PlatformStack extends EnvironmentStack {
       clusterCertificateAuthority: foundation.cluster.clusterCertificateAuthority,
       region: env.account.region,
     });
-    this.externalSecrets = new ExternalSecrets(this, "external-secrets", { cluster: foundation.cluster, region: env.account.region, roleName: `${namePrefix(env)}-external-secrets` });
+    this.externalSecrets = new ExternalSecrets(this, "external-secrets", {
+      cluster: foundation.cluster,
+      region: env.account.region,
+      roleName: `${namePrefix(env)}-external-secrets`,
+      storeRolePrefix: `${namePrefix(env)}-secrets-`,
+    });
     this.compute = new GpuCompute(this, "compute", { env, foundation });
     this.observability = new Observability(this, "observability", {
       cluster: foundation.cluster,
@@ -49,7 +54,7 @@ export class PlatformStack extends EnvironmentStack {
       receiverSecretArns: bootstrap.alertReceivers.arns(),
       // Prometheus may need a general-pool node (prod's 16 GiB replicas fit no system node): pools first.
       capacity: [this.compute.nodePools.release],
-      externalSecretsReady: () => [this.externalSecrets.store.release, ...this.externalSecrets.role.dependables()],
+      externalSecretsReady: () => this.externalSecrets.ready(),
       protect: env.tier === "production",
     });
   }

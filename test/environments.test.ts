@@ -159,7 +159,7 @@ describe("network", () => {
 
   test("fails for an availability zone of another region", () => {
     expect(problemsOf("staging", brokenStaging((e) => (e.network.availabilityZones[2] = "us-west-2c")))).toEqual([
-      `${STG}: network.availabilityZones[2]: got "us-west-2c"; must be an availability zone of us-east-1 (like us-east-1a)`,
+      `${STG}: network.availabilityZones[2]: got "us-west-2c"; must be an availability zone of us-east-1 (us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f; constructs/catalog/availability-zones.generated.ts)`,
     ]);
   });
 
@@ -399,6 +399,7 @@ describe("loadEnvironments", () => {
     }
     expect(error).toBeInstanceOf(EnvironmentError);
     expect((error as EnvironmentError).problems).toEqual([
+      "environments/types.d.ts: not an environment file, so it would be ignored: environments are TypeScript modules named <name>.ts (rename it to types.ts, or move it out of environments/)",
       'environment "alpha": account.id: got "42"; must be a 12-digit AWS account id',
       'environment "delta": delta.js has no default export; write `export default defineEnvironment({ ... })`',
       'environment "gamma": compute.amiAlias: got "al2023@latest"; must be pinned to al2023@vYYYYMMDD in staging tier (@latest is allowed only in development)',
@@ -406,7 +407,7 @@ describe("loadEnvironments", () => {
   });
 
   test("fails when the directory holds no environment", () => {
-    const dir = environmentDir({ "README.md": "none here\n" });
+    const dir = environmentDir({ ".gitkeep": "" });
     expect(() => loadEnvironments(dir)).toThrow(`no environment files found in ${dir}`);
   });
 

@@ -3,6 +3,7 @@ import { PostgresDatabase } from "../constructs/data/postgres-database";
 import { Feast } from "../constructs/ml/feast";
 import { MlIngress } from "../constructs/ml/ml-ingress";
 import { Triton, type TritonProps } from "../constructs/ml/triton";
+import { ExternalSecrets } from "../constructs/secrets/external-secrets";
 import { KmsKey } from "../constructs/security/kms-key";
 import { oracle } from "./helpers/oracles";
 import { release } from "./helpers/ml-helm";
@@ -54,21 +55,33 @@ describe("ML construct validation", () => {
 });
 
 describe("Feast permissions start from Feast's documented DynamoDB policy", () => {
-  test("the writer has every documented action, on the project's tables instead of table/*", () => {
+  test("the roles together keep every documented action but the table changes Terraform makes, on the declared tables instead of table/*", () => {
     const reference = oracle<{ Statement: Array<{ Action: string[]; Resource: string[] }> }>("feast/iam/dynamodb-online-store-policy.json");
     const documented: string[] = reference.Statement.flatMap((s: { Action: string[] }) => s.Action);
     expect(reference.Statement[0].Resource).toEqual(["arn:aws:dynamodb:<region>:<account_id>:table/*"]);
-    const writer = Object.values(resources(stack("dev-ml"), "aws_iam_role_policy")).find((p) => p.name === "feast-online-write");
-    const [statement] = JSON.parse(writer.policy).Statement;
-    expect(statement.Action).toEqual(expect.arrayContaining(documented));
-    expect(statement.Resource).toBe("arn:aws:dynamodb:us-east-1:111122223333:table/mlp_dev.*");
+    const statements = Object.values(resources(stack("dev-ml"), "aws_iam_role_policy"))
+      .filter((p) => p.name.startsWith("feast-online-"))
+      .flatMap((p) => JSON.parse(p.policy).Statement as Array<{ Action: string[]; Resource: string | string[] }>)
+      .filter((st) => st.Action.some((a) => a.startsWith("dynamodb:")));
+    const granted = new Set(statements.flatMap((st) => st.Action));
+    const terraformOnly = ["dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:TagResource"];
+    expect(documented.filter((a) => !granted.has(a))).toEqual(terraformOnly);
+    const declared = ["arn:aws:dynamodb:us-east-1:111122223333:table/mlp_dev.driver_hourly_stats", "arn:aws:dynamodb:us-east-1:111122223333:table/mlp_dev.driver_hourly_stats_fresh"];
+    expect(statements.map((st) => JSON.stringify(st.Resource)).sort()).toEqual([JSON.stringify("arn:aws:dynamodb:us-east-1:111122223333:table/mlp_dev.*"), JSON.stringify(declared), JSON.stringify(declared)]);
   });
 });
 
 describe("External Secrets wiring", () => {
-  test("the ClusterSecretStore is installed after the operator (its CRDs) and the controller's role", () => {
+  test("the admission policy of store roles is installed after the operator (its CRDs), the operator after its role", () => {
     const s = stack("prod-platform");
-    expect(release(s, "cluster-secret-store").config.depends_on).toEqual([expect.stringMatching(/^helm_release\.external-secrets_chart_release_/)]);
+    expect(release(s, "secret-store-policy").config.depends_on).toEqual([expect.stringMatching(/^helm_release\.external-secrets_chart_release_/)]);
     expect(release(s, "external-secrets").config.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_eks_pod_identity_association\.external-secrets_role_association_/)]));
+  });
+
+  test("fails a second SecretStore for one namespace (its role name would collide)", () => {
+    const s = scope();
+    const es = new ExternalSecrets(s, "es", { cluster: { clusterName: "c", clusterArn: "arn:aws:eks:us-east-1:111122223333:cluster/c", accountId: "111122223333" }, region: "us-east-1", roleName: "r", storeRolePrefix: "mlp-x-secrets-" });
+    es.secretStore(s, "mlflow");
+    expect(() => es.secretStore(s, "mlflow")).toThrow("external-secrets: namespace mlflow already has a SecretStore; share it instead of creating another");
   });
 });

@@ -126,47 +126,107 @@ describe("Feast's roles", () => {
     expect(await decide(p, { action: "s3:GetObject", resource: s3Object("dev", "feast", "registry/registry.db") })).toBe("Allowed");
   });
 
-  test("the writer manages tables of its project only", async () => {
-    const p = policiesOf("dev-ml", "mlp-dev-feast-writer");
-    for (const action of ["dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:BatchWriteItem", "dynamodb:TagResource"]) {
+  test("materialization writes items of the declared tables only, and cannot create, change or delete a table", async () => {
+    const p = policiesOf("dev-ml", "mlp-dev-feast-materializer");
+    for (const action of ["dynamodb:BatchWriteItem", "dynamodb:UpdateItem", "dynamodb:BatchGetItem"]) {
       expect(await decide(p, { action, resource: table("mlp_dev.driver_hourly_stats") })).toBe("Allowed");
-      expect(await decide(p, { action, resource: table("payments") })).toBe("ImplicitlyDenied");
+      expect(await decide(p, { action, resource: table("mlp_dev.not_declared") })).toBe("ImplicitlyDenied");
       expect(await decide(p, { action, resource: table("other_project.driver_hourly_stats") })).toBe("ImplicitlyDenied");
+    }
+    for (const action of ["dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:UpdateTable", "dynamodb:TagResource", "dynamodb:UpdateContinuousBackups"]) {
+      expect(await decide(p, { action, resource: table("mlp_dev.driver_hourly_stats") })).toBe("ImplicitlyDenied");
     }
     expect(await decide(p, { action: "s3:PutObject", resource: s3Object("dev", "feast", "offline/driver_stats.parquet") })).toBe("Allowed");
     expect(await decide(p, { action: "s3:GetObject", resource: s3Object("dev", "mlflow-artifacts", "x") })).toBe("ImplicitlyDenied");
   });
 
-  test("staging's Feast cannot touch dev's tables although both live in one account", async () => {
-    const p = policiesOf("staging-ml", "mlp-staging-feast-writer");
-    expect(await decide(p, { action: "dynamodb:DeleteTable", resource: table("mlp_dev.driver_hourly_stats") })).toBe("ImplicitlyDenied");
-    expect(await decide(p, { action: "dynamodb:DeleteTable", resource: table("mlp_staging.driver_hourly_stats") })).toBe("Allowed");
-  });
-});
-
-describe("External Secrets Operator's role", () => {
-  test("reads the MLflow database secret and nothing else", async () => {
-    for (const env of ["dev", "prod"]) {
-      const account = env === "prod" ? "444455556666" : ACCOUNT;
-      const p = policiesOf(`${env}-platform`, `mlp-${env}-external-secrets`);
-      const secret = mlflowSecretArn(env);
-      expect(await decide(p, { action: "secretsmanager:GetSecretValue", resource: secret }, account)).toBe("Allowed");
-      expect(await decide(p, { action: "secretsmanager:DescribeSecret", resource: secret }, account)).toBe("Allowed");
-      const other = `arn:aws:secretsmanager:${REGION}:${account}:secret:mlp-${env}-something-else-AbCdEf`;
-      expect(await decide(p, { action: "secretsmanager:GetSecretValue", resource: other }, account)).toBe("ImplicitlyDenied");
-      expect(await decide(p, { action: "secretsmanager:ListSecrets", resource: "*" }, account)).toBe("ImplicitlyDenied");
-      expect(await decide(p, { action: "secretsmanager:PutSecretValue", resource: secret }, account)).toBe("ImplicitlyDenied");
+  test("feast apply writes the registry and describes the project's tables, but cannot create, delete or write them", async () => {
+    const p = policiesOf("dev-ml", "mlp-dev-feast-apply");
+    expect(await decide(p, { action: "s3:PutObject", resource: s3Object("dev", "feast", "registry/registry.db") })).toBe("Allowed");
+    expect(await decide(p, { action: "dynamodb:DescribeTable", resource: table("mlp_dev.any_view") })).toBe("Allowed");
+    expect(await decide(p, { action: "dynamodb:DescribeTable", resource: table("mlp_dev2.any_view") })).toBe("ImplicitlyDenied");
+    for (const action of ["dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:UpdateTable", "dynamodb:TagResource", "dynamodb:BatchWriteItem", "dynamodb:GetItem"]) {
+      expect(await decide(p, { action, resource: table("mlp_dev.driver_hourly_stats") })).toBe("ImplicitlyDenied");
     }
   });
 
-  test("decrypts with the data key only through Secrets Manager", async () => {
-    const p = policiesOf("dev-platform", "mlp-dev-external-secrets");
-    const key = dataKeyArn("dev");
-    const keyPolicy = keyPolicyFor(synthesizeAll().stacks, resolver, key);
-    expect(await decide(p, { action: "kms:Decrypt", resource: key, context: { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` }, resourcePolicy: keyPolicy })).toBe("Allowed");
-    expect(await decide(p, { action: "kms:Decrypt", resource: key, context: viaS3, resourcePolicy: keyPolicy })).toBe("ImplicitlyDenied");
-    expect(await decide(p, { action: "kms:Decrypt", resource: key, resourcePolicy: keyPolicy })).toBe("ImplicitlyDenied");
-    expect(await decide(p, { action: "s3:GetObject", resource: s3Object("dev", "mlflow-artifacts", "x") })).toBe("ImplicitlyDenied");
+  test("no role of any ML stack may create or delete a DynamoDB table (Terraform owns them)", () => {
+    const offenders: string[] = [];
+    for (const env of ["dev", "staging", "prod"]) {
+      for (const p of Object.values(resources(stack(`${env}-ml`), "aws_iam_role_policy"))) {
+        const actions = (JSON.parse(p.policy).Statement as Array<{ Action: string | string[] }>).flatMap((st) => [st.Action].flat());
+        for (const a of actions) if (/^dynamodb:(CreateTable|DeleteTable|UpdateTable|\*)$/.test(a)) offenders.push(`${env} ${p.name}: ${a}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  test("staging's Feast cannot touch dev's tables although both live in one account", async () => {
+    const p = policiesOf("staging-ml", "mlp-staging-feast-materializer");
+    expect(await decide(p, { action: "dynamodb:BatchWriteItem", resource: table("mlp_dev.driver_hourly_stats") })).toBe("ImplicitlyDenied");
+    expect(await decide(p, { action: "dynamodb:BatchWriteItem", resource: table("mlp_staging.driver_hourly_stats") })).toBe("Allowed");
+  });
+});
+
+describe("External Secrets: the operator reads nothing; each namespace's store role reads its own secrets", () => {
+  const secretArn = (env: string, name: string) => `arn:aws:secretsmanager:${REGION}:${env === "prod" ? "444455556666" : ACCOUNT}:secret:${name}-AbCdEf`;
+  const roleArn = (env: string, name: string) => `arn:aws:iam::${env === "prod" ? "444455556666" : ACCOUNT}:role/${name}`;
+
+  test("the operator's role can read no secret and assume only its environment's store roles", async () => {
+    for (const env of ["dev", "prod"]) {
+      const account = env === "prod" ? "444455556666" : ACCOUNT;
+      const p = policiesOf(`${env}-platform`, `mlp-${env}-external-secrets`);
+      for (const secret of [secretArn(env, `mlp-${env}/grafana/admin`), secretArn(env, `mlp-${env}/mlflow/database`), mlflowSecretArn(env)]) {
+        expect(await decide(p, { action: "secretsmanager:GetSecretValue", resource: secret }, account)).toBe("ImplicitlyDenied");
+      }
+      for (const ns of ["monitoring", "mlflow"]) expect(await decide(p, { action: "sts:AssumeRole", resource: roleArn(env, `mlp-${env}-secrets-${ns}`) }, account)).toBe("Allowed");
+      expect(await decide(p, { action: "sts:AssumeRole", resource: roleArn(env, `mlp-${env}-mlflow`) }, account)).toBe("ImplicitlyDenied");
+      expect(await decide(p, { action: "sts:AssumeRole", resource: roleArn(env, `mlp-${env}-secrets-kubeflow`) }, account)).toBe("ImplicitlyDenied");
+    }
+  });
+
+  test("MLflow's store role reads MLflow's login secret, not the RDS master secret, decrypting only through Secrets Manager", async () => {
+    for (const env of ["dev", "prod"]) {
+      const account = env === "prod" ? "444455556666" : ACCOUNT;
+      const p = policiesOf(`${env}-ml`, `mlp-${env}-secrets-mlflow`);
+      expect(await decide(p, { action: "secretsmanager:GetSecretValue", resource: secretArn(env, `mlp-${env}/mlflow/database`) }, account)).toBe("Allowed");
+      expect(await decide(p, { action: "secretsmanager:GetSecretValue", resource: mlflowSecretArn(env) }, account)).toBe("ImplicitlyDenied");
+      expect(await decide(p, { action: "secretsmanager:GetSecretValue", resource: secretArn(env, `mlp-${env}/grafana/admin`) }, account)).toBe("ImplicitlyDenied");
+      expect(await decide(p, { action: "secretsmanager:PutSecretValue", resource: secretArn(env, `mlp-${env}/mlflow/database`) }, account)).toBe("ImplicitlyDenied");
+      const key = dataKeyArn(env);
+      const keyPolicy = keyPolicyFor(synthesizeAll().stacks, resolver, key);
+      expect(await decide(p, { action: "kms:Decrypt", resource: key, context: { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` }, resourcePolicy: keyPolicy }, account)).toBe("Allowed");
+      expect(await decide(p, { action: "kms:Decrypt", resource: key, context: viaS3, resourcePolicy: keyPolicy }, account)).toBe("ImplicitlyDenied");
+    }
+  });
+
+  test("the login Job's role reads the master secret but writes only MLflow's login secret", async () => {
+    const p = policiesOf("dev-ml", "mlp-dev-mlflow-db-admin");
+    const login = secretArn("dev", "mlp-dev/mlflow/database");
+    expect(await decide(p, { action: "secretsmanager:GetSecretValue", resource: mlflowSecretArn("dev") })).toBe("Allowed");
+    expect(await decide(p, { action: "secretsmanager:PutSecretValue", resource: mlflowSecretArn("dev") })).toBe("ImplicitlyDenied");
+    expect(await decide(p, { action: "secretsmanager:PutSecretValue", resource: login })).toBe("Allowed");
+    expect(await decide(p, { action: "secretsmanager:GetRandomPassword", resource: "*" })).toBe("Allowed");
+    expect(await decide(p, { action: "secretsmanager:GetSecretValue", resource: secretArn("dev", "mlp-dev/grafana/admin") })).toBe("ImplicitlyDenied");
+    expect(await decide(p, { action: "secretsmanager:DeleteSecret", resource: login })).toBe("ImplicitlyDenied");
+  });
+
+  test("a store role trusts only the operator's Pod Identity session acting for an ExternalSecret of its own namespace", async () => {
+    const ml = stack("dev-ml");
+    const roles = Object.values(resources(ml, "aws_iam_role")) as Array<{ name: string; assume_role_policy: string }>;
+    const trust = JSON.parse(resolver.resolve(roles.find((r) => r.name === "mlp-dev-secrets-mlflow")!.assume_role_policy, ml.id)) as PolicyDoc;
+    const operator = policiesOf("dev-platform", "mlp-dev-external-secrets");
+    const session = { "aws:PrincipalTag/eks-cluster-name": "mlp-dev", "aws:PrincipalTag/kubernetes-namespace": "external-secrets", "aws:PrincipalTag/kubernetes-service-account": "external-secrets" };
+    const assume = (principal: string, context: Record<string, string>) =>
+      decide(principal.endsWith("mlp-dev-external-secrets") ? operator : [], { action: "sts:AssumeRole", resource: roleArn("dev", "mlp-dev-secrets-mlflow"), principal, context: { "aws:PrincipalArn": principal, ...context }, resourcePolicy: trust });
+    const eso = roleArn("dev", "mlp-dev-external-secrets");
+    expect(await assume(eso, { ...session, "aws:RequestTag/esoNamespace": "mlflow", "aws:RequestTag/esoStoreKind": "SecretStore" })).toBe("Allowed");
+    // An ExternalSecret of another namespace (ESO's Simple session tags name it), or a ClusterSecretStore.
+    expect(await assume(eso, { ...session, "aws:RequestTag/esoNamespace": "team-a", "aws:RequestTag/esoStoreKind": "SecretStore" })).toBe("ImplicitlyDenied");
+    expect(await assume(eso, { ...session, "aws:RequestTag/esoNamespace": "mlflow", "aws:RequestTag/esoStoreKind": "ClusterSecretStore" })).toBe("ImplicitlyDenied");
+    // The operator role used from another pod (another service account's session), or another role of the account.
+    expect(await assume(eso, { ...session, "aws:PrincipalTag/kubernetes-service-account": "default", "aws:RequestTag/esoNamespace": "mlflow", "aws:RequestTag/esoStoreKind": "SecretStore" })).toBe("ImplicitlyDenied");
+    expect(await assume(roleArn("dev", "mlp-dev-mlflow"), { ...session, "aws:RequestTag/esoNamespace": "mlflow", "aws:RequestTag/esoStoreKind": "SecretStore" })).toBe("ImplicitlyDenied");
   });
 });
 

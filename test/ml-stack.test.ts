@@ -1,3 +1,4 @@
+import { X509Certificate } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -37,12 +38,14 @@ describe("ml stack", () => {
     const s = stack("dev-ml");
     const pairs = Object.values(resources(s, "aws_eks_pod_identity_association")).map((a) => `${a.namespace}/${a.service_account}`).sort();
     expect(pairs).toEqual([
+      "feast-apply/feast-apply",
       "feast/feast-feature-server",
-      "feast/feast-writer",
+      "feast/feast-materializer",
       "kube-system/aws-load-balancer-controller",
       "kubeflow/ml-pipeline",
       "kubeflow/ml-pipeline-ui",
       "kubeflow/pipeline-runner",
+      "mlflow-admin/mlflow-db-admin",
       "mlflow/mlflow",
     ]);
     // Triton's AWS SDK for C++ (1.11.60) predates Pod Identity: it reads S3 through IRSA instead.
@@ -158,14 +161,32 @@ describe("Feast", () => {
 });
 
 describe("MLflow credentials", () => {
-  test("reach the pod through an ExternalSecret of the RDS-managed secret, which ESO may read", () => {
+  test("reach the pod through an ExternalSecret of MLflow's own login secret, read through the namespace's SecretStore", () => {
     const s = stack("staging-ml");
     const es = renderedObject(s, "ExternalSecret", "mlflow-database", "mlflow");
-    expect(es.spec.secretStoreRef).toEqual({ kind: "ClusterSecretStore", name: "aws-secrets-manager" });
-    expect(es.spec.dataFrom).toEqual([{ extract: { key: expect.stringMatching(/master_user_secret0secret_arn\}$/) } }]);
-    const store = renderedObject(stack("staging-platform"), "ClusterSecretStore", "aws-secrets-manager");
-    expect(store.spec).toEqual({ provider: { aws: { service: "SecretsManager", region: "us-east-1" } } });
+    expect(es.spec.secretStoreRef).toEqual({ kind: "SecretStore", name: "aws-secrets-manager" });
+    expect(es.spec.dataFrom).toEqual([{ extract: { key: "mlp-staging/mlflow/database" } }]);
+    const store = renderedObject(s, "SecretStore", "aws-secrets-manager", "mlflow");
+    expect(store.spec).toEqual({
+      provider: { aws: { service: "SecretsManager", region: "us-east-1", role: "arn:aws:iam::111122223333:role/mlp-staging-secrets-mlflow", sessionTagsPolicy: "Simple" } },
+    });
     expect(release(s, "mlflow").config.depends_on).toContainEqual(expect.stringMatching(/^helm_release\.mlflow_config_release_/));
+    expect(Object.keys(resources(stack("staging-platform"), "helm_release")).some((k) => k.includes("cluster-secret-store"))).toBe(false);
+  });
+
+  test("MLflow logs in as its own role over TLS that verifies the RDS certificate against the region's CAs", () => {
+    const s = stack("staging-ml");
+    const values = release(s, "mlflow").values;
+    expect(values.extraEnvVars).toEqual(expect.objectContaining({ PGSSLMODE: "verify-full", PGSSLROOTCERT: "/etc/rds-ca/ca.pem" }));
+    expect(values.extraVolumes).toEqual([{ name: "rds-ca", configMap: { name: "rds-ca-bundle" } }]);
+    expect(values.extraVolumeMounts).toEqual([{ name: "rds-ca", mountPath: "/etc/rds-ca", readOnly: true }]);
+    const bundle = renderedObject(s, "ConfigMap", "rds-ca-bundle", "mlflow").data["ca.pem"] as string;
+    const subjects = bundle.split(/(?<=-----END CERTIFICATE-----\n)/).filter(Boolean).map((pem) => /CN=(.*)/.exec(new X509Certificate(pem).subject)?.[1]);
+    expect(subjects).toEqual(["Amazon RDS us-east-1 Root CA ECC384 G1", "Amazon RDS us-east-1 Root CA RSA2048 G1", "Amazon RDS us-east-1 Root CA RSA4096 G1"]);
+    // The instance's certificate is signed by one of them.
+    const db = Object.values(resources(stack("staging-foundation"), "aws_db_instance"))[0];
+    expect(db.ca_cert_identifier).toBe("rds-ca-rsa2048-g1");
+    expect(JSON.stringify(values)).not.toMatch(/sslmode=(require|prefer|disable)|"PGSSLMODE":"require"/);
   });
 });
 

@@ -1,8 +1,10 @@
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { Construct } from "constructs";
 import type { IGrantable, PolicyStatement } from "../iam/policy";
 import { KmsKey } from "../security/kms-key";
 import { SecureBucket } from "../storage/secure-bucket";
+import { FeastOnlineTables } from "./feast-online-tables";
 import { PostgresDatabase } from "./postgres-database";
 
 /** Key prefix of Triton's model repository inside its bucket (`s3://<bucket>/model_repository/<model>/<version>/`). */
@@ -37,6 +39,8 @@ export interface MlDataStoresProps {
   readonly region: string;
   readonly bucketNames: MlBucketNames;
   readonly mlflowDatabase: MlDatabaseSettings;
+  /** Feast project and the feature views whose online tables Terraform creates (see FeastOnlineTables). */
+  readonly feast: { readonly project: string; readonly featureViews: readonly string[] };
   readonly vpcId: string;
   readonly privateSubnetIds: string[];
   /** The EKS cluster security group: every managed and Karpenter node carries it, so pods reach RDS through it. */
@@ -72,7 +76,7 @@ const WRITE_OBJECT_ACTIONS = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultip
 /**
  * The ML services' state, kept in the foundation so it outlives the `<env>-ml` stack: a customer managed data key,
  * four SSE-KMS buckets (MLflow artifacts, Triton model repository, Feast registry and offline store, Kubeflow
- * Pipelines artifacts) and the MLflow PostgreSQL database. Grants are scoped to one bucket (and prefix) each; the
+ * Pipelines artifacts), Feast's DynamoDB online tables and the MLflow PostgreSQL database. Grants are scoped to one bucket (and prefix) each; the
  * data key is usable only through S3 (`kms:ViaService`), so a grantee can decrypt only what its S3 grants let it read.
  */
 export class MlDataStores extends Construct {
@@ -82,6 +86,15 @@ export class MlDataStores extends Construct {
   readonly feast: SecureBucket;
   readonly pipelines: SecureBucket;
   readonly mlflowDatabase: PostgresDatabase;
+  /**
+   * MLflow's own database login, JSON `{"username", "password"}`: created without a value; the ml stack's login Job
+   * writes it (and rotates it), so no password is ever in Terraform configuration or state.
+   */
+  readonly mlflowLoginSecret: SecretsmanagerSecret;
+  /** Its name as plain text (External Secrets reads it by name; no cross-stack reference needed). */
+  readonly mlflowLoginSecretName: string;
+  /** Feast's DynamoDB online tables (point-in-time recovery, the data key), one per declared feature view. */
+  readonly feastOnlineTables: FeastOnlineTables;
   /**
    * An empty Feast registry, created once: Feast creates a missing registry on first use, which needs PutObject, but
    * its feature server reads with a read-only role. An empty object parses as an empty registry, so the server starts
@@ -117,6 +130,15 @@ export class MlDataStores extends Construct {
       lifecycle: { ignoreChanges: "all" },
     });
 
+    this.feastOnlineTables = new FeastOnlineTables(this, "feast-online", {
+      accountId: props.accountId,
+      region: props.region,
+      project: props.feast.project,
+      featureViews: props.feast.featureViews,
+      encryptionKey: this.dataKey,
+      protect,
+    });
+
     this.mlflowDatabase = new PostgresDatabase(this, "mlflow-db", {
       identifier: `${props.namePrefix}-mlflow`,
       databaseName: "mlflow",
@@ -129,6 +151,15 @@ export class MlDataStores extends Construct {
       logsKey: props.logsKey,
       logRetentionDays: props.logRetentionDays,
       protect,
+    });
+    this.mlflowLoginSecretName = `${props.namePrefix}/mlflow/database`;
+    this.mlflowLoginSecret = new SecretsmanagerSecret(this, "mlflow-login", {
+      name: this.mlflowLoginSecretName,
+      description: `MLflow's PostgreSQL login on ${props.namePrefix}-mlflow, JSON {"username","password"}: written and rotated by the mlflow-db-login Job`,
+      kmsKeyId: this.dataKey.keyArn,
+      // Outside production the value is regenerated on the next run; a recovery window would block a rebuild.
+      recoveryWindowInDays: protect ? 30 : 0,
+      lifecycle: protect ? { preventDestroy: true } : undefined,
     });
   }
 

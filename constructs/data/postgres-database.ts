@@ -5,6 +5,7 @@ import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
+import { RDS_CA_CERTIFICATES } from "../catalog/rds-ca-certificates.generated";
 import type { KmsKey } from "../security/kms-key";
 
 /** PostgreSQL major version; RDS picks the newest minor and upgrades minors in the maintenance window. */
@@ -12,6 +13,19 @@ export const POSTGRES_MAJOR_VERSION = "17";
 
 /** The TCP port clients use. */
 export const POSTGRES_PORT = 5432;
+
+/** The CA that signs the instance's server certificate (RSA 2048, valid to 2061, accepted by every libpq). */
+export const RDS_CA_CERT_IDENTIFIER = "rds-ca-rsa2048-g1";
+
+/**
+ * The PEM bundle clients verify an RDS instance of `region` against (`sslmode=verify-full`): the region's G1 root CAs,
+ * so a later switch of the instance's CA (RSA4096, ECC384) needs no client change.
+ */
+export function rdsCaBundle(region: string): string {
+  const certs = RDS_CA_CERTIFICATES[region];
+  if (!certs?.some((c) => c.identifier === RDS_CA_CERT_IDENTIFIER)) throw new Error(`no RDS CA ${RDS_CA_CERT_IDENTIFIER} for region ${region} in constructs/catalog/rds-ca-certificates.generated.ts`);
+  return certs.map((c) => c.pem).join("");
+}
 
 export interface PostgresDatabaseProps {
   /** DB instance identifier, also the prefix of the subnet group, parameter group and security group names. */
@@ -130,7 +144,7 @@ export class PostgresDatabase extends Construct {
       vpcSecurityGroupIds: [this.securityGroup.id],
       parameterGroupName: parameters.name,
       publiclyAccessible: false,
-      caCertIdentifier: "rds-ca-rsa2048-g1",
+      caCertIdentifier: RDS_CA_CERT_IDENTIFIER,
       backupRetentionPeriod: props.backupRetentionDays,
       copyTagsToSnapshot: true,
       enabledCloudwatchLogsExports: ["postgresql"],

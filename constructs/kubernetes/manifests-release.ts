@@ -31,6 +31,8 @@ export interface ManifestsReleaseProps {
    * @default true
    */
   readonly wait?: boolean;
+  /** Also wait until every Job of the release has completed (Helm's wait_for_jobs). @default false */
+  readonly waitForJobs?: boolean;
   /**
    * What a controller creates from these objects after the release (Argo CD syncing an Application): the deploy walk
    * checks it like an upstream chart's footprint. @default - nothing beyond the objects themselves
@@ -65,6 +67,7 @@ export class ManifestsRelease extends Construct {
       cleanupOnFail: true,
       maxHistory: 10,
       ...(props.wait === false ? { wait: false } : {}),
+      ...(props.waitForJobs ? { waitForJobs: true } : {}),
       dependsOn: props.dependsOn,
     });
   }

@@ -4,7 +4,6 @@ import { Construct } from "constructs";
 import { stringify } from "yaml";
 import { FEAST_CONFIG_PREFIX, FEAST_OFFLINE_PREFIX, FEAST_REGISTRY_KEY, type MlDataStores } from "../data/ml-data-stores";
 import { PodIdentityRole, type PodIdentityCluster } from "../iam/pod-identity-role";
-import type { IGrantable } from "../iam/policy";
 import { HelmChart } from "../kubernetes/helm-chart";
 import { ManifestsRelease } from "../kubernetes/manifests-release";
 import { serviceMonitor } from "../kubernetes/prometheus-monitors";
@@ -17,26 +16,6 @@ export const FEAST_CHART = { repository: "https://feast-helm-charts.storage.goog
 
 /** Port of the metrics endpoint the chart exposes when `metrics.enabled` (`feast serve --metrics`). */
 export const FEAST_METRICS_PORT = 8000;
-
-/** Online-store reads of the feature server (Feast's DynamoDB online_read uses BatchGetItem and GetItem). */
-const ONLINE_READ_ACTIONS = ["dynamodb:BatchGetItem", "dynamodb:GetItem"] as const;
-
-/**
- * `feast apply` and materialization: the actions of Feast's documented DynamoDB policy
- * (reference/feast/iam/dynamodb-online-store-policy.json) plus the tag reads and removals its diff-based tag update
- * calls (ListTagsOfResource, UntagResource) and GetItem.
- */
-const ONLINE_WRITE_ACTIONS = [
-  "dynamodb:CreateTable",
-  "dynamodb:DescribeTable",
-  "dynamodb:DeleteTable",
-  "dynamodb:TagResource",
-  "dynamodb:UntagResource",
-  "dynamodb:ListTagsOfResource",
-  "dynamodb:BatchWriteItem",
-  "dynamodb:BatchGetItem",
-  "dynamodb:GetItem",
-] as const;
 
 export interface FeatureStoreConfigProps {
   readonly project: string;
@@ -71,39 +50,51 @@ export function featureStoreYaml(props: FeatureStoreConfigProps): string {
 export interface FeastProps {
   readonly cluster: PodIdentityCluster;
   readonly dataStores: MlDataStores;
-  readonly accountId: string;
   readonly region: string;
   readonly project: string;
-  /** Role names: the feature server (read) and the writer service account (apply, materialize). */
+  /** Role names: the feature server (reads items), materialization (writes items) and `feast apply` (the registry). */
   readonly serverRoleName: string;
-  readonly writerRoleName: string;
+  readonly materializerRoleName: string;
+  readonly applyRoleName: string;
   readonly tableTags: Record<string, string>;
   /** @default 1 */
   readonly replicas?: number;
   /** @default "feast" */
   readonly namespace?: string;
+  /**
+   * Namespace of the `feast-apply` service account, kept apart from the feature server's so only those allowed to run
+   * pods there (platform admins, the deploy pipeline) can change the registry. @default "feast-apply"
+   */
+  readonly applyNamespace?: string;
   /** @default - none */
   readonly dependsOn?: ITerraformDependable[];
 }
 
+/** Service accounts of materialization (namespace `feast`) and of `feast apply` (its own namespace). */
+export const FEAST_MATERIALIZER_SERVICE_ACCOUNT = "feast-materializer";
+export const FEAST_APPLY_SERVICE_ACCOUNT = "feast-apply";
+
 /**
  * Feast: the generated feature_store.yaml (published to S3 for data scientists and passed to the server), the online
- * feature server (chart `feast-feature-server`), and two Pod Identity roles: the server reads the registry and online
- * tables; the `feast-writer` service account applies definitions and materializes. Both are limited to the Feast
- * bucket and to DynamoDB tables whose names start with `<project>.`.
+ * feature server (chart `feast-feature-server`), and three Pod Identity roles, none of which may create or delete a
+ * table (Terraform owns the online tables, see FeastOnlineTables): the server reads the registry and table items;
+ * `feast-materializer` writes items and the Feast bucket; `feast-apply`, in its own namespace, writes the registry and
+ * may only describe the project's tables.
  */
 export class Feast extends Construct {
   readonly serverRole: PodIdentityRole;
-  readonly writerRole: PodIdentityRole;
+  readonly materializerRole: PodIdentityRole;
+  readonly applyRole: PodIdentityRole;
   readonly chart: HelmChart;
   readonly accounts: ManifestsRelease;
+  /** The `feast-apply` namespace and service account. */
+  readonly applyAccount: ManifestsRelease;
   readonly namespace: string;
+  readonly applyNamespace: string;
   readonly featureStoreYaml: string;
   /** `s3://<bucket>/config/feature_store.yaml`. */
   readonly featureStoreYamlUri: string;
   readonly serverUrl: string;
-  /** The DynamoDB table ARN pattern Feast's tables fall under. */
-  readonly onlineTablesArn: string;
   readonly project: string;
 
   constructor(scope: Construct, id: string, props: FeastProps) {
@@ -111,9 +102,10 @@ export class Feast extends Construct {
     if (!/^[a-z][a-z0-9_]{0,39}$/.test(props.project)) throw new Error(`feast: project must match [a-z][a-z0-9_]{0,39}, got "${props.project}"`);
     const ns = props.namespace ?? "feast";
     this.namespace = ns;
+    this.applyNamespace = props.applyNamespace ?? "feast-apply";
     this.project = props.project;
     const bucketName = props.dataStores.bucketNames.feast;
-    this.onlineTablesArn = `arn:aws:dynamodb:${props.region}:${props.accountId}:table/${props.project}.*`;
+    const tables = props.dataStores.feastOnlineTables;
     this.featureStoreYaml = featureStoreYaml({ project: props.project, region: props.region, bucketName, tableTags: props.tableTags });
     const configKey = `${FEAST_CONFIG_PREFIX}/feature_store.yaml`;
     this.featureStoreYamlUri = `s3://${bucketName}/${configKey}`;
@@ -132,25 +124,38 @@ export class Feast extends Construct {
       namespace: ns,
       serviceAccount: release,
       roleName: props.serverRoleName,
-      description: `Feast feature server: read the registry and the online tables ${props.project}.*`,
+      description: `Feast feature server: read the registry and the items of the online tables ${props.project}.*`,
     });
     props.dataStores.grantFeastRegistryRead(this.serverRole);
-    this.grantOnlineRead(this.serverRole);
+    tables.grantItemRead(this.serverRole);
 
-    this.writerRole = new PodIdentityRole(this, "writer-role", {
+    this.materializerRole = new PodIdentityRole(this, "materializer-role", {
       cluster: props.cluster,
       namespace: ns,
-      serviceAccount: "feast-writer",
-      roleName: props.writerRoleName,
-      description: `Feast apply and materialization: the Feast bucket and the online tables ${props.project}.*`,
+      serviceAccount: FEAST_MATERIALIZER_SERVICE_ACCOUNT,
+      roleName: props.materializerRoleName,
+      description: `Feast materialization: the Feast bucket, and items of the online tables ${props.project}.* (no table changes)`,
     });
-    props.dataStores.grantFeastReadWrite(this.writerRole);
-    this.grantOnlineWrite(this.writerRole);
+    // Materialization reads the offline store and records materialized intervals in the registry.
+    props.dataStores.grantFeastReadWrite(this.materializerRole);
+    tables.grantItemReadWrite(this.materializerRole);
 
-    // The chart creates no service account (it only references one); both are created here with the monitor.
+    this.applyRole = new PodIdentityRole(this, "apply-role", {
+      cluster: props.cluster,
+      namespace: this.applyNamespace,
+      serviceAccount: FEAST_APPLY_SERVICE_ACCOUNT,
+      roleName: props.applyRoleName,
+      description: `feast apply: write the registry and describe the online tables ${props.project}.* (Terraform creates and deletes them)`,
+    });
+    props.dataStores.grantFeastReadWrite(this.applyRole);
+    tables.grantDescribe(this.applyRole);
+
+    // The chart creates no service account (it only references one); the server's and the materializer's are here.
     this.accounts = new ManifestsRelease(this, "accounts", { releaseName: "feast-accounts", namespace: ns, dependsOn: props.dependsOn });
     this.accounts.add({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: release, namespace: ns }, automountServiceAccountToken: false });
-    this.accounts.add({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "feast-writer", namespace: ns }, automountServiceAccountToken: false });
+    this.accounts.add({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: FEAST_MATERIALIZER_SERVICE_ACCOUNT, namespace: ns }, automountServiceAccountToken: false });
+    this.applyAccount = new ManifestsRelease(this, "apply-account", { releaseName: "feast-apply", namespace: this.applyNamespace, dependsOn: props.dependsOn });
+    this.applyAccount.add({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: FEAST_APPLY_SERVICE_ACCOUNT, namespace: this.applyNamespace }, automountServiceAccountToken: false });
     this.accounts.add(
       serviceMonitor({
         name: release,
@@ -180,15 +185,5 @@ export class Feast extends Construct {
       footprint: { pods: [{ name: release, kind: "Deployment", replicas: props.replicas ?? 1, requests: { cpu: "250m", memory: "512Mi" }, serviceAccount: release }] },
       dependsOn: [this.accounts.release, published, ...this.serverRole.dependables(), this.serverRole.association],
     });
-  }
-
-  /** Read feature values from the project's online tables. */
-  grantOnlineRead(grantee: IGrantable, policyName = "feast-online-read"): void {
-    grantee.addToPolicy({ Sid: "FeastOnlineRead", Effect: "Allow", Action: [...ONLINE_READ_ACTIONS], Resource: this.onlineTablesArn }, policyName);
-  }
-
-  /** Create, tag, delete and write the project's online tables (`feast apply`, `feast materialize`). */
-  grantOnlineWrite(grantee: IGrantable, policyName = "feast-online-write"): void {
-    grantee.addToPolicy({ Sid: "FeastOnlineTables", Effect: "Allow", Action: [...ONLINE_WRITE_ACTIONS], Resource: this.onlineTablesArn }, policyName);
   }
 }

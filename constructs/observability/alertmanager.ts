@@ -1,6 +1,7 @@
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { Construct } from "constructs";
 import type { KubernetesObject } from "../kubernetes/manifests-release";
+import type { NamespaceSecretStore } from "../secrets/secret-store";
 
 /** One Alertmanager receiver (the environment's `observability.alertmanager.receivers[]`). */
 export type AlertReceiver =
@@ -140,16 +141,6 @@ export class AlertmanagerReceiverSecrets extends Construct {
  * The ExternalSecret that syncs one receiver's endpoint into the Kubernetes Secret Alertmanager mounts. The secret is
  * JSON {"endpoint": ...}: extract turns its keys into the Secret's keys.
  */
-export function receiverExternalSecret(receiver: AlertReceiver, secretNamePrefix: string, namespace: string, storeName: string): KubernetesObject {
-  return {
-    apiVersion: "external-secrets.io/v1",
-    kind: "ExternalSecret",
-    metadata: { name: receiverSecretName(receiver), namespace },
-    spec: {
-      refreshInterval: "1h",
-      secretStoreRef: { kind: "ClusterSecretStore", name: storeName },
-      target: { name: receiverSecretName(receiver), creationPolicy: "Owner" },
-      dataFrom: [{ extract: { key: receiverSecretsManagerName(secretNamePrefix, receiver) } }],
-    },
-  };
+export function receiverExternalSecret(receiver: AlertReceiver, secretNamePrefix: string, store: NamespaceSecretStore): KubernetesObject {
+  return store.externalSecret({ name: receiverSecretName(receiver), key: receiverSecretsManagerName(secretNamePrefix, receiver), refreshInterval: "1h" });
 }

@@ -4,7 +4,7 @@ import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import type { KubernetesObject } from "../kubernetes/manifests-release";
 import { EphemeralRandomPassword } from "../secrets/ephemeral-random-password";
-import type { IExternalSecrets } from "../secrets/external-secrets-api";
+import type { NamespaceSecretStore } from "../secrets/secret-store";
 
 /** Keys of the Kubernetes Secret, as the Grafana chart reads them (`admin.userKey`, `admin.passwordKey`). */
 export const GRAFANA_ADMIN_KEYS = { user: "admin-user", password: "admin-password" } as const;
@@ -14,8 +14,8 @@ export interface GrafanaAdminCredentialProps {
   readonly secretName: string;
   /** Kubernetes Secret that External Secrets keeps in sync. */
   readonly kubernetesSecretName: string;
-  readonly namespace: string;
-  readonly externalSecrets: IExternalSecrets;
+  /** The SecretStore of the namespace Grafana runs in (the ExternalSecret is rendered there). */
+  readonly store: NamespaceSecretStore;
   /** Grafana's admin login (not secret, but stored with the password so both come from one place). @default "admin" */
   readonly adminUser?: string;
   /** Days Secrets Manager keeps a deleted secret recoverable. @default 7 */
@@ -35,7 +35,7 @@ export class GrafanaAdminCredential extends Construct {
   readonly secret: SecretsmanagerSecret;
   readonly version: SecretsmanagerSecretVersion;
   readonly kubernetesSecretName: string;
-  /** The ExternalSecret to apply in the monitoring namespace (after the ClusterSecretStore exists). */
+  /** The ExternalSecret to apply in the store's namespace (after the SecretStore exists). */
   readonly externalSecret: KubernetesObject;
 
   constructor(scope: Construct, id: string, props: GrafanaAdminCredentialProps) {
@@ -55,18 +55,8 @@ export class GrafanaAdminCredential extends Construct {
       // Write-only values are not compared on plan: the value is written when this number changes, never read back.
       secretStringWoVersion: 1,
     });
-    props.externalSecrets.allowSecret(this.secret.arn);
-    this.externalSecret = {
-      apiVersion: "external-secrets.io/v1",
-      kind: "ExternalSecret",
-      metadata: { name: props.kubernetesSecretName, namespace: props.namespace },
-      spec: {
-        refreshInterval: "1h",
-        secretStoreRef: { kind: "ClusterSecretStore", name: props.externalSecrets.clusterSecretStoreName },
-        target: { name: props.kubernetesSecretName, creationPolicy: "Owner" },
-        // The secret is JSON {"admin-user": ..., "admin-password": ...}; extract maps its keys one to one.
-        dataFrom: [{ extract: { key: props.secretName } }],
-      },
-    };
+    props.store.allowSecret(this.secret.arn);
+    // The secret is JSON {"admin-user": ..., "admin-password": ...}; extract maps its keys one to one.
+    this.externalSecret = props.store.externalSecret({ name: props.kubernetesSecretName, key: props.secretName, refreshInterval: "1h" });
   }
 }

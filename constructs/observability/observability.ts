@@ -49,9 +49,9 @@ export interface ObservabilityProps {
    */
   readonly receiverSecretArns: Readonly<Record<string, string>>;
   /**
-   * What must exist before the ExternalSecrets are applied: the ClusterSecretStore's release and the operator role's
-   * policies. Called after this construct has granted its secrets, so the policies those grants create are included.
-   * @default - nothing
+   * What must exist before the SecretStore and ExternalSecrets are applied: the operator (CRDs, webhook) and its role's
+   * policies. Called after this construct has created its store, so the policy allowing the operator to assume the
+   * store's role is included. @default - nothing
    */
   readonly externalSecretsReady?: () => ITerraformDependable[];
   /**
@@ -96,27 +96,29 @@ export class Observability extends Construct {
     // Also the cluster's default class: claims that name none (Kubeflow Pipelines' MySQL) bind to it.
     this.storageClass = new EncryptedGp3StorageClass(this, "storage-class", { volumeTags: props.volumeTags, retain: protect, isDefault: true });
 
+    // The monitoring namespace's own SecretStore: Grafana's and Alertmanager's secrets reach no other namespace.
+    const store = props.externalSecrets.secretStore(this, this.namespace);
     this.grafanaAdmin = new GrafanaAdminCredential(this, "grafana-admin", {
       secretName: `${props.namePrefix}/grafana/admin`,
       kubernetesSecretName: GRAFANA_ADMIN_SECRET,
-      namespace: this.namespace,
-      externalSecrets: props.externalSecrets,
+      store,
       recoveryWindowInDays,
       protect,
     });
     for (const r of s.alertmanager.receivers) {
       const arn = props.receiverSecretArns[r.name];
       if (!arn) throw new Error(`observability: receiver ${r.name} has no secret ARN in receiverSecretArns (the bootstrap stack creates one per receiver)`);
-      props.externalSecrets.allowSecret(arn);
+      store.allowSecret(arn);
     }
-    // The Secrets must exist before Grafana starts (existingSecret) and ExternalSecrets need the store and the secret.
+    // The Secrets must exist before Grafana starts (existingSecret); ExternalSecrets need the store, its role and the secret.
     const secrets = new ManifestsRelease(this, "secrets", {
       releaseName: "monitoring-secrets",
       namespace: this.namespace,
-      dependsOn: [ns, this.grafanaAdmin.version, ...(props.externalSecretsReady?.() ?? [])],
+      dependsOn: [ns, this.grafanaAdmin.version, ...store.dependables(), ...(props.externalSecretsReady?.() ?? [])],
     });
+    secrets.add(store.manifest);
     secrets.add(this.grafanaAdmin.externalSecret);
-    for (const r of s.alertmanager.receivers) secrets.add(receiverExternalSecret(r, props.namePrefix, this.namespace, props.externalSecrets.clusterSecretStoreName));
+    for (const r of s.alertmanager.receivers) secrets.add(receiverExternalSecret(r, props.namePrefix, store));
 
     if (s.ampRemoteWrite.enabled) {
       this.amp = new AmpRemoteWrite(this, "amp", {

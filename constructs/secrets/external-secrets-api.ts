@@ -1,11 +1,15 @@
+import type { ITerraformDependable } from "cdktf";
+import type { Construct } from "constructs";
+import type { NamespaceSecretStore } from "./secret-store";
+
 /**
- * What consumers need from the External Secrets Operator installed in the platform stack: the name of the
- * ClusterSecretStore backed by AWS Secrets Manager, and a way to let the operator read one more secret.
- * ESO reads with its own Pod Identity role, so every secret it syncs must be granted explicitly.
+ * What consumers need from the External Secrets Operator installed in the platform stack: a SecretStore of their own
+ * namespace, backed by a role that reads only the secrets they grant it. The operator's own role reads no secret; it
+ * may only assume the store roles created here.
  */
 export interface IExternalSecrets {
-  /** Name of the ClusterSecretStore (provider: AWS Secrets Manager in the environment's region). */
-  readonly clusterSecretStoreName: string;
-  /** Allows the operator to read exactly this secret (and decrypt it with `kmsKeyArn` when given). */
-  allowSecret(secretArn: string, kmsKeyArn?: string): void;
+  /** Creates the SecretStore of `namespace` and its role in `scope`'s stack, and lets the operator assume that role. */
+  secretStore(scope: Construct, namespace: string): NamespaceSecretStore;
+  /** What a release of SecretStores and ExternalSecrets in the operator's own stack must follow (CRDs, webhook, role). */
+  ready(): ITerraformDependable[];
 }

@@ -4,6 +4,8 @@ import { PodIdentityRole, type PodIdentityCluster } from "../iam/pod-identity-ro
 import { HelmChart } from "../kubernetes/helm-chart";
 import { ManifestsRelease } from "../kubernetes/manifests-release";
 import type { IExternalSecrets } from "./external-secrets-api";
+import { NamespaceSecretStore, type SecretStoreOperator } from "./secret-store";
+import { secretStoreRolesPolicy } from "./secret-store-policy";
 
 /**
  * External Secrets Operator chart 2.9.0 (app v2.9.0), the newest release in the research mirror
@@ -11,9 +13,6 @@ import type { IExternalSecrets } from "./external-secrets-api";
  * @see https://charts.external-secrets.io
  */
 export const EXTERNAL_SECRETS_CHART = { repository: "https://charts.external-secrets.io", chart: "external-secrets", version: "2.9.0" } as const;
-
-/** Name of the ClusterSecretStore backed by AWS Secrets Manager. */
-export const CLUSTER_SECRET_STORE_NAME = "aws-secrets-manager";
 
 /** Tolerates the system node group's taint so the operator runs before (and without) Karpenter capacity. */
 const systemTolerations = () => [{ key: "CriticalAddonsOnly", operator: "Exists", effect: "NoSchedule" }];
@@ -24,6 +23,8 @@ export interface ExternalSecretsProps {
   readonly region: string;
   /** Physical name of the controller's IAM role. */
   readonly roleName: string;
+  /** Store roles are named `<storeRolePrefix><namespace>`; the admission policy guards every role with this prefix. */
+  readonly storeRolePrefix: string;
   /** @default "external-secrets" */
   readonly namespace?: string;
   /** What must exist before the operator installs (for example the system node group's add-ons). @default - none */
@@ -31,34 +32,42 @@ export interface ExternalSecretsProps {
 }
 
 /**
- * External Secrets Operator with a ClusterSecretStore for AWS Secrets Manager. The controller's service account has
- * a Pod Identity role that starts with no permissions: each secret it may sync is added with `allowSecret`, so the
- * operator can read exactly the secrets this repository names and nothing else.
+ * External Secrets Operator for AWS Secrets Manager, with no ClusterSecretStore: every namespace that syncs secrets gets
+ * its own SecretStore and role (`secretStore`), so a secret reaches only the namespace it was granted to. The
+ * controller's Pod Identity role reads nothing itself; it may only assume the store roles, and an admission policy
+ * stops any other store from naming them.
  * @see https://external-secrets.io/latest/provider/aws-secrets-manager/
  */
 export class ExternalSecrets extends Construct implements IExternalSecrets {
-  readonly clusterSecretStoreName = CLUSTER_SECRET_STORE_NAME;
   readonly namespace: string;
   readonly role: PodIdentityRole;
   readonly chart: HelmChart;
-  /** The release holding the ClusterSecretStore; ExternalSecrets elsewhere should depend on it. */
-  readonly store: ManifestsRelease;
-  private readonly region: string;
-  private readonly allowedSecrets = new Set<string>();
-  private readonly allowedKeys = new Set<string>();
+  /** The ValidatingAdmissionPolicy that keeps the platform's store roles in their own namespaces' SecretStores. */
+  readonly storePolicy: ManifestsRelease;
+  private readonly operator: SecretStoreOperator;
+  private readonly storeRolePrefix: string;
+  private readonly stores = new Map<string, NamespaceSecretStore>();
 
   constructor(scope: Construct, id: string, props: ExternalSecretsProps) {
     super(scope, id);
     this.namespace = props.namespace ?? "external-secrets";
-    this.region = props.region;
     const serviceAccount = "external-secrets";
+    this.storeRolePrefix = props.storeRolePrefix;
     this.role = new PodIdentityRole(this, "role", {
       cluster: props.cluster,
       namespace: this.namespace,
       serviceAccount,
       roleName: props.roleName,
-      description: "External Secrets Operator controller: reads only the Secrets Manager secrets granted with allowSecret",
+      description: "External Secrets Operator controller: reads no secret; assumes the per-namespace SecretStore roles only",
     });
+    this.operator = {
+      accountId: props.cluster.accountId,
+      region: props.region,
+      clusterName: props.cluster.clusterName,
+      roleArn: `arn:aws:iam::${props.cluster.accountId}:role/${props.roleName}`,
+      namespace: this.namespace,
+      serviceAccount,
+    };
     const controller = { cpu: "10m", memory: "64Mi" };
     const small = { cpu: "10m", memory: "32Mi" };
     const pod = (name: string, requests: { cpu: string; memory: string }, replicas: number, sa?: string) => ({
@@ -102,33 +111,20 @@ export class ExternalSecrets extends Construct implements IExternalSecrets {
       // The role and its association must exist before the controller starts, or its first calls fail unauthenticated.
       dependsOn: [...(props.dependsOn ?? []), ...this.role.dependables(), this.role.association],
     });
-    this.store = new ManifestsRelease(this, "store", { releaseName: "cluster-secret-store", namespace: this.namespace, dependsOn: [this.chart.release] });
-    this.store.add({
-      apiVersion: "external-secrets.io/v1",
-      kind: "ClusterSecretStore",
-      metadata: { name: CLUSTER_SECRET_STORE_NAME },
-      // No auth block: the controller's own Pod Identity credentials are used (serviceAccountRef cannot be combined
-      // with Pod Identity).
-      spec: { provider: { aws: { service: "SecretsManager", region: props.region } } },
-    });
+    this.storePolicy = new ManifestsRelease(this, "store-policy", { releaseName: "secret-store-policy", namespace: this.namespace, dependsOn: [this.chart.release] });
+    for (const o of secretStoreRolesPolicy(`arn:aws:iam::${props.cluster.accountId}:role/${props.storeRolePrefix}`)) this.storePolicy.add(o);
   }
 
-  /**
-   * Lets the controller read one secret (GetSecretValue, DescribeSecret on its ARN). With `kmsKeyArn` (a customer
-   * managed key encrypting the secret) it may also decrypt with that key, but only through Secrets Manager.
-   * Calling it twice for the same secret or key adds nothing.
-   */
-  allowSecret(secretArn: string, kmsKeyArn?: string): void {
-    if (!this.allowedSecrets.has(secretArn)) {
-      this.allowedSecrets.add(secretArn);
-      this.role.addToPolicy({ Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: secretArn }, "secrets");
-    }
-    if (kmsKeyArn && !this.allowedKeys.has(kmsKeyArn)) {
-      this.allowedKeys.add(kmsKeyArn);
-      this.role.addToPolicy(
-        { Effect: "Allow", Action: ["kms:Decrypt"], Resource: kmsKeyArn, Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${this.region}.amazonaws.com` } } },
-        "secrets",
-      );
-    }
+  secretStore(scope: Construct, namespace: string): NamespaceSecretStore {
+    if (this.stores.has(namespace)) throw new Error(`external-secrets: namespace ${namespace} already has a SecretStore; share it instead of creating another`);
+    const store = new NamespaceSecretStore(scope, `secret-store-${namespace}`, { operator: this.operator, namespace, roleName: `${this.storeRolePrefix}${namespace}` });
+    this.stores.set(namespace, store);
+    // Resource is the literal ARN: the store role may live in a later stack (the ml stack), applied after this one.
+    this.role.addToPolicy({ Sid: `AssumeSecretStore${this.stores.size}`, Effect: "Allow", Action: ["sts:AssumeRole", "sts:TagSession"], Resource: store.roleArn }, "secret-stores");
+    return store;
+  }
+
+  ready(): ITerraformDependable[] {
+    return [this.chart.release, this.storePolicy.release, ...this.role.dependables(), this.role.association];
   }
 }

@@ -1,3 +1,5 @@
+import { feastProject } from "../../stacks/ml-settings";
+import { stateBucketName } from "../../stacks/naming";
 import { parseCidr } from "./cidr";
 import type { Environment } from "./schema";
 
@@ -31,6 +33,50 @@ export function consistencyProblems(envs: readonly Environment[]): string[] {
       problems.push(
         `environment "${e.name}": deploy.githubOidcProvider: got "create"; environment "${list[0].name}" already creates the GitHub OIDC provider of account ${account} (one per account): use "existing"`,
       );
+    }
+  }
+  problems.push(...productionAccountProblems(sorted), ...sharedNameProblems(sorted));
+  return problems;
+}
+
+/**
+ * An account that holds a production environment is a production account: a development or staging environment
+ * beside it would share its IAM, quotas and blast radius under weaker rules (public API endpoint, @latest AMIs, no
+ * deletion protection). Usually a copied file whose tier was lowered but whose account id was kept.
+ */
+function productionAccountProblems(sorted: readonly Environment[]): string[] {
+  const problems: string[] = [];
+  for (const e of sorted) {
+    if (e.tier === "production") continue;
+    const owners = sorted.filter((p) => p.tier === "production" && p.account.id === e.account.id).map((p) => `"${p.name}"`);
+    if (owners.length) {
+      problems.push(
+        `environment "${e.name}": tier: got "${e.tier}"; account ${e.account.id} is a production account (environment ${owners.join(", ")}): give this environment an account of its own, or make it production tier`,
+      );
+    }
+  }
+  return problems;
+}
+
+/**
+ * Names two environments must not share: the state bucket (S3 names are global, and each bootstrap stack creates
+ * its bucket) and, within one account and region, the Feast project (its DynamoDB tables are `<project>.<view>`).
+ * A fork that keeps its parent's explicit `stateBackend.bucket` or `ml.feast.project` trips these.
+ */
+function sharedNameProblems(sorted: readonly Environment[]): string[] {
+  const problems: string[] = [];
+  for (const [i, a] of sorted.entries()) {
+    for (const b of sorted.slice(0, i)) {
+      if (stateBucketName(a) === stateBucketName(b)) {
+        problems.push(
+          `environment "${a.name}": stateBackend.bucket: got "${stateBucketName(a)}"; environment "${b.name}" uses the same state bucket (S3 bucket names are global and each environment's bootstrap stack creates its own): remove the field to get mlp-tfstate-${a.name}-${a.account.id}`,
+        );
+      }
+      if (a.account.id === b.account.id && a.account.region === b.account.region && feastProject(a) === feastProject(b)) {
+        problems.push(
+          `environment "${a.name}": ml.feast.project: got "${feastProject(a)}"; environment "${b.name}" uses the same Feast project in account ${a.account.id} ${a.account.region}, so both would write the same DynamoDB tables (<project>.<feature view>): give each its own project`,
+        );
+      }
     }
   }
   return problems;

@@ -35,7 +35,9 @@ export const tagValue = z
   .string()
   .min(1)
   .max(256)
-  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, "must contain only letters, digits, spaces and _.:/=+-@");
+  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, "must contain only letters, digits, spaces and _.:/=+-@")
+  // AWS rejects (or silently owns) tags whose key or value starts with aws: in any letter case.
+  .refine((v) => !/^aws:/i.test(v), "must not start with aws: (in any letter case): AWS reserves that prefix for its own tag keys and values");
 
 // `abort`: checks chained after a failed parse (prefix length, catalog lookups) would only add misleading noise.
 export const cidr = z.string().refine((v) => parseCidr(v) !== undefined, {

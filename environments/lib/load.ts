@@ -1,7 +1,8 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { z } from "zod";
 import { consistencyProblems } from "./consistency";
+import { duplicateKeys } from "./duplicate-keys";
 import { environmentSchema, type Environment, type EnvironmentInput } from "./schema";
 
 /** Environment names become stack ids, state keys, physical names and the Environment tag. */
@@ -57,31 +58,86 @@ export function validateEnvironment(name: string, input: unknown): Environment {
   return Object.freeze({ ...result.data, name });
 }
 
-/** File names in `dir` that define environments: every `.ts`/`.js` module except declarations. */
-export function environmentFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && /\.(ts|js)$/.test(e.name) && !e.name.endsWith(".d.ts"))
-    .map((e) => e.name)
-    .sort();
+/** What `dir` holds: environment modules, and entries that are not (each with the reason). */
+export function environmentFiles(dir: string): { readonly modules: string[]; readonly strays: string[] } {
+  const modules: string[] = [];
+  const strays: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    // Dotfiles are editor and OS litter (.DS_Store, swap files); lib/ is the schema.
+    if (e.name.startsWith(".") || (e.isDirectory() && e.name === "lib")) continue;
+    if (e.isFile() && /\.(ts|js)$/.test(e.name) && !e.name.endsWith(".d.ts")) modules.push(e.name);
+    else if (e.isDirectory()) strays.push(`environments/${e.name}/: a directory; environment files sit directly in environments/ (only lib/ is allowed beside them)`);
+    else {
+      const stem = e.name.replace(/(\.d)?\.[^.]+$/, "").replace(/\..*$/, "");
+      strays.push(`environments/${e.name}: not an environment file, so it would be ignored: environments are TypeScript modules named <name>.ts (rename it to ${stem}.ts, or move it out of environments/)`);
+    }
+  }
+  return { modules, strays };
+}
+
+/** `path` read as text, or undefined when it cannot be read (the require that follows reports why). */
+function sourceOf(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** The value at `path` inside `root`, for messages (undefined when the path leaves the object). */
+function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
+  let v: unknown = root;
+  for (const k of path) v = v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined;
+  return v;
+}
+
+/** Requires one environment module; a syntax error or a throw becomes a problem naming the file and line. */
+function requireEnvironment(name: string, file: string, path: string): { value?: unknown; problem?: string } {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return { value: (require(path) as { default?: unknown }).default };
+  } catch (e) {
+    // Duck-typed: an error thrown by a module evaluated in another realm (a test runner's sandbox) is no `instanceof Error`.
+    const err = e !== null && typeof e === "object" && "message" in e ? (e as Error) : new Error(String(e));
+    const line = new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:(\\d+)`).exec(err.stack ?? "")?.[1];
+    const first = err.message.split("\n")[0];
+    return { problem: `environment "${name}": ${file}${line ? ` line ${line}` : ""}: cannot be loaded: ${err.name}: ${first}; fix the file (the error is the file's own, not a validation rule)` };
+  }
 }
 
 /**
  * Loads and validates every environment file in `dir` (the file name is the environment name).
- * All files are checked before anything is returned, so one run reports every problem.
+ * All files are checked before anything is returned, so one run reports every problem: files that are not
+ * environment modules, files that fail to load, keys written twice, schema violations, then (when every file is
+ * valid on its own) conflicts between environments.
  */
 export function loadEnvironments(dir: string): Environment[] {
-  const problems: string[] = [];
+  const { modules, strays } = environmentFiles(dir);
+  const problems: string[] = [...strays];
   const envs: Environment[] = [];
-  for (const file of environmentFiles(dir)) {
+  for (const file of modules) {
     const name = file.replace(/\.(ts|js)$/, "");
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(join(dir, file)) as { default?: unknown };
-    if (mod.default === undefined) {
+    const path = join(dir, file);
+    const loaded = requireEnvironment(name, file, path);
+    if (loaded.problem) {
+      problems.push(loaded.problem);
+      continue;
+    }
+    if (loaded.value === undefined) {
       problems.push(`environment "${name}": ${file} has no default export; write \`export default defineEnvironment({ ... })\``);
       continue;
     }
+    const duplicates = duplicateKeys(sourceOf(path) ?? "");
+    for (const d of duplicates) {
+      // Lines of a built .js module are not the lines of its .ts source (esbuild's own warning names those).
+      const lines = file.endsWith(".ts") ? `${file} lines ${d.firstLine} and ${d.line}` : file;
+      problems.push(
+        `environment "${name}": ${formatPath(d.path) || "(root)"}: got ${formatValue(valueAt(loaded.value, d.path))}; written twice in one object (${lines}), so the later value silently replaced the earlier: keep one`,
+      );
+    }
+    if (duplicates.length) continue;
     try {
-      envs.push(validateEnvironment(name, mod.default));
+      envs.push(validateEnvironment(name, loaded.value));
     } catch (e) {
       if (e instanceof EnvironmentError) problems.push(...e.problems);
       else throw e;

@@ -43,6 +43,15 @@ export const mlSettings = z.strictObject({
        * need distinct projects. @default - `mlp_<env>` with dashes as underscores
        */
       project: z.string().regex(FEAST_PROJECT_RE, "must start with a lowercase letter and contain only a-z, 0-9 and _ (at most 40 characters)").optional(),
+      /**
+       * Feature views (of the users' feature repository) that get an online table `<project>.<view>`. Terraform creates
+       * the tables with point-in-time recovery and the platform key; `feast apply` cannot create or delete tables, so a
+       * view missing here fails `feast apply` with AccessDenied on CreateTable. @default - none
+       */
+      featureViews: z
+        .array(z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, "must be a feature view name DynamoDB accepts in a table name (A-Z a-z 0-9 _ . -, at most 200 characters)"))
+        .refine((xs) => new Set(xs).size === xs.length, { message: "must not contain duplicates" })
+        .default([]),
     })
     .prefault({}),
   /** In-cluster Services always; optionally one AWS Load Balancer Controller ALB in front of the UIs and APIs. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AVAILABILITY_ZONES } from "../../constructs/catalog/availability-zones.generated";
 import { allocateSubnets, parseCidr } from "./cidr";
 import { computeSettings, refineCompute } from "./compute-schema";
 import { deploySettings, isWholeInternet } from "./deploy-schema";
@@ -76,9 +77,10 @@ export const environmentSchema = z
   })
   .superRefine((env, ctx) => {
     const region = env.account.region;
+    const zones = AVAILABILITY_ZONES[region] ?? [];
     env.network.availabilityZones.forEach((az, i) => {
-      if (!new RegExp(`^${region}[a-z]$`).test(az)) {
-        ctx.addIssue({ code: "custom", path: ["network", "availabilityZones", i], input: az, message: `must be an availability zone of ${region} (like ${region}a)` });
+      if (!zones.includes(az)) {
+        ctx.addIssue({ code: "custom", path: ["network", "availabilityZones", i], input: az, message: `must be an availability zone of ${region} (${zones.join(", ")}; constructs/catalog/availability-zones.generated.ts)` });
       }
     });
     const vpc = parseCidr(env.network.vpcCidr);

@@ -62,7 +62,7 @@ describe("the walk catches what a first deploy would trip on", () => {
       expect.arrayContaining([
         expect.stringMatching(/^dev-ml: helm_release\.mlflow_config_release_\w+ \(ExternalSecret mlflow\/mlflow-database\): CRD external-secrets\.io\/ExternalSecret is created by dev-platform: helm_release\.external-secrets_chart_release_\w+, which is not applied before it$/),
         expect.stringMatching(/\(ServiceMonitor triton\/triton\): CRD monitoring\.coreos\.com\/ServiceMonitor is created by dev-platform: .*which is not applied before it$/),
-        expect.stringMatching(/\(ExternalSecret mlflow\/mlflow-database\): ClusterSecretStore aws-secrets-manager is created by dev-platform: .*which is not applied before it$/),
+        expect.stringMatching(/\(SecretStore mlflow\/aws-secrets-manager\): CRD external-secrets\.io\/SecretStore is created by dev-platform: .*which is not applied before it$/),
         expect.stringMatching(/\(Deployment triton\/triton\): may only run on NodePool gpu-inference .*which has no nodes before it starts$/),
       ]),
     );
@@ -90,6 +90,31 @@ describe("the walk catches what a first deploy would trip on", () => {
   test("Triton's IRSA service account without the cluster's IAM OIDC provider gets no credentials", () => {
     const r = walkChanged("dev", (s) => delete s["dev-foundation"].resource.aws_iam_openid_connect_provider);
     expect(r.findings).toEqual([expect.stringMatching(/\(Deployment triton\/triton\): the cluster's IAM OIDC provider \(IRSA\) is created by nothing in the deploy$/)]);
+  });
+
+  test("an ExternalSecret whose namespace has no SecretStore (there is no cluster-wide store to fall back on)", () => {
+    const r = walkChanged("dev", (s) => {
+      const config = releaseOf(s["dev-ml"], "mlflow-config");
+      const values = parse(config.values[0]);
+      values.manifests = values.manifests.filter((o: Any) => o.kind !== "SecretStore");
+      config.values = [stringify(values)];
+    });
+    expect(r.findings).toEqual([expect.stringMatching(/^dev-ml: helm_release\.mlflow_config_release_\w+ \(ExternalSecret mlflow\/mlflow-database\): SecretStore mlflow\/aws-secrets-manager is created by nothing in the deploy$/)]);
+  });
+
+  test("a SecretStore applied before the IAM role it assumes", () => {
+    const r = walkChanged("dev", (s) => dropDependency(s["dev-ml"], "mlflow-config", /secret-store-mlflow_role/));
+    expect(r.findings).toEqual([
+      expect.stringMatching(/^dev-ml: helm_release\.mlflow_config_release_\w+ \(SecretStore mlflow\/aws-secrets-manager\): IAM role mlp-dev-secrets-mlflow \(spec\.provider\.aws\.role\) is created by dev-ml: aws_iam_role\.mlflow_secret-store-mlflow_role_\w+, which is not applied before it$/),
+    ]);
+  });
+
+  test("the database login Job before its Pod Identity association, and its rotation CronJob with it", () => {
+    const r = walkChanged("dev", (s) => dropDependency(s["dev-ml"], "mlflow-db-login", /login_role/));
+    expect(r.findings).toEqual([
+      expect.stringMatching(/\(Job mlflow-admin\/mlflow-db-login-[0-9a-f]{8}\): the Pod Identity association of mlflow-admin\/mlflow-db-admin is created by dev-ml: aws_eks_pod_identity_association\.mlflow_login_role_association_\w+, which is not applied before it$/),
+      expect.stringMatching(/\(CronJob mlflow-admin\/mlflow-db-login-rotation\): the Pod Identity association of mlflow-admin\/mlflow-db-admin is created by .*, which is not applied before it$/),
+    ]);
   });
 
   test("MLflow before the ExternalSecret that writes its database Secret", () => {

@@ -13,7 +13,7 @@ import { projectEnvironments, resources, stack, synthesizeAll } from "../helpers
 interface StartupCall {
   readonly why: string;
   readonly action: string;
-  /** `bucket:<purpose>`, `object:<purpose>/<key>`, `key` (the ML data key, through S3) or `table:<name>`. */
+  /** `bucket:<purpose>`, `object:<purpose>/<key>`, `key` (the ML data key, through S3; `key:dynamodb` through DynamoDB) or `table:<name>`. */
   readonly on: string;
   readonly prefix?: string;
 }
@@ -30,20 +30,34 @@ const WORKLOADS: ReadonlyArray<{ name: string; role: string; calls: readonly Sta
       { why: "S3Registry: download the registry object", action: "s3:GetObject", on: "object:feast/registry/registry.db" },
       { why: "SSE-KMS objects: decrypt through S3", action: "kms:Decrypt", on: "key" },
       { why: "DynamoDB online store: online_read", action: "dynamodb:BatchGetItem", on: "table:driver_hourly_stats" },
+      { why: "SSE-KMS table: DynamoDB decrypts with the platform key on the caller's behalf", action: "kms:Decrypt", on: "key:dynamodb" },
     ],
   },
   {
-    // feast apply: S3Registry commit (put_object), DynamoDB update (create_table, describe_table), materialize writes.
-    name: "feast apply / materialize (writer)",
-    role: "feast-writer",
+    // feast apply (sdk/python/feast/infra/online_stores/dynamodb.py `update`): describe_table before creating (the
+    // tables exist, Terraform made them), list_tags_of_resource for the tag diff; S3Registry commit writes the registry.
+    name: "feast apply",
+    role: "feast-apply",
     calls: [
       { why: "S3Registry: head_bucket", action: "s3:ListBucket", on: "bucket:feast" },
       { why: "S3Registry: commit writes the registry", action: "s3:PutObject", on: "object:feast/registry/registry.db" },
-      { why: "offline store: list parquet FileSources", action: "s3:ListBucket", on: "bucket:feast", prefix: "offline/" },
       { why: "SSE-KMS: encrypt new objects through S3", action: "kms:GenerateDataKey", on: "key" },
-      { why: "DynamoDB: create a feature view's table", action: "dynamodb:CreateTable", on: "table:driver_hourly_stats" },
-      { why: "DynamoDB: wait for the table", action: "dynamodb:DescribeTable", on: "table:driver_hourly_stats" },
-      { why: "materialize", action: "dynamodb:BatchWriteItem", on: "table:driver_hourly_stats" },
+      { why: "DynamoDB update: does the table exist?", action: "dynamodb:DescribeTable", on: "table:driver_hourly_stats" },
+      { why: "DynamoDB update: the same for a view not declared (ResourceNotFound, then CreateTable is denied)", action: "dynamodb:DescribeTable", on: "table:not_declared_yet" },
+      { why: "DynamoDB update: tag diff", action: "dynamodb:ListTagsOfResource", on: "table:driver_hourly_stats" },
+    ],
+  },
+  {
+    // feast materialize: reads parquet FileSources, writes items with batch_writer (BatchWriteItem), records the
+    // materialized interval in the registry.
+    name: "feast materialize",
+    role: "feast-materializer",
+    calls: [
+      { why: "offline store: list parquet FileSources", action: "s3:ListBucket", on: "bucket:feast", prefix: "offline/" },
+      { why: "offline store: read a FileSource", action: "s3:GetObject", on: "object:feast/offline/driver_stats.parquet" },
+      { why: "registry: record the materialized interval", action: "s3:PutObject", on: "object:feast/registry/registry.db" },
+      { why: "online_write_batch", action: "dynamodb:BatchWriteItem", on: "table:driver_hourly_stats" },
+      { why: "SSE-KMS table: DynamoDB encrypts with the platform key on the caller's behalf", action: "kms:GenerateDataKey", on: "key:dynamodb" },
     ],
   },
   {
@@ -95,7 +109,8 @@ function requestFor(envName: string, call: StartupCall): Request {
       const f = stack(`${envName}-foundation`);
       const id = Object.keys(resources(f, "aws_kms_key")).find((k) => k.startsWith("ml-data_data-key"))!;
       const key = resolver.resolve(`\${aws_kms_key.${id}.arn}`, f.id);
-      return { action: call.action, resource: key, context: { "kms:ViaService": `s3.${env.account.region}.amazonaws.com` }, resourcePolicy: keyPolicyFor(synthesizeAll().stacks, resolver, key) };
+      const service = what || "s3";
+      return { action: call.action, resource: key, context: { "kms:ViaService": `${service}.${env.account.region}.amazonaws.com` }, resourcePolicy: keyPolicyFor(synthesizeAll().stacks, resolver, key) };
     }
     default:
       throw new Error(`unknown target ${call.on}`);

@@ -53,12 +53,14 @@ describe("destroy and refactor safety", () => {
     expect(checked).toBeGreaterThanOrEqual(10);
   });
 
-  test("lists the protected stateful resources of prod: state, cluster, keys, data buckets and the MLflow database", () => {
+  test("lists the protected stateful resources of prod: state, cluster, keys, data buckets, Feast's online tables and the MLflow database", () => {
     const prod = statefulAddresses("prod").map((a) => a.replace(/_[0-9A-F]{8}$/, ""));
     expect(prod).toEqual([
       "bootstrap aws_kms_key.ci_plans-key",
       "bootstrap aws_s3_bucket.state_bucket",
       "foundation aws_db_instance.ml-data_mlflow-db_instance",
+      "foundation aws_dynamodb_table.ml-data_feast-online_driver_hourly_stats",
+      "foundation aws_dynamodb_table.ml-data_feast-online_driver_hourly_stats_fresh",
       "foundation aws_eks_cluster.eks_cluster",
       "foundation aws_kms_key.eks-secrets-key",
       "foundation aws_kms_key.logs-key",
@@ -98,7 +100,8 @@ describe("clean teardown outside production", () => {
       .stacks.filter((s) => s.id.startsWith(`${name}-`))
       .flatMap((s) => allResources(s).filter(([type]) => type === "aws_secretsmanager_secret").map(([, , cfg]) => [s.id.slice(name.length + 1), cfg.name, cfg.recovery_window_in_days]));
     for (const [part, secret, days] of windows) {
-      expect([secret, part, days]).toEqual(String(secret).includes("/alertmanager/") ? [secret, "bootstrap", 7] : [secret, "platform", 0]);
+      const home = String(secret).includes("/alertmanager/") ? ["bootstrap", 7] : String(secret).endsWith("/mlflow/database") ? ["foundation", 0] : ["platform", 0];
+      expect([secret, part, days]).toEqual([secret, ...home]);
     }
   });
 });

@@ -20,6 +20,7 @@ const STATEFUL_CASES: Record<string, { replaces: string[]; inPlace: string[] }> 
   aws_cloudwatch_log_group: { replaces: ["name", "log_group_class"], inPlace: ["retention_in_days", "kms_key_id"] },
   aws_prometheus_workspace: { replaces: ["kms_key_arn"], inPlace: ["logging_configuration.log_group_arn"] },
   aws_s3_object: { replaces: ["bucket", "key"], inPlace: ["content", "content_type"] },
+  aws_dynamodb_table: { replaces: ["name", "hash_key", "range_key", "local_secondary_index"], inPlace: ["point_in_time_recovery", "server_side_encryption", "deletion_protection_enabled", "billing_mode", "attribute"] },
   kubernetes_namespace_v1: { replaces: ["metadata.name"], inPlace: ["metadata.labels", "metadata.annotations"] },
 };
 

@@ -121,8 +121,6 @@ describe("releases of the in-repo chart, rendered by helm template with the stac
       "argoproj.io/v1alpha1 AppProject": "the reference data has no AppProject CRD (argo-cd/crds holds Application only)",
       "generators.external-secrets.io/v1alpha1 Password": "the reference data has no generators.external-secrets.io CRD",
       "argoproj.io/v1alpha1 Application": "argo-cd/crds is not loaded by crd.ts",
-      "external-secrets.io/v1 ExternalSecret": "external-secrets/crds is not loaded by crd.ts",
-      "external-secrets.io/v1 ClusterSecretStore": "external-secrets/crds is not loaded by crd.ts",
       "keda.sh/v1alpha1 ScaledObject": "keda/crds is not loaded by crd.ts",
       "trainer.kubeflow.org/v1alpha1 ClusterTrainingRuntime": "kubeflow-trainer/crds is not loaded by crd.ts",
     };
@@ -131,7 +129,7 @@ describe("releases of the in-repo chart, rendered by helm template with the stac
       const unchecked = [...new Set(all.filter((v) => v.source === "none").map((v) => `${v.apiVersion} ${v.kind}`))].sort();
       expect(unchecked.filter((k) => !(k in UNCHECKED))).toEqual([]);
       const checked = new Set(all.filter((v) => v.source === "crd").map((v) => v.kind));
-      expect([...checked].sort()).toEqual(expect.arrayContaining(["EC2NodeClass", "NodePool", "PodMonitor", "PrometheusRule", "ServiceMonitor"]));
+      expect([...checked].sort()).toEqual(expect.arrayContaining(["EC2NodeClass", "ExternalSecret", "NodePool", "PodMonitor", "PrometheusRule", "SecretStore", "ServiceMonitor"]));
     });
   });
 

@@ -57,6 +57,8 @@ export class TokenResolver {
         return cfg.bucket;
       case "aws_kms_key.arn":
         return `arn:aws:kms:${region}:${account}:key/${fakeId(`${stackId}/${id}`)}`;
+      case "aws_eks_cluster.name":
+        return cfg.name;
       case "aws_iam_role.arn":
         return `arn:aws:iam::${account}:role/${cfg.name}`;
       case "aws_secretsmanager_secret.arn":
@@ -123,6 +125,8 @@ export interface Request {
    * @default false
    */
   readonly unvalidated?: boolean;
+  /** The calling principal's ARN. @default - a role named `simulated` in the account */
+  readonly principal?: string;
 }
 
 /** Evaluates one request of a principal of `account` with the given identity policies. Throws on invalid input. */
@@ -134,7 +138,7 @@ export async function simulate(account: string, identity: readonly PolicyDoc[], 
     ...(req.resourcePolicy ? { resourcePolicy: req.resourcePolicy as Any } : {}),
     request: {
       action: req.action,
-      principal: `arn:aws:iam::${account}:role/simulated`,
+      principal: req.principal ?? `arn:aws:iam::${account}:role/simulated`,
       resource: { accountId: account, resource: req.resource },
       contextVariables: { "aws:SecureTransport": "true", ...(req.context ?? {}) },
     },

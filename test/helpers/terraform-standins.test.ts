@@ -29,6 +29,11 @@ describe("Terraform stand-ins", () => {
     );
   });
 
+  test("an RDS endpoint and a Secrets Manager ARN stand-in have AWS's formats", () => {
+    expect(standInFor("aws_db_instance.db_F519980E.address", ctx)).toMatch(/^standin-db-[0-9a-f]{8}\.[0-9a-f]{12}\.eu-west-1\.rds\.amazonaws\.com$/);
+    expect(standInFor("aws_secretsmanager_secret.login_1234ABCD.arn", ctx)).toMatch(/^arn:aws:secretsmanager:eu-west-1:111122223333:secret:standin-[0-9a-f]{8}-[0-9a-f]{6}$/);
+  });
+
   test("an expression without a known stand-in, or a remote output that is no single reference, is an error naming it", () => {
     expect(standInKey("aws_sqs_queue.queue_B8077B32.name")).toBe("aws_sqs_queue.name");
     expect(() => standInFor("aws_sqs_queue.queue_B8077B32.name", ctx)).toThrow("${aws_sqs_queue.queue_B8077B32.name}: no stand-in for aws_sqs_queue.name");

@@ -51,6 +51,9 @@ const STAND_INS: Readonly<Record<string, StandIn>> = {
   "aws_vpc.id": (e) => `vpc-${hex(e, 17)}`,
   "aws_db_instance.master_user_secret.secret_arn": (e, ctx) =>
     `arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:rds!db-${uuid(e)}-${hex(`${e}/suffix`, 6)}`,
+  // RDS endpoints are `<identifier>.<12 characters>.<region>.rds.amazonaws.com`.
+  "aws_db_instance.address": (e, ctx) => `standin-db-${hex(e, 8)}.${hex(`${e}/host`, 12)}.${ctx.region}.rds.amazonaws.com`,
+  "aws_secretsmanager_secret.arn": (e, ctx) => `arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:standin-${hex(e, 8)}-${hex(`${e}/suffix`, 6)}`,
 };
 
 /** The attribute-path key of a resource reference, e.g. `aws_eks_cluster.vpc_config.cluster_security_group_id`. */

@@ -127,16 +127,20 @@ describe.each(ENVS)("%s: kube-prometheus-stack", (env) => {
     const es = renderedObject(platform(env), "ExternalSecret", "grafana-admin", "monitoring");
     expect(es.spec).toEqual({
       refreshInterval: "1h",
-      secretStoreRef: { kind: "ClusterSecretStore", name: "aws-secrets-manager" },
+      secretStoreRef: { kind: "SecretStore", name: "aws-secrets-manager" },
       target: { name: "grafana-admin", creationPolicy: "Owner" },
       dataFrom: [{ extract: { key: `mlp-${env}/grafana/admin` } }],
     });
     // Grafana starts only after the ExternalSecret (and the store it needs) are applied.
     const secretsRelease = addressOf(env, "helm_release", "observability_secrets_release");
     expect(r.config.depends_on).toContain(secretsRelease);
-    // ... and after the operator's role may read the secrets, or ESO's first sync fails and backs off.
+    // ... and after the store's role may read the secrets and the operator may assume it, or ESO's first sync fails and backs off.
     expect(resources(platform(env), "helm_release")[secretsRelease.split(".")[1]].depends_on).toEqual(
-      expect.arrayContaining([addressOf(env, "helm_release", "external-secrets_store_release"), addressOf(env, "aws_iam_role_policy", "external-secrets_role_policy-secrets")]),
+      expect.arrayContaining([
+        addressOf(env, "helm_release", "external-secrets_chart_release"),
+        addressOf(env, "aws_iam_role_policy", "observability_secret-store-monitoring_role_policy-secrets"),
+        addressOf(env, "aws_iam_role_policy", "external-secrets_role_policy-secret-stores"),
+      ]),
     );
   });
 
@@ -159,14 +163,16 @@ describe.each(ENVS)("%s: kube-prometheus-stack", (env) => {
     expect(stack(`${env}-foundation`).json.terraform.required_version).toBe(">= 1.11.0");
   });
 
-  test("lets External Secrets read the Grafana and receiver secrets, each by ARN", async () => {
-    const p: PolicyDoc[] = rolePolicies(platform(env), `mlp-${env}-external-secrets`, resolver);
+  test("lets the monitoring namespace's SecretStore read the Grafana and receiver secrets, each by ARN, and the operator none", async () => {
+    const operator: PolicyDoc[] = rolePolicies(platform(env), `mlp-${env}-external-secrets`, resolver);
+    const p: PolicyDoc[] = rolePolicies(platform(env), `mlp-${env}-secrets-monitoring`, resolver);
     const arn = (name: string) => `arn:aws:secretsmanager:us-east-1:${account(env)}:secret:${name}-AbCdEf`;
     expect(await simulate(account(env), p, { action: "secretsmanager:GetSecretValue", resource: arn(`mlp-${env}/grafana/admin`) })).toBe("Allowed");
     for (const rcv of settings.alertmanager.receivers) {
       expect(await simulate(account(env), p, { action: "secretsmanager:GetSecretValue", resource: arn(`mlp-${env}/alertmanager/${rcv.name}`) })).toBe("Allowed");
     }
     expect(await simulate(account(env), p, { action: "secretsmanager:GetSecretValue", resource: arn(`mlp-${env}/alertmanager/someone-else`) })).toBe("ImplicitlyDenied");
+    expect(await simulate(account(env), operator, { action: "secretsmanager:GetSecretValue", resource: arn(`mlp-${env}/grafana/admin`) })).toBe("ImplicitlyDenied");
   });
 });
 

@@ -164,8 +164,9 @@ export function nodePoolSource(pool: Record<string, Any>): NodeSource {
 /** The pod a workload object runs, from its pod template (requests of all regular containers summed). */
 export function podOfObject(obj: Record<string, Any>): PodFootprint | undefined {
   const kind = obj.kind as string;
-  if (!["Deployment", "DaemonSet", "StatefulSet", "Job"].includes(kind)) return undefined;
-  const spec = obj.spec.template.spec;
+  if (!["Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob"].includes(kind)) return undefined;
+  // A CronJob's pods come from its Job template, on schedule: their prerequisites must be in place all the same.
+  const spec = kind === "CronJob" ? obj.spec.jobTemplate.spec.template.spec : obj.spec.template.spec;
   let cpu = 0;
   let mem = 0;
   const extended: Record<string, number> = {};
@@ -187,7 +188,7 @@ export function podOfObject(obj: Record<string, Any>): PodFootprint | undefined 
   const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   return {
     name: obj.metadata.name,
-    kind: kind as PodFootprint["kind"],
+    kind: (kind === "CronJob" ? "Job" : kind) as PodFootprint["kind"],
     namespace: obj.metadata.namespace,
     replicas: kind === "DaemonSet" ? undefined : (obj.spec.replicas ?? obj.spec.parallelism ?? 1),
     requests: { cpu: `${cpu}m`, memory: `${mem}Mi`, extended: Object.fromEntries(Object.entries(extended).map(([k, v]) => [k, k.startsWith("hugepages-") ? `${v}Mi` : String(v)])) },

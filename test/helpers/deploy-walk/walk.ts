@@ -37,7 +37,7 @@ function smallest(types: readonly InstanceTypeInfo[]): InstanceTypeInfo {
 /**
  * Walks the first deploy of one environment in stack order and, inside each stack, in Terraform's dependency order,
  * and reports every Kubernetes object whose prerequisites are not in place before it: its CRD, namespace, service
- * account and Pod Identity association, the Secrets it reads, its StorageClass (or a default one) and provisioner,
+ * account and Pod Identity association, the Secrets it reads and the store (and the store's IAM role) they come from, its StorageClass (or a default one) and provisioner,
  * nodes it tolerates and selects (and the device plugin of any extended resource it requests), and room on them.
  */
 export function walkDeploy(input: WalkInput): WalkResult {
@@ -69,7 +69,12 @@ export function walkDeploy(input: WalkInput): WalkResult {
   for (const o of w.objects) {
     if (o.namespace && !o.sameReleaseNamespaces.has(o.namespace)) need(o, o.label, `namespace ${o.namespace}`, w.namespaces.get(o.namespace));
     if (!o.core) need(o, o.label, `CRD ${o.groupKind}`, w.crds.get(o.groupKind), o.sameReleaseCrds.has(o.groupKind));
-    if (o.store) need(o, o.label, `ClusterSecretStore ${o.store}`, w.stores.get(o.store));
+    if (o.store) {
+      // A store in the same release is fine: the operator retries an ExternalSecret until its store is ready.
+      const stores = w.stores.get(o.store.key);
+      need(o, o.label, `${o.store.kind} ${o.store.key}`, stores, stores?.some((p) => p.stack === o.stack && p.address === o.address));
+    }
+    if (o.assumesRole) need(o, o.label, `IAM role ${o.assumesRole} (spec.provider.aws.role)`, w.iamRoles.get(o.assumesRole));
   }
 
   const available = (site: Site, source: Site & { source: NodeSource }) =>

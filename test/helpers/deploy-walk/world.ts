@@ -39,8 +39,10 @@ export interface ObjectSite extends Site {
   /** CRDs installed by the same release (upstream charts install theirs first). */
   readonly sameReleaseCrds: ReadonlySet<string>;
   readonly sameReleaseNamespaces: ReadonlySet<string>;
-  /** For an ExternalSecret: the store it reads through. */
-  readonly store?: string;
+  /** For an ExternalSecret: the store it reads through (`<namespace>/<name>` for a SecretStore). */
+  readonly store?: { readonly kind: string; readonly key: string };
+  /** For a SecretStore or ClusterSecretStore: the IAM role it assumes (`spec.provider.aws.role`), by name. */
+  readonly assumesRole?: string;
 }
 
 /** Everything the deploy of one environment creates in the cluster, keyed for lookups. */
@@ -53,7 +55,10 @@ export class ClusterWorld {
   readonly oidcProviders: Site[] = [];
   readonly irsaServiceAccounts = new Set<string>();
   readonly secrets = new Map<string, Site[]>();
+  /** SecretStores as `<namespace>/<name>`, ClusterSecretStores as `<name>`. */
   readonly stores = new Map<string, Site[]>();
+  /** IAM roles by physical name. */
+  readonly iamRoles = new Map<string, Site[]>();
   readonly storageClasses = new Map<string, Array<Site & { readonly isDefault: boolean; readonly provisioner: string }>>();
   readonly provisioners = new Map<string, Site[]>();
   readonly advertised = new Map<string, Site[]>();
@@ -99,6 +104,9 @@ export function buildWorld(stacks: readonly SynthesizedStack[], graphs: Readonly
           break;
         case "aws_iam_openid_connect_provider":
           if (String(cfg.url).includes("aws_eks_cluster.")) w.oidcProviders.push(at);
+          break;
+        case "aws_iam_role":
+          if (typeof cfg.name === "string") w.add(w.iamRoles, cfg.name, at);
           break;
         case "aws_eks_pod_identity_association":
           w.add(w.podIdentity, `${cfg.namespace}/${cfg.service_account}`, at);
@@ -150,6 +158,12 @@ function addFootprint(w: ClusterWorld, at: Site, namespace: string, fp: ReleaseF
   }
 }
 
+/** The store an ExternalSecret reads through (generator-only ones have none): a SecretStore of its namespace unless the reference says Cluster. */
+function storeOf(o: Record<string, Any>, ns: string): { kind: string; key: string } {
+  const ref = o.spec.secretStoreRef ?? {};
+  return ref.kind === "ClusterSecretStore" ? { kind: "ClusterSecretStore", key: ref.name } : { kind: "SecretStore", key: `${ns}/${ref.name}` };
+}
+
 /** Objects of an in-repo manifests release: what they provide, and the pods and custom resources they make. */
 function addObjects(w: ClusterWorld, at: Site, releaseNamespace: string, createsNamespace: boolean, objects: ReadonlyArray<Record<string, Any>>): void {
   const namespaces = new Set<string>(createsNamespace ? [releaseNamespace] : []);
@@ -178,6 +192,9 @@ function addObjects(w: ClusterWorld, at: Site, releaseNamespace: string, creates
       case "ClusterSecretStore":
         w.add(w.stores, o.metadata.name, at);
         break;
+      case "SecretStore":
+        w.add(w.stores, `${ns}/${o.metadata.name}`, at);
+        break;
       case "NodePool":
         w.nodeSources.push({ ...at, source: nodePoolSource(o) });
         break;
@@ -199,7 +216,8 @@ function addObjects(w: ClusterWorld, at: Site, releaseNamespace: string, creates
         namespace: o.metadata.namespace,
         sameReleaseCrds: sameRelease.crds,
         sameReleaseNamespaces: namespaces,
-        ...(o.kind === "ExternalSecret" && o.spec.secretStoreRef?.kind === "ClusterSecretStore" ? { store: o.spec.secretStoreRef.name } : {}),
+        ...(o.kind === "ExternalSecret" && o.spec.secretStoreRef ? { store: storeOf(o, ns) } : {}),
+        ...(/^(Cluster)?SecretStore$/.test(o.kind) && o.spec.provider?.aws?.role ? { assumesRole: String(o.spec.provider.aws.role).replace(/^.*:role\/(.*\/)?/, "") } : {}),
       });
     } else if (o.metadata.namespace) {
       w.objects.push({ ...at, groupKind: `${groupOf(o.apiVersion)}/${o.kind}`, core: true, label, namespace: o.metadata.namespace, sameReleaseCrds: sameRelease.crds, sameReleaseNamespaces: namespaces });
