@@ -3,19 +3,24 @@ import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import { CiIdentities } from "../constructs/deploy/ci-identities";
 import { AlertmanagerReceiverSecrets } from "../constructs/observability/alertmanager";
+import { KmsKey } from "../constructs/security/kms-key";
 import { SecureBucket } from "../constructs/storage/secure-bucket";
 import type { Environment } from "../environments/lib/schema";
 import { EnvironmentStack } from "./environment-stack";
-import { namePrefix, stateBucketName } from "./naming";
+import { namePrefix, stateBucketName, stateKeyAlias } from "./naming";
 
 /**
  * `<env>-bootstrap`: what the environment's other stacks and its pipeline stand on, and what outlives a destroy of
- * the environment: the S3 state bucket, the CI identities (GitHub OIDC roles), the GitHub connection of the in-VPC
+ * the environment: the S3 state bucket and its key, the key of the environment's Secrets Manager secrets, the CI identities (GitHub OIDC roles), the GitHub connection of the in-VPC
  * runner, and the Alertmanager receiver secrets whose values people set by hand. A person applies it first (see
  * `npm run stacks -- bootstrap <env>`: the state starts local and moves into the bucket it created); afterwards it
  * is planned and applied like the others, except that CI may not change its own roles.
  */
 export class BootstrapStack extends EnvironmentStack {
+  /** Encrypts the state bucket (SSE-KMS); every stack's backend names it by alias. */
+  readonly stateKey: KmsKey;
+  /** Encrypts the environment's Secrets Manager secrets (Alertmanager receivers here, Grafana's in the platform stack). */
+  readonly secretsKey: KmsKey;
   readonly stateBucket: SecureBucket;
   readonly ci: CiIdentities;
   /** CodeBuild's GitHub connection; created PENDING, a person completes the GitHub App handshake once. */
@@ -26,8 +31,13 @@ export class BootstrapStack extends EnvironmentStack {
     super(scope, env, "bootstrap");
     const prefix = namePrefix(env);
     const protect = env.tier === "production";
+    const { id: accountId, region } = env.account;
+    // Protected in every tier, like the bucket: without the key no stack's state can be read.
+    this.stateKey = new KmsKey(this, "state-key", { accountId, alias: stateKeyAlias(env), description: `Terraform state of ${prefix}`, protect: true });
+    this.secretsKey = new KmsKey(this, "secrets-key", { accountId, alias: `${prefix}-secrets`, description: `Secrets Manager secrets of ${prefix}`, protect });
     this.stateBucket = new SecureBucket(this, "state", {
       bucketName: stateBucketName(env),
+      encryptionKey: this.stateKey,
       noncurrentVersionExpirationDays: env.stateBackend.noncurrentVersionExpirationDays,
       protect: true,
     });
@@ -39,12 +49,21 @@ export class BootstrapStack extends EnvironmentStack {
       branch: env.deploy.branch,
       oidcProvider: env.deploy.githubOidcProvider,
     });
+    // Plans read state, so the read-only roles decrypt with the state key, and only through S3 (ReadOnlyAccess has no
+    // kms:Decrypt). The apply role's PowerUserAccess includes KMS.
+    for (const role of [this.ci.pullRequest, this.ci.plan]) {
+      role.addToPolicy(
+        { Sid: "ReadState", Effect: "Allow", Action: ["kms:Decrypt"], Resource: this.stateKey.keyArn, Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } } },
+        "state-key",
+      );
+    }
     this.githubConnection = new CodeconnectionsConnection(this, "github-connection", { name: `${prefix}-github`, providerType: "GitHub" });
     this.alertReceivers = new AlertmanagerReceiverSecrets(this, "alertmanager-receivers", {
       receivers: env.observability.alertmanager.receivers,
       secretNamePrefix: prefix,
       recoveryWindowInDays: protect ? 30 : 7,
       protect,
+      kmsKeyArn: this.secretsKey.keyArn,
     });
     const output = (id: string, value: string, description: string) => new TerraformOutput(this, id, { value, description });
     output("state_bucket", this.stateBucket.bucketName, "S3 bucket holding every stack's state of this environment");

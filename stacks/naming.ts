@@ -20,6 +20,14 @@ export function stateBucketName(env: Environment): string {
   return env.stateBackend.bucket ?? `mlp-tfstate-${env.name}-${env.account.id}`;
 }
 
+/**
+ * Alias (without `alias/`) of the key that encrypts the state bucket. Backends name it by alias: the key's ARN only
+ * exists after the bootstrap stack's first apply, and backend blocks cannot hold references.
+ */
+export function stateKeyAlias(env: Environment): string {
+  return `${namePrefix(env)}-tfstate`;
+}
+
 /** The cost-allocation tags every billable resource carries (Environment derives from the name). */
 export function costTags(env: Environment): Record<string, string> {
   return { Project: env.tags.Project, Team: env.tags.Team, CostCenter: env.tags.CostCenter, Environment: env.name };

@@ -48,6 +48,8 @@ export interface ObservabilityProps {
    * the values people set by hand outlive a destroy of the environment (see AlertmanagerReceiverSecrets).
    */
   readonly receiverSecretArns: Readonly<Record<string, string>>;
+  /** The customer managed key of the environment's Secrets Manager secrets (bootstrap stack): receivers and Grafana's. */
+  readonly secretsKeyArn: string;
   /**
    * What must exist before the ExternalSecrets are applied: the ClusterSecretStore's release and the operator role's
    * policies. Called after this construct has granted its secrets, so the policies those grants create are included.
@@ -103,11 +105,12 @@ export class Observability extends Construct {
       externalSecrets: props.externalSecrets,
       recoveryWindowInDays,
       protect,
+      kmsKeyArn: props.secretsKeyArn,
     });
     for (const r of s.alertmanager.receivers) {
       const arn = props.receiverSecretArns[r.name];
       if (!arn) throw new Error(`observability: receiver ${r.name} has no secret ARN in receiverSecretArns (the bootstrap stack creates one per receiver)`);
-      props.externalSecrets.allowSecret(arn);
+      props.externalSecrets.allowSecret(arn, props.secretsKeyArn);
     }
     // The Secrets must exist before Grafana starts (existingSecret) and ExternalSecrets need the store and the secret.
     const secrets = new ManifestsRelease(this, "secrets", {

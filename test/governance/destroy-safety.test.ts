@@ -56,6 +56,8 @@ describe("destroy and refactor safety", () => {
   test("lists the protected stateful resources of prod: state, cluster, keys, data buckets and the MLflow database", () => {
     const prod = statefulAddresses("prod").map((a) => a.replace(/_[0-9A-F]{8}$/, ""));
     expect(prod).toEqual([
+      "bootstrap aws_kms_key.secrets-key",
+      "bootstrap aws_kms_key.state-key",
       "bootstrap aws_s3_bucket.state_bucket",
       "foundation aws_db_instance.ml-data_mlflow-db_instance",
       "foundation aws_eks_cluster.eks_cluster",
@@ -82,10 +84,10 @@ describe("destroy and refactor safety", () => {
 describe("clean teardown outside production", () => {
   const nonProduction = projectEnvironments().filter((e) => e.tier !== "production");
 
-  test.each(nonProduction.map((e) => e.name))("%s: data buckets are emptied on destroy; only the state bucket and the account's OIDC provider are kept", (name) => {
+  test.each(nonProduction.map((e) => e.name))("%s: data buckets are emptied on destroy; only the state bucket, its key and the account's OIDC provider are kept", (name) => {
     const stacks = synthesizeAll().stacks.filter((s) => s.id.startsWith(`${name}-`));
     const kept = stacks.flatMap((s) => allResources(s).filter(([, , cfg]) => cfg.lifecycle?.prevent_destroy).map(([type]) => `${s.id} ${type}`));
-    expect(kept.sort()).toEqual([`${name}-bootstrap aws_s3_bucket`, ...(name === "dev" ? [`${name}-bootstrap aws_iam_openid_connect_provider`] : [])].sort());
+    expect(kept.sort()).toEqual([`${name}-bootstrap aws_s3_bucket`, `${name}-bootstrap aws_kms_key`, ...(name === "dev" ? [`${name}-bootstrap aws_iam_openid_connect_provider`] : [])].sort());
     const buckets = stacks.flatMap((s) => allResources(s).filter(([type]) => type === "aws_s3_bucket").map(([, , cfg]) => [cfg.bucket, cfg.force_destroy]));
     for (const [bucket, force] of buckets) expect([bucket, force]).toEqual([bucket, !String(bucket).startsWith("mlp-tfstate-")]);
     const db = stacks.flatMap((s) => allResources(s).filter(([type]) => type === "aws_db_instance")).map(([, , cfg]) => cfg);

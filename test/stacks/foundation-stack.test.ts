@@ -5,10 +5,10 @@ import { costTags } from "../../stacks/naming";
 const ENVS = ["dev", "staging", "prod"] as const;
 
 describe("foundation stack", () => {
-  test.each(ENVS)("%s keeps its state in its own S3 bucket under <env>/foundation.tfstate with native locking", (name) => {
+  test.each(ENVS)("%s keeps its state in its own S3 bucket under <env>/foundation.tfstate with native locking, encrypted with the state key", (name) => {
     const env = projectEnvironment(name);
     expect(stack(`${name}-foundation`).json.terraform.backend).toEqual({
-      s3: { bucket: `mlp-tfstate-${name}-${env.account.id}`, key: `${name}/foundation.tfstate`, region: "us-east-1", encrypt: true, use_lockfile: true },
+      s3: { bucket: `mlp-tfstate-${name}-${env.account.id}`, key: `${name}/foundation.tfstate`, region: "us-east-1", encrypt: true, kms_key_id: `alias/mlp-${name}-tfstate`, use_lockfile: true },
     });
   });
 
