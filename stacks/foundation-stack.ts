@@ -5,7 +5,7 @@ import { EksCluster } from "../constructs/eks/cluster";
 import { SystemNodeGroup } from "../constructs/eks/system-node-group";
 import { PodIdentityRole } from "../constructs/iam/pod-identity-role";
 import { Vpc } from "../constructs/network/vpc";
-import { cloudWatchLogsKeyStatement, KmsKey } from "../constructs/security/kms-key";
+import { cloudWatchLogsKeyStatement, ebsLaunchKeyStatements, KmsKey } from "../constructs/security/kms-key";
 import type { Environment } from "../environments/lib/schema";
 import type { BootstrapStack } from "./bootstrap-stack";
 import { EnvironmentStack } from "./environment-stack";
@@ -22,6 +22,8 @@ export class FoundationStack extends EnvironmentStack {
   readonly cluster: EksCluster;
   readonly systemNodes: SystemNodeGroup;
   readonly logsKey: KmsKey;
+  /** Encrypts every node's root volume (system and EFA launch templates, every EC2NodeClass). */
+  readonly nodeVolumesKey: KmsKey;
   readonly ebsCsiRole: PodIdentityRole;
   /** Buckets, data key and MLflow database of the ML services: here so they outlive the `<env>-ml` stack. */
   readonly mlData: MlDataStores;
@@ -41,6 +43,13 @@ export class FoundationStack extends EnvironmentStack {
       alias: `${prefix}-logs`,
       description: `CloudWatch Logs encryption for ${prefix}`,
       serviceStatements: [cloudWatchLogsKeyStatement(accountId, region)],
+      protect,
+    });
+    this.nodeVolumesKey = new KmsKey(this, "node-volumes-key", {
+      accountId,
+      alias: `${prefix}-node-volumes`,
+      description: `Root volumes of the nodes of ${prefix}`,
+      serviceStatements: ebsLaunchKeyStatements(accountId),
       protect,
     });
     const secretsKey = new KmsKey(this, "eks-secrets-key", {
@@ -103,11 +112,12 @@ export class FoundationStack extends EnvironmentStack {
       maxSize: sys.maxSize,
       desiredSize: sys.desiredSize,
       diskSizeGiB: sys.diskSizeGiB,
+      rootVolumeKmsKeyArn: this.nodeVolumesKey.keyArn,
       tags: costTags(env),
       dependsOn: this.cluster.preComputeAddons,
     });
     this.ebsCsiRole = this.cluster.addPostComputeAddons([this.systemNodes.nodeGroup]).ebsCsiRole;
     this.mlData = new MlDataStores(this, "ml-data", mlDataStoresProps(env, { vpc: this.vpc, cluster: this.cluster, logsKey: this.logsKey }));
-    this.gpu = new GpuFoundation(this, "gpu", { env, cluster: this.cluster, vpc: this.vpc, nodeDependencies: this.cluster.preComputeAddons });
+    this.gpu = new GpuFoundation(this, "gpu", { env, cluster: this.cluster, vpc: this.vpc, nodeDependencies: this.cluster.preComputeAddons, rootVolumeKmsKeyArn: this.nodeVolumesKey.keyArn });
   }
 }

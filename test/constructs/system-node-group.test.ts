@@ -36,9 +36,10 @@ describe("SystemNodeGroup", () => {
     expect(lt.metadata_options).toEqual({ http_endpoint: "enabled", http_tokens: "required", http_put_response_hop_limit: 1, instance_metadata_tags: "disabled" });
   });
 
-  test("encrypts a gp3 root volume of the configured size", () => {
+  test("encrypts a gp3 root volume of the configured size with the node-volumes key", () => {
+    const [keyId] = find(json, "aws_kms_key", (k) => k.description === "node volumes");
     expect(lt.block_device_mappings).toEqual([
-      { device_name: "/dev/xvda", ebs: { volume_size: 50, volume_type: "gp3", encrypted: "true", delete_on_termination: "true" } },
+      { device_name: "/dev/xvda", ebs: { volume_size: 50, volume_type: "gp3", encrypted: "true", kms_key_id: `\${aws_kms_key.${keyId}.arn}`, delete_on_termination: "true" } },
     ]);
   });
 

@@ -64,6 +64,7 @@ describe("destroy and refactor safety", () => {
       "foundation aws_kms_key.eks-secrets-key",
       "foundation aws_kms_key.logs-key",
       "foundation aws_kms_key.ml-data_data-key",
+      "foundation aws_kms_key.node-volumes-key",
       "foundation aws_s3_bucket.ml-data_feast_bucket",
       "foundation aws_s3_bucket.ml-data_mlflow-artifacts_bucket",
       "foundation aws_s3_bucket.ml-data_pipelines_bucket",

@@ -32,6 +32,19 @@ describe("foundation stack", () => {
     expect([...new Set(subnets.map((x) => x.availability_zone))].sort()).toEqual(projectEnvironment(name).network.availabilityZones);
   });
 
+  test.each(ENVS)("%s: the node-volumes key lets the instance-launching service-linked roles use it, matched by ARN so a missing role cannot break the key", (name) => {
+    const env = projectEnvironment(name);
+    const [keyId, key] = find(stack(`${name}-foundation`).json, "aws_kms_key", (k) => k.description === `Root volumes of the nodes of mlp-${name}`);
+    const slr = (service: string, role: string) => `arn:aws:iam::${env.account.id}:role/aws-service-role/${service}.amazonaws.com/${role}`;
+    const roles = { ArnEquals: { "aws:PrincipalArn": [slr("autoscaling", "AWSServiceRoleForAutoScaling"), slr("spot", "AWSServiceRoleForEC2Spot"), slr("ec2fleet", "AWSServiceRoleForEC2Fleet")] }, StringEquals: { "kms:CallerAccount": env.account.id } };
+    const [, use, attach] = JSON.parse(key.policy).Statement;
+    expect(use).toEqual(expect.objectContaining({ Principal: { AWS: "*" }, Resource: "*", Condition: roles }));
+    expect(use.Action).toEqual(expect.arrayContaining(["kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:DescribeKey"]));
+    expect(attach).toEqual(expect.objectContaining({ Principal: { AWS: "*" }, Action: ["kms:CreateGrant"], Resource: "*", Condition: { ...roles, Bool: { "kms:GrantIsForAWSResource": true } } }));
+    const [, lt] = single(stack(`${name}-foundation`).json, "aws_launch_template");
+    expect(lt.block_device_mappings[0].ebs.kms_key_id).toBe(`\${aws_kms_key.${keyId}.arn}`);
+  });
+
   test("prod's API endpoint is private only", () => {
     const [, cluster] = single(stack("prod-foundation").json, "aws_eks_cluster");
     expect(cluster.vpc_config.endpoint_private_access).toBe(true);
