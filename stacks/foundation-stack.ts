@@ -41,7 +41,7 @@ export class FoundationStack extends EnvironmentStack {
     this.logsKey = new KmsKey(this, "logs-key", {
       accountId,
       alias: `${prefix}-logs`,
-      description: `CloudWatch Logs encryption for ${prefix}`,
+      description: `Telemetry of ${prefix}: CloudWatch Logs and the AMP workspace`,
       serviceStatements: [cloudWatchLogsKeyStatement(accountId, region)],
       protect,
     });

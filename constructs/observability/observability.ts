@@ -50,6 +50,8 @@ export interface ObservabilityProps {
   readonly receiverSecretArns: Readonly<Record<string, string>>;
   /** The customer managed key of the environment's Secrets Manager secrets (bootstrap stack): receivers and Grafana's. */
   readonly secretsKeyArn: string;
+  /** The foundation's telemetry key (CloudWatch Logs): encrypts the AMP workspace. */
+  readonly metricsKeyArn: string;
   /**
    * What must exist before the ExternalSecrets are applied: the ClusterSecretStore's release and the operator role's
    * policies. Called after this construct has granted its secrets, so the policies those grants create are included.
@@ -130,6 +132,7 @@ export class Observability extends Construct {
         serviceAccount: PROMETHEUS_SERVICE_ACCOUNT,
         roleName: `${props.namePrefix}-prometheus-amp`,
         protect,
+        kmsKeyArn: props.metricsKeyArn,
       });
     }
 
