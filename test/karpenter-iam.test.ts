@@ -117,13 +117,13 @@ describe.each(["dev", "staging", "prod"])("Karpenter controller IAM in %s", (env
     expect(association).toEqual(expect.objectContaining({ namespace: "kube-system", service_account: "karpenter" }));
   });
 
-  test("the node role has the four node policies and an EC2_LINUX access entry", () => {
+  test("the node role has the three node policies (the VPC CNI has its own role) and an EC2_LINUX access entry", () => {
     const attached = Object.values(resources(s, "aws_iam_role_policy_attachment"))
       .filter((a) => a.role === `\${aws_iam_role.${nodeRoleId}.name}`)
       .map((a) => a.policy_arn)
       .sort();
     expect(attached).toEqual(
-      ["AmazonEC2ContainerRegistryPullOnly", "AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonSSMManagedInstanceCore"].map((p) => `arn:aws:iam::aws:policy/${p}`),
+      ["AmazonEC2ContainerRegistryPullOnly", "AmazonEKSWorkerNodePolicy", "AmazonSSMManagedInstanceCore"].map((p) => `arn:aws:iam::aws:policy/${p}`),
     );
     const trust = JSON.parse(resources(s, "aws_iam_role")[nodeRoleId].assume_role_policy);
     expect(trust.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: ["sts:AssumeRole"] }]);

@@ -6,8 +6,11 @@ import { serviceTrustPolicy } from "../iam/policy";
 import { WorkloadRole } from "../iam/workload-role";
 import type { EksCluster } from "./cluster";
 
-/** AWS managed policies every EKS node role needs. */
-export const NODE_ROLE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"] as const;
+/**
+ * AWS managed policies every EKS node role needs. Not AmazonEKS_CNI_Policy: the VPC CNI has its own Pod Identity role
+ * (EksCluster.cniRole), and pods with host networking could otherwise use it through the instance profile.
+ */
+export const NODE_ROLE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"] as const;
 
 /** Launch-template resource types that carry tags to what the node group launches. */
 export const LAUNCH_TEMPLATE_TAGGED_RESOURCES = ["instance", "volume", "network-interface"] as const;

@@ -46,8 +46,11 @@ export function walkDeploy(input: WalkInput): WalkResult {
     for (const d of input.dependencies[id] ?? []) if (!seen.has(d)) stackAncestors(d, seen.add(d));
     return seen;
   };
+  // A block provides for itself (an add-on creates its Pod Identity association with its pods).
   const before = (provider: Site, consumer: Site): boolean =>
-    provider.stack === consumer.stack ? graphs.get(consumer.stack)!.ancestors(consumer.address).has(provider.address) : stackAncestors(consumer.stack).has(provider.stack);
+    provider.stack === consumer.stack
+      ? provider.address === consumer.address || graphs.get(consumer.stack)!.ancestors(consumer.address).has(provider.address)
+      : stackAncestors(consumer.stack).has(provider.stack);
   const w = buildWorld(input.stacks, graphs, input.footprints);
   const findings: string[] = [];
   const where = (s: Site) => `${s.stack}: ${s.address}`;

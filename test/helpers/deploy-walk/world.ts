@@ -1,5 +1,6 @@
 import { ADDON_FOOTPRINTS } from "../../../constructs/eks/addon-footprints";
 import type { PodFootprint, ReleaseFootprint } from "../../../constructs/kubernetes/footprint";
+import { blocks } from "../audit-context";
 import { helmReleases } from "../manifests";
 import type { SynthesizedStack } from "../synth";
 import type { StackGraph } from "./graph";
@@ -106,6 +107,8 @@ export function buildWorld(stacks: readonly SynthesizedStack[], graphs: Readonly
         case "aws_eks_addon": {
           const fp = ADDON_FOOTPRINTS[cfg.addon_name];
           if (!fp) throw new Error(`${s.id}: add-on ${cfg.addon_name} has no footprint in constructs/eks/addon-footprints.ts`);
+          // An add-on creates its Pod Identity associations itself, before its pods.
+          for (const a of blocks<{ service_account: string }>(cfg.pod_identity_association)) w.add(w.podIdentity, `kube-system/${a.service_account}`, at);
           addFootprint(w, at, "kube-system", fp, false);
           break;
         }
