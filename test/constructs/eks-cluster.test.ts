@@ -88,7 +88,7 @@ describe("EksCluster", () => {
     expect(role.name).toBe("mlp-test-vpc-cni");
     const [trust] = policyDoc(role.assume_role_policy).Statement;
     expect(trust.Principal).toEqual({ Service: "pods.eks.amazonaws.com" });
-    expect(trust.Condition.StringEquals).toEqual(expect.objectContaining({ "aws:RequestTag/kubernetes-namespace": "kube-system", "aws:RequestTag/kubernetes-service-account": "aws-node" }));
+    expect(trust.Condition!.StringEquals).toEqual(expect.objectContaining({ "aws:RequestTag/kubernetes-namespace": "kube-system", "aws:RequestTag/kubernetes-service-account": "aws-node" }));
     const attachments = Object.entries(ofType(json, "aws_iam_role_policy_attachment")).filter(([, a]) => a.role === ref("aws_iam_role", roleId, "name"));
     expect(attachments.map(([, a]) => a.policy_arn)).toEqual(["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"]);
     expect(dependsOn(cni)).toEqual(expect.arrayContaining([`aws_eks_addon.${addon("eks-pod-identity-agent")[0]}`, `aws_iam_role_policy_attachment.${attachments[0][0]}`]));
