@@ -230,7 +230,19 @@ describe("Kubeflow Trainer", () => {
     const prod = runtime("prod", "torch-distributed-efa");
     expect(prod.containers[0].resources.limits).toEqual({ "nvidia.com/gpu": "8", "vpc.amazonaws.com/efa": "32" });
     expect(prod.nodeSelector).toEqual({ "node.ml-platform.io/pool": "efa-training", "nvidia.com/gpu.present": "true", "node.ml-platform.io/efa": "true" });
-    expect(prod.containers[0].env).toEqual([{ name: "FI_PROVIDER", value: "efa" }]);
+    expect(prod.containers[0].env).toEqual([{ name: "HOME", value: "/home/trainer" }, { name: "FI_PROVIDER", value: "efa" }]);
+  });
+
+  test.each(["dev", "staging", "prod"])("%s: every runtime runs restricted (UID 1000, RuntimeDefault seccomp, no escalation, no capabilities) with a writable HOME", (env) => {
+    const runtimes = renderedObjects(stack(`${env}-ml`)).filter(({ obj }) => obj.kind === "ClusterTrainingRuntime");
+    expect(runtimes.length).toBeGreaterThan(0);
+    for (const { obj } of runtimes) {
+      const pod = obj.spec.template.spec.replicatedJobs[0].template.spec.template.spec;
+      expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
+      expect(pod.containers[0].securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+      expect(pod.containers[0].volumeMounts).toContainEqual({ name: "home", mountPath: "/home/trainer" });
+      expect(pod.volumes).toContainEqual({ name: "home", emptyDir: {} });
+    }
   });
 
   test("the chart installs JobSet and the CRDs but not its own runtimes", () => {
