@@ -1,6 +1,6 @@
 import { defineEnvironment } from "./lib/load";
 
-/** dev: cheapest shape that still exercises every component. Single NAT, 2 AZs, spot GPU inference, no EFA, internal ML ingress. */
+/** dev: cheapest shape that still exercises every component. Single NAT, 2 AZs, spot GPU inference, no EFA, no load balancer. */
 export default defineEnvironment({
   tier: "development",
   account: { id: "111122223333", region: "us-east-1" },
@@ -33,6 +33,7 @@ export default defineEnvironment({
   ml: {
     mlflowDatabase: { instanceClass: "db.t4g.small", allocatedStorageGiB: 20, maxAllocatedStorageGiB: 50 },
     triton: { minReplicas: 1, maxReplicas: 2, targetQueueMicroseconds: 100_000 },
-    ingress: { enabled: true },
+    // No domain, so no HTTPS load balancer: the services stay in the cluster (kubectl port-forward, docs/ml-services.md).
+    ingress: { enabled: false },
   },
 });

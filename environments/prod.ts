@@ -45,7 +45,23 @@ export default defineEnvironment({
   ml: {
     mlflowDatabase: { instanceClass: "db.m7g.large", allocatedStorageGiB: 100, maxAllocatedStorageGiB: 1000, backupRetentionDays: 30, multiAz: true },
     triton: { minReplicas: 2, maxReplicas: 16, targetQueueMicroseconds: 20_000, cpu: "4", memoryGiB: 16 },
-    ingress: { enabled: true, scheme: "internal" },
+    // An existing certificate for *.prod.ml.example.com and the organisation's OIDC identity provider; records in the zone.
+    // Certificate ARN, zone id and IdP are examples (like the account ids): set your own before deploying.
+    ingress: {
+      enabled: true,
+      scheme: "internal",
+      domain: "ml.example.com",
+      hostedZoneId: "Z3M3LMPEXAMPLE",
+      certificate: { arn: "arn:aws:acm:us-east-1:444455556666:certificate/12345678-1234-1234-1234-123456789012" },
+      auth: {
+        type: "oidc",
+        issuer: "https://idp.example.com",
+        authorizationEndpoint: "https://idp.example.com/oauth2/v1/authorize",
+        tokenEndpoint: "https://idp.example.com/oauth2/v1/token",
+        userInfoEndpoint: "https://idp.example.com/oauth2/v1/userinfo",
+        clientId: "ml-platform-prod",
+      },
+    },
   },
   observability: {
     prometheus: { retention: "30d", volumeSizeGiB: 300, replicas: 2, memoryGiB: 16 },

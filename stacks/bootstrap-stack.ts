@@ -2,6 +2,7 @@ import { CodeconnectionsConnection } from "@cdktf/provider-aws/lib/codeconnectio
 import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import { CiIdentities } from "../constructs/deploy/ci-identities";
+import { OidcClientSecret } from "../constructs/ml/ingress-auth";
 import { AlertmanagerReceiverSecrets } from "../constructs/observability/alertmanager";
 import { KmsKey } from "../constructs/security/kms-key";
 import { SecureBucket } from "../constructs/storage/secure-bucket";
@@ -26,6 +27,8 @@ export class BootstrapStack extends EnvironmentStack {
   /** CodeBuild's GitHub connection; created PENDING, a person completes the GitHub App handshake once. */
   readonly githubConnection: CodeconnectionsConnection;
   readonly alertReceivers: AlertmanagerReceiverSecrets;
+  /** The client secret of the load balancer's OIDC login (set by hand), when the environment's UIs use one. */
+  readonly ingressOidcClient?: OidcClientSecret;
 
   constructor(scope: Construct, env: Environment) {
     super(scope, env, "bootstrap");
@@ -65,6 +68,14 @@ export class BootstrapStack extends EnvironmentStack {
       protect,
       kmsKeyArn: this.secretsKey.keyArn,
     });
+    if (env.ml.ingress.enabled && env.ml.ingress.auth?.type === "oidc") {
+      this.ingressOidcClient = new OidcClientSecret(this, "ingress-oidc-client", {
+        secretName: `${prefix}/ingress/oidc-client`,
+        kmsKeyArn: this.secretsKey.keyArn,
+        recoveryWindowInDays: protect ? 30 : 7,
+        protect,
+      });
+    }
     const output = (id: string, value: string, description: string) => new TerraformOutput(this, id, { value, description });
     output("state_bucket", this.stateBucket.bucketName, "S3 bucket holding every stack's state of this environment");
     output("ci_pull_request_role_arn", this.ci.pullRequest.roleArn, "Role of pull-request plans (read-only, no cluster access)");

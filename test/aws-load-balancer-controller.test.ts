@@ -198,14 +198,14 @@ describe("AWS Load Balancer Controller policy", () => {
   });
 
   test("the synthesized role carries this policy and trusts only the controller's service account", () => {
-    const s = stack("dev-ml");
-    const role = Object.values(resources(s, "aws_iam_role")).find((r) => r.name === "mlp-dev-aws-load-balancer-controller");
+    const s = stack("prod-ml");
+    const role = Object.values(resources(s, "aws_iam_role")).find((r) => r.name === "mlp-prod-aws-load-balancer-controller");
     const trust = JSON.parse(role.assume_role_policy).Statement[0];
     expect(trust.Condition.StringEquals).toEqual(expect.objectContaining({ "aws:RequestTag/kubernetes-namespace": "kube-system", "aws:RequestTag/kubernetes-service-account": "aws-load-balancer-controller" }));
     const policy = Object.values(resources(s, "aws_iam_role_policy")).find((p) => p.name === "load-balancer-controller");
     const vpc = JSON.parse(policy.policy).Statement.find((st: Any) => st.Sid === "CreateSecurityGroupInClusterVpc").Resource;
-    expect(vpc).toMatch(/^arn:aws:ec2:us-east-1:111122223333:vpc\/\$\{data\.terraform_remote_state\.cross-stack-reference-input-dev-foundation\.outputs\.cross-stack-output-aws_vpcnetwork_vpc_\w+id\}$/);
-    const expected = { Version: "2012-10-17", Statement: loadBalancerControllerPolicy(ACCOUNT, REGION, CLUSTER, vpc.replace(/^.*vpc\//, "")) };
+    expect(vpc).toMatch(/^arn:aws:ec2:us-east-1:444455556666:vpc\/\$\{data\.terraform_remote_state\.cross-stack-reference-input-prod-foundation\.outputs\.cross-stack-output-aws_vpcnetwork_vpc_\w+id\}$/);
+    const expected = { Version: "2012-10-17", Statement: loadBalancerControllerPolicy("444455556666", REGION, "mlp-prod", vpc.replace(/^.*vpc\//, "")) };
     expect(JSON.parse(policy.policy)).toEqual(expected);
   });
 });

@@ -39,7 +39,6 @@ describe("ml stack", () => {
     expect(pairs).toEqual([
       "feast/feast-feature-server",
       "feast/feast-writer",
-      "kube-system/aws-load-balancer-controller",
       "kubeflow/ml-pipeline",
       "kubeflow/ml-pipeline-ui",
       "kubeflow/pipeline-runner",
@@ -248,35 +247,6 @@ describe("Kubeflow Trainer", () => {
   test("the chart installs JobSet and the CRDs but not its own runtimes", () => {
     const v = release(stack("dev-ml"), "kubeflow-trainer").values;
     expect(v).toEqual(expect.objectContaining({ crds: { enabled: true }, jobset: { install: true }, runtimes: { defaultEnabled: false } }));
-  });
-});
-
-describe("optional ingress", () => {
-  test("staging has none; dev and prod publish the four services on one internal ALB", () => {
-    expect(() => release(stack("staging-ml"), "aws-load-balancer-controller")).toThrow();
-    for (const env of ["dev", "prod"]) {
-      const s = stack(`${env}-ml`);
-      const ingresses = renderedObjects(s).filter(({ obj }) => obj.kind === "Ingress").map(({ obj }) => obj);
-      expect(ingresses.map((i) => `${i.metadata.namespace}/${i.metadata.name}`).sort()).toEqual(["feast/feast", "kubeflow/ml-pipeline-ui", "mlflow/mlflow", "triton/triton"]);
-      for (const i of ingresses) {
-        expect(i.metadata.annotations).toEqual(
-          expect.objectContaining({
-            "alb.ingress.kubernetes.io/scheme": "internal",
-            "alb.ingress.kubernetes.io/group.name": `mlp-${env}-ml`,
-            "alb.ingress.kubernetes.io/inbound-cidrs": projectEnvironment(env).network.vpcCidr,
-            "alb.ingress.kubernetes.io/target-type": "ip",
-          }),
-        );
-        expect(i.spec.ingressClassName).toBe("alb");
-      }
-      const ports = ingresses.map((i) => JSON.parse(i.metadata.annotations["alb.ingress.kubernetes.io/listen-ports"])[0].HTTP);
-      expect(new Set(ports).size).toBe(4);
-      expect(release(s, "aws-load-balancer-controller").values).toEqual(expect.objectContaining({ defaultLoadBalancerScheme: "internal", clusterName: `mlp-${env}` }));
-    }
-  });
-
-  test("load balancers the controller creates carry the cost tags", () => {
-    expect(release(stack("prod-ml"), "aws-load-balancer-controller").values.defaultTags).toEqual({ Project: "ml-platform", Team: "ml-platform", CostCenter: "ml-prd-4300", Environment: "prod" });
   });
 });
 

@@ -245,11 +245,15 @@ export class AwsLoadBalancerController extends Construct {
   readonly chart: HelmChart;
   /** IngressClass the chart creates. */
   readonly ingressClassName = "alb";
+  readonly namespace: string;
+  /** The controller's service account (RBAC for the Secrets it must read binds to it). */
+  readonly serviceAccount = "aws-load-balancer-controller";
 
   constructor(scope: Construct, id: string, props: AwsLoadBalancerControllerProps) {
     super(scope, id);
     const ns = props.namespace ?? "kube-system";
-    const serviceAccount = "aws-load-balancer-controller";
+    this.namespace = ns;
+    const serviceAccount = this.serviceAccount;
     this.role = new PodIdentityRole(this, "role", {
       cluster: props.cluster,
       namespace: ns,

@@ -73,6 +73,7 @@ export function walkDeploy(input: WalkInput): WalkResult {
     if (o.namespace && !o.sameReleaseNamespaces.has(o.namespace)) need(o, o.label, `namespace ${o.namespace}`, w.namespaces.get(o.namespace));
     if (!o.core) need(o, o.label, `CRD ${o.groupKind}`, w.crds.get(o.groupKind), o.sameReleaseCrds.has(o.groupKind));
     if (o.store) need(o, o.label, `ClusterSecretStore ${o.store}`, w.stores.get(o.store));
+    for (const secret of o.secrets ?? []) need(o, o.label, `Secret ${o.namespace}/${secret}`, w.secrets.get(`${o.namespace}/${secret}`));
   }
 
   const available = (site: Site, source: Site & { source: NodeSource }) =>

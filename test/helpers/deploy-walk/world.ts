@@ -42,6 +42,8 @@ export interface ObjectSite extends Site {
   readonly sameReleaseNamespaces: ReadonlySet<string>;
   /** For an ExternalSecret: the store it reads through. */
   readonly store?: string;
+  /** Secrets of its namespace it names (an Ingress's OIDC client). */
+  readonly secrets?: readonly string[];
 }
 
 /** Everything the deploy of one environment creates in the cluster, keyed for lookups. */
@@ -198,7 +200,17 @@ function addObjects(w: ClusterWorld, at: Site, releaseNamespace: string, creates
         ...(o.kind === "ExternalSecret" && o.spec.secretStoreRef?.kind === "ClusterSecretStore" ? { store: o.spec.secretStoreRef.name } : {}),
       });
     } else if (o.metadata.namespace) {
-      w.objects.push({ ...at, groupKind: `${groupOf(o.apiVersion)}/${o.kind}`, core: true, label, namespace: o.metadata.namespace, sameReleaseCrds: sameRelease.crds, sameReleaseNamespaces: namespaces });
+      const oidc = o.kind === "Ingress" ? o.metadata.annotations?.["alb.ingress.kubernetes.io/auth-idp-oidc"] : undefined;
+      w.objects.push({
+        ...at,
+        groupKind: `${groupOf(o.apiVersion)}/${o.kind}`,
+        core: true,
+        label,
+        namespace: o.metadata.namespace,
+        sameReleaseCrds: sameRelease.crds,
+        sameReleaseNamespaces: namespaces,
+        ...(oidc ? { secrets: [JSON.parse(oidc).secretName as string] } : {}),
+      });
     }
     const pod = podOfObject(o);
     if (pod) w.pods.push({ ...at, pod, namespace: ns, label, indirect: false, templateOnly: false, sameRelease });
