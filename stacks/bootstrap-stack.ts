@@ -5,10 +5,11 @@ import { CiIdentities } from "../constructs/deploy/ci-identities";
 import { OidcClientSecret } from "../constructs/ml/ingress-auth";
 import { AlertmanagerReceiverSecrets } from "../constructs/observability/alertmanager";
 import { KmsKey } from "../constructs/security/kms-key";
+import { ACCESS_LOG_PREFIX, AccessLogBucket } from "../constructs/storage/access-log-bucket";
 import { SecureBucket } from "../constructs/storage/secure-bucket";
 import type { Environment } from "../environments/lib/schema";
 import { EnvironmentStack } from "./environment-stack";
-import { namePrefix, stateBucketName, stateKeyAlias } from "./naming";
+import { bucketName, dataEventsTrailName, namePrefix, stateBucketName, stateKeyAlias } from "./naming";
 
 /**
  * `<env>-bootstrap`: what the environment's other stacks and its pipeline stand on, and what outlives a destroy of
@@ -23,6 +24,11 @@ export class BootstrapStack extends EnvironmentStack {
   /** Encrypts the environment's Secrets Manager secrets (Alertmanager receivers here, Grafana's in the platform stack). */
   readonly secretsKey: KmsKey;
   readonly stateBucket: SecureBucket;
+  /**
+   * Production only: S3 server access logs of the state and data buckets and the data-events trail's files. Here
+   * because it must exist before the state bucket logs into it, and outlive the environment like the state.
+   */
+  readonly accessLogs?: AccessLogBucket;
   readonly ci: CiIdentities;
   /** CodeBuild's GitHub connection; created PENDING, a person completes the GitHub App handshake once. */
   readonly githubConnection: CodeconnectionsConnection;
@@ -38,9 +44,21 @@ export class BootstrapStack extends EnvironmentStack {
     // Protected in every tier, like the bucket: without the key no stack's state can be read.
     this.stateKey = new KmsKey(this, "state-key", { accountId, alias: stateKeyAlias(env), description: `Terraform state of ${prefix}`, protect: true });
     this.secretsKey = new KmsKey(this, "secrets-key", { accountId, alias: `${prefix}-secrets`, description: `Secrets Manager secrets of ${prefix}`, protect });
+    if (protect) {
+      this.accessLogs = new AccessLogBucket(this, "access-logs", {
+        bucketName: bucketName(env, "access-logs"),
+        accountId,
+        region,
+        sourceBucketPatterns: [`${prefix}-*`, stateBucketName(env)],
+        trailNames: [dataEventsTrailName(env)],
+        retentionDays: env.cluster.logRetentionDays,
+        protect,
+      });
+    }
     this.stateBucket = new SecureBucket(this, "state", {
       bucketName: stateBucketName(env),
       encryptionKey: this.stateKey,
+      accessLogs: this.accessLogs ? { bucketName: this.accessLogs.bucketName, prefix: ACCESS_LOG_PREFIX } : undefined,
       noncurrentVersionExpirationDays: env.stateBackend.noncurrentVersionExpirationDays,
       protect: true,
     });

@@ -28,6 +28,11 @@ export function stateKeyAlias(env: Environment): string {
   return `${namePrefix(env)}-tfstate`;
 }
 
+/** The production CloudTrail trail of S3 data events on the ML data buckets. */
+export function dataEventsTrailName(env: Environment): string {
+  return `${namePrefix(env)}-data-events`;
+}
+
 /** The cost-allocation tags every billable resource carries (Environment derives from the name). */
 export function costTags(env: Environment): Record<string, string> {
   return { Project: env.tags.Project, Team: env.tags.Team, CostCenter: env.tags.CostCenter, Environment: env.name };

@@ -58,6 +58,7 @@ describe("destroy and refactor safety", () => {
     expect(prod).toEqual([
       "bootstrap aws_kms_key.secrets-key",
       "bootstrap aws_kms_key.state-key",
+      "bootstrap aws_s3_bucket.access-logs_bucket",
       "bootstrap aws_s3_bucket.state_bucket",
       "foundation aws_db_instance.ml-data_mlflow-db_instance",
       "foundation aws_eks_cluster.eks_cluster",
