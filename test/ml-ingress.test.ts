@@ -1,3 +1,5 @@
+import { IngressCertificate } from "../constructs/ml/ingress-certificate";
+import { synthConstruct } from "./helpers/construct";
 import { brokenStaging, problemsOf } from "./helpers/environments";
 import { release, releases, renderedObjects } from "./helpers/ml-helm";
 import { projectEnvironment, resources, stack } from "./helpers/synth";
@@ -101,6 +103,15 @@ describe("certificates", () => {
   test("prod: the existing certificate from the environment file, nothing issued", () => {
     expect(only("prod", "aws_acm_certificate")).toEqual([]);
     for (const i of ingresses("prod")) expect(i.metadata.annotations[`${A}/certificate-arn`]).toBe(projectEnvironment("prod").ml.ingress.certificate && (projectEnvironment("prod").ml.ingress.certificate as Any).arn);
+  });
+  test("an AWS Private CA issues a private ACM certificate for the hosts: no DNS validation, ACM renews it", () => {
+    const pca = "arn:aws:acm-pca:us-east-1:111122223333:certificate-authority/12345678-1234-1234-1234-123456789012";
+    const { json } = synthConstruct((s) => new IngressCertificate(s, "cert", { domain: "research.ml.example.com", source: { type: "private-ca", certificateAuthorityArn: pca } }));
+    const [[id, cert]] = Object.entries(json.resource!.aws_acm_certificate) as Array<[string, Any]>;
+    expect({ ...cert, "//": undefined }).toEqual({ "//": undefined, domain_name: "*.research.ml.example.com", certificate_authority_arn: pca, lifecycle: { create_before_destroy: true } });
+    expect(json.resource!.aws_route53_record).toBeUndefined();
+    expect(json.resource!.aws_acm_certificate_validation).toBeUndefined();
+    expect(id).toMatch(/^cert_certificate/);
   });
 });
 
