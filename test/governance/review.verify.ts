@@ -112,8 +112,8 @@ describe("npm run review (end to end, temporary git repository)", () => {
 
     expect(s("dev-platform").nodePoolLimits).toEqual([{ nodePool: "gpu-inference", from: { cpu: 64, "nvidia.com/gpu": 4 }, to: { cpu: 64, "nvidia.com/gpu": 8 } }]);
     // 8 GPUs / 64 vCPU: now g5.2xlarge (1 GPU, 8 vCPU, $1.212/h) fills 8 nodes = $9.696/h instead of $6.496/h;
-    // 13.7535/h rounds to 13.753 x 720 h = 9,902.16.
-    expect(out.cost.find((c) => c.environment === "dev")).toEqual({ environment: "dev", fromPer30Days: 7598.88, toPer30Days: 9902.16 });
+    // 10.556/h + 3.2/h = 13.756/h x 720 h = 9,904.32.
+    expect(out.cost.find((c) => c.environment === "dev")).toEqual({ environment: "dev", fromPer30Days: 7600.32, toPer30Days: 9904.32 });
 
     for (const env of ["dev", "staging", "prod"]) {
       expect(s(`${env}-foundation`).iam).toEqual([
@@ -141,7 +141,7 @@ describe("npm run review (end to end, temporary git repository)", () => {
     const md = reviewMarkdown(out);
     expect(md).toContain("**3 resource(s) would be REPLACED (destroyed and recreated):**");
     expect(md).toContain('- NodePool `gpu-inference` limits: {"cpu":64,"nvidia.com/gpu":4} -> {"cpu":64,"nvidia.com/gpu":8}');
-    expect(md).toContain("| dev | $7,598.88 | $9,902.16 | +$2,303.28 |");
+    expect(md).toContain("| dev | $7,600.32 | $9,904.32 | +$2,304.00 |");
     const bad = review("--base", "no-such-ref");
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/no-such-ref/);

@@ -50,6 +50,9 @@ const STAND_INS: Readonly<Record<string, StandIn>> = {
   "aws_vpc.id": (e) => `vpc-${hex(e, 17)}`,
   "aws_db_instance.master_user_secret.secret_arn": (e, ctx) =>
     `arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:rds!db-${uuid(e)}-${hex(`${e}/suffix`, 6)}`,
+  "aws_kms_key.arn": (e, ctx) => `arn:aws:kms:${ctx.region}:${ctx.accountId}:key/${uuid(e)}`,
+  "aws_acm_certificate.arn": (e, ctx) => `arn:aws:acm:${ctx.region}:${ctx.accountId}:certificate/${uuid(e)}`,
+  "aws_acm_certificate_validation.certificate_arn": (e, ctx) => `arn:aws:acm:${ctx.region}:${ctx.accountId}:certificate/${uuid(e)}`,
 };
 
 /** The attribute-path key of a resource reference, e.g. `aws_eks_cluster.vpc_config.cluster_security_group_id`. */
