@@ -1,6 +1,6 @@
 import { defineEnvironment } from "./lib/load";
 
-/** dev: cheapest shape that still exercises every component. Single NAT, 2 AZs, spot GPU inference, no EFA, internal ML ingress. */
+/** dev: cheapest shape that still exercises every component. Single NAT, 2 AZs, spot GPU inference, no EFA, no load balancer. */
 export default defineEnvironment({
   tier: "development",
   account: { id: "111122223333", region: "us-east-1" },
@@ -36,6 +36,7 @@ export default defineEnvironment({
     // Online tables of the feature repository (Terraform creates them; feast apply cannot): here the views of Feast's
     // AWS template (`feast init -t aws`). List yours.
     feast: { featureViews: ["driver_hourly_stats", "driver_hourly_stats_fresh"] },
-    ingress: { enabled: true },
+    // No domain, so no HTTPS load balancer: the services stay in the cluster (kubectl port-forward, docs/ml-services.md).
+    ingress: { enabled: false },
   },
 });

@@ -48,7 +48,23 @@ export default defineEnvironment({
     // Online tables of the feature repository (Terraform creates them; feast apply cannot): here the views of Feast's
     // AWS template (`feast init -t aws`). List yours.
     feast: { featureViews: ["driver_hourly_stats", "driver_hourly_stats_fresh"] },
-    ingress: { enabled: true, scheme: "internal" },
+    // An existing certificate for *.prod.ml.example.com and the organisation's OIDC identity provider; records in the zone.
+    // Certificate ARN, zone id and IdP are examples (like the account ids): set your own before deploying.
+    ingress: {
+      enabled: true,
+      scheme: "internal",
+      domain: "ml.example.com",
+      hostedZoneId: "Z3M3LMPEXAMPLE",
+      certificate: { arn: "arn:aws:acm:us-east-1:444455556666:certificate/12345678-1234-1234-1234-123456789012" },
+      auth: {
+        type: "oidc",
+        issuer: "https://idp.example.com",
+        authorizationEndpoint: "https://idp.example.com/oauth2/v1/authorize",
+        tokenEndpoint: "https://idp.example.com/oauth2/v1/token",
+        userInfoEndpoint: "https://idp.example.com/oauth2/v1/userinfo",
+        clientId: "ml-platform-prod",
+      },
+    },
   },
   observability: {
     prometheus: { retention: "30d", volumeSizeGiB: 300, replicas: 2, memoryGiB: 16 },

@@ -47,7 +47,19 @@ export default defineEnvironment({
     // Online tables of the feature repository (Terraform creates them; feast apply cannot): here the views of Feast's
     // AWS template (`feast init -t aws`). List yours.
     feast: { featureViews: ["driver_hourly_stats", "driver_hourly_stats_fresh"] },
-    ingress: { enabled: false },
+    // Exercises the new-certificate path before production: a public ACM certificate validated in the zone, Cognito login.
+    // The zone id, user pool and client are AWS documentation examples: set your own before deploying.
+    ingress: {
+      enabled: true,
+      domain: "ml.example.com",
+      hostedZoneId: "Z1D633PJN98FT9",
+      auth: {
+        type: "cognito",
+        userPoolArn: "arn:aws:cognito-idp:us-east-1:111122223333:userpool/us-east-1_EXAMPLE11",
+        userPoolClientId: "1example23456789",
+        userPoolDomain: "mlp-staging",
+      },
+    },
   },
   observability: {
     prometheus: { retention: "15d", volumeSizeGiB: 100 },

@@ -21,7 +21,7 @@ export function addEnvironment(app: App, env: Environment): EnvironmentStacks {
   const bootstrap = new BootstrapStack(app, env);
   const foundation = new FoundationStack(app, env, bootstrap);
   const platform = new PlatformStack(app, env, bootstrap, foundation);
-  const ml = new MlStack(app, env, foundation, platform);
+  const ml = new MlStack(app, env, bootstrap, foundation, platform);
   return { bootstrap, foundation, platform, ml };
 }
 

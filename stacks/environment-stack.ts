@@ -2,11 +2,11 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import type { Environment } from "../environments/lib/schema";
-import { costTags, stackId, stateBucketName, type StackPart } from "./naming";
+import { costTags, stackId, stateBucketName, stateKeyAlias, type StackPart } from "./naming";
 
 /**
  * Base of every stack: one environment, one part. Configures the state backend (S3 with native locking, in the
- * environment's own state bucket, key `<env>/<part>.tfstate`) and the AWS provider pinned to the environment's
+ * environment's own state bucket, key `<env>/<part>.tfstate`, SSE-KMS with the bootstrap stack's state key) and the AWS provider pinned to the environment's
  * account with the cost tags as default tags. The bootstrap stack creates that bucket, so its very first apply runs
  * with a local-state override and then moves its state into the bucket (scripts/stacks.ts, `bootstrap`).
  */
@@ -24,6 +24,8 @@ export class EnvironmentStack extends TerraformStack {
       key: `${env.name}/${part}.tfstate`,
       region: env.account.region,
       encrypt: true,
+      // With `encrypt` alone the backend writes every state object with SSE-S3, overriding the bucket's default key.
+      kmsKeyId: `alias/${stateKeyAlias(env)}`,
     });
     // S3 native locking (Terraform >= 1.10); S3Backend has no typed prop for it.
     backend.addOverride("use_lockfile", true);

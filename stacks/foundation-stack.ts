@@ -5,13 +5,14 @@ import { EksCluster } from "../constructs/eks/cluster";
 import { SystemNodeGroup } from "../constructs/eks/system-node-group";
 import { PodIdentityRole } from "../constructs/iam/pod-identity-role";
 import { Vpc } from "../constructs/network/vpc";
-import { cloudWatchLogsKeyStatement, KmsKey } from "../constructs/security/kms-key";
+import { cloudTrailKeyStatements, DataEventsTrail } from "../constructs/data/data-events-trail";
+import { cloudWatchLogsKeyStatement, ebsLaunchKeyStatements, KmsKey } from "../constructs/security/kms-key";
 import type { Environment } from "../environments/lib/schema";
 import type { BootstrapStack } from "./bootstrap-stack";
 import { EnvironmentStack } from "./environment-stack";
 import { mlDataStoresProps } from "./ml-settings";
 import { GpuFoundation } from "./foundation/gpu-foundation";
-import { clusterName, costTags, namePrefix, runnerProjectName } from "./naming";
+import { clusterName, costTags, dataEventsTrailName, namePrefix, runnerProjectName } from "./naming";
 
 /**
  * `<env>-foundation`: network, EKS control plane, system nodes and the managed add-ons. Everything
@@ -22,6 +23,8 @@ export class FoundationStack extends EnvironmentStack {
   readonly cluster: EksCluster;
   readonly systemNodes: SystemNodeGroup;
   readonly logsKey: KmsKey;
+  /** Encrypts every node's root volume (system and EFA launch templates, every EC2NodeClass). */
+  readonly nodeVolumesKey: KmsKey;
   readonly ebsCsiRole: PodIdentityRole;
   /** Buckets, data key and MLflow database of the ML services: here so they outlive the `<env>-ml` stack. */
   readonly mlData: MlDataStores;
@@ -29,6 +32,8 @@ export class FoundationStack extends EnvironmentStack {
   readonly gpu: GpuFoundation;
   /** The CodeBuild-hosted GitHub Actions runner that reaches the private API endpoint. */
   readonly runner: VpcRunner;
+  /** Production only: S3 data events of the ML data buckets, into the bootstrap stack's log bucket. */
+  readonly dataEvents?: DataEventsTrail;
 
   constructor(scope: Construct, env: Environment, bootstrap: BootstrapStack) {
     super(scope, env, "foundation");
@@ -39,8 +44,15 @@ export class FoundationStack extends EnvironmentStack {
     this.logsKey = new KmsKey(this, "logs-key", {
       accountId,
       alias: `${prefix}-logs`,
-      description: `CloudWatch Logs encryption for ${prefix}`,
-      serviceStatements: [cloudWatchLogsKeyStatement(accountId, region)],
+      description: `Telemetry of ${prefix}: CloudWatch Logs and the AMP workspace`,
+      serviceStatements: [cloudWatchLogsKeyStatement(accountId, region), ...(bootstrap.accessLogs ? cloudTrailKeyStatements(region, accountId, dataEventsTrailName(env)) : [])],
+      protect,
+    });
+    this.nodeVolumesKey = new KmsKey(this, "node-volumes-key", {
+      accountId,
+      alias: `${prefix}-node-volumes`,
+      description: `Root volumes of the nodes of ${prefix}`,
+      serviceStatements: ebsLaunchKeyStatements(accountId),
       protect,
     });
     const secretsKey = new KmsKey(this, "eks-secrets-key", {
@@ -103,11 +115,22 @@ export class FoundationStack extends EnvironmentStack {
       maxSize: sys.maxSize,
       desiredSize: sys.desiredSize,
       diskSizeGiB: sys.diskSizeGiB,
+      rootVolumeKmsKeyArn: this.nodeVolumesKey.keyArn,
       tags: costTags(env),
       dependsOn: this.cluster.preComputeAddons,
     });
     this.ebsCsiRole = this.cluster.addPostComputeAddons([this.systemNodes.nodeGroup]).ebsCsiRole;
-    this.mlData = new MlDataStores(this, "ml-data", mlDataStoresProps(env, { vpc: this.vpc, cluster: this.cluster, logsKey: this.logsKey }));
-    this.gpu = new GpuFoundation(this, "gpu", { env, cluster: this.cluster, vpc: this.vpc, nodeDependencies: this.cluster.preComputeAddons });
+    const accessLogs = bootstrap.accessLogs;
+    this.mlData = new MlDataStores(this, "ml-data", mlDataStoresProps(env, { vpc: this.vpc, cluster: this.cluster, logsKey: this.logsKey, accessLogBucketName: accessLogs?.bucketName }));
+    if (accessLogs) {
+      const data = this.mlData;
+      this.dataEvents = new DataEventsTrail(this, "data-events", {
+        name: dataEventsTrailName(env),
+        bucketName: accessLogs.bucketName,
+        bucketArns: [data.mlflowArtifacts, data.tritonModels, data.feast, data.pipelines].map((b) => b.bucketArn),
+        kmsKeyArn: this.logsKey.keyArn,
+      });
+    }
+    this.gpu = new GpuFoundation(this, "gpu", { env, cluster: this.cluster, vpc: this.vpc, nodeDependencies: this.cluster.preComputeAddons, rootVolumeKmsKeyArn: this.nodeVolumesKey.keyArn });
   }
 }

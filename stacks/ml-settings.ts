@@ -24,7 +24,7 @@ export function feastProject(env: Environment): string {
 }
 
 /** Props of the foundation's ML data stores, from the environment and the foundation's network and cluster. */
-export function mlDataStoresProps(env: Environment, deps: { vpc: Vpc; cluster: EksCluster; logsKey: KmsKey }): MlDataStoresProps {
+export function mlDataStoresProps(env: Environment, deps: { vpc: Vpc; cluster: EksCluster; logsKey: KmsKey; accessLogBucketName?: string }): MlDataStoresProps {
   return {
     namePrefix: namePrefix(env),
     accountId: env.account.id,
@@ -37,6 +37,7 @@ export function mlDataStoresProps(env: Environment, deps: { vpc: Vpc; cluster: E
     clusterSecurityGroupId: deps.cluster.clusterSecurityGroupId,
     logsKey: deps.logsKey,
     logRetentionDays: env.cluster.logRetentionDays,
+    accessLogBucketName: deps.accessLogBucketName,
     protect: env.tier === "production",
   };
 }

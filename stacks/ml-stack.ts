@@ -2,27 +2,25 @@ import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import { findInstanceType } from "../constructs/catalog/instance-types";
 import { ClusterAccess } from "../constructs/kubernetes/cluster-access";
-import { AwsLoadBalancerController } from "../constructs/ml/aws-load-balancer-controller";
 import { Feast } from "../constructs/ml/feast";
 import { Keda } from "../constructs/ml/keda";
 import { KubeflowPipelines } from "../constructs/ml/kubeflow-pipelines";
 import { KubeflowTrainer, type EfaNodeShape, type TrainingNodeShape } from "../constructs/ml/kubeflow-trainer";
-import { MlIngress } from "../constructs/ml/ml-ingress";
+
 import { Mlflow } from "../constructs/ml/mlflow";
 import { Triton } from "../constructs/ml/triton";
-import { PROMETHEUS_URL } from "../constructs/observability/targets";
+import { GRAFANA_SERVICE, MONITORING_NAMESPACE, PROMETHEUS_URL } from "../constructs/observability/targets";
 import type { Environment } from "../environments/lib/schema";
+import type { BootstrapStack } from "./bootstrap-stack";
 import { EnvironmentStack } from "./environment-stack";
 import type { FoundationStack } from "./foundation-stack";
 import { feastProject } from "./ml-settings";
-import { clusterName, costTags, namePrefix } from "./naming";
+import { edgeServices, ingressDomain, MlEdge } from "./ml/edge";
+import { costTags, namePrefix } from "./naming";
 import type { PlatformStack } from "./platform-stack";
 
 /** Prometheus of the observability stack, which KEDA queries for Triton's queue time (defined with the stack). */
 export { PROMETHEUS_URL };
-
-/** Load balancer listener ports of the optional ingress, one per service (mirroring the services' native ports). */
-export const INGRESS_PORTS = { mlflow: 5000, pipelines: 3000, feast: 6566, triton: 8000 } as const;
 
 /** GPUs per node that every instance type of a pool can provide (runtimes must fit the smallest). */
 function smallest(types: readonly string[], pick: (t: NonNullable<ReturnType<typeof findInstanceType>>) => number): number {
@@ -45,12 +43,12 @@ function efaShape(env: Environment): EfaNodeShape | undefined {
 
 /**
  * Host patterns MLflow accepts besides its Service names: pod addresses of the VPC (kubelet probes and Prometheus
- * scrapes send the pod IP as Host) and, with the ingress, the load balancer's DNS name.
+ * scrapes send the pod IP as Host) and, with the ingress, its host name `mlflow.<env>.<domain>`.
  */
 function mlflowExtraHosts(env: Environment): string[] {
   const [a, b] = env.network.vpcCidr.split(".");
   const hosts = [`${a}.${b}.*`];
-  if (env.ml.ingress.enabled) hosts.push("*.elb.amazonaws.com", "*.elb.amazonaws.com:*");
+  if (env.ml.ingress.enabled && env.ml.ingress.domain) hosts.push(`mlflow.${ingressDomain(env)}`);
   return hosts;
 }
 
@@ -68,16 +66,16 @@ export class MlStack extends EnvironmentStack {
   readonly feast: Feast;
   readonly trainer: KubeflowTrainer;
   readonly pipelines: KubeflowPipelines;
-  readonly loadBalancerController?: AwsLoadBalancerController;
-  readonly ingress?: MlIngress;
+  /** The HTTPS load balancer with its controller and certificate, when the environment has a domain for it. */
+  readonly edge?: MlEdge;
 
-  constructor(scope: Construct, env: Environment, foundation: FoundationStack, platform: PlatformStack) {
+  constructor(scope: Construct, env: Environment, bootstrap: BootstrapStack, foundation: FoundationStack, platform: PlatformStack) {
     super(scope, env, "ml");
     // The ML releases use kinds the platform stack installs (ExternalSecret, SecretStore, ServiceMonitor,
     // PodMonitor, NodePools): the platform must be applied first and destroyed last.
     this.addDependency(platform);
     const prefix = namePrefix(env);
-    const { id: accountId, region } = env.account;
+    const { region } = env.account;
     const cluster = foundation.cluster;
     const data = foundation.mlData;
     const ml = env.ml;
@@ -127,27 +125,20 @@ export class MlStack extends EnvironmentStack {
     this.pipelines = new KubeflowPipelines(this, "kubeflow-pipelines", { cluster, dataStores: data, region, rolePrefix: prefix });
 
     if (ml.ingress.enabled) {
-      this.loadBalancerController = new AwsLoadBalancerController(this, "aws-load-balancer-controller", {
+      this.edge = new MlEdge(this, "edge", {
+        env,
         cluster,
-        clusterName: clusterName(env),
-        accountId,
-        region,
         vpcId: foundation.vpc.vpcId,
-        roleName: `${prefix}-aws-load-balancer-controller`,
-        defaultTags: costTags(env),
-      });
-      this.ingress = new MlIngress(this, "ingress", {
-        groupName: `${prefix}-ml`,
-        ingressClassName: this.loadBalancerController.ingressClassName,
-        scheme: ml.ingress.scheme,
-        allowedCidrs: ml.ingress.allowedCidrs ?? [env.network.vpcCidr],
-        routes: [
-          { name: "mlflow", namespace: this.mlflow.namespace, serviceName: this.mlflow.serviceName, servicePort: 80, listenPort: INGRESS_PORTS.mlflow, healthCheckPath: "/health" },
-          { name: "ml-pipeline-ui", namespace: this.pipelines.namespace, serviceName: "ml-pipeline-ui", servicePort: 80, listenPort: INGRESS_PORTS.pipelines, healthCheckPath: "/apis/v1beta1/healthz" },
-          { name: "feast", namespace: this.feast.namespace, serviceName: "feast-feature-server", servicePort: 80, listenPort: INGRESS_PORTS.feast, healthCheckPath: "/health" },
-          { name: "triton", namespace: this.triton.namespace, serviceName: this.triton.serviceName, servicePort: 8000, listenPort: INGRESS_PORTS.triton, healthCheckPath: "/v2/health/ready" },
-        ],
-        dependsOn: [this.loadBalancerController.chart.release, this.mlflow.chart.release, this.pipelines.apps.release, this.feast.chart.release, this.triton.release.release],
+        bootstrap,
+        externalSecrets: platform.externalSecrets,
+        services: edgeServices({
+          mlflow: this.mlflow,
+          pipelinesNamespace: this.pipelines.namespace,
+          feastNamespace: this.feast.namespace,
+          triton: this.triton,
+          grafana: { namespace: MONITORING_NAMESPACE, serviceName: GRAFANA_SERVICE },
+        }),
+        dependsOn: [this.mlflow.chart.release, this.pipelines.apps.release, this.feast.chart.release, this.triton.release.release],
       });
     }
 
@@ -165,6 +156,9 @@ export class MlStack extends EnvironmentStack {
     output("kubeflow_pipelines_api_url", this.pipelines.apiUrl, "Kubeflow Pipelines API (KFP SDK host) inside the cluster");
     output("kubeflow_pipelines_root", this.pipelines.pipelineRoot, "Default pipeline root for run artifacts");
     output("kubeflow_training_runtimes", this.trainer.runtimeNames.join(","), "ClusterTrainingRuntimes a TrainJob can reference");
-    if (this.ingress) output("ingress_load_balancer_name", `${prefix}-ml`, "Name of the internal ALB; ports: MLflow 5000, Pipelines UI 3000, Feast 6566, Triton 8000");
+    if (this.edge) {
+      output("ingress_load_balancer_name", `${prefix}-ml`, "Name of the HTTPS load balancer in front of the ML services");
+      for (const [host, url] of Object.entries(this.edge.ingress.urls)) output(`${host}_url`, url, `https://${host}.<domain> through the load balancer`);
+    }
   }
 }

@@ -20,6 +20,19 @@ export function stateBucketName(env: Environment): string {
   return env.stateBackend.bucket ?? `mlp-tfstate-${env.name}-${env.account.id}`;
 }
 
+/**
+ * Alias (without `alias/`) of the key that encrypts the state bucket. Backends name it by alias: the key's ARN only
+ * exists after the bootstrap stack's first apply, and backend blocks cannot hold references.
+ */
+export function stateKeyAlias(env: Environment): string {
+  return `${namePrefix(env)}-tfstate`;
+}
+
+/** The production CloudTrail trail of S3 data events on the ML data buckets. */
+export function dataEventsTrailName(env: Environment): string {
+  return `${namePrefix(env)}-data-events`;
+}
+
 /** The cost-allocation tags every billable resource carries (Environment derives from the name). */
 export function costTags(env: Environment): Record<string, string> {
   return { Project: env.tags.Project, Team: env.tags.Team, CostCenter: env.tags.CostCenter, Environment: env.name };

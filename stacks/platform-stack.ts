@@ -52,6 +52,8 @@ export class PlatformStack extends EnvironmentStack {
       volumeTags: costTags(env),
       externalSecrets: this.externalSecrets,
       receiverSecretArns: bootstrap.alertReceivers.arns(),
+      secretsKeyArn: bootstrap.secretsKey.keyArn,
+      metricsKeyArn: foundation.logsKey.keyArn,
       // Prometheus may need a general-pool node (prod's 16 GiB replicas fit no system node): pools first.
       capacity: [this.compute.nodePools.release],
       externalSecretsReady: () => this.externalSecrets.ready(),

@@ -7,7 +7,8 @@ import { resources, stack } from "./helpers/synth";
 // Equivalence with the official policy by evaluation: every request the official policy allows inside this account
 // and region, for the resource types the controller manages, our policy allows too, under the same conditions; and
 // whatever the official policy denies (a condition not met), ours denies. Ours may only be narrower outside that
-// scope (other accounts/regions, gateway load balancers, WAF on non-ELB resources), which is checked as well.
+// scope (other accounts/regions, gateway load balancers, WAF on non-ELB resources), which is checked as well, and on
+// security groups, where the narrowing is listed and its meaning checked request by request.
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -16,7 +17,8 @@ const ACCOUNT = "111122223333";
 const REGION = "us-east-1";
 const OFFICIAL_POLICY = "aws-load-balancer-controller/iam_policy.json";
 const official = oracle<PolicyDoc>(OFFICIAL_POLICY);
-const ours: PolicyDoc = { Version: "2012-10-17", Statement: loadBalancerControllerPolicy(ACCOUNT, REGION) as Any[] };
+const CLUSTER = "mlp-dev";
+const ours: PolicyDoc = { Version: "2012-10-17", Statement: loadBalancerControllerPolicy(ACCOUNT, REGION, CLUSTER, "vpc-0123456789abcdef0") as Any[] };
 
 /** Resource types the controller never acts on; excluded from the equivalence scope. */
 const OUT_OF_SCOPE_TYPES = /gwy|agentcore-gateway|amplify-app|apigateway|apprunner|appsync|verified-access-instance/;
@@ -133,13 +135,51 @@ describe("AWS Load Balancer Controller policy", () => {
             const [o, u] = [await decide(ACCOUNT, official, action, resource, ctx), await decide(ACCOUNT, ours, action, resource, ctx)];
             checked++;
             if (label === "satisfying" && o !== "Allowed") mismatches.push(`official does not allow ${action} on ${resource} with ${JSON.stringify(ctx)}: the sample is wrong`);
-            if (o !== u) mismatches.push(`${action} on ${resource} (${label} ${JSON.stringify(ctx)}): official ${o}, ours ${u}`);
+            if (o !== u) mismatches.push(`${action} on ${resource.replace(/^.*:/, "")} (${label} ${JSON.stringify(ctx)}): official ${o}, ours ${u}`);
           }
         }
       }
     }
-    expect(mismatches).toEqual([]);
+    // Only the deliberate narrowing: security groups without this cluster's tags (the sample carries none).
+    expect(mismatches).toEqual([
+      'ec2:AuthorizeSecurityGroupIngress on security-group/sg-0123456789abcdef0 (satisfying {}): official Allowed, ours ImplicitlyDenied',
+      'ec2:RevokeSecurityGroupIngress on security-group/sg-0123456789abcdef0 (satisfying {}): official Allowed, ours ImplicitlyDenied',
+      'ec2:CreateSecurityGroup on security-group/sg-0123456789abcdef0 (satisfying {}): official Allowed, ours ImplicitlyDenied',
+      // Upstream's ManageOwnSecurityGroups without the tag: its unconditioned ingress statement still allows it.
+      'ec2:AuthorizeSecurityGroupIngress on security-group/sg-0123456789abcdef0 (violating#0 {}): official Allowed, ours ImplicitlyDenied',
+      'ec2:RevokeSecurityGroupIngress on security-group/sg-0123456789abcdef0 (violating#0 {}): official Allowed, ours ImplicitlyDenied',
+    ]);
     expect(checked).toBeGreaterThan(150);
+  });
+
+  describe("security groups: only this cluster's", () => {
+    const sg = `arn:aws:ec2:${REGION}:${ACCOUNT}:security-group/sg-0123456789abcdef0`;
+    const decideOurs = (action: string, resource: string, ctx: Ctx) => decide(ACCOUNT, ours, action, resource, ctx);
+    const ingress = ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"];
+
+    test.each([
+      ["the EKS cluster security group (kubernetes.io/cluster/<cluster>=owned), which targets carry", { [`aws:ResourceTag/kubernetes.io/cluster/${CLUSTER}`]: "owned" }, "Allowed"],
+      ["a group the controller created for this cluster", { "aws:ResourceTag/elbv2.k8s.aws/cluster": CLUSTER }, "Allowed"],
+      ["a group of another cluster's controller", { "aws:ResourceTag/elbv2.k8s.aws/cluster": "mlp-other" }, "ImplicitlyDenied"],
+      ["another cluster's security group", { "aws:ResourceTag/kubernetes.io/cluster/mlp-other": "owned" }, "ImplicitlyDenied"],
+      ["an untagged group (a database's, a runner's)", {}, "ImplicitlyDenied"],
+    ] as Array<[string, Ctx, string]>)("ingress on %s (%j): %s", async (_what, ctx, decision) => {
+      for (const action of ingress) expect([action, await decideOurs(action, sg, ctx)]).toEqual([action, decision]);
+    });
+
+    test("deletes only the groups it created for this cluster; never the cluster security group", async () => {
+      expect(await decideOurs("ec2:DeleteSecurityGroup", sg, { "aws:ResourceTag/elbv2.k8s.aws/cluster": CLUSTER })).toBe("Allowed");
+      expect(await decideOurs("ec2:DeleteSecurityGroup", sg, { [`aws:ResourceTag/kubernetes.io/cluster/${CLUSTER}`]: "owned" })).toBe("ImplicitlyDenied");
+      expect(await decideOurs("ec2:DeleteSecurityGroup", sg, { "aws:ResourceTag/elbv2.k8s.aws/cluster": "mlp-other" })).toBe("ImplicitlyDenied");
+    });
+
+    test("creates groups only in the cluster's VPC and only tagged for this cluster", async () => {
+      expect(await decideOurs("ec2:CreateSecurityGroup", sg, { "aws:RequestTag/elbv2.k8s.aws/cluster": CLUSTER })).toBe("Allowed");
+      expect(await decideOurs("ec2:CreateSecurityGroup", sg, { "aws:RequestTag/elbv2.k8s.aws/cluster": "mlp-other" })).toBe("ImplicitlyDenied");
+      expect(await decideOurs("ec2:CreateSecurityGroup", `arn:aws:ec2:${REGION}:${ACCOUNT}:vpc/vpc-0123456789abcdef0`, {})).toBe("Allowed");
+      expect(await decideOurs("ec2:CreateSecurityGroup", `arn:aws:ec2:${REGION}:${ACCOUNT}:vpc/vpc-0fffffffffffffff0`, {})).toBe("ImplicitlyDenied");
+      expect(await decideOurs("ec2:CreateTags", sg, { "ec2:CreateAction": "CreateSecurityGroup", "aws:RequestTag/elbv2.k8s.aws/cluster": "mlp-other" })).toBe("ImplicitlyDenied");
+    });
   });
 
   test("is narrower outside: the same requests in another account or region are denied", async () => {
@@ -158,11 +198,14 @@ describe("AWS Load Balancer Controller policy", () => {
   });
 
   test("the synthesized role carries this policy and trusts only the controller's service account", () => {
-    const s = stack("dev-ml");
-    const role = Object.values(resources(s, "aws_iam_role")).find((r) => r.name === "mlp-dev-aws-load-balancer-controller");
+    const s = stack("prod-ml");
+    const role = Object.values(resources(s, "aws_iam_role")).find((r) => r.name === "mlp-prod-aws-load-balancer-controller");
     const trust = JSON.parse(role.assume_role_policy).Statement[0];
     expect(trust.Condition.StringEquals).toEqual(expect.objectContaining({ "aws:RequestTag/kubernetes-namespace": "kube-system", "aws:RequestTag/kubernetes-service-account": "aws-load-balancer-controller" }));
     const policy = Object.values(resources(s, "aws_iam_role_policy")).find((p) => p.name === "load-balancer-controller");
-    expect(JSON.parse(policy.policy)).toEqual(ours);
+    const vpc = JSON.parse(policy.policy).Statement.find((st: Any) => st.Sid === "CreateSecurityGroupInClusterVpc").Resource;
+    expect(vpc).toMatch(/^arn:aws:ec2:us-east-1:444455556666:vpc\/\$\{data\.terraform_remote_state\.cross-stack-reference-input-prod-foundation\.outputs\.cross-stack-output-aws_vpcnetwork_vpc_\w+id\}$/);
+    const expected = { Version: "2012-10-17", Statement: loadBalancerControllerPolicy("444455556666", REGION, "mlp-prod", vpc.replace(/^.*vpc\//, "")) };
+    expect(JSON.parse(policy.policy)).toEqual(expected);
   });
 });

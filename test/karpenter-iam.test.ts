@@ -10,8 +10,8 @@ type Json = any;
 const MANAGED_POLICY_LIMIT = 6144;
 const INLINE_ROLE_POLICIES_LIMIT = 10240;
 
-function logicalIdByName(s: SynthesizedStack, type: string, name: string): string {
-  const hit = Object.entries(resources(s, type)).find(([, cfg]) => cfg.name === name);
+function logicalIdByName(s: SynthesizedStack, type: string, name: string, match: (cfg: Json) => boolean = (cfg) => cfg.name === name): string {
+  const hit = Object.entries(resources(s, type)).find(([, cfg]) => match(cfg));
   if (!hit) throw new Error(`${s.id}: no ${type} named ${name}`);
   return hit[0];
 }
@@ -61,8 +61,8 @@ describe.each(["dev", "staging", "prod"])("Karpenter controller IAM in %s", (env
       return JSON.parse(text).Statement;
     };
 
-    test("the role carries exactly the six official policies, one inline policy each", () => {
-      expect([...policies.keys()].sort()).toEqual(KARPENTER_CONTROLLER_POLICY_NAMES.map(karpenterInlinePolicyName).sort());
+    test("the role carries exactly the six official policies, one inline policy each, and the node-volumes key policy", () => {
+      expect([...policies.keys()].sort()).toEqual([...KARPENTER_CONTROLLER_POLICY_NAMES.map(karpenterInlinePolicyName), "KarpenterNodeVolumesKey"].sort());
     });
 
     test.each([...KARPENTER_CONTROLLER_POLICY_NAMES])("%s: same Sids, actions, resources and conditions, nothing broader", (name) => {
@@ -76,7 +76,20 @@ describe.each(["dev", "staging", "prod"])("Karpenter controller IAM in %s", (env
     });
   });
 
-  test("each policy fits a managed policy and all six fit the inline aggregate, with ARNs at their longest", () => {
+  test("the node-volumes key is usable only through EC2, and grants only for AWS resources (Karpenter's launches of encrypted volumes)", () => {
+    const keyId = logicalIdByName(stack(`${envName}-foundation`), "aws_kms_key", "", (k) => k.description === `Root volumes of the nodes of ${clusterName}`);
+    const statements = JSON.parse(policies.get("KarpenterNodeVolumesKey")!).Statement;
+    const key = statements[0].Resource;
+    // The foundation's key, read through the cross-stack output of its ARN.
+    expect(key).toMatch(new RegExp(`^\\$\\{data\\.terraform_remote_state\\.cross-stack-reference-input-${envName}-foundation\\.outputs\\.cross-stack-output-aws_kms_key${keyId}arn\\}$`));
+    const viaEc2 = { "kms:ViaService": `ec2.${env.account.region}.amazonaws.com` };
+    expect(statements).toEqual([
+      { Sid: "EncryptNodeVolumes", Effect: "Allow", Action: ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"], Resource: key, Condition: { StringEquals: viaEc2 } },
+      { Sid: "AttachNodeVolumes", Effect: "Allow", Action: ["kms:CreateGrant"], Resource: key, Condition: { StringEquals: viaEc2, Bool: { "kms:GrantIsForAWSResource": true } } },
+    ]);
+  });
+
+  test("each policy fits a managed policy and all seven fit the inline aggregate, with ARNs at their longest", () => {
     // Interpolations resolve to ARNs/names of at most ~120 characters (role name <= 64, queue name <= 80).
     const longest = (text: string) => text.replace(/\$\{[^}]+\}/g, "x".repeat(128));
     const sizes = [...policies.values()].map((p) => longest(p).length);
@@ -104,13 +117,13 @@ describe.each(["dev", "staging", "prod"])("Karpenter controller IAM in %s", (env
     expect(association).toEqual(expect.objectContaining({ namespace: "kube-system", service_account: "karpenter" }));
   });
 
-  test("the node role has the four node policies and an EC2_LINUX access entry", () => {
+  test("the node role has the three node policies (the VPC CNI has its own role) and an EC2_LINUX access entry", () => {
     const attached = Object.values(resources(s, "aws_iam_role_policy_attachment"))
       .filter((a) => a.role === `\${aws_iam_role.${nodeRoleId}.name}`)
       .map((a) => a.policy_arn)
       .sort();
     expect(attached).toEqual(
-      ["AmazonEC2ContainerRegistryPullOnly", "AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonSSMManagedInstanceCore"].map((p) => `arn:aws:iam::aws:policy/${p}`),
+      ["AmazonEC2ContainerRegistryPullOnly", "AmazonEKSWorkerNodePolicy", "AmazonSSMManagedInstanceCore"].map((p) => `arn:aws:iam::aws:policy/${p}`),
     );
     const trust = JSON.parse(resources(s, "aws_iam_role")[nodeRoleId].assume_role_policy);
     expect(trust.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: ["sts:AssumeRole"] }]);

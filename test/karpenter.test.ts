@@ -85,7 +85,8 @@ describe.each(["dev", "staging", "prod"])("Karpenter in %s", (envName) => {
       ...idsWhere("aws_cloudwatch_event_target", (r) => r.arn === queueArn),
       ...idsWhere("aws_eks_access_entry", (r) => r.principal_arn === `\${aws_iam_role.${nodeRoleId}.arn}`),
     ];
-    expect(required).toHaveLength(1 + 6 + 1 + 1 + 5 + 1);
+    // Seven inline policies: the six official ones and the node-volumes key.
+    expect(required).toHaveLength(1 + 7 + 1 + 1 + 5 + 1);
     for (const id of required) expect(dependsOn).toContain(id);
   });
 

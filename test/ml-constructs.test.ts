@@ -1,7 +1,7 @@
 import { App, TerraformStack } from "cdktf";
 import { PostgresDatabase } from "../constructs/data/postgres-database";
 import { Feast } from "../constructs/ml/feast";
-import { MlIngress } from "../constructs/ml/ml-ingress";
+import { MlIngress, type MlIngressProps } from "../constructs/ml/ml-ingress";
 import { Triton, type TritonProps } from "../constructs/ml/triton";
 import { ExternalSecrets } from "../constructs/secrets/external-secrets";
 import { KmsKey } from "../constructs/security/kms-key";
@@ -42,11 +42,25 @@ describe("ML construct validation", () => {
     ).toThrow("database mlp-x-mlflow: maxAllocatedStorageGiB (50) must be at least allocatedStorageGiB (100)");
   });
 
-  test("fails when two ingress routes share a listener port", () => {
-    const route = { namespace: "a", serviceName: "a", servicePort: 80, listenPort: 5000, healthCheckPath: "/" };
-    expect(
-      () => new MlIngress(scope(), "i", { groupName: "mlp-dev-ml", ingressClassName: "alb", scheme: "internal", allowedCidrs: ["10.0.0.0/16"], routes: [{ name: "a", ...route }, { name: "b", ...route }], dependsOn: [] }),
-    ).toThrow("ingress listener ports must be unique, got 5000, 5000");
+  describe("MlIngress", () => {
+    const service = { host: "a", namespace: "a", serviceName: "a", servicePort: 80, healthCheckPath: "/", ui: true };
+    const cognito = { type: "cognito", userPoolArn: "arn:aws:cognito-idp:us-east-1:111122223333:userpool/us-east-1_abc", userPoolClientId: "abc", userPoolDomain: "d" } as const;
+    const props: MlIngressProps = { groupName: "mlp-dev-ml", ingressClassName: "alb", scheme: "internal", domain: "ml.example.com", certificateArn: "arn", allowedCidrs: ["10.0.0.0/16"], apiCidrs: ["10.0.0.0/16"], login: cognito, services: [service], dependsOn: [] };
+
+    test("fails when two services share a host", () => {
+      expect(() => new MlIngress(scope(), "i", { ...props, services: [service, { ...service, namespace: "b" }] })).toThrow("ingress hosts must be unique, got a, a");
+    });
+
+    test("fails with more API networks than a load balancer rule holds", () => {
+      expect(() => new MlIngress(scope(), "i", { ...props, apiCidrs: ["10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16"] })).toThrow(
+        "at most 3 API CIDRs fit a load balancer rule (host, path and source IPs share 5 condition values), got 4",
+      );
+    });
+
+    test("fails with an OIDC login but no client secret to read", () => {
+      const oidc = { type: "oidc", issuer: "https://i", authorizationEndpoint: "https://i/a", tokenEndpoint: "https://i/t", userInfoEndpoint: "https://i/u", clientId: "c", scope: "openid" } as const;
+      expect(() => new MlIngress(scope(), "i", { ...props, login: oidc })).toThrow("an OIDC login needs oidcClient: where its client secret comes from");
+    });
   });
 
   test("fails on a Feast project that cannot prefix DynamoDB table names", () => {

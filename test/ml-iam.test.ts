@@ -181,7 +181,9 @@ describe("External Secrets: the operator reads nothing; each namespace's store r
       }
       for (const ns of ["monitoring", "mlflow"]) expect(await decide(p, { action: "sts:AssumeRole", resource: roleArn(env, `mlp-${env}-secrets-${ns}`) }, account)).toBe("Allowed");
       expect(await decide(p, { action: "sts:AssumeRole", resource: roleArn(env, `mlp-${env}-mlflow`) }, account)).toBe("ImplicitlyDenied");
-      expect(await decide(p, { action: "sts:AssumeRole", resource: roleArn(env, `mlp-${env}-secrets-kubeflow`) }, account)).toBe("ImplicitlyDenied");
+      // Kubeflow's namespace has a store only where the load balancer's OIDC login needs its client Secret there (prod).
+      expect(await decide(p, { action: "sts:AssumeRole", resource: roleArn(env, `mlp-${env}-secrets-kubeflow`) }, account)).toBe(env === "prod" ? "Allowed" : "ImplicitlyDenied");
+      expect(await decide(p, { action: "sts:AssumeRole", resource: roleArn(env, `mlp-${env}-secrets-feast`) }, account)).toBe("ImplicitlyDenied");
     }
   });
 

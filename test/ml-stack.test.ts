@@ -22,11 +22,12 @@ function literalSecrets(value: unknown, path = ""): string[] {
 }
 
 describe("ml stack", () => {
-  test.each(ENVS)("%s keeps its state under <env>/ml.tfstate and reaches the cluster with exec auth", (env) => {
+  test.each(ENVS)("%s keeps its state under <env>/ml.tfstate and reaches the cluster with exec auth (bootstrap's outputs only for an OIDC login's client secret)", (env) => {
     const s = stack(`${env}-ml`);
     expect(s.json.terraform.backend.s3).toEqual(expect.objectContaining({ key: `${env}/ml.tfstate`, use_lockfile: true }));
     expect(s.json.provider?.kubernetes?.[0].exec[0].command).toBe("aws");
-    expect(Object.keys(s.json.data?.terraform_remote_state ?? {})).toEqual([`cross-stack-reference-input-${env}-foundation`]);
+    const oidc = projectEnvironment(env).ml.ingress.auth?.type === "oidc";
+    expect(Object.keys(s.json.data?.terraform_remote_state ?? {})).toEqual([...(oidc ? [`cross-stack-reference-input-${env}-bootstrap`] : []), `cross-stack-reference-input-${env}-foundation`]);
   });
 
   test.each(ENVS)("%s installs all four services", (env) => {
@@ -41,7 +42,6 @@ describe("ml stack", () => {
       "feast-apply/feast-apply",
       "feast/feast-feature-server",
       "feast/feast-materializer",
-      "kube-system/aws-load-balancer-controller",
       "kubeflow/ml-pipeline",
       "kubeflow/ml-pipeline-ui",
       "kubeflow/pipeline-runner",
@@ -261,41 +261,24 @@ describe("Kubeflow Trainer", () => {
     const prod = runtime("prod", "torch-distributed-efa");
     expect(prod.containers[0].resources.limits).toEqual({ "nvidia.com/gpu": "8", "vpc.amazonaws.com/efa": "32" });
     expect(prod.nodeSelector).toEqual({ "node.ml-platform.io/pool": "efa-training", "nvidia.com/gpu.present": "true", "node.ml-platform.io/efa": "true" });
-    expect(prod.containers[0].env).toEqual([{ name: "FI_PROVIDER", value: "efa" }]);
+    expect(prod.containers[0].env).toEqual([{ name: "HOME", value: "/home/trainer" }, { name: "FI_PROVIDER", value: "efa" }]);
+  });
+
+  test.each(["dev", "staging", "prod"])("%s: every runtime runs restricted (UID 1000, RuntimeDefault seccomp, no escalation, no capabilities) with a writable HOME", (env) => {
+    const runtimes = renderedObjects(stack(`${env}-ml`)).filter(({ obj }) => obj.kind === "ClusterTrainingRuntime");
+    expect(runtimes.length).toBeGreaterThan(0);
+    for (const { obj } of runtimes) {
+      const pod = obj.spec.template.spec.replicatedJobs[0].template.spec.template.spec;
+      expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
+      expect(pod.containers[0].securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+      expect(pod.containers[0].volumeMounts).toContainEqual({ name: "home", mountPath: "/home/trainer" });
+      expect(pod.volumes).toContainEqual({ name: "home", emptyDir: {} });
+    }
   });
 
   test("the chart installs JobSet and the CRDs but not its own runtimes", () => {
     const v = release(stack("dev-ml"), "kubeflow-trainer").values;
     expect(v).toEqual(expect.objectContaining({ crds: { enabled: true }, jobset: { install: true }, runtimes: { defaultEnabled: false } }));
-  });
-});
-
-describe("optional ingress", () => {
-  test("staging has none; dev and prod publish the four services on one internal ALB", () => {
-    expect(() => release(stack("staging-ml"), "aws-load-balancer-controller")).toThrow();
-    for (const env of ["dev", "prod"]) {
-      const s = stack(`${env}-ml`);
-      const ingresses = renderedObjects(s).filter(({ obj }) => obj.kind === "Ingress").map(({ obj }) => obj);
-      expect(ingresses.map((i) => `${i.metadata.namespace}/${i.metadata.name}`).sort()).toEqual(["feast/feast", "kubeflow/ml-pipeline-ui", "mlflow/mlflow", "triton/triton"]);
-      for (const i of ingresses) {
-        expect(i.metadata.annotations).toEqual(
-          expect.objectContaining({
-            "alb.ingress.kubernetes.io/scheme": "internal",
-            "alb.ingress.kubernetes.io/group.name": `mlp-${env}-ml`,
-            "alb.ingress.kubernetes.io/inbound-cidrs": projectEnvironment(env).network.vpcCidr,
-            "alb.ingress.kubernetes.io/target-type": "ip",
-          }),
-        );
-        expect(i.spec.ingressClassName).toBe("alb");
-      }
-      const ports = ingresses.map((i) => JSON.parse(i.metadata.annotations["alb.ingress.kubernetes.io/listen-ports"])[0].HTTP);
-      expect(new Set(ports).size).toBe(4);
-      expect(release(s, "aws-load-balancer-controller").values).toEqual(expect.objectContaining({ defaultLoadBalancerScheme: "internal", clusterName: `mlp-${env}` }));
-    }
-  });
-
-  test("load balancers the controller creates carry the cost tags", () => {
-    expect(release(stack("prod-ml"), "aws-load-balancer-controller").values.defaultTags).toEqual({ Project: "ml-platform", Team: "ml-platform", CostCenter: "ml-prd-4300", Environment: "prod" });
   });
 });
 

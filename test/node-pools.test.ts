@@ -46,11 +46,15 @@ describe.each(ENVS)("node classes in %s", (envName) => {
     for (const c of classes) expect(c.spec.tags).toEqual(costTags(env));
   });
 
-  test("require IMDSv2 with hop limit 1 and an encrypted gp3 root volume", () => {
+  test("require IMDSv2 with hop limit 1 and a gp3 root volume encrypted with the foundation's node-volumes key", () => {
     for (const c of classes) {
       expect(c.spec.metadataOptions).toEqual({ httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" });
       expect(c.spec.blockDeviceMappings).toEqual([
-        expect.objectContaining({ deviceName: "/dev/xvda", rootVolume: true, ebs: expect.objectContaining({ volumeType: "gp3", encrypted: true, deleteOnTermination: true }) }),
+        expect.objectContaining({
+          deviceName: "/dev/xvda",
+          rootVolume: true,
+          ebs: expect.objectContaining({ volumeType: "gp3", encrypted: true, kmsKeyID: expect.stringMatching(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-[a-z]+-foundation\.outputs\.cross-stack-output-aws_kms_keynode-volumes-key_\w+arn\}$/), deleteOnTermination: true }),
+        }),
       ]);
     }
   });

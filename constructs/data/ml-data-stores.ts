@@ -3,6 +3,7 @@ import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-sec
 import { Construct } from "constructs";
 import type { IGrantable, PolicyStatement } from "../iam/policy";
 import { KmsKey } from "../security/kms-key";
+import { ACCESS_LOG_PREFIX } from "../storage/access-log-bucket";
 import { SecureBucket } from "../storage/secure-bucket";
 import { FeastOnlineTables } from "./feast-online-tables";
 import { PostgresDatabase } from "./postgres-database";
@@ -47,6 +48,8 @@ export interface MlDataStoresProps {
   readonly clusterSecurityGroupId: string;
   readonly logsKey: KmsKey;
   readonly logRetentionDays: number;
+  /** Deliver the buckets' S3 server access logs here (production). @default - not logged (non-production decision) */
+  readonly accessLogBucketName?: string;
   /**
    * Production protection for every store: prevent_destroy on key and buckets, RDS deletion protection and a final
    * snapshot. Without it, buckets are emptied on destroy (every version and delete marker), so an environment outside
@@ -116,7 +119,8 @@ export class MlDataStores extends Construct {
       description: `ML data stores of ${props.namePrefix}: S3 buckets, MLflow database and its secret`,
       protect,
     });
-    const bucket = (key: string, bucketName: string) => new SecureBucket(this, key, { bucketName, encryptionKey: this.dataKey, protect, forceDestroy: !protect });
+    const accessLogs = props.accessLogBucketName ? { bucketName: props.accessLogBucketName, prefix: ACCESS_LOG_PREFIX } : undefined;
+    const bucket = (key: string, bucketName: string) => new SecureBucket(this, key, { bucketName, encryptionKey: this.dataKey, protect, forceDestroy: !protect, accessLogs });
     this.mlflowArtifacts = bucket("mlflow-artifacts", props.bucketNames.mlflowArtifacts);
     this.tritonModels = bucket("triton-models", props.bucketNames.tritonModels);
     this.feast = bucket("feast", props.bucketNames.feast);

@@ -13,7 +13,10 @@ const CRITICAL_ADDONS = [{ key: "CriticalAddonsOnly", operator: "Exists" }];
  */
 export const ADDON_FOOTPRINTS: Readonly<Record<string, ReleaseFootprint>> = {
   "eks-pod-identity-agent": { pods: [{ name: "eks-pod-identity-agent", kind: "DaemonSet", namespace: "kube-system", requests: { cpu: "0", memory: "0" }, tolerations: ALL_TAINTS }] },
-  "vpc-cni": { pods: [{ name: "aws-node", kind: "DaemonSet", namespace: "kube-system", requests: { cpu: "25m", memory: "0" }, tolerations: ALL_TAINTS }] },
+  "vpc-cni": {
+    serviceAccounts: ["aws-node"],
+    pods: [{ name: "aws-node", kind: "DaemonSet", namespace: "kube-system", requests: { cpu: "25m", memory: "0" }, tolerations: ALL_TAINTS, serviceAccount: "aws-node" }],
+  },
   "kube-proxy": { pods: [{ name: "kube-proxy", kind: "DaemonSet", namespace: "kube-system", requests: { cpu: "100m", memory: "0" }, tolerations: ALL_TAINTS }] },
   coredns: {
     pods: [

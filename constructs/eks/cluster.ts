@@ -8,7 +8,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { IrsaCluster } from "../iam/irsa-role";
-import { PodIdentityRole, type PodIdentityCluster } from "../iam/pod-identity-role";
+import { PodIdentityRole, podIdentityTrustPolicy, type PodIdentityCluster } from "../iam/pod-identity-role";
 import { serviceTrustPolicy } from "../iam/policy";
 import { WorkloadRole } from "../iam/workload-role";
 import type { KmsKey } from "../security/kms-key";
@@ -69,6 +69,11 @@ export class EksCluster extends Construct implements PodIdentityCluster, IrsaClu
   readonly accountId: string;
   /** Add-ons that nodes need in order to join (vpc-cni, eks-pod-identity-agent). */
   readonly preComputeAddons: EksAddon[];
+  /**
+   * The VPC CNI's own role (AmazonEKS_CNI_Policy) for kube-system/aws-node through Pod Identity, so node roles carry no
+   * network permissions every pod on the node could borrow through the instance profile.
+   */
+  readonly cniRole: WorkloadRole;
   /** The cluster name as a plain string, for deriving other physical names (clusterName is a token). */
   readonly physicalName: string;
   readonly kubernetesVersion: string;
@@ -151,7 +156,20 @@ export class EksCluster extends Construct implements PodIdentityCluster, IrsaClu
       this.grantAccess("ci-plan", props.deployerRoles.plan, ACCESS_POLICIES.adminView);
     }
 
-    this.preComputeAddons = [this.addon("eks-pod-identity-agent"), this.addon("vpc-cni")];
+    this.cniRole = new WorkloadRole(this, "vpc-cni-role", {
+      roleName: `${props.clusterName}-vpc-cni`,
+      description: "Amazon VPC CNI (aws-node) through Pod Identity",
+      assumeRolePolicy: podIdentityTrustPolicy(this, "kube-system", "aws-node"),
+      managedPolicies: ["AmazonEKS_CNI_Policy"],
+    });
+    const podIdentityAgent = this.addon("eks-pod-identity-agent");
+    // aws-node asks the node's Pod Identity agent for credentials; without the agent it crashes
+    // (aws/amazon-vpc-cni-k8s #3840), so the agent's add-on comes first. The add-on owns the association.
+    const cni = this.addon("vpc-cni", {
+      dependsOn: [podIdentityAgent, ...this.cniRole.dependables()],
+      podIdentityAssociation: { serviceAccount: "aws-node", roleArn: this.cniRole.roleArn },
+    });
+    this.preComputeAddons = [podIdentityAgent, cni];
   }
 
   /** An access entry for an IAM principal with one cluster-scoped access policy. */
@@ -161,13 +179,17 @@ export class EksCluster extends Construct implements PodIdentityCluster, IrsaClu
   }
 
   /** A managed add-on at the default version EKS picks for the cluster version. */
-  addon(name: string, options: { dependsOn?: ITerraformDependable[]; configurationValues?: Record<string, unknown> } = {}): EksAddon {
+  addon(
+    name: string,
+    options: { dependsOn?: ITerraformDependable[]; configurationValues?: Record<string, unknown>; podIdentityAssociation?: { serviceAccount: string; roleArn: string } } = {},
+  ): EksAddon {
     return new EksAddon(this, `addon-${name}`, {
       clusterName: this.cluster.name,
       addonName: name,
       resolveConflictsOnCreate: "OVERWRITE",
       resolveConflictsOnUpdate: "OVERWRITE",
       ...(options.configurationValues ? { configurationValues: JSON.stringify(options.configurationValues) } : {}),
+      ...(options.podIdentityAssociation ? { podIdentityAssociation: [options.podIdentityAssociation] } : {}),
       dependsOn: options.dependsOn,
     });
   }

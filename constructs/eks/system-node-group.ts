@@ -6,8 +6,11 @@ import { serviceTrustPolicy } from "../iam/policy";
 import { WorkloadRole } from "../iam/workload-role";
 import type { EksCluster } from "./cluster";
 
-/** AWS managed policies every EKS node role needs. */
-export const NODE_ROLE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"] as const;
+/**
+ * AWS managed policies every EKS node role needs. Not AmazonEKS_CNI_Policy: the VPC CNI has its own Pod Identity role
+ * (EksCluster.cniRole), and pods with host networking could otherwise use it through the instance profile.
+ */
+export const NODE_ROLE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"] as const;
 
 /** Launch-template resource types that carry tags to what the node group launches. */
 export const LAUNCH_TEMPLATE_TAGGED_RESOURCES = ["instance", "volume", "network-interface"] as const;
@@ -20,6 +23,8 @@ export interface SystemNodeGroupProps {
   readonly maxSize: number;
   readonly desiredSize: number;
   readonly diskSizeGiB: number;
+  /** Customer managed key of the root volume (its policy must let EC2 Auto Scaling's service-linked role use it). */
+  readonly rootVolumeKmsKeyArn: string;
   /** Tags for instances, volumes and ENIs: managed node group tags do not reach them. */
   readonly tags: Record<string, string>;
   /** What must exist before nodes join (vpc-cni and eks-pod-identity-agent add-ons). */
@@ -29,7 +34,7 @@ export interface SystemNodeGroupProps {
 /**
  * The system managed node group (AL2023, on-demand) for cluster-critical add-ons and controllers,
  * tainted `CriticalAddonsOnly=true:NoSchedule`. Its launch template requires IMDSv2 with hop limit 1,
- * encrypts a gp3 root volume and tags instances, volumes and network interfaces.
+ * encrypts a gp3 root volume with a customer managed key and tags instances, volumes and network interfaces.
  */
 export class SystemNodeGroup extends Construct {
   readonly nodeGroup: EksNodeGroup;
@@ -54,7 +59,7 @@ export class SystemNodeGroup extends Construct {
       updateDefaultVersion: true,
       metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
       blockDeviceMappings: [
-        { deviceName: "/dev/xvda", ebs: { volumeSize: props.diskSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } },
+        { deviceName: "/dev/xvda", ebs: { volumeSize: props.diskSizeGiB, volumeType: "gp3", encrypted: "true", kmsKeyId: props.rootVolumeKmsKeyArn, deleteOnTermination: "true" } },
       ],
       tagSpecifications: LAUNCH_TEMPLATE_TAGGED_RESOURCES.map((resourceType) => ({
         resourceType,

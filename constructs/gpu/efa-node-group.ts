@@ -57,6 +57,8 @@ export interface EfaNodeGroupProps {
   readonly tags: Readonly<Record<string, string>>;
   /** Root gp3 volume size. */
   readonly rootVolumeGiB: number;
+  /** Customer managed key of the root volume (its policy must let EC2 Auto Scaling's service-linked role use it). */
+  readonly rootVolumeKmsKeyArn: string;
   /** What must exist before nodes join (vpc-cni and eks-pod-identity-agent add-ons). */
   readonly dependsOn: ITerraformDependable[];
 }
@@ -104,7 +106,7 @@ export class EfaNodeGroup extends Construct {
       updateDefaultVersion: true,
       metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
       blockDeviceMappings: [
-        { deviceName: "/dev/xvda", ebs: { volumeSize: props.rootVolumeGiB, volumeType: "gp3", iops: 3000, throughput: 250, encrypted: "true", deleteOnTermination: "true" } },
+        { deviceName: "/dev/xvda", ebs: { volumeSize: props.rootVolumeGiB, volumeType: "gp3", iops: 3000, throughput: 250, encrypted: "true", kmsKeyId: props.rootVolumeKmsKeyArn, deleteOnTermination: "true" } },
       ],
       userData: Buffer.from(RAID0_NODE_CONFIG_USER_DATA, "utf8").toString("base64"),
       networkInterfaces: efaNetworkInterfaces(props.instanceTypes[0]).map((n) => ({

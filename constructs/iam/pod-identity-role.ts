@@ -22,6 +22,31 @@ export interface PodIdentityRoleProps {
 }
 
 /**
+ * The trust policy of a Pod Identity role: `pods.eks.amazonaws.com` only for this account, this cluster, and this
+ * namespace/service account (Pod Identity session tags). Used alone where something else creates the association
+ * (an EKS add-on's `pod_identity_association`).
+ */
+export function podIdentityTrustPolicy(cluster: PodIdentityCluster, namespace: string, serviceAccount: string): string {
+  return policyJson([
+    {
+      Sid: "AllowEksPodIdentityForOneServiceAccount",
+      Effect: "Allow",
+      Principal: { Service: "pods.eks.amazonaws.com" },
+      Action: ["sts:AssumeRole", "sts:TagSession"],
+      Condition: {
+        StringEquals: {
+          "aws:SourceAccount": cluster.accountId,
+          "aws:RequestTag/eks-cluster-name": cluster.clusterName,
+          "aws:RequestTag/kubernetes-namespace": namespace,
+          "aws:RequestTag/kubernetes-service-account": serviceAccount,
+        },
+        ArnEquals: { "aws:SourceArn": cluster.clusterArn },
+      },
+    },
+  ]);
+}
+
+/**
  * An IAM role for one Kubernetes service account through EKS Pod Identity, plus its association.
  * The trust policy admits `pods.eks.amazonaws.com` only for this account, this cluster, and this
  * namespace/service account (Pod Identity session tags), so no other workload can assume it.
@@ -43,23 +68,7 @@ export class PodIdentityRole extends WorkloadRole {
       roleName: props.roleName,
       description: props.description,
       managedPolicies: props.managedPolicies,
-      assumeRolePolicy: policyJson([
-        {
-          Sid: "AllowEksPodIdentityForOneServiceAccount",
-          Effect: "Allow",
-          Principal: { Service: "pods.eks.amazonaws.com" },
-          Action: ["sts:AssumeRole", "sts:TagSession"],
-          Condition: {
-            StringEquals: {
-              "aws:SourceAccount": props.cluster.accountId,
-              "aws:RequestTag/eks-cluster-name": props.cluster.clusterName,
-              "aws:RequestTag/kubernetes-namespace": props.namespace,
-              "aws:RequestTag/kubernetes-service-account": props.serviceAccount,
-            },
-            ArnEquals: { "aws:SourceArn": props.cluster.clusterArn },
-          },
-        },
-      ]),
+      assumeRolePolicy: podIdentityTrustPolicy(props.cluster, props.namespace, props.serviceAccount),
     });
     this.namespace = props.namespace;
     this.serviceAccount = props.serviceAccount;

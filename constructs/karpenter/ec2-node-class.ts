@@ -18,6 +18,8 @@ export interface Ec2NodeClassProps {
   readonly securityGroupSelectorTerms: readonly SelectorTerm[];
   /** Root EBS volume size (gp3, encrypted). */
   readonly rootVolumeGiB: number;
+  /** Customer managed key of the root volume (`ebs.kmsKeyID`); Karpenter's role and the EC2 Fleet/Spot roles use it. */
+  readonly rootVolumeKmsKeyArn: string;
   /** Root volume throughput in MiB/s (gp3: 125-1000). @default 125 */
   readonly rootVolumeThroughputMiBs?: number;
   /**
@@ -38,7 +40,8 @@ export interface Ec2NodeClassProps {
 
 /**
  * An EC2NodeClass (karpenter.k8s.aws/v1): pinned AMI alias, IMDSv2 with hop limit 1 (pods without host
- * networking cannot reach instance credentials; workloads use Pod Identity), an encrypted gp3 root volume,
+ * networking cannot reach instance credentials; workloads use Pod Identity), a gp3 root volume encrypted with a
+ * customer managed key,
  * optional RAID0 instance store, cost tags, and for EFA the network interfaces and placement group.
  * @see https://karpenter.sh/v1.14/concepts/nodeclasses/
  */
@@ -77,7 +80,7 @@ export function ec2NodeClass(props: Ec2NodeClassProps): KubernetesObject {
         {
           deviceName: "/dev/xvda",
           rootVolume: true,
-          ebs: { volumeSize: `${props.rootVolumeGiB}Gi`, volumeType: "gp3", iops: 3000, throughput, encrypted: true, deleteOnTermination: true },
+          ebs: { volumeSize: `${props.rootVolumeGiB}Gi`, volumeType: "gp3", iops: 3000, throughput, encrypted: true, kmsKeyID: props.rootVolumeKmsKeyArn, deleteOnTermination: true },
         },
       ],
       ...(props.raid0InstanceStore ? { instanceStorePolicy: "RAID0" } : {}),

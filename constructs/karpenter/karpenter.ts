@@ -32,6 +32,8 @@ export interface KarpenterProps {
   readonly partition?: string;
   readonly nodeRole: KarpenterNodeRole;
   readonly interruptionQueue: KarpenterInterruptionQueue;
+  /** Customer managed key of the root volumes the EC2NodeClasses ask for (`ebs.kmsKeyID`). */
+  readonly nodeVolumesKeyArn: string;
   /** Namespace of the controller and its service account. @default "kube-system" */
   readonly namespace?: string;
   /** Label value of the nodes the controller runs on (`node.ml-platform.io/pool`). @default "system" */
@@ -58,10 +60,12 @@ export class Karpenter extends Construct {
   readonly controller: HelmChart;
   readonly namespace: string;
   readonly serviceAccount = "karpenter";
+  private readonly region: string;
 
   constructor(scope: Construct, id: string, props: KarpenterProps) {
     super(scope, id);
     this.namespace = props.namespace ?? "kube-system";
+    this.region = props.region;
     const replicas = props.replicas ?? 2;
     if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`replicas must be a positive integer, got ${replicas}`);
 
@@ -83,6 +87,7 @@ export class Karpenter extends Construct {
       for (const statement of statements) this.controllerRole.addToPolicy(statement, karpenterInlinePolicyName(name));
     }
     props.interruptionQueue.grantConsume(this.controllerRole, karpenterInlinePolicyName("InterruptionPolicy"));
+    this.grantNodeVolumesKey(props.nodeVolumesKeyArn);
 
     this.crds = new HelmChart(this, "crds", {
       chart: KARPENTER_CRD_CHART,
@@ -144,6 +149,21 @@ export class Karpenter extends Construct {
     });
     // CRDs come from the karpenter-crd release so that upgrades update them.
     this.controller.release.skipCrds = true;
+  }
+
+  /**
+   * Lets the controller launch nodes whose volumes use a customer managed key: through EC2 only, EC2 makes these KMS
+   * calls on the caller's behalf when CreateFleet creates encrypted volumes, and grants only for AWS resources. Kept
+   * apart from the six official policies, which know no key.
+   */
+  private grantNodeVolumesKey(keyArn: string): void {
+    const viaEc2 = { StringEquals: { "kms:ViaService": `ec2.${this.region}.amazonaws.com` } };
+    const policy = "KarpenterNodeVolumesKey";
+    this.controllerRole.addToPolicy(
+      { Sid: "EncryptNodeVolumes", Effect: "Allow", Action: ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"], Resource: keyArn, Condition: viaEc2 },
+      policy,
+    );
+    this.controllerRole.addToPolicy({ Sid: "AttachNodeVolumes", Effect: "Allow", Action: ["kms:CreateGrant"], Resource: keyArn, Condition: { ...viaEc2, Bool: { "kms:GrantIsForAWSResource": true } } }, policy);
   }
 
   /** The controller release (and through it the CRDs and IAM): depend on it to create after and destroy before. */

@@ -13,8 +13,8 @@ export interface KarpenterNodeRoleProps {
 }
 
 /**
- * The IAM role of Karpenter-launched nodes (AmazonEKSWorkerNodePolicy, AmazonEKS_CNI_Policy,
- * AmazonEC2ContainerRegistryPullOnly, AmazonSSMManagedInstanceCore) and its EC2_LINUX access entry, so nodes
+ * The IAM role of Karpenter-launched nodes (AmazonEKSWorkerNodePolicy, AmazonEC2ContainerRegistryPullOnly,
+ * AmazonSSMManagedInstanceCore; the VPC CNI uses its own Pod Identity role) and its EC2_LINUX access entry, so nodes
  * can join a cluster in API authentication mode. Karpenter v1 creates the instance profiles itself from the
  * EC2NodeClass `role`.
  */

@@ -22,9 +22,15 @@ const CLUSTER_RESOURCE_TAG = "aws:ResourceTag/elbv2.k8s.aws/cluster";
  * actions act on (security groups, ALB/NLB load balancers, listeners, rules, target groups, WAF web ACLs, ...);
  * actions without resource types keep `*`. Gateway load balancers and the other resource types WAFv2 can protect
  * (API Gateway, AppSync, Cognito, ...) are left out: the controller never manages them.
+ *
+ * Security groups are narrower than upstream, which may change the ingress of every group in the account: the
+ * controller creates groups only in this cluster's VPC and tagged `elbv2.k8s.aws/cluster=<cluster>`, changes and
+ * deletes only groups carrying that tag, and adds ingress otherwise only to the groups it resolves as targets' groups,
+ * which carry `kubernetes.io/cluster/<cluster>` (`owned` or `shared`, as its own lookup filters; the EKS cluster
+ * security group that every node carries is tagged `owned`).
  * A test evaluates both policies on the same requests (test/aws-load-balancer-controller.test.ts).
  */
-export function loadBalancerControllerPolicy(accountId: string, region: string): PolicyStatement[] {
+export function loadBalancerControllerPolicy(accountId: string, region: string, clusterName: string, vpcId: string): PolicyStatement[] {
   const ec2 = (r: string) => `arn:aws:ec2:${region}:${accountId}:${r}`;
   const elb = (r: string) => `arn:aws:elasticloadbalancing:${region}:${accountId}:${r}`;
   const loadBalancers = [elb("loadbalancer/app/*/*"), elb("loadbalancer/net/*/*")];
@@ -39,6 +45,7 @@ export function loadBalancerControllerPolicy(accountId: string, region: string):
   const wafRegionalAcls = [`arn:aws:waf-regional:${region}:${accountId}:webacl/*`];
   const wafv2Acls = [`arn:aws:wafv2:${region}:${accountId}:regional/webacl/*/*`];
   const nullTag = (requestTag: "true" | "false", resourceTag?: "false") => ({ Null: { [CLUSTER_TAG]: requestTag, ...(resourceTag ? { [CLUSTER_RESOURCE_TAG]: resourceTag } : {}) } });
+  const ownGroups = { StringEquals: { [CLUSTER_RESOURCE_TAG]: clusterName } };
   return [
     {
       Sid: "CreateElbServiceLinkedRole",
@@ -116,22 +123,37 @@ export function loadBalancerControllerPolicy(accountId: string, region: string):
         `arn:aws:shield::${accountId}:protection/*`,
       ],
     },
-    { Sid: "SecurityGroupIngress", Effect: "Allow", Action: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"], Resource: [...securityGroups, ...securityGroupRules] },
-    { Sid: "CreateSecurityGroup", Effect: "Allow", Action: ["ec2:CreateSecurityGroup"], Resource: [...securityGroups, ec2("vpc/*")] },
+    {
+      Sid: "TargetSecurityGroupIngress",
+      Effect: "Allow",
+      Action: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"],
+      Resource: securityGroups,
+      Condition: { StringEquals: { [`aws:ResourceTag/kubernetes.io/cluster/${clusterName}`]: ["owned", "shared"] } },
+    },
+    // A rule is authorized together with its group, so rules add nothing a group statement does not allow.
+    { Sid: "RulesOfAllowedSecurityGroups", Effect: "Allow", Action: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"], Resource: securityGroupRules },
+    { Sid: "CreateSecurityGroupInClusterVpc", Effect: "Allow", Action: ["ec2:CreateSecurityGroup"], Resource: ec2(`vpc/${vpcId}`) },
+    {
+      Sid: "CreateSecurityGroup",
+      Effect: "Allow",
+      Action: ["ec2:CreateSecurityGroup"],
+      Resource: securityGroups,
+      Condition: { StringEquals: { [CLUSTER_TAG]: clusterName } },
+    },
     {
       Sid: "TagSecurityGroupOnCreate",
       Effect: "Allow",
       Action: ["ec2:CreateTags"],
       Resource: securityGroups,
-      Condition: { StringEquals: { "ec2:CreateAction": "CreateSecurityGroup" }, ...nullTag("false") },
+      Condition: { StringEquals: { "ec2:CreateAction": "CreateSecurityGroup", [CLUSTER_TAG]: clusterName } },
     },
-    { Sid: "TagOwnSecurityGroups", Effect: "Allow", Action: ["ec2:CreateTags", "ec2:DeleteTags"], Resource: securityGroups, Condition: nullTag("true", "false") },
+    { Sid: "TagOwnSecurityGroups", Effect: "Allow", Action: ["ec2:CreateTags", "ec2:DeleteTags"], Resource: securityGroups, Condition: { ...ownGroups, ...nullTag("true") } },
     {
       Sid: "ManageOwnSecurityGroups",
       Effect: "Allow",
       Action: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup"],
-      Resource: [...securityGroups, ...securityGroupRules],
-      Condition: { Null: { [CLUSTER_RESOURCE_TAG]: "false" } },
+      Resource: securityGroups,
+      Condition: ownGroups,
     },
     {
       Sid: "CreateTaggedLoadBalancers",
@@ -223,19 +245,23 @@ export class AwsLoadBalancerController extends Construct {
   readonly chart: HelmChart;
   /** IngressClass the chart creates. */
   readonly ingressClassName = "alb";
+  readonly namespace: string;
+  /** The controller's service account (RBAC for the Secrets it must read binds to it). */
+  readonly serviceAccount = "aws-load-balancer-controller";
 
   constructor(scope: Construct, id: string, props: AwsLoadBalancerControllerProps) {
     super(scope, id);
     const ns = props.namespace ?? "kube-system";
-    const serviceAccount = "aws-load-balancer-controller";
+    this.namespace = ns;
+    const serviceAccount = this.serviceAccount;
     this.role = new PodIdentityRole(this, "role", {
       cluster: props.cluster,
       namespace: ns,
       serviceAccount,
       roleName: props.roleName,
-      description: "AWS Load Balancer Controller (official v3.5.0 policy, scoped to this account and region)",
+      description: "AWS Load Balancer Controller (official v3.5.0 policy, scoped to this account, region and cluster's security groups)",
     });
-    for (const s of loadBalancerControllerPolicy(props.accountId, props.region)) this.role.addToPolicy(s, "load-balancer-controller");
+    for (const s of loadBalancerControllerPolicy(props.accountId, props.region, props.clusterName, props.vpcId)) this.role.addToPolicy(s, "load-balancer-controller");
     this.chart = new HelmChart(this, "chart", {
       chart: AWS_LOAD_BALANCER_CONTROLLER_CHART,
       releaseName: "aws-load-balancer-controller",

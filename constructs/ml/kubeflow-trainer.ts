@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import { HelmChart } from "../kubernetes/helm-chart";
 import { ManifestsRelease, type KubernetesObject } from "../kubernetes/manifests-release";
 import { serviceMonitor } from "../kubernetes/prometheus-monitors";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../kubernetes/security-context";
 import { EFA_RESOURCE, efaTrainingPlacement, GPU_RESOURCE, systemTolerations, trainingPlacement } from "./gpu-scheduling";
 
 /**
@@ -13,6 +14,12 @@ export const KUBEFLOW_TRAINER_CHART = { repository: "oci://ghcr.io/kubeflow/char
 
 /** The PyTorch image of upstream's torch-distributed runtime at v2.3.0. */
 export const TORCH_IMAGE = "pytorch/pytorch:2.13.0-cuda13.0-cudnn9-runtime";
+
+/**
+ * HOME of the training containers, an emptyDir: the image's only user is root, so as UID 1000 pip falls back to
+ * `--user` installs and torch/HF caches land here instead of failing on read-only or root-owned paths.
+ */
+export const TRAINER_HOME = "/home/trainer";
 
 /** A GPU node shape that a training runtime requests per node. */
 export interface TrainingNodeShape {
@@ -40,7 +47,8 @@ export interface KubeflowTrainerProps {
  * ClusterTrainingRuntimes authored for this platform: `torch-distributed` (CPU pool), `torch-distributed-gpu` (GPU
  * training pool) and `torch-distributed-efa` (EFA pool, requests `vpc.amazonaws.com/efa`). A TrainJob picks one with
  * `runtimeRef` and may override resources per node. The chart's own runtimes stay off: their installer Job downloads
- * kubectl at runtime.
+ * kubectl at runtime. Every runtime runs restricted: UID 1000, RuntimeDefault seccomp, no privilege escalation, no
+ * capabilities (GPUs and EFA interfaces reach the container as device nodes from the device plugins).
  */
 export class KubeflowTrainer extends Construct {
   readonly chart: HelmChart;
@@ -125,17 +133,25 @@ export class KubeflowTrainer extends Construct {
                       spec: {
                         ...(opts.nodeSelector ? { nodeSelector: opts.nodeSelector } : {}),
                         ...(opts.tolerations ? { tolerations: opts.tolerations } : {}),
+                        securityContext: restrictedPodSecurityContext(),
                         containers: [
                           {
                             name: "node",
                             image: TORCH_IMAGE,
-                            ...(opts.env ? { env: opts.env } : {}),
+                            env: [{ name: "HOME", value: TRAINER_HOME }, ...(opts.env ?? [])],
                             resources: opts.containerResources,
-                            // NCCL and PyTorch DataLoader workers use shared memory; the default 64 MiB is too small.
-                            volumeMounts: [{ name: "dshm", mountPath: "/dev/shm" }],
+                            securityContext: restrictedContainerSecurityContext(),
+                            volumeMounts: [
+                              // NCCL and PyTorch DataLoader workers use shared memory; the default 64 MiB is too small.
+                              { name: "dshm", mountPath: "/dev/shm" },
+                              { name: "home", mountPath: TRAINER_HOME },
+                            ],
                           },
                         ],
-                        volumes: [{ name: "dshm", emptyDir: { medium: "Memory" } }],
+                        volumes: [
+                          { name: "dshm", emptyDir: { medium: "Memory" } },
+                          { name: "home", emptyDir: {} },
+                        ],
                       },
                     },
                   },

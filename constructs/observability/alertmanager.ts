@@ -108,6 +108,8 @@ export interface AlertmanagerReceiverSecretsProps {
   readonly recoveryWindowInDays?: number;
   /** @default false */
   readonly protect?: boolean;
+  /** Customer managed key encrypting the secrets (readers need kms:Decrypt through Secrets Manager). */
+  readonly kmsKeyArn: string;
 }
 
 /**
@@ -118,6 +120,8 @@ export interface AlertmanagerReceiverSecretsProps {
  */
 export class AlertmanagerReceiverSecrets extends Construct {
   readonly secrets: Record<string, SecretsmanagerSecret> = {};
+  /** The key that encrypts every receiver secret. */
+  readonly kmsKeyArn: string;
 
   constructor(scope: Construct, id: string, props: AlertmanagerReceiverSecretsProps) {
     super(scope, id);
@@ -126,9 +130,11 @@ export class AlertmanagerReceiverSecrets extends Construct {
         name: receiverSecretsManagerName(props.secretNamePrefix, r),
         description: `Alertmanager ${r.type} receiver ${r.name}: JSON {"${RECEIVER_SECRET_KEY}": "<${ENDPOINT_DESCRIPTION[r.type]}>"}, set out of band`,
         recoveryWindowInDays: props.recoveryWindowInDays ?? 7,
+        kmsKeyId: props.kmsKeyArn,
         lifecycle: props.protect ? { preventDestroy: true } : undefined,
       });
     }
+    this.kmsKeyArn = props.kmsKeyArn;
   }
 
   /** Secret ARN per receiver name. */

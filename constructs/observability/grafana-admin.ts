@@ -22,6 +22,8 @@ export interface GrafanaAdminCredentialProps {
   readonly recoveryWindowInDays?: number;
   /** prevent_destroy on the secret. @default false */
   readonly protect?: boolean;
+  /** Customer managed key encrypting the secret (External Secrets decrypts it through Secrets Manager). */
+  readonly kmsKeyArn: string;
 }
 
 /**
@@ -45,6 +47,7 @@ export class GrafanaAdminCredential extends Construct {
       name: props.secretName,
       description: "Grafana admin password (generated at apply time, never in Terraform state)",
       recoveryWindowInDays: props.recoveryWindowInDays ?? 7,
+      kmsKeyId: props.kmsKeyArn,
       lifecycle: props.protect ? { preventDestroy: true } : undefined,
     });
     const password = new EphemeralRandomPassword(this, "password", { passwordLength: 32 });
@@ -55,7 +58,7 @@ export class GrafanaAdminCredential extends Construct {
       // Write-only values are not compared on plan: the value is written when this number changes, never read back.
       secretStringWoVersion: 1,
     });
-    props.store.allowSecret(this.secret.arn);
+    props.store.allowSecret(this.secret.arn, props.kmsKeyArn);
     // The secret is JSON {"admin-user": ..., "admin-password": ...}; extract maps its keys one to one.
     this.externalSecret = props.store.externalSecret({ name: props.kubernetesSecretName, key: props.secretName, refreshInterval: "1h" });
   }

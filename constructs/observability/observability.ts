@@ -48,6 +48,10 @@ export interface ObservabilityProps {
    * the values people set by hand outlive a destroy of the environment (see AlertmanagerReceiverSecrets).
    */
   readonly receiverSecretArns: Readonly<Record<string, string>>;
+  /** The customer managed key of the environment's Secrets Manager secrets (bootstrap stack): receivers and Grafana's. */
+  readonly secretsKeyArn: string;
+  /** The foundation's telemetry key (CloudWatch Logs): encrypts the AMP workspace. */
+  readonly metricsKeyArn: string;
   /**
    * What must exist before the SecretStore and ExternalSecrets are applied: the operator (CRDs, webhook) and its role's
    * policies. Called after this construct has created its store, so the policy allowing the operator to assume the
@@ -104,11 +108,12 @@ export class Observability extends Construct {
       store,
       recoveryWindowInDays,
       protect,
+      kmsKeyArn: props.secretsKeyArn,
     });
     for (const r of s.alertmanager.receivers) {
       const arn = props.receiverSecretArns[r.name];
       if (!arn) throw new Error(`observability: receiver ${r.name} has no secret ARN in receiverSecretArns (the bootstrap stack creates one per receiver)`);
-      store.allowSecret(arn);
+      store.allowSecret(arn, props.secretsKeyArn);
     }
     // The Secrets must exist before Grafana starts (existingSecret); ExternalSecrets need the store, its role and the secret.
     const secrets = new ManifestsRelease(this, "secrets", {
@@ -129,6 +134,7 @@ export class Observability extends Construct {
         serviceAccount: PROMETHEUS_SERVICE_ACCOUNT,
         roleName: `${props.namePrefix}-prometheus-amp`,
         protect,
+        kmsKeyArn: props.metricsKeyArn,
       });
     }
 

@@ -10,6 +10,8 @@ import type { NamespaceSecretStore } from "./secret-store";
 export interface IExternalSecrets {
   /** Creates the SecretStore of `namespace` and its role in `scope`'s stack, and lets the operator assume that role. */
   secretStore(scope: Construct, namespace: string): NamespaceSecretStore;
+  /** The SecretStore a namespace already has, if any (one store per namespace: share it rather than create another). */
+  existingStore(namespace: string): NamespaceSecretStore | undefined;
   /** What a release of SecretStores and ExternalSecrets in the operator's own stack must follow (CRDs, webhook, role). */
   ready(): ITerraformDependable[];
 }

@@ -124,6 +124,10 @@ export class ExternalSecrets extends Construct implements IExternalSecrets {
     return store;
   }
 
+  existingStore(namespace: string): NamespaceSecretStore | undefined {
+    return this.stores.get(namespace);
+  }
+
   ready(): ITerraformDependable[] {
     return [this.chart.release, this.storePolicy.release, ...this.role.dependables(), this.role.association];
   }

@@ -116,3 +116,45 @@ export function cloudWatchLogsKeyStatement(accountId: string, region: string): P
     Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${region}:${accountId}:log-group:*` } },
   };
 }
+
+/**
+ * The service-linked roles that launch instances for the platform's node root volumes: EC2 Auto Scaling (managed node
+ * groups), EC2 Spot and EC2 Fleet (Karpenter's CreateFleet launches, on-demand and spot).
+ */
+export function instanceLaunchServiceLinkedRoles(accountId: string): string[] {
+  return [
+    `arn:aws:iam::${accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+    `arn:aws:iam::${accountId}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`,
+    `arn:aws:iam::${accountId}:role/aws-service-role/ec2fleet.amazonaws.com/AWSServiceRoleForEC2Fleet`,
+  ];
+}
+
+/**
+ * Key-policy statements that let the instance-launching service-linked roles use a key for encrypted EBS volumes: the
+ * two statements of the EC2 Auto Scaling guide ("Required AWS KMS key policy for use with encrypted volumes"), whose
+ * fixed policies include no customer managed key. The roles are matched by `aws:PrincipalArn` rather than named as
+ * principals, because a key policy naming a role that does not exist yet (the Auto Scaling and Spot roles appear with
+ * the account's first group or Spot request) is rejected when the key is created.
+ * @see https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
+ */
+export function ebsLaunchKeyStatements(accountId: string): PolicyStatement[] {
+  const roles = { ArnEquals: { "aws:PrincipalArn": instanceLaunchServiceLinkedRoles(accountId) }, StringEquals: { "kms:CallerAccount": accountId } };
+  return [
+    {
+      Sid: "InstanceLaunchServiceLinkedRolesUseKey",
+      Effect: "Allow",
+      Principal: { AWS: "*" },
+      Action: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
+      Resource: "*",
+      Condition: roles,
+    },
+    {
+      Sid: "InstanceLaunchServiceLinkedRolesAttachVolumes",
+      Effect: "Allow",
+      Principal: { AWS: "*" },
+      Action: ["kms:CreateGrant"],
+      Resource: "*",
+      Condition: { ...roles, Bool: { "kms:GrantIsForAWSResource": true } },
+    },
+  ];
+}

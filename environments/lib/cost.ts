@@ -13,8 +13,10 @@ import type { Environment } from "./schema";
  *   This is the most expensive instance mix the limits allow (a mix never costs more than its dearest pure fill).
  *   Spot and reserved capacity are priced On-Demand (an upper bound).
  * - Managed node groups: max size times the dearest instance type listed.
- * - Fixed items: EKS control plane, NAT gateways, the MLflow RDS instance and storage, the ALB if enabled.
- * - Not included (usage-based): data transfer and NAT/ALB processing, S3, DynamoDB, CloudWatch, KMS requests, EBS volumes.
+ * - Fixed items: EKS control plane, NAT gateways, the MLflow RDS instance and storage, the ALB if enabled, the
+ *   customer managed KMS keys, and the AWS Private CA that issues the load balancer's certificate when one is named.
+ * - Not included (usage-based): data transfer and NAT/ALB processing, S3, DynamoDB, CloudWatch, KMS requests, EBS
+ *   volumes, CloudTrail data events, Route 53 queries, private certificates issued.
  */
 
 /** Fixed hourly prices, us-east-1 On-Demand, as read on the dates given. */
@@ -27,7 +29,20 @@ export const FIXED_PRICES = {
   albPerHour: { usd: 0.0225, source: "aws.amazon.com/elasticloadbalancing/pricing, us-east-1, read 2026-11" },
   /** RDS gp3 storage per GB-month, single-AZ (Multi-AZ bills it twice). */
   rdsGp3PerGbMonth: { usd: 0.115, source: "aws.amazon.com/rds/pricing (gp3), us-east-1, as cited May-June 2026" },
+  /**
+   * A customer managed KMS key per month at its ceiling: $1, plus $1 for each of the first two yearly rotations of its
+   * key material (later rotations add nothing since the May 2024 pricing change).
+   */
+  kmsKeyPerMonth: { usd: 3, source: "aws.amazon.com/kms/pricing ($1/month per key, +$1/month per rotation for the first two), read 2026-11" },
+  /** An AWS Private CA in general-purpose mode, per month (certificates issued are extra, per certificate). */
+  privateCaPerMonth: { usd: 400, source: "aws.amazon.com/private-ca/pricing (general-purpose mode), read 2026-11" },
 } as const;
+
+/**
+ * Customer managed KMS keys every environment has: the bootstrap stack's state, secrets and CI saved-plans keys, the
+ * foundation's telemetry, EKS secrets, node-volumes and ML data keys. A test counts them in the synthesized stacks.
+ */
+export const KMS_KEYS_PER_ENVIRONMENT = 7;
 
 /** RDS for PostgreSQL single-AZ On-Demand USD/hour, us-east-1 (Multi-AZ is twice). Add a class here before using it. */
 export const RDS_POSTGRES_USD_PER_HOUR: Readonly<Record<string, number>> = {
@@ -153,6 +168,17 @@ export function costCeiling(env: Environment): CostCeiling {
     basis: `${copies} x ${db.instanceClass} at $${dbHourly}/h + ${copies} x ${db.maxAllocatedStorageGiB} GiB gp3 (autoscaling ceiling) at $${FIXED_PRICES.rdsGp3PerGbMonth.usd}/GB-month`,
   });
   if (env.ml.ingress.enabled) items.push({ key: "fixed/alb", usdPerHour: FIXED_PRICES.albPerHour.usd, basis: `1 ALB at $${FIXED_PRICES.albPerHour.usd}/h (LCUs excluded)` });
+  const kms = FIXED_PRICES.kmsKeyPerMonth.usd;
+  items.push({ key: "fixed/kms-keys", usdPerHour: round((KMS_KEYS_PER_ENVIRONMENT * kms) / HOURS_PER_30_DAYS), basis: `${KMS_KEYS_PER_ENVIRONMENT} customer managed keys at $${kms}/month (two rotations)` });
+  const certificate = env.ml.ingress.enabled ? env.ml.ingress.certificate : undefined;
+  if (certificate && "privateCertificateAuthorityArn" in certificate) {
+    const pca = FIXED_PRICES.privateCaPerMonth.usd;
+    items.push({
+      key: "fixed/private-ca",
+      usdPerHour: round(pca / HOURS_PER_30_DAYS),
+      basis: `AWS Private CA ${certificate.privateCertificateAuthorityArn} at $${pca}/month (general-purpose mode; counted in full in every environment that names it)`,
+    });
+  }
 
   const usdPerHour = round(items.reduce((sum, i) => sum + i.usdPerHour, 0));
   return {

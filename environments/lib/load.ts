@@ -27,8 +27,10 @@ function formatPath(path: readonly PropertyKey[]): string {
 
 function formatValue(value: unknown): string {
   if (value === undefined) return "nothing";
+  // Long enough for any ARN; a longer value (a whole object) is cut, keeping a string's closing quote.
   const text = JSON.stringify(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  if (text.length <= 160) return text;
+  return typeof value === "string" ? `${text.slice(0, 156)}..."` : `${text.slice(0, 157)}...`;
 }
 
 function formatIssue(env: string, issue: z.core.$ZodIssue): string {

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { cidr, positiveInt } from "./fields";
+import { positiveInt } from "./fields";
+import { ingressSettings } from "./ingress-schema";
 
 /** RDS instance classes are `db.<family>.<size>`; the API rejects anything else at apply time, so check early. */
 const rdsInstanceClass = z.string().regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, "must be an RDS instance class like db.t4g.medium or db.m7g.large");
@@ -54,15 +55,8 @@ export const mlSettings = z.strictObject({
         .default([]),
     })
     .prefault({}),
-  /** In-cluster Services always; optionally one AWS Load Balancer Controller ALB in front of the UIs and APIs. */
-  ingress: z
-    .strictObject({
-      enabled: z.boolean().default(false),
-      scheme: z.enum(["internal", "internet-facing"]).default("internal"),
-      /** Source CIDRs allowed by the load balancer's security group. @default - the VPC CIDR */
-      allowedCidrs: z.array(cidr).min(1).optional(),
-    })
-    .prefault({}),
+  /** In-cluster Services always; optionally one HTTPS load balancer in front of the UIs and APIs (ingress-schema.ts). */
+  ingress: ingressSettings,
 });
 
 

@@ -4,6 +4,7 @@ import { allocateSubnets, parseCidr } from "./cidr";
 import { computeSettings, refineCompute } from "./compute-schema";
 import { deploySettings, isWholeInternet } from "./deploy-schema";
 import { cidr, iamRoleArn, KUBERNETES_VERSIONS, logRetentionDays, positiveInt, REGIONS, systemNodeGroup, tagValue, TIERS, uniqueList } from "./fields";
+import { refineIngress } from "./ingress-schema";
 import { mlSettings, refineMl } from "./ml-schema";
 import { observabilitySettings, refineObservability } from "./observability-schema";
 
@@ -103,6 +104,7 @@ export const environmentSchema = z
     });
     refineCompute(env, ctx);
     refineMl(env, ctx);
+    refineIngress(env, ctx);
     refineObservability(env, ctx);
   });
 

@@ -14,6 +14,8 @@ export interface GpuFoundationProps {
   readonly vpc: Vpc;
   /** What EFA nodes of a managed node group need before joining (vpc-cni, eks-pod-identity-agent). */
   readonly nodeDependencies: ITerraformDependable[];
+  /** Customer managed key of node root volumes. */
+  readonly rootVolumeKmsKeyArn: string;
 }
 
 /** Root volume of EFA nodes: room for multi-GB training images next to the RAID0 instance store. */
@@ -60,6 +62,7 @@ export class GpuFoundation extends Construct {
         taints: EFA_TRAINING_POOL.taints,
         tags: costTags(props.env),
         rootVolumeGiB: EFA_ROOT_VOLUME_GIB,
+        rootVolumeKmsKeyArn: props.rootVolumeKmsKeyArn,
         dependsOn: [...props.nodeDependencies, ...(this.efaNetwork.placementGroup ? [this.efaNetwork.placementGroup] : [])],
       });
     }

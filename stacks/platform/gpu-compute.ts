@@ -95,6 +95,7 @@ export class GpuCompute extends Construct {
       region: env.account.region,
       nodeRole: this.nodeRole,
       interruptionQueue: this.interruptionQueue,
+      nodeVolumesKeyArn: foundation.nodeVolumesKey.keyArn,
     });
     this.karpenterRelease = this.karpenter.controller.release;
 
@@ -107,7 +108,7 @@ export class GpuCompute extends Construct {
 
     const discoveredSubnets: SelectorTerm[] = [{ tags: { "karpenter.sh/discovery": clusterName } }];
     const clusterSecurityGroup: SelectorTerm[] = [{ id: cluster.clusterSecurityGroupId }];
-    const nodeClassBase = { amiAlias: compute.amiAlias, role: this.nodeRole.roleName, tags };
+    const nodeClassBase = { amiAlias: compute.amiAlias, role: this.nodeRole.roleName, rootVolumeKmsKeyArn: foundation.nodeVolumesKey.keyArn, tags };
 
     // General CPU pool.
     const cpuTypes = compute.cpuPool.instanceFamilies.flatMap((f) => instanceTypesOfFamily(f));

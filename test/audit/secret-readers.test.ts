@@ -1,6 +1,7 @@
 import { renderedObjects } from "../helpers/ml-helm";
 import { secretReaders } from "../helpers/secret-readers";
-import { projectEnvironments, synthesizeAll, type SynthesizedStack } from "../helpers/synth";
+import type { Environment } from "../../environments/lib/schema";
+import { projectEnvironment, projectEnvironments, synthesizeAll, type SynthesizedStack } from "../helpers/synth";
 
 const stacksOf = (env: string) => synthesizeAll().stacks.filter((s) => s.id.startsWith(`${env}-`));
 
@@ -22,13 +23,33 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     "mlp-prod/alertmanager/ml-platform-alerts": ["ExternalSecrets of namespace monitoring"],
     "mlp-prod/alertmanager/ml-platform-oncall": ["ExternalSecrets of namespace monitoring"],
     "mlp-prod/grafana/admin": ["ExternalSecrets of namespace monitoring"],
+    // The load balancer's OIDC client: the controller reads it in each UI's namespace.
+    "mlp-prod/ingress/oidc-client": ["ExternalSecrets of namespace kubeflow", "ExternalSecrets of namespace mlflow", "ExternalSecrets of namespace monitoring"],
     "mlp-prod/mlflow/database": ["ExternalSecrets of namespace mlflow", "pods of mlflow-admin/mlflow-db-admin"],
   },
 };
 
+/** The same rule for any environment (a fork included): from its receivers and its load balancer's login. */
+function expectedReaders(env: Environment): Record<string, string[]> {
+  const p = `mlp-${env.name}`;
+  const only = (ns: string) => [`ExternalSecrets of namespace ${ns}`];
+  const login = ["pods of mlflow-admin/mlflow-db-admin"];
+  return {
+    [`RDS master secret of ${p}-mlflow`]: login,
+    ...Object.fromEntries(env.observability.alertmanager.receivers.map((r) => [`${p}/alertmanager/${r.name}`, only("monitoring")])),
+    [`${p}/grafana/admin`]: only("monitoring"),
+    ...(env.ml.ingress.enabled && env.ml.ingress.auth?.type === "oidc" ? { [`${p}/ingress/oidc-client`]: ["kubeflow", "mlflow", "monitoring"].flatMap(only) } : {}),
+    [`${p}/mlflow/database`]: [...only("mlflow"), ...login],
+  };
+}
+
 describe("who can read each secret (IAM policy evaluation of every role, through Pod Identity and SecretStores)", () => {
   test.each(projectEnvironments().map((e) => e.name))("%s: every secret reaches only the namespace that owns it", async (env) => {
-    expect(await secretReaders(stacksOf(env))).toEqual(EXPECTED[env]);
+    expect(await secretReaders(stacksOf(env))).toEqual(expectedReaders(projectEnvironment(env)));
+  });
+
+  test("the rule above, written out for the shipped environments", () => {
+    for (const env of ["dev", "staging", "prod"]) expect([env, expectedReaders(projectEnvironment(env))]).toEqual([env, EXPECTED[env]]);
   });
 
   test.each(projectEnvironments().map((e) => e.name))("%s: every ExternalSecret reads through its own namespace's SecretStore, never a ClusterSecretStore", (env) => {

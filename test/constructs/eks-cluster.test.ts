@@ -67,11 +67,8 @@ describe("EksCluster", () => {
 
   test("installs pod-identity-agent and vpc-cni before the system node group, the rest after it", () => {
     const [nodeGroupId, nodeGroup] = single(json, "aws_eks_node_group");
-    for (const name of ["eks-pod-identity-agent", "vpc-cni"]) {
-      const [id, a] = addon(name);
-      expect(dependsOn(nodeGroup)).toContain(`aws_eks_addon.${id}`);
-      expect(dependsOn(a)).toEqual([]);
-    }
+    for (const name of ["eks-pod-identity-agent", "vpc-cni"]) expect(dependsOn(nodeGroup)).toContain(`aws_eks_addon.${addon(name)[0]}`);
+    expect(dependsOn(addon("eks-pod-identity-agent")[1])).toEqual([]);
     for (const name of ["kube-proxy", "coredns", "aws-ebs-csi-driver"]) {
       expect(dependsOn(addon(name)[1])).toContain(`aws_eks_node_group.${nodeGroupId}`);
     }
@@ -81,6 +78,22 @@ describe("EksCluster", () => {
       // Unpinned on purpose: EKS picks the default add-on version for the cluster version.
       expect(a.addon_version).toBeUndefined();
     }
+  });
+
+  test("runs the VPC CNI with its own Pod Identity role (AmazonEKS_CNI_Policy), after the Pod Identity agent it gets credentials from", () => {
+    const [, cni] = addon("vpc-cni");
+    expect(cni.pod_identity_association).toEqual([{ service_account: "aws-node", role_arn: expect.stringMatching(/^\$\{aws_iam_role\.(.+)\.arn\}$/) }]);
+    const roleId = target(cni.pod_identity_association[0].role_arn, "aws_iam_role");
+    const role = ofType(json, "aws_iam_role")[roleId];
+    expect(role.name).toBe("mlp-test-vpc-cni");
+    const [trust] = policyDoc(role.assume_role_policy).Statement;
+    expect(trust.Principal).toEqual({ Service: "pods.eks.amazonaws.com" });
+    expect(trust.Condition!.StringEquals).toEqual(expect.objectContaining({ "aws:RequestTag/kubernetes-namespace": "kube-system", "aws:RequestTag/kubernetes-service-account": "aws-node" }));
+    const attachments = Object.entries(ofType(json, "aws_iam_role_policy_attachment")).filter(([, a]) => a.role === ref("aws_iam_role", roleId, "name"));
+    expect(attachments.map(([, a]) => a.policy_arn)).toEqual(["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"]);
+    expect(dependsOn(cni)).toEqual(expect.arrayContaining([`aws_eks_addon.${addon("eks-pod-identity-agent")[0]}`, `aws_iam_role_policy_attachment.${attachments[0][0]}`]));
+    // The add-on owns the association: a separate one for the same service account would conflict with it.
+    expect(Object.values(ofType(json, "aws_eks_pod_identity_association")).filter((a) => a.service_account === "aws-node")).toEqual([]);
   });
 
   test("runs the EBS CSI controller through Pod Identity (kube-system/ebs-csi-controller-sa, AmazonEBSCSIDriverPolicy)", () => {

@@ -145,4 +145,20 @@ describe("SecureBucket", () => {
       expect(role.statements()).toEqual([]);
     });
   });
+
+  test("delivers server access logs under <prefix><bucket>/ when given, and not by default", () => {
+    expect(json.resource?.aws_s3_bucket_logging).toBeUndefined();
+    const logged = synthBucket({ accessLogs: { bucketName: "mlp-test-access-logs", prefix: "s3-access/" } }).json;
+    expect(single(logged, "aws_s3_bucket_logging")[1]).toEqual({ bucket: ref("aws_s3_bucket", single(logged, "aws_s3_bucket")[0]), target_bucket: "mlp-test-access-logs", target_prefix: "s3-access/mlp-test-artifacts-111122223333/" });
+  });
+
+  test("expires current objects when asked (log buckets) and renders added policy statements after the TLS deny", () => {
+    const { json: j } = synthConstruct((stack) => {
+      const b = new SecureBucket(stack, "logs", { bucketName: "mlp-test-logs", expireObjectsAfterDays: 30 });
+      b.addToResourcePolicy({ Sid: "Delivery", Effect: "Allow", Principal: { Service: "logging.s3.amazonaws.com" }, Action: ["s3:PutObject"], Resource: `${b.bucketArn}/*` });
+      return { b };
+    });
+    expect(single(j, "aws_s3_bucket_lifecycle_configuration")[1].rule[0].expiration).toEqual([{ days: 30 }]);
+    expect(policyDoc(single(j, "aws_s3_bucket_policy")[1].policy).Statement.map((st) => st.Sid)).toEqual(["DenyInsecureTransport", "Delivery"]);
+  });
 });

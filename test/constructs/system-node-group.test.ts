@@ -36,9 +36,10 @@ describe("SystemNodeGroup", () => {
     expect(lt.metadata_options).toEqual({ http_endpoint: "enabled", http_tokens: "required", http_put_response_hop_limit: 1, instance_metadata_tags: "disabled" });
   });
 
-  test("encrypts a gp3 root volume of the configured size", () => {
+  test("encrypts a gp3 root volume of the configured size with the node-volumes key", () => {
+    const [keyId] = find(json, "aws_kms_key", (k) => k.description === "node volumes");
     expect(lt.block_device_mappings).toEqual([
-      { device_name: "/dev/xvda", ebs: { volume_size: 50, volume_type: "gp3", encrypted: "true", delete_on_termination: "true" } },
+      { device_name: "/dev/xvda", ebs: { volume_size: 50, volume_type: "gp3", encrypted: "true", kms_key_id: `\${aws_kms_key.${keyId}.arn}`, delete_on_termination: "true" } },
     ]);
   });
 
@@ -52,7 +53,7 @@ describe("SystemNodeGroup", () => {
     for (const key of ["network_interfaces", "vpc_security_group_ids", "image_id", "instance_type", "user_data"]) expect(lt[key]).toBeUndefined();
   });
 
-  test("gives nodes a role with the four node policies, created before the node group", () => {
+  test("gives nodes a role with the three node policies (not the CNI's), created before the node group", () => {
     const roleId = target(nodeGroup.node_role_arn, "aws_iam_role");
     const role = ofType(json, "aws_iam_role")[roleId];
     expect(role.name).toBe("mlp-test-system-node");
@@ -61,7 +62,6 @@ describe("SystemNodeGroup", () => {
     expect(attachments.map(([, a]) => a.policy_arn).sort()).toEqual([
       "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
       "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-      "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
       "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
     ]);
     for (const [id] of attachments) expect(dependsOn(nodeGroup)).toContain(`aws_iam_role_policy_attachment.${id}`);

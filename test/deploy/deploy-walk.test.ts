@@ -117,6 +117,13 @@ describe("the walk catches what a first deploy would trip on", () => {
     ]);
   });
 
+  test("prod's OIDC login before the ExternalSecrets that write its client Secret: the controller cannot build the listener rules", () => {
+    const r = walkChanged("prod", (s) => dropDependency(s["prod-ml"], "ml-ingress", /ingress_auth_release/));
+    expect(r.findings).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^prod-ml: helm_release\.edge_ingress_release_\w+ \(Ingress mlflow\/mlflow-ui\): Secret mlflow\/alb-oidc-client is created by prod-ml: helm_release\.edge_ingress_auth_release_\w+, which is not applied before it$/)]),
+    );
+  });
+
   test("MLflow before the ExternalSecret that writes its database Secret", () => {
     const r = walkChanged("dev", (s) => dropDependency(s["dev-ml"], "mlflow", /mlflow_config_release/));
     expect(r.findings).toEqual(expect.arrayContaining([expect.stringMatching(/\(Deployment mlflow\/mlflow\): Secret mlflow\/mlflow-database is created by dev-ml: helm_release\.mlflow_config_release_\w+, which is not applied before it$/)]));

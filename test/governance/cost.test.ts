@@ -1,7 +1,7 @@
-import { checkBudgets, costCeiling } from "../../environments/lib/cost";
+import { checkBudgets, costCeiling, KMS_KEYS_PER_ENVIRONMENT } from "../../environments/lib/cost";
 import { validateEnvironment } from "../../environments/lib/load";
 import stagingInput from "../../environments/staging";
-import { projectEnvironment } from "../helpers/synth";
+import { projectEnvironment, resources, synthesizeAll } from "../helpers/synth";
 
 describe("cost ceiling", () => {
   test("dev's ceiling, checked by hand", () => {
@@ -19,11 +19,14 @@ describe("cost ceiling", () => {
     expect(byKey["fixed/nat-gateways"]).toBe(0.045);
     // db.t4g.small $0.032/h + 50 GiB x $0.115 per GB-month / 720 h = 0.032 + 0.00799 = 0.03999
     expect(byKey["fixed/mlflow-database"]).toBe(0.04);
-    expect(byKey["fixed/alb"]).toBe(0.0225);
+    // No domain, so no load balancer.
+    expect(byKey["fixed/alb"]).toBeUndefined();
+    // 7 keys x $3/month / 720 h = 0.029
+    expect(byKey["fixed/kms-keys"]).toBe(0.029);
     expect(Object.keys(byKey)).toHaveLength(7);
-    // 3.548 + 6.496 + 0.302 + 0.1 + 0.045 + 0.04 + 0.0225 = 10.5535 -> 10.554/h; x 720 h = 7,598.88 per 30 days
-    expect(c.usdPerHour).toBe(10.554);
-    expect(c.usdPer30Days).toBe(7598.88);
+    // 3.548 + 6.496 + 0.302 + 0.1 + 0.045 + 0.04 + 0.029 = 10.56/h; x 720 h = 7,603.20 per 30 days
+    expect(c.usdPerHour).toBe(10.56);
+    expect(c.usdPer30Days).toBe(7603.2);
     expect(c.priceNote).toContain("us-east-1 On-Demand Linux, Karpenter's table of 2026-07-20");
   });
 
@@ -46,9 +49,25 @@ describe("cost ceiling", () => {
     const prod = { ...projectEnvironment("prod"), budget: { monthlyUsd: 1000 } };
     const dev = { ...projectEnvironment("dev"), budget: { monthlyUsd: 1000 } };
     expect(checkBudgets([prod, dev])).toEqual({
-      errors: ['environment "prod": budget.monthlyUsd: got 1000; the worst-case On-Demand ceiling is $618809.04 per 30 days (run `npm run cost`): raise the budget or lower the pool limits'],
-      warnings: ['environment "dev": budget.monthlyUsd: got 1000; the worst-case On-Demand ceiling is $7598.88 per 30 days (run `npm run cost`): raise the budget or lower the pool limits'],
+      errors: ['environment "prod": budget.monthlyUsd: got 1000; the worst-case On-Demand ceiling is $618829.92 per 30 days (run `npm run cost`): raise the budget or lower the pool limits'],
+      warnings: ['environment "dev": budget.monthlyUsd: got 1000; the worst-case On-Demand ceiling is $7603.20 per 30 days (run `npm run cost`): raise the budget or lower the pool limits'],
     });
+  });
+
+  test("counts every customer managed key the stacks create, and prices a named Private CA's monthly fee", () => {
+    for (const env of ["dev", "staging", "prod"]) {
+      const keys = synthesizeAll().stacks.filter((s) => s.id.startsWith(`${env}-`)).flatMap((s) => Object.keys(resources(s, "aws_kms_key")));
+      expect([env, keys.length]).toEqual([env, KMS_KEYS_PER_ENVIRONMENT]);
+    }
+    const prod = projectEnvironment("prod");
+    const pca = "arn:aws:acm-pca:us-east-1:444455556666:certificate-authority/12345678-1234-1234-1234-123456789012";
+    const withPca = { ...prod, ml: { ...prod.ml, ingress: { ...prod.ml.ingress, certificate: { privateCertificateAuthorityArn: pca } } } };
+    const item = costCeiling(withPca).items.find((i) => i.key === "fixed/private-ca")!;
+    // $400 / 720 h = 0.5556
+    expect(item.usdPerHour).toBe(0.556);
+    expect(item.basis).toContain(pca);
+    expect(costCeiling(withPca).usdPer30Days - costCeiling(prod).usdPer30Days).toBeCloseTo(400, 0);
+    expect(costCeiling(prod).items.find((i) => i.key === "fixed/private-ca")).toBeUndefined();
   });
 
   test("fails an unpriced RDS instance class with the field and the priced classes", () => {

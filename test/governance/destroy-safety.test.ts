@@ -57,6 +57,9 @@ describe("destroy and refactor safety", () => {
     const prod = statefulAddresses("prod").map((a) => a.replace(/_[0-9A-F]{8}$/, ""));
     expect(prod).toEqual([
       "bootstrap aws_kms_key.ci_plans-key",
+      "bootstrap aws_kms_key.secrets-key",
+      "bootstrap aws_kms_key.state-key",
+      "bootstrap aws_s3_bucket.access-logs_bucket",
       "bootstrap aws_s3_bucket.state_bucket",
       "foundation aws_db_instance.ml-data_mlflow-db_instance",
       "foundation aws_dynamodb_table.ml-data_feast-online_driver_hourly_stats",
@@ -65,6 +68,7 @@ describe("destroy and refactor safety", () => {
       "foundation aws_kms_key.eks-secrets-key",
       "foundation aws_kms_key.logs-key",
       "foundation aws_kms_key.ml-data_data-key",
+      "foundation aws_kms_key.node-volumes-key",
       "foundation aws_s3_bucket.ml-data_feast_bucket",
       "foundation aws_s3_bucket.ml-data_mlflow-artifacts_bucket",
       "foundation aws_s3_bucket.ml-data_pipelines_bucket",
@@ -85,10 +89,10 @@ describe("destroy and refactor safety", () => {
 describe("clean teardown outside production", () => {
   const nonProduction = projectEnvironments().filter((e) => e.tier !== "production");
 
-  test.each(nonProduction.map((e) => e.name))("%s: data buckets are emptied on destroy; only the state bucket and the account's OIDC provider are kept", (name) => {
+  test.each(nonProduction.map((e) => e.name))("%s: data buckets are emptied on destroy; only the state bucket, its key and the account's OIDC provider are kept", (name) => {
     const stacks = synthesizeAll().stacks.filter((s) => s.id.startsWith(`${name}-`));
     const kept = stacks.flatMap((s) => allResources(s).filter(([, , cfg]) => cfg.lifecycle?.prevent_destroy).map(([type]) => `${s.id} ${type}`));
-    expect(kept.sort()).toEqual([`${name}-bootstrap aws_s3_bucket`, ...(name === "dev" ? [`${name}-bootstrap aws_iam_openid_connect_provider`] : [])].sort());
+    expect(kept.sort()).toEqual([`${name}-bootstrap aws_s3_bucket`, `${name}-bootstrap aws_kms_key`, ...(name === "dev" ? [`${name}-bootstrap aws_iam_openid_connect_provider`] : [])].sort());
     const buckets = stacks.flatMap((s) => allResources(s).filter(([type]) => type === "aws_s3_bucket").map(([, , cfg]) => [cfg.bucket, cfg.force_destroy]));
     for (const [bucket, force] of buckets) expect([bucket, force]).toEqual([bucket, !String(bucket).startsWith("mlp-tfstate-")]);
     const db = stacks.flatMap((s) => allResources(s).filter(([type]) => type === "aws_db_instance")).map(([, , cfg]) => cfg);

@@ -58,7 +58,7 @@ describe("npm run review (end to end, temporary git repository)", () => {
       edit("environments/prod.ts", "budget: { monthlyUsd: 650_000 }", "budget: { monthlyUsd: 100_000 }");
       edit("constructs/observability/targets.ts", 'version: "88.5.3"', 'version: "89.0.0"');
       edit("environments/dev.ts", 'instanceFamilies: ["g6", "g5"]', 'instanceFamilies: ["g6", "g6e", "g5"]');
-      edit("constructs/observability/amp-remote-write.ts", "{ alias: props.alias, lifecycle", "{ lifecycle");
+      edit("constructs/observability/amp-remote-write.ts", "{ alias: props.alias, kmsKeyArn", "{ kmsKeyArn");
       git("commit", "-qam", "change");
       const r = review("--base", "main", "--json", "review.json", "--markdown", "comment.md", "--full", "full.md", "--tests", "failure");
       expect([r.status, r.stderr]).toEqual([0, ""]);

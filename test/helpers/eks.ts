@@ -14,6 +14,7 @@ export function buildCluster(
 ) {
   const secretsKey = new KmsKey(stack, "secrets-key", { accountId: ACCOUNT, alias: "mlp-test-eks-secrets", description: "secrets" });
   const logsKey = new KmsKey(stack, "logs-key", { accountId: ACCOUNT, alias: "mlp-test-logs", description: "logs" });
+  const nodeVolumesKey = new KmsKey(stack, "node-volumes-key", { accountId: ACCOUNT, alias: "mlp-test-node-volumes", description: "node volumes" });
   const cluster = new EksCluster(stack, "eks", {
     clusterName: "mlp-test",
     kubernetesVersion: "1.35",
@@ -35,10 +36,11 @@ export function buildCluster(
     maxSize: 3,
     desiredSize: 2,
     diskSizeGiB: 50,
+    rootVolumeKmsKeyArn: nodeVolumesKey.keyArn,
     tags: COST_TAGS,
     dependsOn: cluster.preComputeAddons,
     ...nodes,
   });
   const { ebsCsiRole } = cluster.addPostComputeAddons([systemNodes.nodeGroup]);
-  return { cluster, systemNodes, ebsCsiRole, secretsKey, logsKey };
+  return { cluster, systemNodes, ebsCsiRole, secretsKey, logsKey, nodeVolumesKey };
 }

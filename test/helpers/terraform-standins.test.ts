@@ -34,6 +34,11 @@ describe("Terraform stand-ins", () => {
     expect(standInFor("aws_secretsmanager_secret.login_1234ABCD.arn", ctx)).toMatch(/^arn:aws:secretsmanager:eu-west-1:111122223333:secret:standin-[0-9a-f]{8}-[0-9a-f]{6}$/);
   });
 
+  test("key and certificate ARNs have AWS's format in the consuming stack's region and account", () => {
+    expect(standInFor("aws_kms_key.node-volumes-key_3F0D70A4.arn", ctx)).toMatch(/^arn:aws:kms:eu-west-1:111122223333:key\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(standInFor("aws_acm_certificate_validation.v_1A2B3C4D.certificate_arn", ctx)).toMatch(/^arn:aws:acm:eu-west-1:111122223333:certificate\/[0-9a-f-]{36}$/);
+  });
+
   test("an expression without a known stand-in, or a remote output that is no single reference, is an error naming it", () => {
     expect(standInKey("aws_sqs_queue.queue_B8077B32.name")).toBe("aws_sqs_queue.name");
     expect(() => standInFor("aws_sqs_queue.queue_B8077B32.name", ctx)).toThrow("${aws_sqs_queue.queue_B8077B32.name}: no stand-in for aws_sqs_queue.name");

@@ -54,6 +54,9 @@ const STAND_INS: Readonly<Record<string, StandIn>> = {
   // RDS endpoints are `<identifier>.<12 characters>.<region>.rds.amazonaws.com`.
   "aws_db_instance.address": (e, ctx) => `standin-db-${hex(e, 8)}.${hex(`${e}/host`, 12)}.${ctx.region}.rds.amazonaws.com`,
   "aws_secretsmanager_secret.arn": (e, ctx) => `arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:standin-${hex(e, 8)}-${hex(`${e}/suffix`, 6)}`,
+  "aws_kms_key.arn": (e, ctx) => `arn:aws:kms:${ctx.region}:${ctx.accountId}:key/${uuid(e)}`,
+  "aws_acm_certificate.arn": (e, ctx) => `arn:aws:acm:${ctx.region}:${ctx.accountId}:certificate/${uuid(e)}`,
+  "aws_acm_certificate_validation.certificate_arn": (e, ctx) => `arn:aws:acm:${ctx.region}:${ctx.accountId}:certificate/${uuid(e)}`,
 };
 
 /** The attribute-path key of a resource reference, e.g. `aws_eks_cluster.vpc_config.cluster_security_group_id`. */

@@ -5,7 +5,7 @@ import { PROMETHEUS_URL, TRITON } from "../../constructs/observability/targets";
 import { validateCustomResource } from "../helpers/crd";
 import { unknownValuePaths } from "../helpers/helm-values";
 import { release, renderedObject, renderedObjects } from "../helpers/ml-helm";
-import { rolePolicies, simulate, TokenResolver, type PolicyDoc } from "../helpers/ml-iam";
+import { keyPolicyFor, rolePolicies, simulate, TokenResolver, type PolicyDoc } from "../helpers/ml-iam";
 import { projectEnvironment, resources, stack, synthesizeAll } from "../helpers/synth";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -205,7 +205,7 @@ describe("Alertmanager receivers", () => {
   });
 
   test("each receiver's endpoint lives in a Secrets Manager secret the bootstrap stack creates empty (kept on destroy) and protects in prod", () => {
-    const receivers = Object.values(resources(stack("prod-bootstrap"), "aws_secretsmanager_secret")) as Any[];
+    const receivers = (Object.values(resources(stack("prod-bootstrap"), "aws_secretsmanager_secret")) as Any[]).filter((s) => s.name.includes("/alertmanager/"));
     expect(receivers.map((s) => s.name).sort()).toEqual(["mlp-prod/alertmanager/ml-platform-alerts", "mlp-prod/alertmanager/ml-platform-oncall"]);
     for (const s of receivers) expect({ name: s.name, lifecycle: s.lifecycle, window: s.recovery_window_in_days }).toEqual({ name: s.name, lifecycle: { prevent_destroy: true }, window: 30 });
     const staging = Object.values(resources(stack("staging-bootstrap"), "aws_secretsmanager_secret")) as Any[];
@@ -235,7 +235,8 @@ describe("Alertmanager receivers", () => {
 describe("AMP remote write", () => {
   test("staging writes to its own workspace with a Pod Identity role that can write there and nowhere else", async () => {
     const ws = Object.values(resources(platform("staging"), "aws_prometheus_workspace")) as Any[];
-    expect(ws).toEqual([expect.objectContaining({ alias: "mlp-staging" })]);
+    // Encrypted with the foundation's telemetry key (the same key as the CloudWatch log groups).
+    expect(ws).toEqual([expect.objectContaining({ alias: "mlp-staging", kms_key_arn: expect.stringMatching(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-staging-foundation\.outputs\.cross-stack-output-aws_kms_keylogs-key_\w+arn\}$/) })]);
     const wsAddress = addressOf("staging", "aws_prometheus_workspace", "observability_amp_workspace");
     expect(kps("staging").values.prometheus.prometheusSpec.remoteWrite).toEqual([
       { url: `\${${wsAddress}.prometheus_endpoint}api/v1/remote_write`, sigv4: { region: "us-east-1" }, queueConfig: { capacity: 2500, maxSamplesPerSend: 1000, maxShards: 200 } },
@@ -248,6 +249,11 @@ describe("AMP remote write", () => {
     expect(await simulate(account("staging"), p, { action: "aps:RemoteWrite", resource: own })).toBe("Allowed");
     expect(await simulate(account("staging"), p, { action: "aps:RemoteWrite", resource: `arn:aws:aps:us-east-1:${account("staging")}:workspace/ws-other` })).toBe("ImplicitlyDenied");
     expect(await simulate(account("staging"), p, { action: "aps:QueryMetrics", resource: own })).toBe("ImplicitlyDenied");
+    const key = resolver.resolve(ws[0].kms_key_arn, "staging-platform");
+    const keyPolicy = keyPolicyFor(synthesizeAll().stacks, resolver, key);
+    const through = (service: string) => ({ action: "kms:GenerateDataKey", resource: key, context: { "kms:ViaService": `${service}.us-east-1.amazonaws.com` }, resourcePolicy: keyPolicy });
+    expect(await simulate(account("staging"), p, through("aps"))).toBe("Allowed");
+    expect(await simulate(account("staging"), p, through("s3"))).toBe("ImplicitlyDenied");
     expect(kps("staging").config.depends_on).toEqual(expect.arrayContaining([`aws_eks_pod_identity_association.${Object.keys(resources(platform("staging"), "aws_eks_pod_identity_association")).find((k) => k.startsWith("observability_amp"))}`]));
   });
 

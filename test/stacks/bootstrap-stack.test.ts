@@ -24,7 +24,28 @@ describe("BootstrapStack", () => {
   const json = synthBootstrap("staging", stagingInput);
 
   test("keeps its state in the bucket it creates (the first apply starts local and migrates: npm run stacks -- bootstrap)", () => {
-    expect(json.terraform.backend).toEqual({ s3: { bucket: "mlp-tfstate-staging-111122223333", key: "staging/bootstrap.tfstate", region: "us-east-1", encrypt: true, use_lockfile: true } });
+    expect(json.terraform.backend).toEqual({ s3: { bucket: "mlp-tfstate-staging-111122223333", key: "staging/bootstrap.tfstate", region: "us-east-1", encrypt: true, kms_key_id: "alias/mlp-staging-tfstate", use_lockfile: true } });
+  });
+
+  test("encrypts the state bucket with its own key (SSE-KMS with a bucket key), and the backend writes with it by alias", () => {
+    const [keyId, key] = Object.entries(json.resource!.aws_kms_key as Record<string, Any>).find(([id]) => id.startsWith("state-key"))!;
+    expect(key.lifecycle).toEqual({ prevent_destroy: true });
+    const alias = Object.values(json.resource!.aws_kms_alias as Record<string, Any>).find((a) => a.target_key_id === `\${aws_kms_key.${keyId}.key_id}`);
+    expect(`alias/${alias.name.slice("alias/".length)}`).toBe(json.terraform.backend.s3.kms_key_id);
+    expect(single(json, "aws_s3_bucket_server_side_encryption_configuration")[1].rule).toEqual([
+      { apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: `\${aws_kms_key.${keyId}.arn}` }, bucket_key_enabled: true },
+    ]);
+  });
+
+  test("the read-only CI roles may decrypt state through S3 only; nothing else uses the state key", () => {
+    const [keyId] = Object.entries(json.resource!.aws_kms_key as Record<string, Any>).find(([id]) => id.startsWith("state-key"))!;
+    const users = Object.values(json.resource!.aws_iam_role_policy as Record<string, Any>).filter((p) => p.policy.includes(`aws_kms_key.${keyId}.arn`));
+    expect(users.map((p) => p.name)).toEqual(["state-key", "state-key"]);
+    for (const p of users) {
+      expect(JSON.parse(p.policy).Statement).toEqual([
+        { Sid: "ReadState", Effect: "Allow", Action: ["kms:Decrypt"], Resource: `\${aws_kms_key.${keyId}.arn}`, Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } } },
+      ]);
+    }
   });
 
   test("creates the environment's state bucket, protected from destroy", () => {

@@ -5,10 +5,10 @@ import { costTags } from "../../stacks/naming";
 const ENVS = ["dev", "staging", "prod"] as const;
 
 describe("foundation stack", () => {
-  test.each(ENVS)("%s keeps its state in its own S3 bucket under <env>/foundation.tfstate with native locking", (name) => {
+  test.each(ENVS)("%s keeps its state in its own S3 bucket under <env>/foundation.tfstate with native locking, encrypted with the state key", (name) => {
     const env = projectEnvironment(name);
     expect(stack(`${name}-foundation`).json.terraform.backend).toEqual({
-      s3: { bucket: `mlp-tfstate-${name}-${env.account.id}`, key: `${name}/foundation.tfstate`, region: "us-east-1", encrypt: true, use_lockfile: true },
+      s3: { bucket: `mlp-tfstate-${name}-${env.account.id}`, key: `${name}/foundation.tfstate`, region: "us-east-1", encrypt: true, kms_key_id: `alias/mlp-${name}-tfstate`, use_lockfile: true },
     });
   });
 
@@ -30,6 +30,19 @@ describe("foundation stack", () => {
     const subnets = Object.values(resources(s, "aws_subnet"));
     expect(subnets).toHaveLength(2 * azs);
     expect([...new Set(subnets.map((x) => x.availability_zone))].sort()).toEqual(projectEnvironment(name).network.availabilityZones);
+  });
+
+  test.each(ENVS)("%s: the node-volumes key lets the instance-launching service-linked roles use it, matched by ARN so a missing role cannot break the key", (name) => {
+    const env = projectEnvironment(name);
+    const [keyId, key] = find(stack(`${name}-foundation`).json, "aws_kms_key", (k) => k.description === `Root volumes of the nodes of mlp-${name}`);
+    const slr = (service: string, role: string) => `arn:aws:iam::${env.account.id}:role/aws-service-role/${service}.amazonaws.com/${role}`;
+    const roles = { ArnEquals: { "aws:PrincipalArn": [slr("autoscaling", "AWSServiceRoleForAutoScaling"), slr("spot", "AWSServiceRoleForEC2Spot"), slr("ec2fleet", "AWSServiceRoleForEC2Fleet")] }, StringEquals: { "kms:CallerAccount": env.account.id } };
+    const [, use, attach] = JSON.parse(key.policy).Statement;
+    expect(use).toEqual(expect.objectContaining({ Principal: { AWS: "*" }, Resource: "*", Condition: roles }));
+    expect(use.Action).toEqual(expect.arrayContaining(["kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:DescribeKey"]));
+    expect(attach).toEqual(expect.objectContaining({ Principal: { AWS: "*" }, Action: ["kms:CreateGrant"], Resource: "*", Condition: { ...roles, Bool: { "kms:GrantIsForAWSResource": true } } }));
+    const [, lt] = single(stack(`${name}-foundation`).json, "aws_launch_template");
+    expect(lt.block_device_mappings[0].ebs.kms_key_id).toBe(`\${aws_kms_key.${keyId}.arn}`);
   });
 
   test("prod's API endpoint is private only", () => {

@@ -46,8 +46,11 @@ export function walkDeploy(input: WalkInput): WalkResult {
     for (const d of input.dependencies[id] ?? []) if (!seen.has(d)) stackAncestors(d, seen.add(d));
     return seen;
   };
+  // A block provides for itself (an add-on creates its Pod Identity association with its pods).
   const before = (provider: Site, consumer: Site): boolean =>
-    provider.stack === consumer.stack ? graphs.get(consumer.stack)!.ancestors(consumer.address).has(provider.address) : stackAncestors(consumer.stack).has(provider.stack);
+    provider.stack === consumer.stack
+      ? provider.address === consumer.address || graphs.get(consumer.stack)!.ancestors(consumer.address).has(provider.address)
+      : stackAncestors(consumer.stack).has(provider.stack);
   const w = buildWorld(input.stacks, graphs, input.footprints);
   const findings: string[] = [];
   const where = (s: Site) => `${s.stack}: ${s.address}`;
@@ -75,6 +78,7 @@ export function walkDeploy(input: WalkInput): WalkResult {
       need(o, o.label, `${o.store.kind} ${o.store.key}`, stores, stores?.some((p) => p.stack === o.stack && p.address === o.address));
     }
     if (o.assumesRole) need(o, o.label, `IAM role ${o.assumesRole} (spec.provider.aws.role)`, w.iamRoles.get(o.assumesRole));
+    for (const secret of o.secrets ?? []) need(o, o.label, `Secret ${o.namespace}/${secret}`, w.secrets.get(`${o.namespace}/${secret}`));
   }
 
   const available = (site: Site, source: Site & { source: NodeSource }) =>

@@ -1,5 +1,6 @@
 import { ADDON_FOOTPRINTS } from "../../../constructs/eks/addon-footprints";
 import type { PodFootprint, ReleaseFootprint } from "../../../constructs/kubernetes/footprint";
+import { blocks } from "../audit-context";
 import { helmReleases } from "../manifests";
 import type { SynthesizedStack } from "../synth";
 import type { StackGraph } from "./graph";
@@ -43,6 +44,8 @@ export interface ObjectSite extends Site {
   readonly store?: { readonly kind: string; readonly key: string };
   /** For a SecretStore or ClusterSecretStore: the IAM role it assumes (`spec.provider.aws.role`), by name. */
   readonly assumesRole?: string;
+  /** Secrets of its namespace it names (an Ingress's OIDC client). */
+  readonly secrets?: readonly string[];
 }
 
 /** Everything the deploy of one environment creates in the cluster, keyed for lookups. */
@@ -120,6 +123,8 @@ export function buildWorld(stacks: readonly SynthesizedStack[], graphs: Readonly
         case "aws_eks_addon": {
           const fp = ADDON_FOOTPRINTS[cfg.addon_name];
           if (!fp) throw new Error(`${s.id}: add-on ${cfg.addon_name} has no footprint in constructs/eks/addon-footprints.ts`);
+          // An add-on creates its Pod Identity associations itself, before its pods.
+          for (const a of blocks<{ service_account: string }>(cfg.pod_identity_association)) w.add(w.podIdentity, `kube-system/${a.service_account}`, at);
           addFootprint(w, at, "kube-system", fp, false);
           break;
         }
@@ -220,7 +225,17 @@ function addObjects(w: ClusterWorld, at: Site, releaseNamespace: string, creates
         ...(/^(Cluster)?SecretStore$/.test(o.kind) && o.spec.provider?.aws?.role ? { assumesRole: String(o.spec.provider.aws.role).replace(/^.*:role\/(.*\/)?/, "") } : {}),
       });
     } else if (o.metadata.namespace) {
-      w.objects.push({ ...at, groupKind: `${groupOf(o.apiVersion)}/${o.kind}`, core: true, label, namespace: o.metadata.namespace, sameReleaseCrds: sameRelease.crds, sameReleaseNamespaces: namespaces });
+      const oidc = o.kind === "Ingress" ? o.metadata.annotations?.["alb.ingress.kubernetes.io/auth-idp-oidc"] : undefined;
+      w.objects.push({
+        ...at,
+        groupKind: `${groupOf(o.apiVersion)}/${o.kind}`,
+        core: true,
+        label,
+        namespace: o.metadata.namespace,
+        sameReleaseCrds: sameRelease.crds,
+        sameReleaseNamespaces: namespaces,
+        ...(oidc ? { secrets: [JSON.parse(oidc).secretName as string] } : {}),
+      });
     }
     const pod = podOfObject(o);
     if (pod) w.pods.push({ ...at, pod, namespace: ns, label, indirect: false, templateOnly: false, sameRelease });
