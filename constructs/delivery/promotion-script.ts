@@ -28,7 +28,7 @@ import boto3
 from mlflow import MlflowClient
 
 ANNOTATION = "ml-platform.io/model-version"
-SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+SA_DIR = os.environ.get("KUBERNETES_SERVICEACCOUNT_DIR", "/var/run/secrets/kubernetes.io/serviceaccount")
 
 
 def env(name):
