@@ -1,6 +1,6 @@
 import type { Construct } from "constructs";
 import { IMAGE_TAGS } from "../../constructs/delivery/image-tags.generated";
-import { ImageRepositories } from "../../constructs/delivery/image-repository";
+import { ImageRepositories, imageRepositoryUri } from "../../constructs/delivery/image-repository";
 import type { Environment } from "../../environments/lib/schema";
 import { namePrefix } from "../naming";
 
@@ -16,4 +16,17 @@ export function foundationDelivery(scope: Construct, env: Environment): ImageRep
     images: Object.keys(IMAGE_TAGS),
     protect: env.tier === "production",
   });
+}
+
+/** An image the platform builds: its ECR repository URI, content tag and build context (for the deploy workflow). */
+export interface PlatformImage {
+  readonly name: string;
+  readonly repository: string;
+  readonly tag: string;
+  readonly context: string;
+}
+
+/** The images of an environment, as `npm run -s ci -- environments` lists them for the deploy workflow. */
+export function platformImages(env: Environment): PlatformImage[] {
+  return Object.entries(IMAGE_TAGS).map(([name, tag]) => ({ name, repository: imageRepositoryUri(env.account.id, env.account.region, namePrefix(env), name), tag, context: `images/${name}` }));
 }
