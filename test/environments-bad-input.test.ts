@@ -169,6 +169,15 @@ describe("what an environment must not share with another", () => {
     );
   });
 
+  test("fails an environment named <other>-<suffix> in the other's account (its roles would match mlp-<other>-*), not in another account", () => {
+    const copy = (name: string, account: string) =>
+      validateEnvironment(name, { ...structuredClone(prodInput), account: { ...prodInput.account, id: account }, network: { ...prodInput.network, vpcCidr: "10.94.0.0/16" }, deploy: { ...prodInput.deploy, githubOidcProvider: "existing" } });
+    expect(consistencyProblems([...projectEnvironments(), copy("prod-eu", "444455556666")])).toEqual([
+      'environment "prod-eu": name: got "prod-eu"; starts with "prod-", and environment "prod" in account 444455556666 manages every role named mlp-prod-*: rename it (for example "prodeu") or give it an account of its own',
+    ]);
+    expect(consistencyProblems([...projectEnvironments(), copy("prod-eu", "777788889999")])).toEqual([]);
+  });
+
   test("fails a Feast project shared by two environments of one account and region, not across regions", () => {
     const research = fork("research", (e) => {
       e.network.vpcCidr = "10.93.0.0/16";

@@ -64,6 +64,8 @@ describe("every exception names something that exists, with a reason", () => {
     for (const x of exceptions.BROAD_MANAGED_POLICY_EXCEPTIONS) expect(roles.some((n) => x.role.test(n))).toBe(true);
     const policies = all.filter((r) => r.type === "aws_iam_role_policy").map((r) => String(r.cfg.policy));
     for (const x of exceptions.UPSTREAM_STAR_RESOURCE_EXCEPTIONS) expect(policies.some((p) => p.includes(`"Sid":"${x.sid}"`))).toBe(true);
+    const managed = all.filter((r) => r.type === "aws_iam_policy").map((r) => String(r.cfg.name));
+    for (const x of exceptions.PERMISSIONS_BOUNDARY_POLICIES) expect([x.name.source, managed.some((n) => x.name.test(n))]).toEqual([x.name.source, true]);
   });
 });
 
