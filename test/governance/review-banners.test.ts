@@ -135,7 +135,18 @@ describe("review banners: what could break", () => {
     expect(banners(r, "may-replace")).toEqual([
       expect.objectContaining({ severity: "warning", message: expect.stringMatching(/^may replace: confirm in plan\. `observability\/amp\/workspace` \(aws_prometheus_workspace.*alias may force replacement: the provider replaces on some changes of alias/) }),
     ]);
-    expect(stackOf(r, "staging-platform").resources[0].action).toBe("may-replace");
+    expect(stackOf(r, "staging-platform").resources.find((x) => x.type === "aws_prometheus_workspace")!.action).toBe("may-replace");
+  });
+
+  test("replacement spreads through references: a new VPC replaces the security groups in it, and what names them is updated", () => {
+    const head = edited(stacks, "dev-foundation", (s) => (resourceAt(s, "aws_vpc", "network/vpc")[1].cidr_block = "10.21.0.0/16"));
+    const f = stackOf(review(head), "dev-foundation");
+    const sg = f.resources.filter((x) => x.type === "aws_security_group");
+    expect(sg.length).toBeGreaterThanOrEqual(1);
+    for (const x of sg) expect([x.name, x.action, x.reasons]).toEqual([x.name, "replace", expect.arrayContaining([expect.stringMatching(/^vpc_id refers to aws_vpc\.network_vpc_[0-9A-F]{8}\.id, which is replaced \(unknown until apply\)$/)])]);
+    // The database follows its security group: its vpc_security_group_ids change in place, shown as unknown until apply.
+    const db = f.resources.find((x) => x.type === "aws_db_instance")!;
+    expect(db.attributes).toEqual(expect.arrayContaining([expect.objectContaining({ path: expect.stringMatching(/^vpc_security_group_ids/), to: "(known after apply)" })]));
   });
 });
 
