@@ -1,5 +1,7 @@
 // Entry point of `npm run synth` / `cdktf synth`: discover environments/*.ts, validate all, synthesize.
 // Nothing imports this file. Validation runs before any stack exists, so a bad environment writes nothing.
+// First import: it patches cdktf for speed before anything loads cdktf (scripts/lib/synth-runtime.ts).
+import "./scripts/lib/synth-runtime";
 import { join } from "node:path";
 import { checkBudgets } from "./environments/lib/cost";
 import { EnvironmentError, loadEnvironments } from "./environments/lib/load";
