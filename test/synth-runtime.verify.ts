@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { SYNTH_PATCHES_VAR } from "../scripts/lib/synth-runtime";
@@ -33,6 +33,18 @@ describe("cdktf runtime patches change nothing in cdktf.out", () => {
     expect([patched.status, patched.stderr, unpatched.status, unpatched.stderr]).toEqual([0, "", 0, ""]);
     expect(filesUnder(join(tmp, "patched"))).toEqual(expect.arrayContaining(["manifest.json", "stacks/prod-ml/cdk.tf.json"]));
     expect(diffDirs(join(tmp, "patched"), join(tmp, "unpatched"))).toEqual([]);
+  });
+
+  test("synthesizing again over that output (a deployed stack's .terraform inside) writes the same files, keeps .terraform", () => {
+    const terraformDir = join(tmp, "patched", "stacks", "prod-ml", ".terraform");
+    mkdirSync(terraformDir);
+    writeFileSync(join(terraformDir, "environment"), "default");
+    const again = node([join(dist, "main.js")], { CDKTF_OUTDIR: join(tmp, "patched") });
+    expect([again.status, again.stderr]).toEqual([0, ""]);
+    expect(readFileSync(join(terraformDir, "environment"), "utf8")).toBe("default");
+    rmSync(terraformDir, { recursive: true });
+    expect(diffDirs(join(tmp, "patched"), join(tmp, "unpatched"))).toEqual([]);
+    expect(existsSync(join(tmp, "patched", "stacks", "prod-ml", "assets"))).toBe(true);
   });
 
   // Loads cdktf after the patches, reports whether archiver was loaded, then zips a directory as an ARCHIVE asset.

@@ -2,10 +2,14 @@
 // jest's global setup and setup files. Both changes only drop work whose result synthesis never uses, so the
 // output is byte for byte the same (test/synth-runtime.verify.ts and `npm run bench` compare against a run with
 // MLP_SYNTH_PATCHES=off). node_modules is never edited.
+import { existsSync, mkdtempSync, readdirSync, renameSync, rm } from "node:fs";
 import Module from "node:module";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 
-/** Set to `off` to run cdktf unpatched (cdktf's default path in the bench; token creation stacks for debugging). */
+/**
+ * Set to `off` to synthesize as cdktf does by default: no patches, no assets set aside (the bench's reference, and
+ * token creation stacks when debugging a resolution error).
+ */
 export const SYNTH_PATCHES_VAR = "MLP_SYNTH_PATCHES";
 
 const patchesOff = () => process.env[SYNTH_PATCHES_VAR] === "off";
@@ -63,3 +67,30 @@ export function deferArchiver(): boolean {
 
 /** What this module changed in the running process. */
 export const synthRuntime = { tokenStackTracesDisabled: disableTokenStackTraces(), archiverDeferred: deferArchiver() };
+
+/** Where the previous synthesis's assets wait for deletion, inside the outdir (a rename must not cross devices). */
+const PREVIOUS_ASSETS_PREFIX = ".previous-assets-";
+
+/**
+ * Moves every stack's `assets/` directory of a previous synthesis aside and deletes it in the background while this
+ * synthesis runs. cdktf would delete each asset's directory synchronously before copying it again (~30 ms of
+ * unlinks on the main thread); it then finds none and only copies. A stack's other files (.terraform, lock files)
+ * stay. Asset directories of constructs that no longer exist go too, as do leftovers of an interrupted run. Call
+ * after validation, before `app.synth()`. The promise says when the deletions are done (failures are left for the
+ * next run); the process does not exit before that.
+ */
+export function setAsidePreviousAssets(outdir: string): Promise<void> {
+  const stacks = join(outdir, "stacks");
+  if (patchesOff() || !existsSync(stacks)) return Promise.resolve();
+  let aside: string | undefined;
+  for (const stack of readdirSync(stacks)) {
+    const assets = join(stacks, stack, "assets");
+    if (!existsSync(assets)) continue;
+    aside ??= mkdtempSync(join(outdir, PREVIOUS_ASSETS_PREFIX));
+    renameSync(assets, join(aside, stack));
+  }
+  const deletions = readdirSync(outdir)
+    .filter((entry) => entry.startsWith(PREVIOUS_ASSETS_PREFIX))
+    .map((entry) => new Promise<void>((done) => rm(join(outdir, entry), { recursive: true, force: true }, () => done())));
+  return Promise.all(deletions).then(() => undefined);
+}
