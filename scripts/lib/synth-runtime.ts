@@ -1,7 +1,7 @@
 // Runtime tuning of cdktf 0.21 for synthesis: main.ts imports this module before anything loads cdktf, and so do
-// jest's global setup and setup files. Both changes only drop work whose result synthesis never uses, so the
-// output is byte for byte the same (test/synth-runtime.verify.ts and `npm run bench` compare against a run with
-// MLP_SYNTH_PATCHES=off). node_modules is never edited.
+// jest's global setup and setup files. Each change only drops or moves work whose result synthesis never uses, so
+// the output is byte for byte the same (test/synth-runtime.verify.ts and `npm run bench` compare against a run
+// with MLP_SYNTH_PATCHES=off). node_modules is never edited.
 import { existsSync, mkdtempSync, readdirSync, renameSync, rm } from "node:fs";
 import Module from "node:module";
 import { dirname, join } from "node:path";
