@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { EnvironmentError, loadEnvironments } from "../environments/lib/load";
 import type { Environment } from "../environments/lib/schema";
 import { platformImages, type PlatformImage } from "../stacks/foundation/delivery";
-import { ciPlansKeyAlias, ciRoleArn, runnerProjectName, stackId, stateBucketName } from "../stacks/naming";
+import { ciPlansKeyAlias, ciRoleArn, runnerProjectName, stackId, stateBucketName, type StackPart } from "../stacks/naming";
 
 /** The deployment order of tiers: every development environment first, production last. */
 export const TIER_ORDER = ["development", "staging", "production"] as const;
@@ -31,6 +31,13 @@ export interface CiEnvironment {
   readonly clusterStacks: readonly string[];
   /** Images the platform builds, pushed to the environment's ECR after the cloud stacks (docs/delivery.md). */
   readonly images: readonly PlatformImage[];
+  /** The branch deploys run from: the GitHub environment must allow only it. */
+  readonly branch: string;
+  /**
+   * Stack parts in deploy stages, each planned and applied before the next is planned: a stage's plan may read
+   * outputs only of earlier stages (a new output of the bootstrap stack exists only once it is applied).
+   */
+  readonly stages: { readonly bootstrap: readonly StackPart[]; readonly foundation: readonly StackPart[]; readonly cluster: readonly StackPart[] };
 }
 
 export function ciEnvironment(env: Environment): CiEnvironment {
@@ -47,6 +54,8 @@ export function ciEnvironment(env: Environment): CiEnvironment {
     cloudStacks: [stackId(env, "bootstrap"), stackId(env, "foundation")],
     clusterStacks: [stackId(env, "platform"), stackId(env, "ml")],
     images: platformImages(env),
+    branch: env.deploy.branch,
+    stages: { bootstrap: ["bootstrap"], foundation: ["foundation"], cluster: ["platform", "ml"] },
   };
 }
 

@@ -62,17 +62,17 @@ describe("building and pushing it (deploy workflow)", () => {
   });
 
   test("the plan job finds the tags the repository lacks; the apply job, behind the approval, pushes them after the foundation's apply", () => {
-    expect(step("plan-cloud", "Images the environment's ECR lacks").run).toContain('aws ecr describe-images --repository-name "${repository#*/}" --image-ids "imageTag=$tag"');
-    expect(jobs["plan-cloud"].outputs.images).toBe("${{ steps.images.outputs.missing }}");
-    expect(jobs["apply-cloud"].if).toBe("needs.plan-cloud.outputs.changed == 'true' || needs.plan-cloud.outputs.images != '[]'");
-    const names = (jobs["apply-cloud"].steps as Any[]).map((s) => s.name ?? s.uses);
+    expect(step("plan-foundation", "Images the environment's ECR lacks").run).toContain('aws ecr describe-images --repository-name "${repository#*/}" --image-ids "imageTag=$tag"');
+    expect(jobs["plan-foundation"].outputs.images).toBe("${{ steps.images.outputs.missing }}");
+    expect(jobs["apply-foundation"].if).toBe("always() && needs.plan-foundation.result == 'success' && (needs.plan-foundation.outputs.changed == 'true' || needs.plan-foundation.outputs.images != '[]')");
+    const names = (jobs["apply-foundation"].steps as Any[]).map((s) => s.name ?? s.uses);
     expect(names.indexOf("Build and push the platform's images")).toBeGreaterThan(names.indexOf("./.github/actions/stacks"));
-    const creds = (jobs["apply-cloud"].steps as Any[]).find((s) => String(s.uses).startsWith("aws-actions/configure-aws-credentials"));
+    const creds = (jobs["apply-foundation"].steps as Any[]).find((s) => String(s.uses).startsWith("aws-actions/configure-aws-credentials"));
     expect(creds.with["role-to-assume"]).toBe("${{ fromJSON(inputs.environment).roles.apply }}");
-    const push = step("apply-cloud", "Build and push the platform's images").run as string;
+    const push = step("apply-foundation", "Build and push the platform's images").run as string;
     expect(push).toContain('docker build --pull --tag "$repository:$tag" "$context"');
     expect(push).toContain('docker push "$repository:$tag"');
-    expect(jobs["plan-cluster"].needs).toBe("apply-cloud");
+    expect(jobs["plan-cluster"].needs).toEqual(["plan-foundation", "apply-foundation"]);
   });
 
   test("pull requests never push images", () => {

@@ -140,7 +140,7 @@ describe("the walk catches what a first deploy would trip on", () => {
   test("a model's Rollout at its autoscaler's maximum plus its canary pod must fit the inference pool's GPU limit", () => {
     const r = walkChanged("dev", (s) => {
       const nodePools = releaseOf(s["dev-platform"], "karpenter-node-pools");
-      nodePools.values = [String(nodePools.values[0]).replace(/nvidia\.com\/gpu: 4\b/, "nvidia.com/gpu: 2")];
+      nodePools.values = [String(nodePools.values[0]).replace(/"nvidia\.com\/gpu": 4\b/, '"nvidia.com/gpu": 2')];
     });
     // dev: at most 2 replicas, and the basic canary's one surge pod during a step.
     expect(r.findings).toEqual([expect.stringMatching(/\(NodePool gpu-inference\): its pods at full scale need nvidia\.com\/gpu 3, over the pool's limit 2 \[Rollout triton\/triton-churn x3\]$/)]);
@@ -150,7 +150,7 @@ describe("the walk catches what a first deploy would trip on", () => {
     // staging: 4 replicas; from 50% to 100% the canary has 4 pods and the stable still 2 until the weights moved.
     const r = walkChanged("staging", (s) => {
       const nodePools = releaseOf(s["staging-platform"], "karpenter-node-pools");
-      nodePools.values = [String(nodePools.values[0]).replace(/nvidia\.com\/gpu: 16\b/, "nvidia.com/gpu: 5")];
+      nodePools.values = [String(nodePools.values[0]).replace(/"nvidia\.com\/gpu": 16\b/, '"nvidia.com/gpu": 5')];
     });
     expect(r.findings).toEqual([expect.stringMatching(/\(NodePool gpu-inference\): its pods at full scale need nvidia\.com\/gpu 6, over the pool's limit 5 \[Rollout triton\/triton-churn x6\]$/)]);
   });
