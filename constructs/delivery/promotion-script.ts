@@ -11,7 +11,8 @@
  *
  * Following resolves the alias and, when it names another version than the Rollout's pod template, stages it and
  * patches the template's version annotation (a JSON merge patch through the Kubernetes API with the pod's own
- * token; RBAC allows get and patch on that one Rollout). It waits while a rollout is in progress and does nothing for a
+ * token; RBAC allows get and patch on that one Rollout). It waits while a rollout is in progress (except from the seed version 0 the Rollout is
+ * created with, which has nothing to serve) and does nothing for a
  * version the canary analysis aborted until the alias moves. `npm run verify` parses it with python3 and runs it
  * against stand-ins for MLflow, S3 and the Kubernetes API.
  */
@@ -28,6 +29,7 @@ import boto3
 from mlflow import MlflowClient
 
 ANNOTATION = "ml-platform.io/model-version"
+SEED_VERSION = "0"
 SA_DIR = os.environ.get("KUBERNETES_SERVICEACCOUNT_DIR", "/var/run/secrets/kubernetes.io/serviceaccount")
 
 
@@ -134,7 +136,8 @@ def follow(client, s3, model, registered, alias, repository, artifacts_bucket):
         else:
             print(f"{alias} names version {version}, already the Rollout's", flush=True)
         return
-    if status.get("phase") in ("Progressing", "Paused") and not status.get("abort"):
+    # The seed version (0) was never staged: its pods cannot become ready, so nothing is rolling out to wait for.
+    if current != SEED_VERSION and status.get("phase") in ("Progressing", "Paused") and not status.get("abort"):
         print(f"{alias} names version {version}; version {current} is still rolling out: next run", flush=True)
         return
     stage(client, s3, model, registered, version, repository, artifacts_bucket)

@@ -229,6 +229,14 @@ describe("promotion: following the alias in development", () => {
     expect(run.output).toContain("still rolling out");
   });
 
+  test("promotes at once from the seed version 0 the Rollout is created with, whose pods never become ready", async () => {
+    withRollout("0", { phase: "Progressing" });
+    const run = await follow();
+    expect(run.status).toBe(0);
+    expect(patches.map((p) => p.body.spec.template.metadata.annotations)).toEqual([{ "ml-platform.io/model-version": "9" }]);
+    expect(run.output).toContain("version 0 -> 9");
+  });
+
   test("leaves a version the analysis aborted alone until the alias moves", async () => {
     withRollout("9", { phase: "Degraded", abort: true });
     const run = await follow();
