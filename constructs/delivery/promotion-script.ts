@@ -27,6 +27,7 @@ import urllib.request
 
 import boto3
 from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
 
 ANNOTATION = "ml-platform.io/model-version"
 SEED_VERSION = "0"
@@ -77,7 +78,10 @@ def exists(s3, bucket, key):
 
 def stage(client, s3, model, registered, version, repository, artifacts_bucket):
     """Copies one registered version into its own Triton repository prefix; idempotent."""
-    mv = client.get_model_version(registered, str(version))
+    try:
+        mv = client.get_model_version(registered, str(version))
+    except MlflowException as e:
+        fail(f"{registered} version {version} is not registered in this environment's MLflow ({e}): register it before the apply that names it")
     if mv.status != "READY":
         fail(f"{registered} version {version} is {mv.status}, not READY")
     repo_bucket, repo_prefix = split_s3(repository)

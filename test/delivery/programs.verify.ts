@@ -53,13 +53,20 @@ def client(name):
 import json, os
 from types import SimpleNamespace
 _registry = json.load(open(os.environ["STUB_STATE"]))["registry"]
+from mlflow.exceptions import MlflowException
 class MlflowClient:
     def get_model_version(self, name, version):
+        if str(version) not in _registry.get(name, {}).get("versions", {}):
+            raise MlflowException(f"RESOURCE_DOES_NOT_EXIST: Model Version (name={name}, version={version}) not found")
         return SimpleNamespace(**_registry[name]["versions"][str(version)])
     def get_model_version_download_uri(self, name, version):
         return _registry[name]["versions"][str(version)]["uri"]
     def get_model_version_by_alias(self, name, alias):
         return SimpleNamespace(version=_registry[name]["aliases"][alias])
+`,
+  "mlflow/exceptions.py": `
+class MlflowException(Exception):
+    pass
 `,
 };
 
@@ -171,6 +178,7 @@ describe("promotion: staging a pinned version", () => {
   test.each([
     ["a version not READY", "10", "churn version 10 is PENDING_REGISTRATION, not READY"],
     ["a version with neither config.pbtxt nor model.onnx", "11", "has no config.pbtxt and no model.onnx"],
+    ["a version not registered (a new environment's empty MLflow)", "7", "churn version 7 is not registered in this environment's MLflow"],
   ])("fails %s, staging nothing", async (_what, version, message) => {
     const run = await runPython(PROMOTION_SCRIPT, { registry: registry(), s3: { [MLFLOW]: artifacts } }, promotionEnv({ MODE: "stage", VERSION: version }));
     expect(run.status).toBe(1);
