@@ -32,6 +32,17 @@ describe("review: model versions", () => {
     expect(models(review(head)).map((b) => b.message)).toEqual(["model churn: version 7 → 8 (A/B experiment for 60m, then canary 10% → 25% → 50% → 100%, rolled back if its analysis fails)"]);
   });
 
+  test("a model added in dev follows its alias: the banner says so instead of naming the seed version 0", () => {
+    const head = edited(stacks, "dev-ml", (s) => {
+      const releases = s.resource.helm_release;
+      const [id, churn] = Object.entries<Json>(releases).find(([, r]) => r.name === "triton-churn")!;
+      const fraud = JSON.parse(JSON.stringify(churn).replace(/triton-churn/g, "triton-fraud"));
+      releases[id.replace("churn", "fraud")] = fraud;
+      editValues(s, "triton-fraud", (v) => (manifestNamed(v, "Rollout", "triton-fraud").metadata.labels["ml-platform.io/model"] = "fraud"));
+    });
+    expect(models(review(head)).map((b) => b.message)).toEqual(["model fraud: new, promoted from its MLflow alias (automatic promotion)"]);
+  });
+
   test("a change to the Rollout that keeps the version (its canary steps) raises no model banner", () => {
     const head = edited(stacks, "prod-ml", (s) => editValues(s, "triton-churn", (v) => (manifestNamed(v, "Rollout", "triton-churn").spec.strategy.canary.steps[0].setWeight = 5)));
     const r = review(head);

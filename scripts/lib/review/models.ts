@@ -9,6 +9,7 @@ import type { Banner } from "./types";
 type Json = any;
 
 const ANNOTATION = "ml-platform.io/model-version";
+const SEED_VERSION = "0";
 
 /** Rollouts of the in-repo releases that carry a model version, by name. */
 function models(releases: Map<string, Json>): Map<string, Json> {
@@ -37,7 +38,8 @@ export function modelBanners(stack: string, environment: string, base: Map<strin
     const [from, to] = [a.get(name)?.spec.template.metadata.annotations[ANNOTATION], b.get(name)?.spec.template.metadata.annotations[ANNOTATION]];
     if (from === to) continue;
     const at = { kind: "model-version" as const, severity: "notice" as const, environment, stack, subject: name };
-    if (from === undefined) out.push({ ...at, message: `model ${name}: new, version ${to} (its first pods serve it directly)` });
+    // The seed version 0 is never served: automatic promotion moves the live annotation to what the alias names.
+    if (from === undefined) out.push({ ...at, message: to === SEED_VERSION ? `model ${name}: new, promoted from its MLflow alias (automatic promotion)` : `model ${name}: new, version ${to} (its first pods serve it directly)` });
     else if (to === undefined) out.push({ ...at, message: `model ${name}: removed (version ${from} stops serving)` });
     else out.push({ ...at, message: `model ${name}: version ${from} → ${to} (${path(b.get(name))})` });
   }
