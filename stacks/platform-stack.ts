@@ -8,7 +8,9 @@ import type { BootstrapStack } from "./bootstrap-stack";
 import { EnvironmentStack } from "./environment-stack";
 import type { FoundationStack } from "./foundation-stack";
 import { clusterName, costTags, namePrefix } from "./naming";
+import { platformDelivery } from "./platform/delivery";
 import { GpuCompute } from "./platform/gpu-compute";
+import type { ArgoRollouts } from "../constructs/delivery/argo-rollouts";
 
 /**
  * `<env>-platform`: cluster-wide controllers and capacity (Karpenter, GPU and EFA device plugins,
@@ -23,6 +25,8 @@ export class PlatformStack extends EnvironmentStack {
   readonly compute: GpuCompute;
   /** kube-prometheus-stack, the platform's monitors, rules and dashboards (see docs/observability.md). */
   readonly observability: Observability;
+  /** Argo Rollouts, which the ML stack's model Rollouts need (see docs/delivery.md). */
+  readonly delivery: ArgoRollouts;
 
   constructor(scope: Construct, env: Environment, bootstrap: BootstrapStack, foundation: FoundationStack) {
     super(scope, env, "platform");
@@ -60,6 +64,7 @@ export class PlatformStack extends EnvironmentStack {
       externalSecretsReady: () => this.externalSecrets.ready(),
       protect: env.tier === "production",
     });
+    this.delivery = platformDelivery(this, env, foundation, this.observability);
   }
 
   /** A release of the in-repo manifests chart for this stack's custom resources. */
