@@ -24,12 +24,12 @@ const fsxSettings = z.strictObject({
   storageCapacityGiB: positiveInt,
   /** MB/s per TiB of storage: 125, 250, 500 or 1000 for PERSISTENT_2. */
   perUnitStorageThroughput: positiveInt,
-  /** The one AZ of the file system: the EFA AZ, so training traffic never crosses zones. */
-  availabilityZone: z.string(),
+  /** The one AZ of the file system; it must be the EFA AZ, so training traffic never crosses zones. @default - the EFA AZ */
+  availabilityZone: z.string().optional(),
   /** Pools that mount it: pinned to its AZ and tainted at startup until the FSx CSI node plugin is ready. */
   pools: uniqueList(z.enum(FSX_POOLS)),
-  /** Daily automatic backups kept this many days (0 turns them off); production needs at least 1. */
-  automaticBackupRetentionDays: z.number().int().min(0).max(90).default(0),
+  /** Daily automatic backups kept this many days (0: none); production needs at least 1. @default - 7 in production, else 0 */
+  automaticBackupRetentionDays: z.number().int().min(0).max(90).optional(),
   dataCompressionType: z.enum(["LZ4", "NONE"]).default("LZ4"),
 });
 
@@ -67,6 +67,18 @@ export const resilienceSettings = z.strictObject({
 });
 
 export type ResilienceSettings = z.output<typeof resilienceSettings>;
+
+/** The FSx file system's zone: as set, or the EFA zone (validation guarantees they agree). */
+export function fsxZone(env: { readonly compute: ComputeSettings; readonly resilience: ResilienceSettings }): string | undefined {
+  const fsx = env.resilience.storage.fsx;
+  if (!fsx) return undefined;
+  return fsx.availabilityZone ?? (env.compute.efa.mode === "disabled" ? undefined : env.compute.efa.availabilityZones[0]);
+}
+
+/** Days of FSx backups: as set, or 7 in production and none elsewhere. */
+export function fsxBackupDays(env: { readonly tier: string; readonly resilience: ResilienceSettings }): number {
+  return env.resilience.storage.fsx?.automaticBackupRetentionDays ?? (env.tier === "production" ? 7 : 0);
+}
 
 /** What the resilience rules read besides their own section. */
 interface ResilienceContext {
@@ -122,10 +134,10 @@ export function refineResilience(env: ResilienceContext, ctx: z.RefinementCtx): 
     if (throughput) issue(at("perUnitStorageThroughput"), fsx.perUnitStorageThroughput, throughput);
     const capacity = fsxCapacityProblem(fsx.storageCapacityGiB);
     if (capacity) issue(at("storageCapacityGiB"), fsx.storageCapacityGiB, capacity);
-    if (fsx.availabilityZone !== efaZone) {
+    if (fsx.availabilityZone !== undefined ? fsx.availabilityZone !== efaZone : efaZone === undefined) {
       issue(
         at("availabilityZone"),
-        fsx.availabilityZone,
+        fsx.availabilityZone ?? "(the EFA zone)",
         efaZone
           ? `has no EFA subnet: the file system must sit in the EFA availability zone (${efaZone}), so training traffic stays in one AZ`
           : "has no EFA subnet: compute.efa is disabled, and the file system must sit in the EFA availability zone",
@@ -135,7 +147,7 @@ export function refineResilience(env: ResilienceContext, ctx: z.RefinementCtx): 
       const exists = p === "gpu-training" ? c.gpuTrainingPool !== undefined : c.efa.mode !== "disabled";
       if (!exists) issue(["resilience", "storage", "fsx", "pools", i], p, `is not a pool of this environment (compute.${p === "gpu-training" ? "gpuTrainingPool" : "efa"} is not configured)`);
     });
-    if (env.tier === "production" && fsx.automaticBackupRetentionDays < 1) {
+    if (env.tier === "production" && fsx.automaticBackupRetentionDays === 0) {
       issue(at("automaticBackupRetentionDays"), fsx.automaticBackupRetentionDays, "must be at least 1 in production tier (daily backups of the checkpoints)");
     }
   }

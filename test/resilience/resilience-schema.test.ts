@@ -1,5 +1,6 @@
 // Bad input of the `resilience` section (issue 17): each rule rejects at synth naming environment, field and value.
 import { validateEnvironment } from "../../environments/lib/load";
+import { fsxBackupDays, fsxZone } from "../../environments/lib/resilience-schema";
 import { brokenStaging, problemsOf, type LooseInput } from "../helpers/environments";
 
 /** Staging with a valid FSx file system in its EFA zone, changed by `mutate`. */
@@ -18,7 +19,7 @@ const asProduction = (e: LooseInput) => {
 
 describe("resilience: valid settings", () => {
   test("defaults turn on node monitoring, node repair and Mountpoint, and checkpoint every 30 minutes with 3 restarts", () => {
-    const env = validateEnvironment("staging", brokenStaging(() => undefined));
+    const env = validateEnvironment("staging", brokenStaging((e) => delete e.resilience));
     expect(env.resilience).toEqual({ nodeMonitoring: { enabled: true }, nodeRepair: { enabled: true }, storage: { mountpoint: { enabled: true } }, checkpoints: { intervalMinutes: 30, maxRestarts: 3 } });
   });
 
@@ -50,6 +51,9 @@ describe("resilience: bad input is rejected with environment, field and value", 
     expect(problemsOf("staging", withFsx((e) => (e.resilience.storage.fsx.availabilityZone = "us-east-1a")))).toEqual([
       'environment "staging": resilience.storage.fsx.availabilityZone: got "us-east-1a"; has no EFA subnet: the file system must sit in the EFA availability zone (us-east-1b), so training traffic stays in one AZ',
     ]);
+    // Left out, the zone is the EFA zone, and follows it.
+    expect(fsxZone(validateEnvironment("staging", withFsx((e) => delete e.resilience.storage.fsx.availabilityZone)))).toBe("us-east-1b");
+    expect(fsxZone(validateEnvironment("staging", withFsx((e) => ((e.compute.efa.availabilityZones = ["us-east-1c"]), delete e.resilience.storage.fsx.availabilityZone))))).toBe("us-east-1c");
   });
 
   test("an FSx file system in an environment without EFA has no EFA subnet either, and its pool does not exist", () => {
@@ -92,8 +96,10 @@ describe("resilience: bad input is rejected with environment, field and value", 
   });
 
   test("production FSx without backups", () => {
-    const input = withFsx(asProduction);
+    const input = withFsx((e) => (asProduction(e), (e.resilience.storage.fsx.automaticBackupRetentionDays = 0)));
     expect(problemsOf("staging", input)).toEqual(['environment "staging": resilience.storage.fsx.automaticBackupRetentionDays: got 0; must be at least 1 in production tier (daily backups of the checkpoints)']);
+    // Left out, production keeps 7 days.
+    expect(fsxBackupDays(validateEnvironment("staging", withFsx(asProduction)))).toBe(7);
   });
 
   test("a GPU type the node monitoring agent's host engine does not run on (g5g is arm64, dcgm-server amd64 only)", () => {
