@@ -63,6 +63,13 @@ export function hostEngineNodeAffinity(): Record<string, unknown> {
   };
 }
 
+/** DCGM exporter chart values for a remote host engine. */
+export interface RemoteEngineValues {
+  readonly arguments: readonly string[];
+  readonly extraEnv: ReadonlyArray<Record<string, unknown>>;
+  readonly affinity: Record<string, unknown>;
+}
+
 /** The DCGM exporter's default counters file (chart 4.8.2 `arguments`), kept when the remote engine is added. */
 const EXPORTER_COUNTERS_ARGS = ["-f", "/etc/dcgm-exporter/default-counters.csv"];
 
@@ -75,7 +82,7 @@ export const NODE_IP_ENV = "NODE_IP";
  * renders `arguments` as the container's args) with the node IP from the downward API (Kubernetes expands `$(NODE_IP)`
  * in args), reached through dcgm-server's hostPort (the VPC CNI's portmap plugin), and the host engine's node affinity.
  */
-export function exporterRemoteEngineValues(): Record<string, unknown> {
+export function exporterRemoteEngineValues(): RemoteEngineValues {
   return {
     arguments: [...EXPORTER_COUNTERS_ARGS, `--remote-hostengine-info=$(${NODE_IP_ENV}):${DCGM_HOST_ENGINE_PORT}`],
     extraEnv: [{ name: NODE_IP_ENV, valueFrom: { fieldRef: { fieldPath: "status.hostIP" } } }],
