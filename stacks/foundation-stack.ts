@@ -54,7 +54,7 @@ export class FoundationStack extends EnvironmentStack {
     this.nodeVolumesKey = new KmsKey(this, "node-volumes-key", {
       accountId,
       alias: `${prefix}-node-volumes`,
-      description: `Root volumes of the nodes of ${prefix}`,
+      description: `EBS volumes of ${prefix}: node root volumes and persistent volumes`,
       serviceStatements: ebsLaunchKeyStatements(accountId),
       protect,
     });
@@ -123,7 +123,7 @@ export class FoundationStack extends EnvironmentStack {
       dependsOn: this.cluster.preComputeAddons,
       nodeRepair: env.resilience.nodeRepair.enabled,
     });
-    this.ebsCsiRole = this.cluster.addPostComputeAddons([this.systemNodes.nodeGroup]).ebsCsiRole;
+    this.ebsCsiRole = this.cluster.addPostComputeAddons([this.systemNodes.nodeGroup], this.nodeVolumesKey.keyArn).ebsCsiRole;
     const accessLogs = bootstrap.accessLogs;
     this.mlData = new MlDataStores(this, "ml-data", mlDataStoresProps(env, { vpc: this.vpc, cluster: this.cluster, logsKey: this.logsKey, accessLogBucketName: accessLogs?.bucketName }));
     this.resilience = new FoundationResilience(this, "resilience", { env, cluster: this.cluster, vpc: this.vpc, dataKey: this.mlData.dataKey, accessLogBucketName: accessLogs?.bucketName, compute: [this.systemNodes.nodeGroup] });
