@@ -33,7 +33,17 @@ describe("pools that mount FSx", () => {
 
   test("the review flags the one-time roll of every node of the pools the startup taint is added to", () => {
     const stacks = projectStacks();
-    const base = edited(stacks, "prod-platform", (s) => editValues(s, "karpenter-node-pools", (y) => y.replace(/\n +startupTaints:\n +- key: fsx\.csi\.aws\.com\/agent-not-ready\n +effect: NoExecute/g, "")));
+    // The base is the same source without the FSx startup taint: adding it is what the review must flag.
+    const base = edited(stacks, "prod-platform", (s) =>
+      editValues(s, "karpenter-node-pools", (v) => {
+        for (const m of v.manifests as Json[]) {
+          const spec = m.kind === "NodePool" ? m.spec.template.spec : undefined;
+          if (!spec?.startupTaints) continue;
+          spec.startupTaints = spec.startupTaints.filter((t: Json) => t.key !== FSX_TAINT.key);
+          if (!spec.startupTaints.length) delete spec.startupTaints;
+        }
+      }),
+    );
     const rolls = review(stacks, { base }).banners.filter((b: Banner) => b.kind === "node-roll");
     expect(rolls.map((b: Banner) => [b.subject, b.severity])).toEqual([
       ["efa-training", "critical"],
