@@ -15,6 +15,7 @@ import type { BootstrapStack } from "./bootstrap-stack";
 import { EnvironmentStack } from "./environment-stack";
 import type { FoundationStack } from "./foundation-stack";
 import { feastProject } from "./ml-settings";
+import { MlResilience, trainerResumable } from "./ml/resilience";
 import { edgeServices, ingressDomain, MlEdge } from "./ml/edge";
 import { costTags, namePrefix } from "./naming";
 import type { PlatformStack } from "./platform-stack";
@@ -68,6 +69,8 @@ export class MlStack extends EnvironmentStack {
   readonly pipelines: KubeflowPipelines;
   /** The HTTPS load balancer with its controller and certificate, when the environment has a domain for it. */
   readonly edge?: MlEdge;
+  /** Training volumes and the EFA fabric check (stacks/ml/resilience.ts). */
+  readonly resilience: MlResilience;
 
   constructor(scope: Construct, env: Environment, bootstrap: BootstrapStack, foundation: FoundationStack, platform: PlatformStack) {
     super(scope, env, "ml");
@@ -121,7 +124,8 @@ export class MlStack extends EnvironmentStack {
       tableTags: costTags(env),
       replicas: production ? 2 : 1,
     });
-    this.trainer = new KubeflowTrainer(this, "kubeflow-trainer", { trainingPool: trainingShape(env), efaPool: efaShape(env) });
+    this.trainer = new KubeflowTrainer(this, "kubeflow-trainer", { trainingPool: trainingShape(env), efaPool: efaShape(env), resumable: trainerResumable(env) });
+    this.resilience = new MlResilience(this, "resilience", { env, foundation, trainer: this.trainer, efaPool: efaShape(env) });
     this.pipelines = new KubeflowPipelines(this, "kubeflow-pipelines", { cluster, dataStores: data, region, rolePrefix: prefix });
 
     if (ml.ingress.enabled) {

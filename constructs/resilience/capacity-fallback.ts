@@ -96,6 +96,12 @@ export function reservedTiers(props: CapacityFallbackProps): KubernetesObject[] 
 export const EFA_HUGE_PAGES_2MI = "10256Mi";
 
 /**
+ * Huge pages an EFA pod requests (the NCCL check): 5120Mi, as the aws-samples EFA-on-EKS nccl-tests job does; half of
+ * what the node offers, leaving room for a second EFA process (a data loader) on the node.
+ */
+export const EFA_HUGE_PAGES_REQUEST = "5120Mi";
+
+/**
  * A NodeOverlay (feature gate `nodeOverlay`) telling Karpenter that nodes of the EFA types offer those huge pages:
  * Karpenter cannot know them (aws/karpenter-provider-aws #3315), so without it a pod that requests `hugepages-2Mi`
  * (libfabric's EFA provider uses them for its bounce buffers, as the NCCL test does) matches no instance type and never

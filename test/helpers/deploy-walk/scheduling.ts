@@ -92,15 +92,18 @@ export function demandOf(pod: PodFootprint): Demand {
   };
 }
 
-/** Extended resources an instance type offers (GPUs and EFA interfaces; huge pages are not modelled by Karpenter). */
-export function extendedCapacity(t: InstanceTypeInfo): Record<string, number> {
-  return { "nvidia.com/gpu": t.gpuCount, "vpc.amazonaws.com/efa": t.efaInterfaces };
+/**
+ * Extended resources an instance type offers: GPUs and EFA interfaces, plus `extra` that the scheduler knows of
+ * otherwise (huge pages: NodeOverlays for Karpenter, which does not model them, or a node group's static capacity).
+ */
+export function extendedCapacity(t: InstanceTypeInfo, extra: Readonly<Record<string, number>> = {}): Record<string, number> {
+  return { "nvidia.com/gpu": t.gpuCount, "vpc.amazonaws.com/efa": t.efaInterfaces, ...extra };
 }
 
 /** Whether one pod fits an empty node of the type (after the node's DaemonSets). */
-export function fitsType(d: Demand, t: InstanceTypeInfo, daemonSets: Demand): boolean {
+export function fitsType(d: Demand, t: InstanceTypeInfo, daemonSets: Demand, extra: Readonly<Record<string, number>> = {}): boolean {
   const a: Allocatable = allocatable(t);
-  const ext = extendedCapacity(t);
+  const ext = extendedCapacity(t, extra);
   return (
     d.cpuMilli + daemonSets.cpuMilli <= a.cpuMilli &&
     d.memoryMiB + daemonSets.memoryMiB <= a.memoryMiB &&
