@@ -23,7 +23,7 @@ export const DCGM_HOST_ENGINE_PORT = 5555;
 /**
  * Instance types the agent's `dcgm-server` DaemonSet runs on: its chart's default `dcgmAgent.affinity` (values.yaml of
  * eks-node-monitoring-agent 1.7.0, commit c399089d), which the add-on keeps because this platform sets only
- * tolerations. The same term requires `kubernetes.io/arch In [amd64]`. test/resilience/node-health.test.ts compares
+ * tolerations. The same term requires `kubernetes.io/arch In [amd64]`. test/resilience/foundation.test.ts compares
  * this list with the oracle.
  */
 export const DCGM_HOST_ENGINE_INSTANCE_TYPES: readonly string[] = [
