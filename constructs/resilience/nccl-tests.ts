@@ -81,10 +81,14 @@ export const NCCL_EFA_ENV: ReadonlyArray<{ name: string; value: string }> = [
   { name: "NCCL_SOCKET_IFNAME", value: "^lo,docker" },
 ];
 
-/** The launcher's command: one rank per GPU of every node, 8 B to 16 GiB messages, checked results. */
+/**
+ * The launcher's command: one rank per GPU of every node (the hostfile and slots come from Trainer's MPI plugin, the
+ * ssh port 2222 from the image's ssh_config, so Trainer's own `OMPI_MCA_*` settings stay in force), 8 B to 16 GiB
+ * messages, checked results.
+ */
 export function allReduceCommand(): string[] {
   const passed = NCCL_EFA_ENV.flatMap((e) => ["-x", e.name]);
-  return ["mpirun", "--bind-to", "none", "--mca", "plm_rsh_args", "-p 2222", ...passed, "-x", "LD_LIBRARY_PATH", ALL_REDUCE, "-b", "8", "-e", "16G", "-f", "2", "-g", "1", "-c", "1", "-n", "50"];
+  return ["mpirun", "--bind-to", "none", ...passed, "-x", "LD_LIBRARY_PATH", ALL_REDUCE, "-b", "8", "-e", "16G", "-f", "2", "-g", "1", "-c", "1", "-n", "50"];
 }
 
 export interface NcclRuntimeProps {
