@@ -27,15 +27,17 @@ export interface CheckpointMounts {
   readonly checkpoints: ClaimMount;
   readonly datasets?: ClaimMount;
   readonly intervalMinutes: number;
+  /** The FSx file system's zone: pods that mount it are pinned there, so Lustre traffic never crosses AZs. */
+  readonly zone?: string;
 }
 
 /**
  * The mounts of an environment's training storage: FSx (both directories) when it has one, else Mountpoint (datasets
  * read-only, checkpoints read-write); none without either, so runtimes stay as they were.
  */
-export function checkpointMounts(storage: { readonly fsx: boolean; readonly mountpoint: boolean }, intervalMinutes: number): CheckpointMounts | undefined {
-  if (storage.fsx) {
-    return { checkpoints: { claim: CLAIMS.fsx, subPath: CHECKPOINTS_PREFIX }, datasets: { claim: CLAIMS.fsx, subPath: DATASETS_PREFIX }, intervalMinutes };
+export function checkpointMounts(storage: { readonly fsxZone?: string; readonly mountpoint: boolean }, intervalMinutes: number): CheckpointMounts | undefined {
+  if (storage.fsxZone) {
+    return { checkpoints: { claim: CLAIMS.fsx, subPath: CHECKPOINTS_PREFIX }, datasets: { claim: CLAIMS.fsx, subPath: DATASETS_PREFIX }, intervalMinutes, zone: storage.fsxZone };
   }
   if (storage.mountpoint) return { checkpoints: { claim: CLAIMS.s3Checkpoints }, datasets: { claim: CLAIMS.datasets }, intervalMinutes };
   return undefined;
@@ -60,7 +62,8 @@ export function checkpointEnv(mounts: CheckpointMounts, jobNameLabel: string): J
 
 /**
  * A copy of `podSpec` whose containers named in `containers` mount the checkpoint (and datasets) volumes and carry
- * checkpointEnv; volumes are added once per claim.
+ * checkpointEnv; volumes are added once per claim; with FSx, the pod is pinned to the file system's zone (pools that
+ * list it in `resilience.storage.fsx.pools` are pinned there already; others, such as the general pool, launch there).
  */
 export function withCheckpoints(podSpec: Json, mounts: CheckpointMounts, opts: { readonly containers: readonly string[]; readonly jobNameLabel: string }): Json {
   const claims = [...new Set([mounts.checkpoints.claim, ...(mounts.datasets ? [mounts.datasets.claim] : [])])];
@@ -72,6 +75,7 @@ export function withCheckpoints(podSpec: Json, mounts: CheckpointMounts, opts: {
   const env = checkpointEnv(mounts, opts.jobNameLabel);
   return {
     ...podSpec,
+    ...(mounts.zone ? { nodeSelector: { ...podSpec.nodeSelector, "topology.kubernetes.io/zone": mounts.zone } } : {}),
     containers: (podSpec.containers as Json[]).map((c) =>
       opts.containers.includes(c.name) ? { ...c, env: [...(c.env ?? []), ...env], volumeMounts: [...(c.volumeMounts ?? []), ...volumeMounts] } : c,
     ),

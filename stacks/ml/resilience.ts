@@ -5,6 +5,7 @@ import { checkpointMounts } from "../../constructs/resilience/checkpoints";
 import { ncclTestsImage, ncclTestsRuntime } from "../../constructs/resilience/nccl-tests";
 import { TRAINING_BUCKET_PURPOSE, TRAINING_NAMESPACE } from "../../constructs/resilience/training-storage-layout";
 import { trainingVolumes } from "../../constructs/resilience/training-volumes";
+import { fsxZone } from "../../environments/lib/resilience-schema";
 import type { Environment } from "../../environments/lib/schema";
 import type { FoundationStack } from "../foundation-stack";
 import { bucketName } from "../naming";
@@ -12,7 +13,7 @@ import { bucketName } from "../naming";
 /** The trainer's `resumable` setting from the environment: restarts always, volumes where there is storage. */
 export function trainerResumable(env: Environment): KubeflowTrainerProps["resumable"] {
   const r = env.resilience;
-  const mounts = checkpointMounts({ fsx: r.storage.fsx !== undefined, mountpoint: r.storage.mountpoint.enabled }, r.checkpoints.intervalMinutes);
+  const mounts = checkpointMounts({ fsxZone: fsxZone(env), mountpoint: r.storage.mountpoint.enabled }, r.checkpoints.intervalMinutes);
   return { maxRestarts: r.checkpoints.maxRestarts, mounts };
 }
 

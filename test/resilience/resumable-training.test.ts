@@ -2,8 +2,12 @@
 // the TrainJob runtimes that mount them with the checkpoint environment, and the JobSet failure policy that restarts a
 // whole job after a node loss without spending its restart budget.
 import { CHECKPOINT_MOUNT, checkpointMounts, DATASETS_MOUNT, JOBSET_NAME_LABEL, withCheckpoints } from "../../constructs/resilience/checkpoints";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { declaredFootprints } from "../helpers/deploy-walk/footprints";
+import { walkDeploy } from "../helpers/deploy-walk/walk";
 import { renderedObjects } from "../helpers/ml-helm";
-import { stack } from "../helpers/synth";
+import { projectEnvironments, stack, synthesizeAll, type SynthesizedStack } from "../helpers/synth";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -72,6 +76,30 @@ describe("resumable TrainJob runtimes", () => {
     }
   });
 
+  test("with FSx every runtime is pinned to the file system's zone (the general pool's too); dev's are not", () => {
+    for (const [env, zone] of [["staging", "us-east-1b"], ["prod", "us-east-1c"]]) {
+      for (const name of ["torch-distributed", "torch-distributed-gpu", "torch-distributed-efa"]) expect([env, name, runtimePod(env, name).nodeSelector["topology.kubernetes.io/zone"]]).toEqual([env, name, zone]);
+    }
+    expect(runtimePod("prod", "torch-distributed-efa").nodeSelector["node.ml-platform.io/pool"]).toBe("efa-training");
+    expect(runtimePod("dev", "torch-distributed").nodeSelector).toBeUndefined();
+  });
+
+  test("the deploy walk refuses a runtime pinned to a zone its pool cannot launch in", () => {
+    const manifest = JSON.parse(readFileSync(join(synthesizeAll().outdir, "manifest.json"), "utf8")) as { stacks: Record<string, { dependencies: string[] }> };
+    const stacks: SynthesizedStack[] = synthesizeAll()
+      .stacks.filter((s) => s.id.startsWith("prod-") && manifest.stacks[s.id])
+      .map((s) => ({ ...s, json: structuredClone(s.json) }));
+    const pools = Object.values((stacks.find((s) => s.id === "prod-platform")!.json as Json).resource.helm_release as Record<string, Json>).find((r) => r.name === "karpenter-node-pools");
+    pools.values = pools.values.map((v: string) => {
+      const tree = JSON.parse(v);
+      const gpu = tree.manifests.find((m: Json) => m.kind === "NodePool" && m.metadata.name === "gpu-training");
+      gpu.spec.template.spec.requirements.find((r: Json) => r.key === "topology.kubernetes.io/zone").values = ["us-east-1a"];
+      return JSON.stringify(tree);
+    });
+    const r = walkDeploy({ stacks, dependencies: Object.fromEntries(stacks.map((s) => [s.id, manifest.stacks[s.id]!.dependencies])), footprints: declaredFootprints(projectEnvironments()) });
+    expect(r.findings).toEqual([expect.stringMatching(/ClusterTrainingRuntime torch-distributed-gpu \(job node\)\): no node source accepts it \(.*NodePool gpu-training: nodeSelector topology\.kubernetes\.io\/zone=us-east-1c does not match/)]);
+  });
+
   test("dev (no FSx): checkpoints and datasets come from the two Mountpoint claims", () => {
     const pod = runtimePod("dev", "torch-distributed");
     expect(pod.volumes.filter((v: Json) => v.persistentVolumeClaim)).toEqual([
@@ -93,20 +121,21 @@ describe("resumable TrainJob runtimes", () => {
 });
 
 describe("withCheckpoints (shared with the Ray templates)", () => {
-  const mounts = checkpointMounts({ fsx: true, mountpoint: true }, 15)!;
+  const mounts = checkpointMounts({ fsxZone: "us-east-1c", mountpoint: true }, 15)!;
 
   test("adds volumes once per claim and mounts only on the named containers, with the job name from the given label", () => {
     const pod = { containers: [{ name: "ray-head", env: [{ name: "A", value: "1" }] }, { name: "sidecar" }], volumes: [{ name: "x", emptyDir: {} }] };
     const out = withCheckpoints(pod, mounts, { containers: ["ray-head"], jobNameLabel: "ray.io/cluster" });
     expect(out.volumes).toEqual([{ name: "x", emptyDir: {} }, { name: "training-0", persistentVolumeClaim: { claimName: "training-fsx" } }]);
     expect(out.containers[1]).toEqual({ name: "sidecar" });
+    expect(out.nodeSelector).toEqual({ "topology.kubernetes.io/zone": "us-east-1c" });
     expect(envOf(out.containers[0])).toEqual(expect.objectContaining({ A: "1", CHECKPOINT_INTERVAL_SECONDS: "900", TRAINING_JOB_NAME: { fieldRef: { fieldPath: "metadata.labels['ray.io/cluster']" } } }));
     // The input is not modified: runtimes share pod specs.
     expect(pod.containers[0].env).toEqual([{ name: "A", value: "1" }]);
   });
 
   test("without FSx or Mountpoint there is nothing to mount", () => {
-    expect(checkpointMounts({ fsx: false, mountpoint: false }, 30)).toBeUndefined();
-    expect(checkpointMounts({ fsx: false, mountpoint: true }, 30)?.checkpoints).toEqual({ claim: "training-checkpoints-s3" });
+    expect(checkpointMounts({ mountpoint: false }, 30)).toBeUndefined();
+    expect(checkpointMounts({ mountpoint: true }, 30)?.checkpoints).toEqual({ claim: "training-checkpoints-s3" });
   });
 });

@@ -24,7 +24,11 @@ export interface NodeSource {
   readonly nodes: number;
   /** Karpenter NodePool limits (cpu in millicores, memory in MiB, extended resources as counts). */
   readonly limits?: Readonly<Record<string, number>>;
+  /** Zones a NodePool's requirements allow (`topology.kubernetes.io/zone`); undefined: any zone (node groups are not modelled). */
+  readonly zones?: readonly string[];
 }
+
+const ZONE_LABEL = "topology.kubernetes.io/zone";
 
 /** Labels every node carries whatever its source. */
 function wellKnownLabels(t: InstanceTypeInfo): Record<string, string> {
@@ -59,7 +63,8 @@ export function placementProblem(pod: PodFootprint, source: NodeSource, type: In
   const labels = { ...wellKnownLabels(type), ...source.labels };
   const untolerated = source.taints.filter((taint) => taint.effect !== "PreferNoSchedule" && !(pod.tolerations ?? []).some((t) => tolerates(t, taint)));
   if (untolerated.length) return `does not tolerate ${untolerated.map((t) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`).join(", ")}`;
-  const selector = Object.entries(pod.nodeSelector ?? {}).filter(([k, v]) => labels[k] !== v);
+  // A zone selector matches a source that may launch in that zone (Karpenter picks the zone to fit the pod).
+  const selector = Object.entries(pod.nodeSelector ?? {}).filter(([k, v]) => (k === ZONE_LABEL ? !(source.zones?.includes(v) ?? true) : labels[k] !== v));
   if (selector.length) return `nodeSelector ${selector.map(([k, v]) => `${k}=${v}`).join(", ")} does not match`;
   if (pod.requiredNodeAffinity?.length && !pod.requiredNodeAffinity.some((t) => matchesTerm(t, labels))) return "required node affinity does not match";
   return undefined;
@@ -161,6 +166,7 @@ export function nodePoolSource(pool: Record<string, Any>): NodeSource {
     instanceTypes: poolTypes(spec.template.spec.requirements),
     nodes: 0,
     limits,
+    zones: (spec.template.spec.requirements as Array<Record<string, Any>>).find((r) => r.key === ZONE_LABEL && r.operator === "In")?.values,
   };
 }
 
