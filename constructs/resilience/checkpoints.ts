@@ -9,8 +9,9 @@ type Json = Record<string, any>;
  * templates when those branches meet; and the JobSet failure policy of the TrainJob runtimes.
  */
 
-/** Where the volumes are mounted in every training container. */
+/** Where the checkpoint volume is mounted in every training container. */
 export const CHECKPOINT_MOUNT = "/mnt/checkpoints";
+/** Where the datasets volume is mounted (read-only). */
 export const DATASETS_MOUNT = "/mnt/datasets";
 
 /** Pod label JobSet puts on every pod of a TrainJob (the JobSet is named after the TrainJob). */

@@ -91,6 +91,7 @@ export function allReduceCommand(): string[] {
   return ["mpirun", "--bind-to", "none", ...passed, "-x", "LD_LIBRARY_PATH", ALL_REDUCE, "-b", "8", "-e", "16G", "-f", "2", "-g", "1", "-c", "1", "-n", "50"];
 }
 
+/** The image and the EFA node shape the runtime requests. */
 export interface NcclRuntimeProps {
   readonly image: string;
   readonly gpusPerNode: number;

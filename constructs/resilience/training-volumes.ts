@@ -31,6 +31,7 @@ export interface BucketVolumeSource {
   readonly checkpoints: boolean;
 }
 
+/** What the environment has: each source gets its volumes. */
 export interface TrainingVolumesProps {
   readonly fsx?: FsxVolumeSource;
   readonly bucket?: BucketVolumeSource;

@@ -17,6 +17,7 @@ export function trainerResumable(env: Environment): KubeflowTrainerProps["resuma
   return { maxRestarts: r.checkpoints.maxRestarts, mounts };
 }
 
+/** The environment, the foundation (file system, bucket) and the trainer whose runtimes this adds to. */
 export interface MlResilienceProps {
   readonly env: Environment;
   readonly foundation: FoundationStack;
