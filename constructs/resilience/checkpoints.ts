@@ -1,4 +1,4 @@
-import { CLAIMS, CHECKPOINTS_PREFIX, DATASETS_PREFIX } from "./training-storage-layout";
+import { CHECKPOINT_RUNS_DIR, CLAIMS, CHECKPOINTS_PREFIX, DATASETS_PREFIX } from "./training-storage-layout";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
@@ -55,7 +55,7 @@ export function checkpointEnv(mounts: CheckpointMounts, jobNameLabel: string): J
     { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
     { name: "TRAINING_JOB_NAME", valueFrom: { fieldRef: { fieldPath: `metadata.labels['${jobNameLabel}']` } } },
     // $(VAR) expands variables defined earlier in the list (Kubernetes dependent environment variables).
-    { name: "CHECKPOINT_DIR", value: `${CHECKPOINT_MOUNT}/$(POD_NAMESPACE)/$(TRAINING_JOB_NAME)` },
+    { name: "CHECKPOINT_DIR", value: `${CHECKPOINT_MOUNT}/${CHECKPOINT_RUNS_DIR}/$(POD_NAMESPACE)/$(TRAINING_JOB_NAME)` },
     { name: "CHECKPOINT_INTERVAL_SECONDS", value: String(mounts.intervalMinutes * 60) },
     ...(mounts.datasets ? [{ name: "DATASETS_DIR", value: DATASETS_MOUNT }] : []),
   ];

@@ -14,6 +14,14 @@ export const CHECKPOINTS_PREFIX = "checkpoints";
 export const FSX_DATASETS_PATH = `/${DATASETS_PREFIX}`;
 export const FSX_CHECKPOINTS_PATH = `/${CHECKPOINTS_PREFIX}`;
 
+/**
+ * The directory under checkpoints/ that jobs write to, `runs/<namespace>/<job>`. It exists on S3 as a directory object
+ * carrying FSx's POSIX metadata (owner and group WORKLOAD_UID, mode 0775), so the file system imports it writable by
+ * the training pods' UID: the association's own root directory belongs to root.
+ * @see https://docs.aws.amazon.com/fsx/latest/LustreGuide/posix-metadata-support.html
+ */
+export const CHECKPOINT_RUNS_DIR = "runs";
+
 /** Namespace of the training volumes' claims (and of the NCCL fabric check). */
 export const TRAINING_NAMESPACE = "training";
 

@@ -1,4 +1,5 @@
 import type { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
+import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { EksCluster } from "../../constructs/eks/cluster";
@@ -6,7 +7,8 @@ import { podIdentityTrustPolicy } from "../../constructs/iam/pod-identity-role";
 import { WorkloadRole } from "../../constructs/iam/workload-role";
 import type { Vpc } from "../../constructs/network/vpc";
 import { NODE_MONITORING_AGENT_ADDON, NODE_MONITORING_AGENT_VERSION, nodeMonitoringAgentConfiguration } from "../../constructs/resilience/node-monitoring-agent";
-import { CHECKPOINTS_PREFIX, DATASETS_PREFIX, FSX_CHECKPOINTS_PATH, FSX_DATASETS_PATH, TRAINING_BUCKET_PURPOSE } from "../../constructs/resilience/training-storage-layout";
+import { CHECKPOINT_RUNS_DIR, CHECKPOINTS_PREFIX, DATASETS_PREFIX, FSX_CHECKPOINTS_PATH, FSX_DATASETS_PATH, TRAINING_BUCKET_PURPOSE } from "../../constructs/resilience/training-storage-layout";
+import { WORKLOAD_UID } from "../../constructs/kubernetes/security-context";
 import type { KmsKey } from "../../constructs/security/kms-key";
 import { ACCESS_LOG_PREFIX } from "../../constructs/storage/access-log-bucket";
 import { csiNodeConfiguration, FSX_CSI, fsxCsiControllerStatements } from "../../constructs/storage/csi-drivers";
@@ -39,6 +41,8 @@ export class FoundationResilience extends Construct {
   /** `mlp-<env>-training-<account>`: datasets/ and checkpoints/ (FSx links and Mountpoint volumes). */
   readonly trainingBucket?: SecureBucket;
   readonly fsx?: FsxLustre;
+  /** `checkpoints/runs/`, owned by the training pods' UID on the file system. */
+  readonly checkpointRunsDir?: S3Object;
   readonly fsxCsiDriver?: EksAddon;
   readonly fsxCsiRole?: WorkloadRole;
 
@@ -65,6 +69,19 @@ export class FoundationResilience extends Construct {
     });
     if (!fsx) return;
 
+    // checkpoints/runs/ as a directory the training pods' UID owns (FSx's POSIX metadata), created before the
+    // association so its first import brings it in; Mountpoint shows every path as that UID's anyway.
+    this.checkpointRunsDir = new S3Object(this, "checkpoint-runs-dir", {
+      bucket: name,
+      key: `${CHECKPOINTS_PREFIX}/${CHECKPOINT_RUNS_DIR}/`,
+      content: "",
+      contentType: "application/x-directory",
+      serverSideEncryption: "aws:kms",
+      kmsKeyId: props.dataKey.keyArn,
+      metadata: { "file-owner": String(WORKLOAD_UID), "file-group": String(WORKLOAD_UID), "file-permissions": "0040775" },
+      dependsOn: [this.trainingBucket.bucket],
+    });
+
     const zone = fsxZone(env);
     const subnet = zone === undefined ? undefined : props.vpc.privateSubnets.get(zone);
     if (!subnet) throw new Error(`environment "${env.name}": resilience.storage.fsx: availability zone ${zone} has no private subnet`);
@@ -82,7 +99,7 @@ export class FoundationResilience extends Construct {
       accountId: env.account.id,
       region: env.account.region,
       bucketName: name,
-      bucketDependency: this.trainingBucket.bucket,
+      bucketDependency: this.checkpointRunsDir,
       linkedPrefixes: [
         { fileSystemPath: FSX_DATASETS_PATH, prefix: DATASETS_PREFIX },
         { fileSystemPath: FSX_CHECKPOINTS_PATH, prefix: CHECKPOINTS_PREFIX },

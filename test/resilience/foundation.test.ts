@@ -98,7 +98,8 @@ describe("training storage in the foundation", () => {
     for (const l of links) {
       expect(l.s3).toEqual({ auto_import_policy: { events: ["NEW", "CHANGED", "DELETED"] }, auto_export_policy: { events: ["NEW", "CHANGED", "DELETED"] } });
       expect(l.delete_data_in_filesystem).toBe(false);
-      expect(l.depends_on).toEqual([expect.stringMatching(/^aws_s3_bucket\.resilience_training-bucket_/)]);
+      // After checkpoints/runs/ (itself after the bucket), so the first import brings it in.
+      expect(l.depends_on).toEqual([expect.stringMatching(/^aws_s3_object\.resilience_checkpoint-runs-dir_/)]);
     }
   });
 

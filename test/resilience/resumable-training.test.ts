@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { declaredFootprints } from "../helpers/deploy-walk/footprints";
 import { walkDeploy } from "../helpers/deploy-walk/walk";
 import { renderedObjects } from "../helpers/ml-helm";
-import { projectEnvironments, stack, synthesizeAll, type SynthesizedStack } from "../helpers/synth";
+import { projectEnvironments, resources, stack, synthesizeAll, type SynthesizedStack } from "../helpers/synth";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -54,6 +54,25 @@ describe("training volumes", () => {
   });
 });
 
+describe("checkpoints/runs/ on FSx", () => {
+  test("prod: a directory object with FSx's POSIX metadata (UID/GID 1000, drwxrwxr-x), KMS-encrypted, before the association imports", () => {
+    const foundation = stack("prod-foundation");
+    const [address, obj] = Object.entries(resources(foundation, "aws_s3_object")).find(([, o]: [string, Json]) => o.key === "checkpoints/runs/") as [string, Json];
+    expect(obj).toEqual(
+      expect.objectContaining({
+        bucket: "mlp-prod-training-444455556666",
+        content: "",
+        server_side_encryption: "aws:kms",
+        kms_key_id: expect.stringMatching(/^\$\{aws_kms_key\./),
+        metadata: { "file-owner": "1000", "file-group": "1000", "file-permissions": "0040775" },
+      }),
+    );
+    const link = Object.values(resources(foundation, "aws_fsx_data_repository_association")).find((a: Json) => a.file_system_path === "/checkpoints") as Json;
+    expect(link.depends_on).toContain(`aws_s3_object.${address}`);
+    expect(Object.values(resources(stack("dev-foundation"), "aws_s3_object")).filter((o: Json) => o.key === "checkpoints/runs/")).toEqual([]);
+  });
+});
+
 describe("resumable TrainJob runtimes", () => {
   test("prod: every runtime mounts FSx checkpoints/ read-write and datasets/ read-only, with the checkpoint environment", () => {
     for (const name of ["torch-distributed", "torch-distributed-gpu", "torch-distributed-efa"]) {
@@ -68,7 +87,7 @@ describe("resumable TrainJob runtimes", () => {
       expect(envOf(pod.containers[0])).toEqual(
         expect.objectContaining({
           TRAINING_JOB_NAME: { fieldRef: { fieldPath: `metadata.labels['${JOBSET_NAME_LABEL}']` } },
-          CHECKPOINT_DIR: "/mnt/checkpoints/$(POD_NAMESPACE)/$(TRAINING_JOB_NAME)",
+          CHECKPOINT_DIR: "/mnt/checkpoints/runs/$(POD_NAMESPACE)/$(TRAINING_JOB_NAME)",
           CHECKPOINT_INTERVAL_SECONDS: "1800",
           DATASETS_DIR: "/mnt/datasets",
         }),
