@@ -17,6 +17,14 @@ export const DATASETS_MOUNT = "/mnt/datasets";
 /** Pod label JobSet puts on every pod of a TrainJob (the JobSet is named after the TrainJob). */
 export const JOBSET_NAME_LABEL = "jobset.sigs.k8s.io/jobset-name";
 
+/**
+ * Label KubeRay puts on what a RayJob creates, naming the RayJob (`ray.io/originated-from-cr-name`): stable across the
+ * RayJob's retries, unlike `ray.io/cluster`, whose RayCluster name has a random suffix per attempt. For the Ray
+ * templates' withCheckpoints; whether it reaches the pods (not only the RayCluster) must be checked against the pinned
+ * KubeRay when the serving branch is merged.
+ */
+export const RAYJOB_NAME_LABEL = "ray.io/originated-from-cr-name";
+
 /** A claim of the training namespace and the directory of it to mount. */
 export interface ClaimMount {
   readonly claim: string;
@@ -48,7 +56,7 @@ export function checkpointMounts(storage: { readonly fsxZone?: string; readonly 
  * The environment training scripts read: CHECKPOINT_DIR (unique per namespace and job, so a restarted job finds its
  * own checkpoints and two jobs never share one), DATASETS_DIR, and CHECKPOINT_INTERVAL_SECONDS (the most a node
  * replacement may cost). `jobNameLabel` is the pod label naming the job: JOBSET_NAME_LABEL for TrainJobs,
- * `ray.io/cluster` for Ray.
+ * RAYJOB_NAME_LABEL for RayJobs.
  */
 export function checkpointEnv(mounts: CheckpointMounts, jobNameLabel: string): Json[] {
   return [

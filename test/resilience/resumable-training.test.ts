@@ -1,7 +1,7 @@
 // Resumable training: the training volumes (static FSx and Mountpoint PVs bound to claims of the training namespace),
 // the TrainJob runtimes that mount them with the checkpoint environment, and the JobSet failure policy that restarts a
 // whole job after a node loss without spending its restart budget.
-import { CHECKPOINT_MOUNT, checkpointMounts, DATASETS_MOUNT, JOBSET_NAME_LABEL, withCheckpoints } from "../../constructs/resilience/checkpoints";
+import { CHECKPOINT_MOUNT, checkpointMounts, DATASETS_MOUNT, JOBSET_NAME_LABEL, RAYJOB_NAME_LABEL, withCheckpoints } from "../../constructs/resilience/checkpoints";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { declaredFootprints } from "../helpers/deploy-walk/footprints";
@@ -144,11 +144,11 @@ describe("withCheckpoints (shared with the Ray templates)", () => {
 
   test("adds volumes once per claim and mounts only on the named containers, with the job name from the given label", () => {
     const pod = { containers: [{ name: "ray-head", env: [{ name: "A", value: "1" }] }, { name: "sidecar" }], volumes: [{ name: "x", emptyDir: {} }] };
-    const out = withCheckpoints(pod, mounts, { containers: ["ray-head"], jobNameLabel: "ray.io/cluster" });
+    const out = withCheckpoints(pod, mounts, { containers: ["ray-head"], jobNameLabel: RAYJOB_NAME_LABEL });
     expect(out.volumes).toEqual([{ name: "x", emptyDir: {} }, { name: "training-0", persistentVolumeClaim: { claimName: "training-fsx" } }]);
     expect(out.containers[1]).toEqual({ name: "sidecar" });
     expect(out.nodeSelector).toEqual({ "topology.kubernetes.io/zone": "us-east-1c" });
-    expect(envOf(out.containers[0])).toEqual(expect.objectContaining({ A: "1", CHECKPOINT_INTERVAL_SECONDS: "900", TRAINING_JOB_NAME: { fieldRef: { fieldPath: "metadata.labels['ray.io/cluster']" } } }));
+    expect(envOf(out.containers[0])).toEqual(expect.objectContaining({ A: "1", CHECKPOINT_INTERVAL_SECONDS: "900", TRAINING_JOB_NAME: { fieldRef: { fieldPath: "metadata.labels['ray.io/originated-from-cr-name']" } } }));
     // The input is not modified: runtimes share pod specs.
     expect(pod.containers[0].env).toEqual([{ name: "A", value: "1" }]);
   });
