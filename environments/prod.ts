@@ -66,6 +66,13 @@ export default defineEnvironment({
       },
     },
   },
+  // FSx for Lustre in the EFA zone (its default), mounted by both training pools (so both are pinned to that zone), backed
+  // up daily for 7 days (production's default).
+  resilience: {
+    storage: {
+      fsx: { storageCapacityGiB: 4800, perUnitStorageThroughput: 250, pools: ["efa-training", "gpu-training"] },
+    },
+  },
   observability: {
     prometheus: { retention: "30d", volumeSizeGiB: 300, replicas: 2, memoryGiB: 16 },
     alertmanager: {

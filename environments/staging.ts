@@ -61,6 +61,11 @@ export default defineEnvironment({
       },
     },
   },
+  // FSx for Lustre in the EFA zone (its default) for datasets and checkpoints, smallest size and throughput, mounted by the
+  // EFA pool.
+  resilience: {
+    storage: { fsx: { storageCapacityGiB: 1200, perUnitStorageThroughput: 125, pools: ["efa-training"] } },
+  },
   observability: {
     prometheus: { retention: "15d", volumeSizeGiB: 100 },
     alertmanager: { receivers: [{ type: "slack", name: "ml-platform-alerts", channel: "#ml-platform-staging-alerts", severities: ["critical", "warning"] }] },

@@ -16,6 +16,7 @@ import { EnvironmentStack } from "./environment-stack";
 import type { FoundationStack } from "./foundation-stack";
 import { feastProject } from "./ml-settings";
 import { MlDelivery } from "./ml/delivery";
+import { MlResilience, trainerResumable } from "./ml/resilience";
 import { edgeServices, ingressDomain, MlEdge } from "./ml/edge";
 import { costTags, namePrefix } from "./naming";
 import type { PlatformStack } from "./platform-stack";
@@ -71,6 +72,8 @@ export class MlStack extends EnvironmentStack {
   readonly delivery: MlDelivery;
   /** The HTTPS load balancer with its controller and certificate, when the environment has a domain for it. */
   readonly edge?: MlEdge;
+  /** Training volumes and the EFA fabric check (stacks/ml/resilience.ts). */
+  readonly resilience: MlResilience;
 
   constructor(scope: Construct, env: Environment, bootstrap: BootstrapStack, foundation: FoundationStack, platform: PlatformStack) {
     super(scope, env, "ml");
@@ -114,7 +117,8 @@ export class MlStack extends EnvironmentStack {
       replicas: production ? 2 : 1,
     });
     this.delivery = new MlDelivery(this, "delivery", { env, cluster, dataStores: data, triton: this.triton, keda: this.keda, mlflow: this.mlflow });
-    this.trainer = new KubeflowTrainer(this, "kubeflow-trainer", { trainingPool: trainingShape(env), efaPool: efaShape(env) });
+    this.trainer = new KubeflowTrainer(this, "kubeflow-trainer", { trainingPool: trainingShape(env), efaPool: efaShape(env), resumable: trainerResumable(env) });
+    this.resilience = new MlResilience(this, "resilience", { env, foundation, trainer: this.trainer, efaPool: efaShape(env) });
     this.pipelines = new KubeflowPipelines(this, "kubeflow-pipelines", { cluster, dataStores: data, region, rolePrefix: prefix });
 
     if (ml.ingress.enabled) {

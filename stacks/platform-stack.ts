@@ -11,6 +11,7 @@ import { clusterName, costTags, namePrefix } from "./naming";
 import { platformDelivery } from "./platform/delivery";
 import { GpuCompute } from "./platform/gpu-compute";
 import type { ArgoRollouts } from "../constructs/delivery/argo-rollouts";
+import { PlatformResilience } from "./platform/resilience";
 
 /**
  * `<env>-platform`: cluster-wide controllers and capacity (Karpenter, GPU and EFA device plugins,
@@ -27,6 +28,8 @@ export class PlatformStack extends EnvironmentStack {
   readonly observability: Observability;
   /** Argo Rollouts, which the ML stack's model Rollouts need (see docs/delivery.md). */
   readonly delivery: ArgoRollouts;
+  /** Mountpoint CSI driver, node health monitoring, alerts and dashboard (stacks/platform/resilience.ts). */
+  readonly resilience: PlatformResilience;
 
   constructor(scope: Construct, env: Environment, bootstrap: BootstrapStack, foundation: FoundationStack) {
     super(scope, env, "platform");
@@ -65,6 +68,7 @@ export class PlatformStack extends EnvironmentStack {
       protect: env.tier === "production",
     });
     this.delivery = platformDelivery(this, env, foundation, this.observability);
+    this.resilience = new PlatformResilience(this, "resilience", { env, foundation, compute: this.compute, observability: this.observability });
   }
 
   /** A release of the in-repo manifests chart for this stack's custom resources. */

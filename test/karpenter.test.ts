@@ -68,7 +68,9 @@ describe.each(["dev", "staging", "prod"])("Karpenter in %s", (envName) => {
 
   test("the controller runs on the system nodes with a PDB, the cluster name and the interruption queue", () => {
     const values = releases.get("karpenter")!.values;
-    expect(values.settings).toEqual({ clusterName: `mlp-${envName}`, interruptionQueue: `\${aws_sqs_queue.${queueId}.name}` });
+    // Feature gates: node repair everywhere, NodeOverlay (EFA huge pages) where a Karpenter EFA pool exists.
+    const gates = envName === "dev" ? { nodeRepair: true } : { nodeRepair: true, nodeOverlay: true };
+    expect(values.settings).toEqual({ clusterName: `mlp-${envName}`, interruptionQueue: `\${aws_sqs_queue.${queueId}.name}`, featureGates: gates });
     expect(values.tolerations).toEqual([{ key: "CriticalAddonsOnly", operator: "Exists" }]);
     expect(values.nodeSelector).toEqual({ "kubernetes.io/os": "linux", "node.ml-platform.io/pool": "system" });
     expect(values.podDisruptionBudget).toEqual({ name: "karpenter", maxUnavailable: 1 });

@@ -14,6 +14,8 @@ describe("rendered Karpenter objects validate against the 1.14.1 CRD schemas", (
   const validators: Record<string, ReturnType<typeof crdValidator>> = {
     "karpenter.sh/v1 NodePool": crdValidator("karpenter/crds/karpenter.sh_nodepools.yaml", "v1"),
     "karpenter.k8s.aws/v1 EC2NodeClass": crdValidator("karpenter/crds/karpenter.k8s.aws_ec2nodeclasses.yaml", "v1"),
+    // The huge-pages overlay of the EFA pools (constructs/resilience/capacity-fallback.ts).
+    "karpenter.sh/v1alpha1 NodeOverlay": crdValidator("karpenter-alpha/crds/karpenter.sh_nodeoverlays.yaml", "v1alpha1"),
   };
   const cases = ENVS.flatMap((e) => [...pools(e).values()].map((o) => [e, `${o.kind}/${o.metadata.name}`, o] as const));
 

@@ -180,14 +180,15 @@ export class EksCluster extends Construct implements PodIdentityCluster, IrsaClu
     new EksAccessPolicyAssociation(this, `${key}-policy`, { clusterName: this.cluster.name, principalArn: entry.principalArn, policyArn, accessScope: { type: "cluster" } });
   }
 
-  /** A managed add-on at the default version EKS picks for the cluster version. */
+  /** A managed add-on, at `version` or else at the default version EKS picks for the cluster version. */
   addon(
     name: string,
-    options: { dependsOn?: ITerraformDependable[]; configurationValues?: Record<string, unknown>; podIdentityAssociation?: { serviceAccount: string; roleArn: string } } = {},
+    options: { dependsOn?: ITerraformDependable[]; configurationValues?: Record<string, unknown>; podIdentityAssociation?: { serviceAccount: string; roleArn: string }; version?: string } = {},
   ): EksAddon {
     return new EksAddon(this, `addon-${name}`, {
       clusterName: this.cluster.name,
       addonName: name,
+      ...(options.version ? { addonVersion: options.version } : {}),
       resolveConflictsOnCreate: "OVERWRITE",
       resolveConflictsOnUpdate: "OVERWRITE",
       ...(options.configurationValues ? { configurationValues: JSON.stringify(options.configurationValues) } : {}),

@@ -1,7 +1,14 @@
 import { Construct } from "constructs";
-import { copyTolerations } from "../kubernetes/footprint";
+import { copyTolerations, type NodeSelectorTerm } from "../kubernetes/footprint";
 import { HelmChart, type ChartRef } from "../kubernetes/helm-chart";
 import type { PodToleration } from "../karpenter/pool-labels";
+import type { RemoteEngineValues } from "../resilience/dcgm-host-engine";
+
+/** The required node-affinity terms of a pod-spec `affinity`, as the deploy walk reads them. */
+function requiredTerms(affinity: Record<string, unknown>): NodeSelectorTerm[] {
+  const node = affinity.nodeAffinity as { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: NodeSelectorTerm[] } } | undefined;
+  return node?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+}
 
 /** NVIDIA DCGM exporter chart, pinned. */
 export const DCGM_EXPORTER_CHART: ChartRef = { repository: "https://nvidia.github.io/dcgm-exporter/helm-charts", chart: "dcgm-exporter", version: "4.8.2" };
@@ -13,6 +20,11 @@ export interface DcgmExporterProps {
   readonly nodeSelector: Readonly<Record<string, string>>;
   /** Tolerations for every taint GPU nodes carry. */
   readonly tolerations: readonly PodToleration[];
+  /**
+   * Chart values that make the exporter a client of the node's DCGM host engine (`arguments`, `extraEnv`, `affinity`;
+   * constructs/resilience/dcgm-host-engine.ts) instead of starting an embedded one. @default - embedded host engine
+   */
+  readonly remoteHostEngine?: RemoteEngineValues;
 }
 
 /**
@@ -45,10 +57,20 @@ export class DcgmExporter extends Construct {
         serviceMonitor: { enabled: false },
         nodeSelector: { ...props.nodeSelector },
         tolerations: props.tolerations.map((t) => ({ ...t })),
+        ...(props.remoteHostEngine ? structuredClone(props.remoteHostEngine) : {}),
       },
       footprint: {
         // Requests are the chart's defaults (values.yaml resources.requests: 100m, 128Mi).
-        pods: [{ name: "dcgm-exporter", kind: "DaemonSet", requests: { cpu: "100m", memory: "128Mi" }, nodeSelector: { ...props.nodeSelector }, tolerations: copyTolerations(props.tolerations) }],
+        pods: [
+          {
+            name: "dcgm-exporter",
+            kind: "DaemonSet",
+            requests: { cpu: "100m", memory: "128Mi" },
+            nodeSelector: { ...props.nodeSelector },
+            tolerations: copyTolerations(props.tolerations),
+            ...(props.remoteHostEngine ? { requiredNodeAffinity: structuredClone(requiredTerms(props.remoteHostEngine.affinity)) } : {}),
+          },
+        ],
         source: "dcgm-exporter chart 4.8.2 values.yaml (resources.requests)",
       },
     });

@@ -1,5 +1,6 @@
 import { EC2_ON_DEMAND_USD_PER_HOUR, EC2_PRICES_DATE, EC2_PRICES_REGION } from "../../constructs/catalog/ec2-prices.generated";
 import { findInstanceType, instanceTypesOfFamily, type InstanceTypeInfo } from "../../constructs/catalog/instance-types";
+import { resilienceCostItems } from "./resilience-cost";
 import type { Environment } from "./schema";
 
 /**
@@ -15,6 +16,7 @@ import type { Environment } from "./schema";
  * - Managed node groups: max size times the dearest instance type listed.
  * - Fixed items: EKS control plane, NAT gateways, the MLflow RDS instance and storage, the ALB if enabled, the
  *   customer managed KMS keys, and the AWS Private CA that issues the load balancer's certificate when one is named.
+ * - Training storage (environments/lib/resilience-cost.ts): the FSx for Lustre file system's provisioned SSD storage.
  * - Not included (usage-based): data transfer and NAT/ALB processing, S3, DynamoDB, CloudWatch, KMS requests, EBS
  *   volumes, CloudTrail data events, Route 53 queries, private certificates issued.
  */
@@ -180,6 +182,7 @@ export function costCeiling(env: Environment): CostCeiling {
       basis: `AWS Private CA ${certificate.privateCertificateAuthorityArn} at $${pca}/month (general-purpose mode; counted in full in every environment that names it)`,
     });
   }
+  items.push(...resilienceCostItems(env, HOURS_PER_30_DAYS));
 
   const usdPerHour = round(items.reduce((sum, i) => sum + i.usdPerHour, 0));
   return {

@@ -8,6 +8,7 @@ import { cidr, iamRoleArn, KUBERNETES_VERSIONS, logRetentionDays, positiveInt, R
 import { refineIngress } from "./ingress-schema";
 import { mlSettings, refineMl } from "./ml-schema";
 import { observabilitySettings, refineObservability } from "./observability-schema";
+import { refineResilience, resilienceSettings } from "./resilience-schema";
 
 export { KUBERNETES_VERSIONS, LOG_RETENTION_DAYS, REGIONS, TIERS } from "./fields";
 export { FEAST_PROJECT_RE } from "./ml-schema";
@@ -78,6 +79,8 @@ export const environmentSchema = z
     observability: observabilitySettings.prefault({}),
     /** Model versions Triton serves and how they reach users (see environments/lib/delivery-schema.ts). */
     delivery: deliverySettings.prefault({}),
+    /** Node health and repair, training storage, resumable jobs, capacity fallback (environments/lib/resilience-schema.ts). */
+    resilience: resilienceSettings.prefault({}),
   })
   .superRefine((env, ctx) => {
     const region = env.account.region;
@@ -110,6 +113,7 @@ export const environmentSchema = z
     refineIngress(env, ctx);
     refineObservability(env, ctx);
     refineDelivery(env, ctx);
+    refineResilience(env, ctx);
   });
 
 /** What an environment file exports: the input form, with optional fields left out. */

@@ -21,6 +21,10 @@ import {
   type PoolPlacement,
 } from "../../constructs/karpenter/pool-labels";
 import { ManifestsRelease } from "../../constructs/kubernetes/manifests-release";
+import { efaHugePagesOverlay, reservedTiers } from "../../constructs/resilience/capacity-fallback";
+import { exporterRemoteEngineValues } from "../../constructs/resilience/dcgm-host-engine";
+import { FSX_CSI } from "../../constructs/storage/csi-drivers";
+import { fsxZone } from "../../environments/lib/resilience-schema";
 import type { Environment } from "../../environments/lib/schema";
 import { EFA_ROOT_VOLUME_GIB } from "../foundation/gpu-foundation";
 import type { FoundationStack } from "../foundation-stack";
@@ -83,6 +87,11 @@ export class GpuCompute extends Construct {
     const clusterName = cluster.physicalName;
     const compute = env.compute;
     const tags = costTags(env);
+    // Pools that mount the FSx file system: pinned to its zone, and tainted until the FSx CSI node plugin is ready.
+    const fsxPools = new Set<string>(env.resilience.storage.fsx?.pools ?? []);
+    const fsxStartup = (pool: string) => (fsxPools.has(pool) ? [FSX_CSI.startupTaint] : undefined);
+    // Huge pages for EFA pods on Karpenter nodes come from a NodeOverlay (alpha gate); node repair is alpha too.
+    const hugePagesOverlay = compute.efa.mode === "karpenter";
 
     this.nodeRole = new KarpenterNodeRole(this, "node-role", { roleName: `${clusterName}-karpenter-node`, clusterName: cluster.clusterName });
     this.interruptionQueue = new KarpenterInterruptionQueue(this, "interruption", {
@@ -96,6 +105,7 @@ export class GpuCompute extends Construct {
       nodeRole: this.nodeRole,
       interruptionQueue: this.interruptionQueue,
       nodeVolumesKeyArn: foundation.nodeVolumesKey.keyArn,
+      featureGates: { nodeRepair: env.resilience.nodeRepair.enabled, ...(hugePagesOverlay ? { nodeOverlay: true } : {}) },
     });
     this.karpenterRelease = this.karpenter.controller.release;
 
@@ -189,8 +199,10 @@ export class GpuCompute extends Construct {
           requirements: [
             { key: "node.kubernetes.io/instance-type", operator: "In", values: training.instanceTypes },
             { key: "karpenter.sh/capacity-type", operator: "In", values: training.capacityTypes },
+            ...(fsxPools.has(GPU_TRAINING_POOL.name) ? [{ key: "topology.kubernetes.io/zone", operator: "In" as const, values: [fsxZone(env)!] }] : []),
             ...platformRequirements(trainingTypes),
           ],
+          startupTaints: fsxStartup(GPU_TRAINING_POOL.name),
           limits: { "nvidia.com/gpu": training.limits.gpus },
           consolidationPolicy: "WhenEmpty",
           consolidateAfter: training.consolidateAfter,
@@ -206,36 +218,47 @@ export class GpuCompute extends Construct {
       const gpu = foundation.gpu;
       if (!gpu.efaNetwork || !gpu.efaSubnetId) throw new Error(`environment "${env.name}": the foundation has no EFA network for the Karpenter EFA pool`);
       const efaTypes = efa.instanceTypes.map(instanceType);
+      const efaClass = {
+        ...nodeClassBase,
+        subnetSelectorTerms: [{ id: gpu.efaSubnetId }],
+        securityGroupSelectorTerms: [...clusterSecurityGroup, { id: gpu.efaNetwork.securityGroupId }],
+        rootVolumeGiB: EFA_ROOT_VOLUME_GIB,
+        rootVolumeThroughputMiBs: 500,
+        raid0InstanceStore: hasNvme(efaTypes),
+        // Validation guarantees one layout for every type of the pool.
+        networkInterfaces: efaNetworkInterfaces(efa.instanceTypes[0]),
+      };
       this.nodePools.add(
         ec2NodeClass({
-          ...nodeClassBase,
+          ...efaClass,
           name: EFA_TRAINING_POOL.name,
-          subnetSelectorTerms: [{ id: gpu.efaSubnetId }],
-          securityGroupSelectorTerms: [...clusterSecurityGroup, { id: gpu.efaNetwork.securityGroupId }],
-          rootVolumeGiB: EFA_ROOT_VOLUME_GIB,
-          rootVolumeThroughputMiBs: 500,
-          raid0InstanceStore: hasNvme(efaTypes),
-          // Validation guarantees one layout for every type of the pool.
-          networkInterfaces: efaNetworkInterfaces(efa.instanceTypes[0]),
           placementGroupName: gpu.efaNetwork.placementGroupName,
           capacityReservationIds: efa.capacityType === "reserved" ? efa.capacityReservationIds : undefined,
         }),
       );
+      const baseRequirements = [{ key: "topology.kubernetes.io/zone", operator: "In" as const, values: efa.availabilityZones }, ...platformRequirements(efaTypes)];
       this.nodePools.add(
         nodePool({
           ...poolIdentity(EFA_TRAINING_POOL),
           requirements: [
             { key: "node.kubernetes.io/instance-type", operator: "In", values: efa.instanceTypes },
             { key: "karpenter.sh/capacity-type", operator: "In", values: [efa.capacityType] },
-            { key: "topology.kubernetes.io/zone", operator: "In", values: efa.availabilityZones },
-            ...platformRequirements(efaTypes),
+            ...baseRequirements,
           ],
+          startupTaints: fsxStartup(EFA_TRAINING_POOL.name),
           limits: { "nvidia.com/gpu": efa.limits.gpus },
           consolidationPolicy: "WhenEmpty",
           consolidateAfter: efa.consolidateAfter,
           terminationGracePeriod: efa.terminationGracePeriod,
         }),
       );
+      // Capacity Blocks, then ODCRs, in weighted pools in front of this one (constructs/resilience/capacity-fallback.ts).
+      const fallback = env.resilience.capacityFallback;
+      if (fallback) {
+        const tiers = reservedTiers({ pool: EFA_TRAINING_POOL, nodeClass: efaClass, instanceTypes: efaTypes, baseRequirements, reservations: fallback, startupTaints: fsxStartup(EFA_TRAINING_POOL.name), consolidateAfter: efa.consolidateAfter, terminationGracePeriod: efa.terminationGracePeriod });
+        for (const o of tiers) this.nodePools.add(o);
+      }
+      this.nodePools.add(efaHugePagesOverlay(efa.instanceTypes));
       efaTraining = EFA_TRAINING_POOL;
     } else if (efa.mode === "managed-node-group") {
       efaTraining = EFA_TRAINING_POOL;
@@ -245,7 +268,12 @@ export class GpuCompute extends Construct {
     if (efaTraining) {
       this.efaDevicePlugin = new EfaDevicePlugin(this, "efa-device-plugin", { nodeSelector: { [EFA_LABEL]: "true" }, tolerations: GPU_DAEMONSET_TOLERATIONS });
     }
-    this.dcgmExporter = new DcgmExporter(this, "dcgm-exporter", { nodeSelector: { [GPU_PRESENT_LABEL]: "true" }, tolerations: GPU_DAEMONSET_TOLERATIONS });
+    this.dcgmExporter = new DcgmExporter(this, "dcgm-exporter", {
+      nodeSelector: { [GPU_PRESENT_LABEL]: "true" },
+      tolerations: GPU_DAEMONSET_TOLERATIONS,
+      // The node monitoring agent's dcgm-server is the node's one DCGM host engine (constructs/resilience/dcgm-host-engine.ts).
+      remoteHostEngine: env.resilience.nodeMonitoring.enabled ? exporterRemoteEngineValues() : undefined,
+    });
 
     this.pools = {
       general: GENERAL_POOL,

@@ -53,7 +53,20 @@ const KARPENTER_LABELS: Readonly<Record<string, readonly string[]>> = {
   karpenter_cloudprovider_instance_type_offering_available: ["instance_type", "capacity_type", "zone"],
   karpenter_cloudprovider_instance_launch_failures_total: ["zone", "zone_id", "capacity_type", "reason"],
   karpenter_cloudprovider_instance_termination_failures_total: ["zone", "zone_id"],
+  // pkg/controllers/node/health/metrics.go (kubernetes-sigs/karpenter v1.14.1): the condition in snake case.
+  karpenter_nodeclaims_unhealthy_disrupted_total: ["condition", "nodepool", "capacity_type", "image_id"],
 };
+
+/**
+ * EKS node monitoring agent 1.7.0 (pkg/manager/manager.go): labels of its two metrics. It is scraped by a PodMonitor
+ * (constructs/resilience/node-monitoring-agent.ts), whose targets carry `job`, `instance`, `namespace`, `pod`,
+ * `container` and `endpoint`, plus `node` that the PodMonitor copies from the pod's node.
+ */
+const NODE_MONITORING_AGENT_LABELS: Readonly<Record<string, readonly string[]>> = {
+  problem_condition_count: ["severity", "reason"],
+  fatal_condition_gauge: ["type"],
+};
+const AGENT_POD_MONITOR_TARGET_LABELS = ["job", "instance", "namespace", "pod", "container", "endpoint", "node"];
 
 /**
  * kube-state-metrics 2.20.0 (docs/metrics at tag v2.20.0, 4ffeda2e). `label_<key>` labels of the `*_labels` metrics
@@ -116,6 +129,7 @@ export function upstreamLabelCatalog(settings: ScrapeSettings): LabelCatalog {
   }
   for (const m of TRITON_METRICS) catalog.set(m, scraped(tritonLabels(m), false, TRITON_POD_TARGET_LABELS));
   for (const [m, own] of Object.entries(KARPENTER_LABELS)) catalog.set(m, scraped(own, false));
+  for (const [m, own] of Object.entries(NODE_MONITORING_AGENT_LABELS)) catalog.set(m, new Set([...own, ...AGENT_POD_MONITOR_TARGET_LABELS]));
   for (const [m, own] of Object.entries(KUBE_STATE_METRICS_LABELS)) catalog.set(m, scraped([...own, ...(allowlisted.get(m) ?? [])], true));
   for (const [m, own] of Object.entries(KUBE_STATE_METRICS_JOB_LABELS)) catalog.set(m, scraped(own, true));
   for (const [m, own] of Object.entries(ARGO_ROLLOUTS_LABELS)) catalog.set(m, scraped(own, false));

@@ -180,6 +180,14 @@ export const KUBE_STATE_METRICS = [
   "kube_namespace_labels",
 ] as const;
 
+/**
+ * EKS node monitoring agent 1.7.0: the two collectors it registers with controller-runtime's registry
+ * (github.com/aws/eks-node-monitoring-agent, tag v1.7.0, commit c399089d, pkg/manager/manager.go):
+ * `problem_condition_count` (counter, per reported condition reason such as `EFAErrorMetric` or `NvidiaXID79Error`) and
+ * `fatal_condition_gauge` (1 per condition type that went fatal), served on `--metrics-address=:8003`.
+ */
+export const NODE_MONITORING_AGENT_METRICS = ["problem_condition_count", "fatal_condition_gauge"] as const;
+
 /** Every upstream metric name the platform's rules and dashboards may read, by exporter. */
 export const UPSTREAM_METRICS: Readonly<Record<string, readonly string[]>> = {
   "dcgm-exporter 4.8.2": DCGM_EXPORTER_METRICS,
@@ -188,6 +196,7 @@ export const UPSTREAM_METRICS: Readonly<Record<string, readonly string[]>> = {
   "kube-state-metrics 2.20.0": [...KUBE_STATE_METRICS, ...Object.keys(KUBE_STATE_METRICS_JOB_LABELS)],
   "argo-rollouts v1.9.0": Object.keys(ARGO_ROLLOUTS_LABELS),
   "drift monitor (images/drift-monitor)": Object.keys(DRIFT_MONITOR_LABELS),
+  "eks-node-monitoring-agent 1.7.0": NODE_MONITORING_AGENT_METRICS,
 };
 
 /** The union of UPSTREAM_METRICS. */

@@ -34,10 +34,13 @@ describe("values that cross stacks", () => {
       "arn",
       "bucket",
       "certificate_authority[0].data",
+      // The FSx file system's DNS and Lustre mount names, for the training volumes (stacks/ml/resilience.ts).
+      "dns_name",
       "endpoint",
       "id",
       "identity[0].oidc[0].issuer",
       "master_user_secret[0].secret_arn",
+      "mount_name",
       "name",
       "vpc_config[0].cluster_security_group_id",
     ]);

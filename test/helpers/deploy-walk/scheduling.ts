@@ -25,7 +25,11 @@ export interface NodeSource {
   readonly nodes: number;
   /** Karpenter NodePool limits (cpu in millicores, memory in MiB, extended resources as counts). */
   readonly limits?: Readonly<Record<string, number>>;
+  /** Zones a NodePool's requirements allow (`topology.kubernetes.io/zone`); undefined: any zone (node groups are not modelled). */
+  readonly zones?: readonly string[];
 }
+
+const ZONE_LABEL = "topology.kubernetes.io/zone";
 
 /** Labels every node carries whatever its source. */
 function wellKnownLabels(t: InstanceTypeInfo): Record<string, string> {
@@ -60,7 +64,8 @@ export function placementProblem(pod: PodFootprint, source: NodeSource, type: In
   const labels = { ...wellKnownLabels(type), ...source.labels };
   const untolerated = source.taints.filter((taint) => taint.effect !== "PreferNoSchedule" && !(pod.tolerations ?? []).some((t) => tolerates(t, taint)));
   if (untolerated.length) return `does not tolerate ${untolerated.map((t) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`).join(", ")}`;
-  const selector = Object.entries(pod.nodeSelector ?? {}).filter(([k, v]) => labels[k] !== v);
+  // A zone selector matches a source that may launch in that zone (Karpenter picks the zone to fit the pod).
+  const selector = Object.entries(pod.nodeSelector ?? {}).filter(([k, v]) => (k === ZONE_LABEL ? !(source.zones?.includes(v) ?? true) : labels[k] !== v));
   if (selector.length) return `nodeSelector ${selector.map(([k, v]) => `${k}=${v}`).join(", ")} does not match`;
   if (pod.requiredNodeAffinity?.length && !pod.requiredNodeAffinity.some((t) => matchesTerm(t, labels))) return "required node affinity does not match";
   return undefined;
@@ -93,15 +98,18 @@ export function demandOf(pod: PodFootprint): Demand {
   };
 }
 
-/** Extended resources an instance type offers (GPUs and EFA interfaces; huge pages are not modelled by Karpenter). */
-export function extendedCapacity(t: InstanceTypeInfo): Record<string, number> {
-  return { "nvidia.com/gpu": t.gpuCount, "vpc.amazonaws.com/efa": t.efaInterfaces };
+/**
+ * Extended resources an instance type offers: GPUs and EFA interfaces, plus `extra` that the scheduler knows of
+ * otherwise (huge pages: NodeOverlays for Karpenter, which does not model them, or a node group's static capacity).
+ */
+export function extendedCapacity(t: InstanceTypeInfo, extra: Readonly<Record<string, number>> = {}): Record<string, number> {
+  return { "nvidia.com/gpu": t.gpuCount, "vpc.amazonaws.com/efa": t.efaInterfaces, ...extra };
 }
 
 /** Whether one pod fits an empty node of the type (after the node's DaemonSets). */
-export function fitsType(d: Demand, t: InstanceTypeInfo, daemonSets: Demand): boolean {
+export function fitsType(d: Demand, t: InstanceTypeInfo, daemonSets: Demand, extra: Readonly<Record<string, number>> = {}): boolean {
   const a: Allocatable = allocatable(t);
-  const ext = extendedCapacity(t);
+  const ext = extendedCapacity(t, extra);
   return (
     d.cpuMilli + daemonSets.cpuMilli <= a.cpuMilli &&
     d.memoryMiB + daemonSets.memoryMiB <= a.memoryMiB &&
@@ -159,6 +167,7 @@ export function nodePoolSource(pool: Record<string, Any>): NodeSource {
     instanceTypes: poolTypes(spec.template.spec.requirements),
     nodes: 0,
     limits,
+    zones: (spec.template.spec.requirements as Array<Record<string, Any>>).find((r) => r.key === ZONE_LABEL && r.operator === "In")?.values,
   };
 }
 

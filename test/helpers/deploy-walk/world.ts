@@ -1,4 +1,7 @@
+import { memoryMiB } from "../../../constructs/catalog/allocatable";
+import type { InstanceTypeInfo } from "../../../constructs/catalog/instance-types";
 import { ADDON_FOOTPRINTS } from "../../../constructs/eks/addon-footprints";
+import { EFA_HUGE_PAGES_2MI } from "../../../constructs/resilience/capacity-fallback";
 import type { PodFootprint, ReleaseFootprint } from "../../../constructs/kubernetes/footprint";
 import { blocks } from "../audit-context";
 import { helmReleases } from "../manifests";
@@ -69,10 +72,21 @@ export class ClusterWorld {
   readonly karpenterControllers: Site[] = [];
   readonly pods: PodSite[] = [];
   readonly objects: ObjectSite[] = [];
+  /** NodeOverlays: extended capacity Karpenter assumes for the instance types listed (all types without a list). */
+  readonly overlays: Array<{ readonly instanceTypes?: readonly string[]; readonly capacity: Readonly<Record<string, number>> }> = [];
   /** Deployments and Rollouts whose replica count an autoscaler owns: `namespace/name` → maximum replicas. */
   readonly autoscaled = new Map<string, number>();
   /** Argo Rollouts by `namespace/name`: their canaries run more pods than their replicas. */
   readonly rollouts = new Map<string, Any>();
+
+  /**
+   * Extended capacity beyond GPUs and EFA that the scheduler sees on a node of `type` from `source`: a NodePool's
+   * matching NodeOverlays; a node group's huge pages, which the EFA driver preallocates on EFA types (2 MiB pages).
+   */
+  extraCapacity(source: NodeSource, type: InstanceTypeInfo): Record<string, number> {
+    if (source.kind === "node-group") return type.efaInterfaces > 0 ? { "hugepages-2Mi": memoryMiB(EFA_HUGE_PAGES_2MI) } : {};
+    return Object.assign({}, ...this.overlays.filter((o) => !o.instanceTypes || o.instanceTypes.includes(type.name)).map((o) => o.capacity));
+  }
 
   add<T>(map: Map<string, T[]>, key: string, value: T): void {
     map.set(key, [...(map.get(key) ?? []), value]);
@@ -205,6 +219,12 @@ function addObjects(w: ClusterWorld, at: Site, releaseNamespace: string, creates
       case "NodePool":
         w.nodeSources.push({ ...at, source: nodePoolSource(o) });
         break;
+      case "NodeOverlay": {
+        const types = (o.spec.requirements ?? []).find((r: Any) => r.key === "node.kubernetes.io/instance-type" && r.operator === "In")?.values;
+        const capacity = Object.fromEntries(Object.entries(o.spec.capacity ?? {}).map(([k, v]) => [k, k.startsWith("hugepages-") ? memoryMiB(v as string) : Number(v)]));
+        w.overlays.push({ instanceTypes: types, capacity });
+        break;
+      }
       case "ScaledObject":
         if (["Deployment", "Rollout"].includes(o.spec.scaleTargetRef?.kind)) w.autoscaled.set(`${ns}/${o.spec.scaleTargetRef.name}`, o.spec.maxReplicaCount);
         break;
