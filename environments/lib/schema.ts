@@ -7,6 +7,7 @@ import { cidr, iamRoleArn, KUBERNETES_VERSIONS, logRetentionDays, positiveInt, R
 import { refineIngress } from "./ingress-schema";
 import { mlSettings, refineMl } from "./ml-schema";
 import { observabilitySettings, refineObservability } from "./observability-schema";
+import { refineTeams, teamsSettings } from "./tenancy-schema";
 
 export { KUBERNETES_VERSIONS, LOG_RETENTION_DAYS, REGIONS, TIERS } from "./fields";
 export { FEAST_PROJECT_RE } from "./ml-schema";
@@ -75,6 +76,8 @@ export const environmentSchema = z
     ml: mlSettings.prefault({}),
     /** Prometheus, Alertmanager, Grafana, alert thresholds and SLOs (see environments/lib/observability-schema.ts). */
     observability: observabilitySettings.prefault({}),
+    /** Teams sharing the GPUs: namespaces, access, quotas and queues (see environments/lib/tenancy-schema.ts). */
+    teams: teamsSettings.prefault({}),
   })
   .superRefine((env, ctx) => {
     const region = env.account.region;
@@ -106,6 +109,7 @@ export const environmentSchema = z
     refineMl(env, ctx);
     refineIngress(env, ctx);
     refineObservability(env, ctx);
+    refineTeams(env, ctx);
   });
 
 /** What an environment file exports: the input form, with optional fields left out. */
