@@ -6,6 +6,7 @@
  * cases into a promtool test file with the expected labels and rendered annotations.
  */
 import { BURN_RATE_WINDOWS, CRITICAL_XIDS, type AlertThresholds, type SloTargets } from "../../constructs/observability/rules";
+import { queueAlertCases } from "./queue-alert-scenarios";
 
 /** One input series: a metric, its labels and promtool's expanding notation (`a+bxn`) or explicit values. */
 export interface InputSeries {
@@ -214,5 +215,5 @@ function kubernetesCases(s: ScenarioSettings): AlertCase[] {
 
 /** Every case of every platform alert for an environment's settings. */
 export function alertCases(s: ScenarioSettings): AlertCase[] {
-  return [...gpuCases(s), ...tritonCases(s), ...capacityCases(s), ...kubernetesCases(s)];
+  return [...gpuCases(s), ...tritonCases(s), ...capacityCases(s), ...kubernetesCases(s), ...queueAlertCases(s)];
 }

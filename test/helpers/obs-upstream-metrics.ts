@@ -178,12 +178,32 @@ export const KUBE_STATE_METRICS = [
   "kube_namespace_labels",
 ] as const;
 
+/**
+ * Kueue 0.19.2: the metrics the queue rules and the teams dashboard read, from site/content/en/docs/reference/metrics.md
+ * at tag v0.19.2 (github.com/kubernetes-sigs/kueue, commit 8eab6877; tables generated from the code, file last changed
+ * in 0150d327). The `kueue_cluster_queue_*` quota and usage series need `metrics.enableClusterQueueResources: true`.
+ */
+export const KUEUE_METRICS = [
+  "kueue_pending_workloads",
+  "kueue_admitted_active_workloads",
+  "kueue_evicted_workloads_total",
+  "kueue_cluster_queue_status",
+  "kueue_cluster_queue_resource_usage",
+  "kueue_cluster_queue_resource_reservation",
+  "kueue_cluster_queue_nominal_quota",
+  "kueue_cluster_queue_borrowing_limit",
+  "kueue_cluster_queue_lending_limit",
+  "kueue_cluster_queue_weighted_share",
+  ...withSuffixes("kueue_admission_wait_time_seconds", ["_bucket", "_count", "_sum"]),
+] as const;
+
 /** Every upstream metric name the platform's rules and dashboards may read, by exporter. */
 export const UPSTREAM_METRICS: Readonly<Record<string, readonly string[]>> = {
   "dcgm-exporter 4.8.2": DCGM_EXPORTER_METRICS,
   "triton 2.72.0 (r26.08)": TRITON_METRICS,
   "karpenter 1.14": KARPENTER_METRICS,
   "kube-state-metrics 2.20.0": KUBE_STATE_METRICS,
+  "kueue 0.19.2": KUEUE_METRICS,
 };
 
 /** The union of UPSTREAM_METRICS. */

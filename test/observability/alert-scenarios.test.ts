@@ -15,7 +15,7 @@ describe.each(ENVS)("%s: alert cases", (env) => {
     ]);
     expect(missing).toEqual([]);
     expect(cases.filter((c) => !alerts.includes(c.alert))).toEqual([]);
-    expect(alerts.length).toBe(15);
+    expect(alerts.length).toBe(18);
   });
 
   test("every case is written with the rendered rule's labels and annotations", () => {

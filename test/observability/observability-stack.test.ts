@@ -286,6 +286,7 @@ describe.each(ENVS)("%s: monitors", (env) => {
     expect(monitors.map(({ release: r, obj }) => ({ r, name: obj.metadata.name, ns: obj.metadata.namespace, target: obj.spec.namespaceSelector.matchNames, selector: obj.spec.selector.matchLabels, port: obj.spec.endpoints[0].port, path: obj.spec.endpoints[0].path }))).toEqual([
       { r: "ml-platform-monitoring", name: "dcgm-exporter", ns: "monitoring", target: ["kube-system"], selector: { "app.kubernetes.io/name": "dcgm-exporter", "app.kubernetes.io/instance": "dcgm-exporter" }, port: "metrics", path: "/metrics" },
       { r: "ml-platform-monitoring", name: "karpenter", ns: "monitoring", target: ["kube-system"], selector: { "app.kubernetes.io/name": "karpenter", "app.kubernetes.io/instance": "karpenter" }, port: "http-metrics", path: "/metrics" },
+      { r: "kueue-monitoring", name: "kueue", ns: "kueue-system", target: ["kueue-system"], selector: { "app.kubernetes.io/name": "kueue", "app.kubernetes.io/instance": "kueue", "app.kubernetes.io/component": "metrics-service" }, port: "https", path: "/metrics" },
     ]);
     expect(monitors[0].obj.spec.endpoints[0].relabelings).toEqual([{ sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "node", action: "replace" }]);
   });
@@ -329,7 +330,7 @@ describe("chart values against the charts' values.yaml", () => {
 describe("ServiceMonitors against the Prometheus Operator CRD", () => {
   test.each(ENVS)("%s: every rendered ServiceMonitor is valid", (env) => {
     const monitors = renderedObjects(platform(env)).filter(({ obj }) => obj.kind === "ServiceMonitor");
-    expect(monitors.length).toBe(2);
+    expect(monitors.length).toBe(3);
     for (const { obj } of monitors) expect(validateCustomResource(obj)).toEqual([]);
   });
 });
