@@ -39,4 +39,15 @@ export default defineEnvironment({
     // No domain, so no HTTPS load balancer: the services stay in the cluster (kubectl port-forward, docs/ml-services.md).
     ingress: { enabled: false },
   },
+  // One team on the two inference GPUs Triton leaves free (docs/tenancy.md). The member role is an example: set yours.
+  teams: {
+    tenants: [
+      {
+        name: "sandbox",
+        costCenter: "ml-dev-4100",
+        members: ["arn:aws:iam::111122223333:role/ml-engineers"],
+        gpus: { "gpu-inference-l4": { nominal: 1 }, "gpu-inference-a10g": { nominal: 1 } },
+      },
+    ],
+  },
 });

@@ -42,7 +42,7 @@ export function ciEnvironment(env: Environment): CiEnvironment {
     plansKey: `alias/${ciPlansKeyAlias(env)}`,
     runnerProject: runnerProjectName(env),
     cloudStacks: [stackId(env, "bootstrap"), stackId(env, "foundation")],
-    clusterStacks: [stackId(env, "platform"), stackId(env, "ml")],
+    clusterStacks: [stackId(env, "platform"), stackId(env, "ml"), stackId(env, "teams")],
   };
 }
 

@@ -104,6 +104,10 @@ export function refineTeams(env: TeamsContext, ctx: z.RefinementCtx): void {
     });
   });
 
+  // Flavors and limits derive from the pools: with the compute section (or Triton's scale) already wrong, checks
+  // against them would only repeat that problem in other words.
+  const upstream = ctx.issues.some((i) => i.path?.[0] === "compute" || (i.path?.[0] === "ml" && i.path?.[1] === "triton"));
+  if (upstream) return;
   const pools = gpuPools(env);
   const flavorPool = new Map(pools.flatMap((p) => p.flavors.map((f) => [f.name, p] as const)));
   const queues = cohortQueues(env.teams);

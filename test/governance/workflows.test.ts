@@ -62,8 +62,8 @@ describe("CI/CD workflows for users", () => {
     const uses = (job: Any) => job.steps.find((s: Any) => s.uses === "./.github/actions/stacks").with;
     expect(uses(jobs["plan-cloud"])).toEqual(expect.objectContaining({ command: "plan", parts: "bootstrap,foundation", "role-arn": "${{ fromJSON(inputs.environment).roles.plan }}" }));
     expect(uses(jobs["apply-cloud"])).toEqual(expect.objectContaining({ command: "apply", parts: "bootstrap,foundation", "role-arn": "${{ fromJSON(inputs.environment).roles.apply }}" }));
-    expect(uses(jobs["plan-cluster"])).toEqual(expect.objectContaining({ command: "plan", parts: "platform,ml" }));
-    expect(uses(jobs["apply-cluster"])).toEqual(expect.objectContaining({ command: "apply", parts: "platform,ml" }));
+    expect(uses(jobs["plan-cluster"])).toEqual(expect.objectContaining({ command: "plan", parts: "platform,ml,teams" }));
+    expect(uses(jobs["apply-cluster"])).toEqual(expect.objectContaining({ command: "apply", parts: "platform,ml,teams" }));
     for (const j of ["apply-cloud", "apply-cluster"]) expect(jobs[j].environment).toBe("${{ fromJSON(inputs.environment).name }}");
     for (const j of ["plan-cluster", "apply-cluster"]) expect(jobs[j]["runs-on"]).toBe("codebuild-${{ fromJSON(inputs.environment).runnerProject }}-${{ github.run_id }}-${{ github.run_attempt }}");
     for (const j of ["plan-cloud", "apply-cloud"]) expect(jobs[j]["runs-on"]).toBe("ubuntu-24.04");
