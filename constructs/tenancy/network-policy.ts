@@ -30,8 +30,11 @@ export interface TeamNetworkProps {
 /** The EKS Pod Identity agent's link-local address and port on every node. */
 export const POD_IDENTITY_AGENT = { cidr: "169.254.170.23/32", port: 80 } as const;
 
-/** Private address ranges (RFC 1918) and carrier-grade NAT: not "the internet" for the HTTPS rule. */
-export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"] as const;
+/**
+ * Private address ranges (RFC 1918), carrier-grade NAT and link-local (the instance metadata service): not "the
+ * internet" for the HTTPS rule.
+ */
+export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"] as const;
 
 const byName = (names: readonly string[]) => ({ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: [...names].sort() }] } });
 

@@ -168,7 +168,7 @@ describe.each(ENVS.filter((env) => projectEnvironment(env).teams.tenants.length)
       expect([ns, egressAllowed(policy, { namespace: ns, labels: {} }, tcp(8080))]).toEqual([ns, false]);
     }
     expect(egressAllowed(policy, { ip: "169.254.170.23" }, tcp(80))).toBe(true);
-    expect(egressAllowed(policy, { ip: "169.254.169.254" }, tcp(80))).toBe(false);
+    expect([egressAllowed(policy, { ip: "169.254.169.254" }, tcp(80)), egressAllowed(policy, { ip: "169.254.169.254" }, tcp(443))]).toEqual([false, false]);
     expect([egressAllowed(policy, { ip: vpcIp }, tcp(443)), egressAllowed(policy, { ip: vpcIp }, tcp(22))]).toEqual([true, false]);
     // S3 through the gateway endpoint: its public addresses on 443 (an address of s3.us-east-1.amazonaws.com's ranges).
     expect([egressAllowed(policy, { ip: "52.217.45.110" }, tcp(443)), egressAllowed(policy, { ip: "52.217.45.110" }, tcp(80))]).toEqual([true, false]);
