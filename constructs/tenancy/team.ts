@@ -4,6 +4,7 @@ import { Construct } from "constructs";
 import type { MlDataStores } from "../data/ml-data-stores";
 import { PodIdentityRole, type PodIdentityCluster } from "../iam/pod-identity-role";
 import { ManifestsRelease, type KubernetesObject } from "../kubernetes/manifests-release";
+import { GPU_RESOURCE } from "../ml/gpu-scheduling";
 import { costAllocationLabels } from "../observability/cost-allocation";
 import { nodeShare, maxGpus, type CohortQueue } from "./cohort";
 import type { GpuFlavor } from "./flavors";
@@ -50,8 +51,8 @@ export interface TeamProps {
  * One team: a namespace labelled `team`/`cost-center` (the cost tags' keys) and marked for Kueue, restricted by Pod
  * Security `baseline` (namespace-scoped rights must not turn into a node through a privileged pod); its ClusterQueue
  * in the cohort and its LocalQueue `default`, which Kueue applies to every job or pod submitted without a queue; a
- * ResourceQuota on CPU and memory (its own allowance plus what its GPU quota's nodes hold) with container defaults,
- * and no LoadBalancer or NodePort Services; the isolating NetworkPolicy; the members' Role; and a Pod Identity role on
+ * ResourceQuota on CPU and memory (its own allowance plus what its GPU quota's nodes hold) and on GPUs (the most its
+ * queue can hold) with container defaults, and no LoadBalancer or NodePort Services; the isolating NetworkPolicy; the members' Role; and a Pod Identity role on
  * the namespace's `default` service account that reaches only `teams/<name>/` in the ML buckets.
  */
 export class Team extends Construct {
@@ -92,7 +93,8 @@ export class Team extends Construct {
       const q = props.cohort.find((c) => c.name === props.name)?.gpus[f.name];
       return q ? [[f.name, q] as const] : [];
     });
-    const held = gpus.map(([flavor]) => nodeShare(props.flavors.find((f) => f.name === flavor)!, maxGpus(props.cohort, props.name, flavor)));
+    const most = gpus.map(([flavor]) => [flavor, maxGpus(props.cohort, props.name, flavor)] as const);
+    const held = most.map(([flavor, n]) => nodeShare(props.flavors.find((f) => f.name === flavor)!, n));
     const cpu = props.resources.cpu + held.reduce((n, s) => n + s.cpu, 0);
     const memoryGiB = props.resources.memoryGiB + held.reduce((n, s) => n + s.memoryGiB, 0);
 
@@ -104,7 +106,17 @@ export class Team extends Construct {
         apiVersion: "v1",
         kind: "ResourceQuota",
         metadata: { name: "team-quota", namespace: ns, labels },
-        spec: { hard: { "requests.cpu": String(cpu), "requests.memory": `${memoryGiB}Gi`, "services.loadbalancers": "0", "services.nodeports": "0" } },
+        spec: {
+          hard: {
+            "requests.cpu": String(cpu),
+            "requests.memory": `${memoryGiB}Gi`,
+            // The most GPUs Kueue can ever admit for the team: a pod whose scheduling gate a member removes by hand
+            // (edit rights allow it) still cannot take more than the queue would give.
+            [`requests.${GPU_RESOURCE}`]: String(most.reduce((n, [, g]) => n + g, 0)),
+            "services.loadbalancers": "0",
+            "services.nodeports": "0",
+          },
+        },
       },
       {
         apiVersion: "v1",

@@ -1,7 +1,9 @@
 // The `<env>-teams` stack as synthesized for every environment: each team's namespace, queues, quotas and isolation,
 // the cohort's objects, Kubeflow Pipelines' queue, and the quota arithmetic against the NodePools the platform renders.
 import { COST_CENTER_LABEL, TEAM_LABEL } from "../../constructs/observability/cost-allocation";
+import { maxGpus } from "../../constructs/tenancy/cohort";
 import { gpuPools } from "../../constructs/tenancy/flavors";
+import { cohortQueues } from "../../environments/lib/tenancy-schema";
 import { MANAGED_NAMESPACE_LABEL, PLATFORM_NAMESPACES, teamGroup } from "../../constructs/tenancy/names";
 import { validateCustomResource } from "../helpers/crd";
 import { release, renderedObjects } from "../helpers/ml-helm";
@@ -106,14 +108,18 @@ describe.each(ENVS)("%s: the teams stack", (env) => {
     }
   });
 
-  test("ResourceQuota: the team's CPU and memory plus what its GPU quota's nodes hold; no load balancers or node ports; container defaults", () => {
+  test("ResourceQuota: the team's CPU and memory plus what its GPU quota's nodes hold, GPUs up to what its queue can hold; no load balancers or node ports; container defaults", () => {
     for (const t of teams) {
       const hard = one(env, "ResourceQuota", "team-quota", t.name)!.spec.hard;
       expect(Number(hard["requests.cpu"])).toBeGreaterThanOrEqual(t.resources.cpu);
       expect(Number(String(hard["requests.memory"]).replace(/Gi$/, ""))).toBeGreaterThanOrEqual(t.resources.memoryGiB);
       expect({ lb: hard["services.loadbalancers"], np: hard["services.nodeports"] }).toEqual({ lb: "0", np: "0" });
+      const queues = cohortQueues(e.teams);
+      expect([t.name, hard["requests.nvidia.com/gpu"]]).toEqual([t.name, String(Object.keys(t.gpus).reduce((n, f) => n + maxGpus(queues, t.name, f), 0))]);
       expect(one(env, "LimitRange", "container-defaults", t.name)!.spec.limits).toEqual([{ type: "Container", defaultRequest: { cpu: "250m", memory: "512Mi" }, default: { memory: "2Gi" } }]);
     }
+    // By hand: staging's vision holds 8 L40S and may borrow 4 of nlp's (its lending limit), 2 L4 and the pipelines' 2.
+    if (env === "staging") expect(one(env, "ResourceQuota", "team-quota", "vision")!.spec.hard["requests.nvidia.com/gpu"]).toBe("16");
   });
 
   test("Kubeflow Pipelines: a shared ClusterQueue and its LocalQueue in kubeflow, the namespace marked after the LocalQueue exists, and pipeline pods labelled for it", () => {
