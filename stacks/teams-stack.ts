@@ -5,7 +5,7 @@ import { ManifestsRelease } from "../constructs/kubernetes/manifests-release";
 import { MONITORING_NAMESPACE } from "../constructs/observability/targets";
 import { gpuFlavors } from "../constructs/tenancy/flavors";
 import { KUEUE_NAMESPACE, MANAGED_NAMESPACE_LABEL, PIPELINES_NAMESPACE, PIPELINES_QUEUE } from "../constructs/tenancy/names";
-import { clusterQueue, cohort, localQueue, resourceFlavor, workloadPriorityClasses } from "../constructs/tenancy/queues";
+import { clusterQueue, cohort, listedQuotas, localQueue, resourceFlavor, workloadPriorityClasses } from "../constructs/tenancy/queues";
 import { Team } from "../constructs/tenancy/team";
 import { TeamAccess } from "../constructs/tenancy/team-access";
 import { cohortQueues } from "../environments/lib/tenancy-schema";
@@ -56,8 +56,7 @@ export class TeamsStack extends EnvironmentStack {
     this.queues.add(cohort());
     for (const p of workloadPriorityClasses()) this.queues.add(p);
     // Flavors in the cohort's order (pool, then GPU): Kueue tries a queue's flavors in the order it lists them.
-    const pipelineGpus = flavors.flatMap((f) => (pipelines.gpus[f.name] ? [[f.name, pipelines.gpus[f.name]] as const] : []));
-    this.queues.add(clusterQueue({ name: PIPELINES_QUEUE, namespace: PIPELINES_NAMESPACE, gpus: pipelineGpus, weight: pipelines.priority }));
+    this.queues.add(clusterQueue({ name: PIPELINES_QUEUE, namespace: PIPELINES_NAMESPACE, gpus: listedQuotas(pipelines.gpus, flavors), weight: pipelines.priority }));
     this.queues.add(localQueue(PIPELINES_QUEUE, PIPELINES_NAMESPACE, PIPELINES_QUEUE));
 
     // Kubeflow Pipelines' pods carry the pipelines queue's label (ml stack); Kueue manages them once their namespace

@@ -10,7 +10,7 @@ import { nodeShare, maxGpus, type CohortQueue } from "./cohort";
 import type { GpuFlavor } from "./flavors";
 import { DEFAULT_LOCAL_QUEUE, MANAGED_NAMESPACE_LABEL, teamGroup } from "./names";
 import { teamNetworkPolicy, type TeamNetworkProps } from "./network-policy";
-import { clusterQueue, localQueue } from "./queues";
+import { clusterQueue, listedQuotas, localQueue } from "./queues";
 
 /** API groups and resources team members work with that EKS's namespace-scoped access policies do not cover. */
 export const TEAM_ROLE_RULES = [
@@ -89,10 +89,7 @@ export class Team extends Construct {
     });
     props.dataStores.grantTeamData(this.role, props.name);
 
-    const gpus = props.flavors.flatMap((f) => {
-      const q = props.cohort.find((c) => c.name === props.name)?.gpus[f.name];
-      return q ? [[f.name, q] as const] : [];
-    });
+    const gpus = listedQuotas(props.cohort.find((c) => c.name === props.name)?.gpus ?? {}, props.flavors);
     const most = gpus.map(([flavor]) => [flavor, maxGpus(props.cohort, props.name, flavor)] as const);
     const held = most.map(([flavor, n]) => nodeShare(props.flavors.find((f) => f.name === flavor)!, n));
     const cpu = props.resources.cpu + held.reduce((n, s) => n + s.cpu, 0);

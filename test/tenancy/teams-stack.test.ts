@@ -15,6 +15,7 @@ import { parse } from "yaml";
 type Any = any;
 
 const ENVS = projectEnvironments().map((e) => e.name);
+const q = (queue: Any) => queue.spec.resourceGroups.flatMap((g: Any) => g.flavors);
 const objects = (env: string, kind: string) => renderedObjects(stack(`${env}-teams`)).filter(({ obj }) => obj.kind === kind).map(({ obj }) => obj);
 const one = (env: string, kind: string, name: string, namespace?: string) => objects(env, kind).find((o) => o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace));
 
@@ -91,6 +92,15 @@ describe.each(ENVS)("%s: the teams stack", (env) => {
     }
     expect(one(env, "Cohort", "ml-platform")).toBeDefined();
     expect(objects(env, "WorkloadPriorityClass").map((p) => [p.metadata.name, p.value])).toEqual([["low", -100], ["normal", 0], ["high", 100]]);
+  });
+
+  test("a queue without GPU quota still covers nvidia.com/gpu, at zero on every flavor with no borrowing (IgnoreUndeclared would admit its GPU pods uncounted)", () => {
+    const queues = objects(env, "ClusterQueue");
+    for (const q of queues) expect([q.metadata.name, q.spec.resourceGroups.map((g: Any) => g.coveredResources)]).toEqual([q.metadata.name, [["nvidia.com/gpu"]]]);
+    if (env !== "dev") return;
+    // dev gives the pipelines queue no GPUs.
+    const flavors = q(one(env, "ClusterQueue", "pipelines")!);
+    expect(flavors).toEqual(gpuPools(e).flatMap((p) => p.flavors.map((f) => ({ name: f.name, resources: [{ name: "nvidia.com/gpu", nominalQuota: 0, borrowingLimit: 0 }] }))));
   });
 
   test("per NodePool, the nominal GPU quotas stay within its limit (the inference pool's minus Triton at its maximum)", () => {
