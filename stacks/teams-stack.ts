@@ -4,7 +4,7 @@ import { ClusterAccess } from "../constructs/kubernetes/cluster-access";
 import { ManifestsRelease } from "../constructs/kubernetes/manifests-release";
 import { MONITORING_NAMESPACE } from "../constructs/observability/targets";
 import { gpuFlavors } from "../constructs/tenancy/flavors";
-import { KUEUE_NAMESPACE, MANAGED_NAMESPACE_LABEL, PIPELINES_NAMESPACE, PIPELINES_QUEUE } from "../constructs/tenancy/names";
+import { KUBERAY_NAMESPACE, KUEUE_NAMESPACE, MANAGED_NAMESPACE_LABEL, PIPELINES_NAMESPACE, PIPELINES_QUEUE } from "../constructs/tenancy/names";
 import { clusterQueue, cohort, listedQuotas, localQueue, resourceFlavor, workloadPriorityClasses } from "../constructs/tenancy/queues";
 import { Team } from "../constructs/tenancy/team";
 import { TeamAccess } from "../constructs/tenancy/team-access";
@@ -18,8 +18,8 @@ import { namePrefix } from "./naming";
 /** Platform services team pods call (their namespaces): MLflow, Feast, Triton, Prometheus and the Kubeflow Pipelines API. */
 const SERVICE_NAMESPACES = ["mlflow", "feast", "triton", MONITORING_NAMESPACE, PIPELINES_NAMESPACE];
 
-/** Namespaces whose pods call into team pods: Prometheus scraping them. */
-const CALLER_NAMESPACES = [MONITORING_NAMESPACE];
+/** Namespaces whose pods call into team pods: Prometheus scraping them, the KubeRay operator polling Ray jobs. */
+const CALLER_NAMESPACES = [MONITORING_NAMESPACE, KUBERAY_NAMESPACE];
 
 /**
  * `<env>-teams`: the teams sharing the cluster (docs/tenancy.md), applied after the ML stack. Adding a team is the most

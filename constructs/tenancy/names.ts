@@ -7,6 +7,12 @@
 export const KUEUE_NAMESPACE = "kueue-system";
 
 /**
+ * Namespace of the KubeRay operator (the serving work installs it): its RayJob and RayService controllers call the Ray
+ * head's dashboard API in the team namespaces, so the teams' NetworkPolicy lets it in.
+ */
+export const KUBERAY_NAMESPACE = "kuberay";
+
+/**
  * Namespaces the platform's stacks create or use (EKS's own included). A team named like one would share a
  * namespace, its quota and its NetworkPolicy with a platform service; test/tenancy/teams-stack.test.ts checks this
  * list against every namespace the synthesized stacks use, so a component that adds a namespace must add it here.
@@ -23,6 +29,7 @@ export const PLATFORM_NAMESPACES: readonly string[] = [
   "kube-system",
   "kubeflow",
   "kubeflow-system",
+  KUBERAY_NAMESPACE,
   KUEUE_NAMESPACE,
   "mlflow",
   "mlflow-admin",

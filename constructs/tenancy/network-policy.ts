@@ -5,7 +5,7 @@ import type { KubernetesObject } from "../kubernetes/manifests-release";
  * constructs/eks/cluster.ts); every pod of the namespace is selected, so anything not allowed here is dropped.
  *
  * Ingress: from the namespace's own pods (distributed training, Ray) and from the platform namespaces that call into
- * team pods (Prometheus scraping them). Other teams' pods are refused here, whatever their own egress allows.
+ * team pods (Prometheus scraping them, the KubeRay operator reading Ray jobs' status). Other teams' pods are refused here, whatever their own egress allows.
  *
  * Egress: the namespace's own pods; CoreDNS; the platform services' namespaces (MLflow, Feast, Triton, Prometheus,
  * the Kubeflow Pipelines API); the EKS Pod Identity agent on the node (169.254.170.23:80), without which the team's

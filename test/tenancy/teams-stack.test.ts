@@ -172,6 +172,9 @@ describe.each(ENVS.filter((env) => projectEnvironment(env).teams.tenants.length)
     for (const port of [80, 443, 8265, 29500]) expect(ingressAllowed(policy, { namespace: b, labels: { app: "x" }, ip: vpcIp }, tcp(port))).toBe(false);
     expect(ingressAllowed(policy, { namespace: a, labels: { app: "trainer" } }, tcp(29500))).toBe(true);
     expect(ingressAllowed(policy, { namespace: "monitoring", labels: { app: "prometheus" } }, tcp(8080))).toBe(true);
+    // The KubeRay operator reads RayJob status from the Ray head's dashboard.
+    expect(ingressAllowed(policy, { namespace: "kuberay", labels: { "app.kubernetes.io/name": "kuberay-operator" } }, tcp(8265))).toBe(true);
+    expect(ingressAllowed(policy, { namespace: "kubeflow", labels: {} }, tcp(8265))).toBe(false);
     expect(egressAllowed(policy, { namespace: b, labels: {} }, tcp(8080))).toBe(false);
   });
 
