@@ -10,7 +10,7 @@ import type { KubernetesObject } from "../kubernetes/manifests-release";
  * Egress: the namespace's own pods; CoreDNS; the platform services' namespaces (MLflow, Feast, Triton, Prometheus,
  * the Kubeflow Pipelines API); the EKS Pod Identity agent on the node (169.254.170.23:80), without which the team's
  * role is unreachable; HTTPS inside the VPC, for the Kubernetes API server (its private endpoint's network interfaces
- * are in the VPC, and `kubernetes.default` is translated to them) and interface endpoints; and HTTPS to public
+ * are in the VPC) and interface endpoints, and to the `kubernetes` Service's ClusterIP; and HTTPS to public
  * addresses, which is how S3 is reached through the gateway endpoint: a gateway endpoint routes S3's public
  * address ranges, which change and cannot be listed as CIDRs here, so HTTPS to any non-private address is allowed
  * (S3, STS, package and model registries through the NAT gateways). Nothing else leaves the namespace.
@@ -26,6 +26,14 @@ export interface TeamNetworkProps {
   /** Namespaces whose pods call into team pods (Prometheus). */
   readonly callerNamespaces: readonly string[];
 }
+
+/**
+ * The ClusterIP of the `kubernetes` Service (the first address of the service range), where in-cluster clients such as
+ * Ray's autoscaler reach the API server. The VPC CNI's policy agent judges egress before kube-proxy translates the
+ * ClusterIP to the endpoint's address, so the VPC rule alone does not let these connections out. EKS picks the range
+ * (10.100.0.0/16 or 172.20.0.0/16, whichever does not overlap the VPC) when the cluster sets none, as here: both.
+ */
+export const KUBERNETES_SERVICE_IPS = ["10.100.0.1/32", "172.20.0.1/32"] as const;
 
 /** The EKS Pod Identity agent's link-local address and port on every node. */
 export const POD_IDENTITY_AGENT = { cidr: "169.254.170.23/32", port: 80 } as const;
@@ -60,7 +68,7 @@ export function teamNetworkPolicy(p: TeamNetworkProps): KubernetesObject {
         },
         { to: [byName(p.serviceNamespaces)] },
         { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }], ports: [{ protocol: "TCP", port: POD_IDENTITY_AGENT.port }] },
-        { to: [{ ipBlock: { cidr: p.vpcCidr } }], ports: https },
+        { to: [{ ipBlock: { cidr: p.vpcCidr } }, ...KUBERNETES_SERVICE_IPS.map((cidr) => ({ ipBlock: { cidr } }))], ports: https },
         { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...PRIVATE_RANGES] } }], ports: https },
       ],
     },

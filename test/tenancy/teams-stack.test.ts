@@ -189,6 +189,8 @@ describe.each(ENVS.filter((env) => projectEnvironment(env).teams.tenants.length)
     expect(egressAllowed(policy, { ip: "169.254.170.23" }, tcp(80))).toBe(true);
     expect([egressAllowed(policy, { ip: "169.254.169.254" }, tcp(80)), egressAllowed(policy, { ip: "169.254.169.254" }, tcp(443))]).toEqual([false, false]);
     expect([egressAllowed(policy, { ip: vpcIp }, tcp(443)), egressAllowed(policy, { ip: vpcIp }, tcp(22))]).toEqual([true, false]);
+    // kubernetes.default as the pod dials it (the policy agent sees the ClusterIP, before kube-proxy's translation).
+    expect(["172.20.0.1", "10.100.0.1", "172.20.0.10", "10.100.7.7"].map((ip) => egressAllowed(policy, { ip }, tcp(443)))).toEqual([true, true, false, false]);
     // S3 through the gateway endpoint: its public addresses on 443 (an address of s3.us-east-1.amazonaws.com's ranges).
     expect([egressAllowed(policy, { ip: "52.217.45.110" }, tcp(443)), egressAllowed(policy, { ip: "52.217.45.110" }, tcp(80))]).toEqual([true, false]);
     expect(egressAllowed(policy, { ip: "192.168.1.10" }, tcp(443))).toBe(false);
