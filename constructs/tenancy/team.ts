@@ -24,8 +24,11 @@ export const TEAM_ROLE_RULES = [
   { apiGroups: ["visibility.kueue.x-k8s.io"], resources: ["localqueues/pendingworkloads"], verbs: ["get"] },
 ] as const;
 
-/** Pods' default requests and memory limit where a container sets none (the ResourceQuota needs requests on every pod). */
-export const CONTAINER_DEFAULTS = { defaultRequest: { cpu: "250m", memory: "512Mi" }, default: { memory: "2Gi" } } as const;
+/**
+ * Requests of a container that sets none (the ResourceQuota needs requests on every pod). No default limit: the
+ * TrainJob runtimes set only GPU (and EFA) limits, and a small default memory limit would kill training processes.
+ */
+export const CONTAINER_DEFAULTS = { defaultRequest: { cpu: "250m", memory: "512Mi" } } as const;
 
 export interface TeamProps {
   readonly name: string;
@@ -119,7 +122,7 @@ export class Team extends Construct {
         apiVersion: "v1",
         kind: "LimitRange",
         metadata: { name: "container-defaults", namespace: ns, labels },
-        spec: { limits: [{ type: "Container", defaultRequest: { ...CONTAINER_DEFAULTS.defaultRequest }, default: { ...CONTAINER_DEFAULTS.default } }] },
+        spec: { limits: [{ type: "Container", defaultRequest: { ...CONTAINER_DEFAULTS.defaultRequest } }] },
       },
       teamNetworkPolicy({ ...props.network, namespace: ns }),
       {
