@@ -8,8 +8,10 @@ import type { BootstrapStack } from "./bootstrap-stack";
 import { EnvironmentStack } from "./environment-stack";
 import type { FoundationStack } from "./foundation-stack";
 import { clusterName, costTags, namePrefix } from "./naming";
+import { platformDelivery } from "./platform/delivery";
 import { GpuCompute } from "./platform/gpu-compute";
 import { PlatformTenancy } from "./platform/tenancy";
+import type { ArgoRollouts } from "../constructs/delivery/argo-rollouts";
 
 /**
  * `<env>-platform`: cluster-wide controllers and capacity (Karpenter, GPU and EFA device plugins,
@@ -26,6 +28,8 @@ export class PlatformStack extends EnvironmentStack {
   readonly observability: Observability;
   /** Kueue, its monitor, the queue alerts and the teams dashboard (the teams are in `<env>-teams`). */
   readonly tenancy: PlatformTenancy;
+  /** Argo Rollouts, which the ML stack's model Rollouts need (see docs/delivery.md). */
+  readonly delivery: ArgoRollouts;
 
   constructor(scope: Construct, env: Environment, bootstrap: BootstrapStack, foundation: FoundationStack) {
     super(scope, env, "platform");
@@ -64,6 +68,7 @@ export class PlatformStack extends EnvironmentStack {
       protect: env.tier === "production",
     });
     this.tenancy = new PlatformTenancy(this, "tenancy", { env, observability: this.observability });
+    this.delivery = platformDelivery(this, env, foundation, this.observability);
   }
 
   /** A release of the in-repo manifests chart for this stack's custom resources. */

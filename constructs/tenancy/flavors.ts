@@ -1,4 +1,5 @@
 import { instanceTypesOfFamily, findInstanceType, type InstanceTypeInfo } from "../catalog/instance-types";
+import { deliveryGpuDemand, type DeliveryEnv } from "../../environments/lib/delivery-schema";
 import { EFA_TRAINING_POOL, GPU_INFERENCE_POOL, GPU_TRAINING_POOL, POOL_LABEL, type PodToleration, type PoolPlacement } from "../karpenter/pool-labels";
 
 /**
@@ -34,13 +35,19 @@ export interface GpuPool {
   readonly kind: "karpenter" | "node-group";
   /** The NodePool's `nvidia.com/gpu` limit, or the node group's max size times the fewest GPUs of its types. */
   readonly gpuLimit: number;
-  /** GPUs the pool must keep for workloads outside the queues (Triton at its maximum scale), with who holds them. */
+  /**
+   * GPUs the pool must keep for workloads outside the queues (the served models' Triton Rollouts at the peak of their
+   * canaries), with who holds them.
+   */
   readonly reserved?: { readonly gpus: number; readonly by: string };
   readonly flavors: readonly GpuFlavor[];
 }
 
-/** The parts of an environment the flavors derive from (the validated compute section and Triton's scale). */
-export interface FlavorSource {
+/**
+ * The parts of an environment the flavors derive from: the validated compute section, and what the served models'
+ * Triton Rollouts hold on the inference pool at the peak of their canaries (environments/lib/delivery-schema.ts).
+ */
+export interface FlavorSource extends DeliveryEnv {
   readonly compute: {
     readonly gpuInferencePool: { readonly instanceFamilies: readonly string[]; readonly limits: { readonly gpus: number } };
     readonly gpuTrainingPool?: { readonly instanceTypes: readonly string[]; readonly limits: { readonly gpus: number } };
@@ -49,7 +56,6 @@ export interface FlavorSource {
       | { readonly mode: "karpenter"; readonly instanceTypes: readonly string[]; readonly limits: { readonly gpus: number } }
       | { readonly mode: "managed-node-group"; readonly instanceTypes: readonly string[]; readonly maxSize: number };
   };
-  readonly ml: { readonly triton: { readonly maxReplicas: number; readonly gpusPerReplica: number } };
 }
 
 function flavorsOf(pool: PoolPlacement, types: readonly InstanceTypeInfo[], labelGpu: boolean): GpuFlavor[] {
@@ -75,13 +81,14 @@ const known = (names: readonly string[]) => names.map(findInstanceType).filter((
 export function gpuPools(env: FlavorSource): GpuPool[] {
   const c = env.compute;
   const inference = c.gpuInferencePool.instanceFamilies.flatMap((f) => [...instanceTypesOfFamily(f)]);
-  const triton = env.ml.triton.maxReplicas * env.ml.triton.gpusPerReplica;
+  const triton = deliveryGpuDemand(env);
+  const served = triton.perModel.map((m) => `${m.model} ${m.pods} pods`).join(", ");
   const pools: GpuPool[] = [
     {
       pool: GPU_INFERENCE_POOL,
       kind: "karpenter",
       gpuLimit: c.gpuInferencePool.limits.gpus,
-      reserved: { gpus: triton, by: `Triton at its maximum scale (${env.ml.triton.maxReplicas} x ${env.ml.triton.gpusPerReplica} GPU)` },
+      reserved: { gpus: triton.gpus, by: `the served models' Triton at the peak of their canaries (${served || "none"}, ${env.ml.triton.gpusPerReplica} GPU each)` },
       flavors: flavorsOf(GPU_INFERENCE_POOL, inference, true),
     },
   ];

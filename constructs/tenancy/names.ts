@@ -18,6 +18,7 @@ export const KUBERAY_NAMESPACE = "kuberay";
  * list against every namespace the synthesized stacks use, so a component that adds a namespace must add it here.
  */
 export const PLATFORM_NAMESPACES: readonly string[] = [
+  "argo-rollouts",
   "argocd",
   "default",
   "external-secrets",
@@ -31,6 +32,7 @@ export const PLATFORM_NAMESPACES: readonly string[] = [
   "kubeflow-system",
   KUBERAY_NAMESPACE,
   KUEUE_NAMESPACE,
+  "ml-delivery",
   "mlflow",
   "mlflow-admin",
   "monitoring",

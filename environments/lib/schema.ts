@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AVAILABILITY_ZONES } from "../../constructs/catalog/availability-zones.generated";
 import { allocateSubnets, parseCidr } from "./cidr";
 import { computeSettings, refineCompute } from "./compute-schema";
+import { deliverySettings, refineDelivery } from "./delivery-schema";
 import { deploySettings, isWholeInternet } from "./deploy-schema";
 import { cidr, iamRoleArn, KUBERNETES_VERSIONS, logRetentionDays, positiveInt, REGIONS, systemNodeGroup, tagValue, TIERS, uniqueList } from "./fields";
 import { refineIngress } from "./ingress-schema";
@@ -78,6 +79,8 @@ export const environmentSchema = z
     observability: observabilitySettings.prefault({}),
     /** Teams sharing the GPUs: namespaces, access, quotas and queues (see environments/lib/tenancy-schema.ts). */
     teams: teamsSettings.prefault({}),
+    /** Model versions Triton serves and how they reach users (see environments/lib/delivery-schema.ts). */
+    delivery: deliverySettings.prefault({}),
   })
   .superRefine((env, ctx) => {
     const region = env.account.region;
@@ -109,6 +112,8 @@ export const environmentSchema = z
     refineMl(env, ctx);
     refineIngress(env, ctx);
     refineObservability(env, ctx);
+    refineDelivery(env, ctx);
+    // After delivery: the teams' quotas leave the served models' canary peak free on the inference pool.
     refineTeams(env, ctx);
   });
 

@@ -9,7 +9,8 @@ import { LABEL_VALUE_RE } from "./observability-schema";
  * members, GPU quota per flavor (`<pool>-<gpu>`, see constructs/tenancy/flavors.ts), borrowing and lending limits and
  * fair-sharing weight; the shared queue of Kubeflow Pipelines' pods; and the thresholds of the queue alerts. Adding a
  * team is one entry here. Quotas are checked against the pools at synth: per pool, the nominal quotas of every queue
- * (plus what Triton needs at its maximum scale on the inference pool) stay within the NodePool's GPU limit.
+ * (plus what the served models' Triton Rollouts hold at the peak of their canaries on the inference pool) stay within
+ * the NodePool's GPU limit.
  */
 
 /** One flavor's quota of a queue, in GPUs (Kueue ClusterQueue `nominalQuota`, `borrowingLimit`, `lendingLimit`). */
@@ -104,9 +105,9 @@ export function refineTeams(env: TeamsContext, ctx: z.RefinementCtx): void {
     });
   });
 
-  // Flavors and limits derive from the pools: with the compute section (or Triton's scale) already wrong, checks
-  // against them would only repeat that problem in other words.
-  const upstream = ctx.issues.some((i) => i.path?.[0] === "compute" || (i.path?.[0] === "ml" && i.path?.[1] === "triton"));
+  // Flavors and limits derive from the pools and what the served models hold: with the compute section, Triton's
+  // scale or the models' canaries already wrong, checks against them would only repeat that problem in other words.
+  const upstream = ctx.issues.some((i) => i.path?.[0] === "compute" || i.path?.[0] === "delivery" || (i.path?.[0] === "ml" && i.path?.[1] === "triton"));
   if (upstream) return;
   const pools = gpuPools(env);
   const flavorPool = new Map(pools.flatMap((p) => p.flavors.map((f) => [f.name, p] as const)));

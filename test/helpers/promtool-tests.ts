@@ -169,5 +169,5 @@ export function environmentAlertCases(env: string, settings: Partial<ScenarioSet
       }),
   );
   const { alerts, slo } = projectEnvironment(env).observability;
-  return { groups, cases: alertCases({ alerts, slo, fixedForMinutes, ...settings }) };
+  return { groups, cases: alertCases({ alerts, slo, fixedForMinutes, delivery: projectEnvironment(env).delivery, ...settings }) };
 }

@@ -15,12 +15,12 @@ describe.each(ENVS)("%s: every deployed PromQL query", (env) => {
   const queries = renderedQueries(env);
   const recordedBy = new Map(queries.flatMap((q, i) => (q.record ? [[q.record, i] as const] : [])));
 
-  test("covers every rule, the dashboards' panels and variables, and the KEDA trigger of Triton", () => {
+  test("covers every rule, the dashboards' panels and variables, and the KEDA trigger of each Triton model", () => {
     const rules = renderedRuleGroups(env).flatMap((g) => g.rules);
     expect(queries.filter((q) => q.kind === "rule")).toHaveLength(rules.length);
     expect(rules.length).toBeGreaterThan(20);
     expect(queries.filter((q) => q.kind === "dashboard").length).toBeGreaterThan(30);
-    expect(queries.filter((q) => q.kind === "keda").map((q) => q.expr)).toEqual([tritonQueueTimeQuery("triton", "triton")]);
+    expect(queries.filter((q) => q.kind === "keda").map((q) => q.expr)).toEqual([tritonQueueTimeQuery("triton", "triton-churn")]);
   });
 
   test("parses and type-checks as Prometheus v3.14 does; rules and the KEDA trigger yield instant vectors", () => {

@@ -23,7 +23,8 @@ describe("GPU flavors come from the pools: one per GPU type within the pool that
       ["efa-training-a100", { "node.ml-platform.io/pool": "efa-training", "karpenter.k8s.aws/instance-gpu-name": "a100" }],
     ]);
     expect(gpuPools(staging).map((p) => [p.pool.name, p.gpuLimit, p.reserved?.gpus ?? 0])).toEqual([
-      ["gpu-inference", 16, 4],
+      // Staging's served model at the peak of its canary (with its A/B experiment's arms): 6 single-GPU pods.
+      ["gpu-inference", 16, 6],
       ["gpu-training", 16, 0],
       ["efa-training", 16, 0],
     ]);
@@ -68,12 +69,12 @@ describe("bad input names environment, field and value", () => {
     ]);
   });
 
-  test("quotas that sum above a pool's GPU limit, the inference pool's minus what Triton needs at its maximum", () => {
+  test("quotas that sum above a pool's GPU limit, the inference pool's minus what the served models need at the peak of their canaries", () => {
     expect(problemsOf("staging", withTeams({ tenants: [team("vision", { gpus: { "gpu-training-l40s": { nominal: 10 } } }), team("nlp", { gpus: { "gpu-training-l40s": { nominal: 7 } } })] }))).toEqual([
       'environment "staging": teams.tenants[1].gpus.gpu-training-l40s.nominal: got 7; brings the nominal GPU quotas on pool gpu-training to 17, over the NodePool gpu-training\'s nvidia.com/gpu limit 16 (16): lower the quotas or raise the pool\'s limit',
     ]);
-    expect(problemsOf("staging", withTeams({ tenants: [team("vision", { gpus: { "gpu-inference-l4": { nominal: 8 }, "gpu-inference-a10g": { nominal: 4 } } })], pipelines: { gpus: { "gpu-inference-l4": { nominal: 1 } } } }))).toEqual([
-      'environment "staging": teams.pipelines.gpus.gpu-inference-l4.nominal: got 1; brings the nominal GPU quotas on pool gpu-inference to 13, over the NodePool gpu-inference\'s nvidia.com/gpu limit 16 minus 4 for Triton at its maximum scale (4 x 1 GPU) (12): lower the quotas or raise the pool\'s limit',
+    expect(problemsOf("staging", withTeams({ tenants: [team("vision", { gpus: { "gpu-inference-l4": { nominal: 8 }, "gpu-inference-a10g": { nominal: 2 } } })], pipelines: { gpus: { "gpu-inference-l4": { nominal: 1 } } } }))).toEqual([
+      'environment "staging": teams.pipelines.gpus.gpu-inference-l4.nominal: got 1; brings the nominal GPU quotas on pool gpu-inference to 11, over the NodePool gpu-inference\'s nvidia.com/gpu limit 16 minus 6 for the served models\' Triton at the peak of their canaries (churn 6 pods, 1 GPU each) (10): lower the quotas or raise the pool\'s limit',
     ]);
   });
 

@@ -3,6 +3,7 @@
 import { COST_CENTER_LABEL, TEAM_LABEL } from "../../constructs/observability/cost-allocation";
 import { maxGpus } from "../../constructs/tenancy/cohort";
 import { gpuPools } from "../../constructs/tenancy/flavors";
+import { deliveryGpuDemand } from "../../environments/lib/delivery-schema";
 import { cohortQueues } from "../../environments/lib/tenancy-schema";
 import { MANAGED_NAMESPACE_LABEL, PLATFORM_NAMESPACES, teamGroup } from "../../constructs/tenancy/names";
 import { validateCustomResource } from "../helpers/crd";
@@ -27,21 +28,19 @@ function nominalByPool(queues: Any[], flavors: Any[]): Map<string, number> {
   return out;
 }
 
-/** The pools whose nominal quotas exceed the rendered NodePool limit minus what Triton scales to (deployments with GPUs). */
+/**
+ * The pools whose nominal quotas exceed the rendered NodePool limit, the inference pool's minus what the served models'
+ * Triton Rollouts hold at the peak of their canaries (computed and tested in test/delivery).
+ */
 function overcommitted(env: string, queues: Any[], flavors: Any[]): string[] {
   const pools = renderedObjects(stack(`${env}-platform`)).filter(({ obj }) => obj.kind === "NodePool").map(({ obj }) => obj);
-  const tritonMax = (() => {
-    const ml = renderedObjects(stack(`${env}-ml`));
-    const scaled = ml.find(({ obj }) => obj.kind === "ScaledObject" && obj.spec.scaleTargetRef.name === "triton")!.obj;
-    const deployment = ml.find(({ obj }) => obj.kind === "Deployment" && obj.metadata.name === "triton")!.obj;
-    return scaled.spec.maxReplicaCount * Number(deployment.spec.template.spec.containers[0].resources.limits["nvidia.com/gpu"]);
-  })();
+  const triton = deliveryGpuDemand(projectEnvironment(env)).gpus;
   const problems: string[] = [];
   for (const [pool, sum] of nominalByPool(queues, flavors)) {
     const np = pools.find((p) => p.metadata.name === pool);
     // An EFA managed node group has no NodePool: the schema holds it to max size x GPUs.
     if (!np) continue;
-    const limit = Number(np.spec.limits["nvidia.com/gpu"]) - (pool === "gpu-inference" ? tritonMax : 0);
+    const limit = Number(np.spec.limits["nvidia.com/gpu"]) - (pool === "gpu-inference" ? triton : 0);
     if (sum > limit) problems.push(`${pool}: ${sum} > ${limit}`);
   }
   return problems;
@@ -103,7 +102,7 @@ describe.each(ENVS)("%s: the teams stack", (env) => {
     expect(flavors).toEqual(gpuPools(e).flatMap((p) => p.flavors.map((f) => ({ name: f.name, resources: [{ name: "nvidia.com/gpu", nominalQuota: 0, borrowingLimit: 0 }] }))));
   });
 
-  test("per NodePool, the nominal GPU quotas stay within its limit (the inference pool's minus Triton at its maximum)", () => {
+  test("per NodePool, the nominal GPU quotas stay within its limit (the inference pool's minus the served models' canary peak)", () => {
     expect(overcommitted(env, objects(env, "ClusterQueue"), objects(env, "ResourceFlavor"))).toEqual([]);
   });
 
