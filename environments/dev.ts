@@ -39,6 +39,18 @@ export default defineEnvironment({
     // No domain, so no HTTPS load balancer: the services stay in the cluster (kubectl port-forward, docs/ml-services.md).
     ingress: { enabled: false },
   },
+  // One team on the inference GPU the served model's canary leaves free (docs/tenancy.md). The member role is an
+  // example: set yours.
+  teams: {
+    tenants: [
+      {
+        name: "sandbox",
+        costCenter: "ml-dev-4100",
+        members: ["arn:aws:iam::111122223333:role/ml-engineers"],
+        gpus: { "gpu-inference-l4": { nominal: 1 } },
+      },
+    ],
+  },
   // The served models (docs/delivery.md). `churn` is an example: name your registered models. Development promotes
   // automatically: moving the alias starts a canary (split by replica ratio: dev has no load balancer).
   delivery: {

@@ -86,6 +86,32 @@ export default defineEnvironment({
     slo: { tritonAvailabilityPercent: 99.9, tritonP99LatencyMs: 300 },
     alerts: { gpuIdle: { utilizationPercent: 5, forMinutes: 30 } },
   },
+  // The teams sharing production's GPUs, and Kubeflow Pipelines' queue (docs/tenancy.md). Member roles are examples: set yours.
+  teams: {
+    tenants: [
+      {
+        name: "vision",
+        costCenter: "ml-prd-4310",
+        members: ["arn:aws:iam::444455556666:role/vision-ml-engineers"],
+        gpus: { "efa-training-h100": { nominal: 32 }, "gpu-training-a100": { nominal: 16 }, "gpu-inference-l40s": { nominal: 8 } },
+        priority: 2,
+      },
+      {
+        name: "nlp",
+        costCenter: "ml-prd-4320",
+        members: ["arn:aws:iam::444455556666:role/nlp-ml-engineers"],
+        gpus: { "efa-training-h100": { nominal: 32, borrowingLimit: 32 }, "gpu-training-l40s": { nominal: 16 } },
+        priority: 2,
+      },
+      {
+        name: "recsys",
+        costCenter: "ml-prd-4330",
+        members: ["arn:aws:iam::444455556666:role/recsys-ml-engineers"],
+        gpus: { "gpu-inference-l4": { nominal: 16, lendingLimit: 8 } },
+      },
+    ],
+    pipelines: { gpus: { "gpu-inference-l4": { nominal: 4 } } },
+  },
   // The served models (docs/delivery.md). `churn` and its version are examples: the version must be registered in this
   // environment's MLflow before the apply that names it (the promotion job stages it first). A pull request changes it.
   delivery: {

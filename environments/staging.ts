@@ -73,6 +73,26 @@ export default defineEnvironment({
     ampRemoteWrite: { enabled: true },
     opencost: { enabled: true },
   },
+  // Two teams sharing the training and inference pools, and Kubeflow Pipelines' queue (docs/tenancy.md). Member roles are examples
+  // (an IAM role and an IAM Identity Center permission-set role, which keeps its path): set yours.
+  teams: {
+    tenants: [
+      {
+        name: "vision",
+        costCenter: "ml-stg-4210",
+        members: ["arn:aws:iam::111122223333:role/vision-ml-engineers", "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_MLEngineer_0123456789abcdef"],
+        gpus: { "gpu-training-l40s": { nominal: 8, borrowingLimit: 8 }, "gpu-inference-l4": { nominal: 2 } },
+        priority: 2,
+      },
+      {
+        name: "nlp",
+        costCenter: "ml-stg-4220",
+        members: ["arn:aws:iam::111122223333:role/nlp-ml-engineers", "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_MLEngineer_0123456789abcdef"],
+        gpus: { "gpu-training-l40s": { nominal: 8, lendingLimit: 4 }, "gpu-inference-l40s": { nominal: 4, borrowingLimit: 2 } },
+      },
+    ],
+    pipelines: { gpus: { "gpu-inference-l4": { nominal: 2 } } },
+  },
   // The served models (docs/delivery.md). `churn` and its version are examples: the version must be registered in this
   // environment's MLflow before the apply that names it (the promotion job stages it first). A pull request changes it.
   delivery: {

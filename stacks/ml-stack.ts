@@ -10,6 +10,7 @@ import { KubeflowTrainer, type EfaNodeShape, type TrainingNodeShape } from "../c
 import { Mlflow } from "../constructs/ml/mlflow";
 import { Triton } from "../constructs/ml/triton";
 import { GRAFANA_SERVICE, MONITORING_NAMESPACE, PROMETHEUS_URL } from "../constructs/observability/targets";
+import { PIPELINES_QUEUE } from "../constructs/tenancy/names";
 import type { Environment } from "../environments/lib/schema";
 import type { BootstrapStack } from "./bootstrap-stack";
 import { EnvironmentStack } from "./environment-stack";
@@ -119,7 +120,7 @@ export class MlStack extends EnvironmentStack {
     this.delivery = new MlDelivery(this, "delivery", { env, cluster, dataStores: data, triton: this.triton, keda: this.keda, mlflow: this.mlflow });
     this.trainer = new KubeflowTrainer(this, "kubeflow-trainer", { trainingPool: trainingShape(env), efaPool: efaShape(env), resumable: trainerResumable(env) });
     this.resilience = new MlResilience(this, "resilience", { env, foundation, trainer: this.trainer, efaPool: efaShape(env) });
-    this.pipelines = new KubeflowPipelines(this, "kubeflow-pipelines", { cluster, dataStores: data, region, rolePrefix: prefix });
+    this.pipelines = new KubeflowPipelines(this, "kubeflow-pipelines", { cluster, dataStores: data, region, rolePrefix: prefix, queueName: PIPELINES_QUEUE });
 
     if (ml.ingress.enabled) {
       this.edge = new MlEdge(this, "edge", {

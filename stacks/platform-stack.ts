@@ -10,6 +10,7 @@ import type { FoundationStack } from "./foundation-stack";
 import { clusterName, costTags, namePrefix } from "./naming";
 import { platformDelivery } from "./platform/delivery";
 import { GpuCompute } from "./platform/gpu-compute";
+import { PlatformTenancy } from "./platform/tenancy";
 import type { ArgoRollouts } from "../constructs/delivery/argo-rollouts";
 import { PlatformResilience } from "./platform/resilience";
 
@@ -26,6 +27,8 @@ export class PlatformStack extends EnvironmentStack {
   readonly compute: GpuCompute;
   /** kube-prometheus-stack, the platform's monitors, rules and dashboards (see docs/observability.md). */
   readonly observability: Observability;
+  /** Kueue, its monitor, the queue alerts and the teams dashboard (the teams are in `<env>-teams`). */
+  readonly tenancy: PlatformTenancy;
   /** Argo Rollouts, which the ML stack's model Rollouts need (see docs/delivery.md). */
   readonly delivery: ArgoRollouts;
   /** Mountpoint CSI driver, node health monitoring, alerts and dashboard (stacks/platform/resilience.ts). */
@@ -67,6 +70,7 @@ export class PlatformStack extends EnvironmentStack {
       externalSecretsReady: () => this.externalSecrets.ready(),
       protect: env.tier === "production",
     });
+    this.tenancy = new PlatformTenancy(this, "tenancy", { env, observability: this.observability });
     this.delivery = platformDelivery(this, env, foundation, this.observability);
     this.resilience = new PlatformResilience(this, "resilience", { env, foundation, compute: this.compute, observability: this.observability });
   }

@@ -18,6 +18,8 @@ export const FEAST_REGISTRY_KEY = "registry/registry.db";
 export const FEAST_OFFLINE_PREFIX = "offline";
 /** Key prefix under which the generated feature_store.yaml is published. */
 export const FEAST_CONFIG_PREFIX = "config";
+/** Key prefix of the teams' own data (`teams/<team>/`) in the MLflow artifacts and pipelines buckets. */
+export const TEAM_DATA_PREFIX = "teams";
 
 /** Physical bucket names, one per purpose (derived from the environment by the stack). */
 export interface MlBucketNames {
@@ -237,6 +239,16 @@ export class MlDataStores extends Construct {
   /** Kubeflow Pipelines UI: shows artifacts and archived logs. */
   grantPipelineArtifactsRead(grantee: IGrantable, policyName = "pipeline-artifacts-read"): void {
     this.grantObjects(this.pipelines, grantee, { sid: "PipelineArtifactsRead", write: false }, policyName);
+  }
+
+  /**
+   * A team's pods: read and write `teams/<team>/` in the MLflow artifacts bucket (experiments whose artifact location
+   * the team sets there) and the pipelines bucket (datasets, checkpoints, its pipelines' root), nothing else.
+   */
+  grantTeamData(grantee: IGrantable, team: string, policyName = "team-data"): void {
+    const prefix = `${TEAM_DATA_PREFIX}/${team}`;
+    this.grantObjects(this.mlflowArtifacts, grantee, { sid: "TeamMlflowArtifacts", prefix, write: true }, policyName);
+    this.grantObjects(this.pipelines, grantee, { sid: "TeamPipelines", prefix, write: true }, policyName);
   }
 
   private grantObjects(bucket: SecureBucket, grantee: IGrantable, access: ObjectAccess, policyName: string): void {

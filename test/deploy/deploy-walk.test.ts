@@ -56,6 +56,16 @@ describe.each(projectEnvironments().map((e) => e.name))("%s: the first deploy, w
 });
 
 describe("the walk catches what a first deploy would trip on", () => {
+  test("the teams stack applied right after the foundation: no kubeflow namespace to label, no Kueue CRDs for its queues", () => {
+    const r = walkChanged("dev", (_s, deps) => (deps["dev-teams"] = ["dev-foundation"]));
+    expect(r.findings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^dev-teams: kubernetes_labels\.kubeflow-managed \(labels of Namespace kubeflow\): namespace kubeflow is created by dev-ml: .*which is not applied before it$/),
+        expect.stringMatching(/^dev-teams: helm_release\.queues_release_\w+ \(ClusterQueue pipelines\): CRD kueue\.x-k8s\.io\/ClusterQueue is created by dev-platform: .*which is not applied before it$/),
+      ]),
+    );
+  });
+
   test("the ml stack applied beside the platform stack: its ExternalSecrets, monitors and store have no CRD yet", () => {
     const r = walkChanged("dev", (_s, deps) => (deps["dev-ml"] = ["dev-foundation"]));
     expect(r.findings).toEqual(

@@ -47,7 +47,7 @@ describe("the pull-request comment", () => {
     const r = buildReview({ base: { ref: "main", commit: "b".repeat(40) }, baseStacks: new Map(), headStacks: stacks });
     const comment = reviewComment(r, { fullReportUrl: "https://github.com/example-org/ml-platform/actions/runs/1/artifacts/2" });
     expect(comment.length).toBeLessThanOrEqual(COMMENT_LIMIT);
-    expect(comment).toContain("**New environments** (every stack added; resource lists in the full report): `dev` (4 stacks, ");
+    expect(comment).toContain("**New environments** (every stack added; resource lists in the full report): `dev` (5 stacks, ");
     expect(comment).toContain("[the full report](https://github.com/example-org/ml-platform/actions/runs/1/artifacts/2)");
     // The full report lists what the new environments create.
     expect(fullReport(r)).toContain("- + `ml-data/mlflow-db/instance` (aws_db_instance `mlp-prod-mlflow`)");

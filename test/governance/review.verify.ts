@@ -151,7 +151,7 @@ describe("npm run review (end to end, temporary git repository)", () => {
     expect([r.status, r.stderr]).toEqual([0, ""]);
     const comment = readFileSync(join(tmp, "comment-envs.md"), "utf8");
     expect(comment.length).toBeLessThanOrEqual(COMMENT_LIMIT);
-    expect(comment).toMatch(/\*\*New environments\*\* .*`research` \(4 stacks, \d+ resources to add\), `speech` \(4 stacks, \d+ resources to add\), `vision` \(4 stacks/);
+    expect(comment).toMatch(/\*\*New environments\*\* .*`research` \(5 stacks, \d+ resources to add\), `speech` \(5 stacks, \d+ resources to add\), `vision` \(5 stacks/);
     const json = JSON.parse(readFileSync(join(tmp, "envs.json"), "utf8")) as Review;
     expect(json.summary.filter((e) => e.status === "new").map((e) => e.environment)).toEqual(["research", "speech", "vision"]);
     expect(statSync(join(tmp, "envs.json")).size).toBeGreaterThan(65_536);

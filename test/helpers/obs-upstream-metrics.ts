@@ -188,6 +188,25 @@ export const KUBE_STATE_METRICS = [
  */
 export const NODE_MONITORING_AGENT_METRICS = ["problem_condition_count", "fatal_condition_gauge"] as const;
 
+/**
+ * Kueue 0.19.2: the metrics the queue rules and the teams dashboard read, from site/content/en/docs/reference/metrics.md
+ * at tag v0.19.2 (github.com/kubernetes-sigs/kueue, commit 8eab6877; tables generated from the code, file last changed
+ * in 0150d327). The `kueue_cluster_queue_*` quota and usage series need `metrics.enableClusterQueueResources: true`.
+ */
+export const KUEUE_METRICS = [
+  "kueue_pending_workloads",
+  "kueue_admitted_active_workloads",
+  "kueue_evicted_workloads_total",
+  "kueue_cluster_queue_status",
+  "kueue_cluster_queue_resource_usage",
+  "kueue_cluster_queue_resource_reservation",
+  "kueue_cluster_queue_nominal_quota",
+  "kueue_cluster_queue_borrowing_limit",
+  "kueue_cluster_queue_lending_limit",
+  "kueue_cluster_queue_weighted_share",
+  ...withSuffixes("kueue_admission_wait_time_seconds", ["_bucket", "_count", "_sum"]),
+] as const;
+
 /** Every upstream metric name the platform's rules and dashboards may read, by exporter. */
 export const UPSTREAM_METRICS: Readonly<Record<string, readonly string[]>> = {
   "dcgm-exporter 4.8.2": DCGM_EXPORTER_METRICS,
@@ -197,6 +216,7 @@ export const UPSTREAM_METRICS: Readonly<Record<string, readonly string[]>> = {
   "argo-rollouts v1.9.0": Object.keys(ARGO_ROLLOUTS_LABELS),
   "drift monitor (images/drift-monitor)": Object.keys(DRIFT_MONITOR_LABELS),
   "eks-node-monitoring-agent 1.7.0": NODE_MONITORING_AGENT_METRICS,
+  "kueue 0.19.2": KUEUE_METRICS,
 };
 
 /** The union of UPSTREAM_METRICS. */

@@ -16,9 +16,9 @@ describe.each(ENVS)("%s: alert cases", (env) => {
     ]);
     expect(missing).toEqual([]);
     expect(cases.filter((c) => !alerts.includes(c.alert))).toEqual([]);
-    // 15 platform alerts, 6 of node health, repair and capacity (constructs/resilience/alert-rules.ts), 4 delivery
-    // alerts and one drift-monitor staleness alert per served model.
-    expect(alerts.length).toBe(25 + projectEnvironment(env).delivery.models.length);
+    // 15 platform alerts, 6 of node health, repair and capacity (constructs/resilience/alert-rules.ts), 3 queue alerts,
+    // 4 delivery alerts and one drift-monitor staleness alert per served model.
+    expect(alerts.length).toBe(28 + projectEnvironment(env).delivery.models.length);
   });
 
   test("every case is written with the rendered rule's labels and annotations", () => {

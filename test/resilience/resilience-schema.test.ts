@@ -103,11 +103,11 @@ describe("resilience: bad input is rejected with environment, field and value", 
   });
 
   test("a GPU type the node monitoring agent's host engine does not run on (g5g is arm64, dcgm-server amd64 only)", () => {
-    expect(problemsOf("staging", brokenStaging((e) => (e.compute.gpuInferencePool.instanceFamilies = ["g6", "g5g"])))).toEqual([
+    expect(problemsOf("staging", brokenStaging((e) => (e.compute.gpuInferencePool.instanceFamilies = ["g6", "g6e", "g5g"])))).toEqual([
       'environment "staging": compute.gpuInferencePool.instanceFamilies: got ["g5g.16xlarge","g5g.2xlarge","g5g.4xlarge","g5g.8xlarge","g5g.metal","g5g.xlarge"]; includes types the node monitoring agent\'s DCGM host engine does not run on (77 supported, amd64 only): no GPU health or DCGM metrics there',
     ]);
     // Without the agent the exporter keeps its own embedded engine, so the same pool is accepted.
-    expect(() => validateEnvironment("staging", brokenStaging((e) => ((e.compute.gpuInferencePool.instanceFamilies = ["g6", "g5g"]), (e.resilience = { nodeMonitoring: { enabled: false } }))))).not.toThrow();
+    expect(() => validateEnvironment("staging", brokenStaging((e) => ((e.compute.gpuInferencePool.instanceFamilies = ["g6", "g6e", "g5g"]), (e.resilience = { nodeMonitoring: { enabled: false } }))))).not.toThrow();
   });
 
   test("capacity fallback without an on-demand Karpenter EFA pool, or with nothing listed", () => {

@@ -68,4 +68,9 @@ describe("the stack graph", () => {
     expect(manifest.stacks[`${env}-platform`].dependencies).toContain(`${env}-foundation`);
     expect(manifest.stacks[`${env}-foundation`].dependencies).toEqual([`${env}-bootstrap`]);
   });
+
+  test.each(Object.keys(manifest.stacks).filter((s) => s.endsWith("-teams")))("%s comes after its ML stack (the kubeflow namespace, the platform's Kueue CRDs) and reads the foundation", (teams) => {
+    const env = teams.slice(0, -"-teams".length);
+    expect([...manifest.stacks[teams].dependencies].sort()).toEqual([`${env}-foundation`, `${env}-ml`]);
+  });
 });

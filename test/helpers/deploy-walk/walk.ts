@@ -65,6 +65,11 @@ export function walkDeploy(input: WalkInput): WalkResult {
 
   for (const s of input.stacks) {
     for (const node of graphs.get(s.id)!.nodes.values()) {
+      // Labels put on an existing Namespace (the teams stack marks `kubeflow` for Kueue): it must exist first.
+      if (node.type === "kubernetes_labels" && node.config.kind === "Namespace") {
+        const name = node.config.metadata.name;
+        need({ stack: s.id, address: node.address }, `labels of Namespace ${name}`, `namespace ${name}`, w.namespaces.get(name));
+      }
       if (node.type !== "helm_release" || node.config.create_namespace) continue;
       need({ stack: s.id, address: node.address }, `release ${node.config.name}`, `namespace ${node.config.namespace}`, w.namespaces.get(node.config.namespace));
     }
