@@ -7,6 +7,7 @@ import { cidr, iamRoleArn, KUBERNETES_VERSIONS, logRetentionDays, positiveInt, R
 import { refineIngress } from "./ingress-schema";
 import { mlSettings, refineMl } from "./ml-schema";
 import { observabilitySettings, refineObservability } from "./observability-schema";
+import { refineServing } from "./serving-schema";
 
 export { KUBERNETES_VERSIONS, LOG_RETENTION_DAYS, REGIONS, TIERS } from "./fields";
 export { FEAST_PROJECT_RE } from "./ml-schema";
@@ -106,6 +107,7 @@ export const environmentSchema = z
     refineMl(env, ctx);
     refineIngress(env, ctx);
     refineObservability(env, ctx);
+    refineServing(env, ctx);
   });
 
 /** What an environment file exports: the input form, with optional fields left out. */
