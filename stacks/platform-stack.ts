@@ -9,6 +9,7 @@ import { EnvironmentStack } from "./environment-stack";
 import type { FoundationStack } from "./foundation-stack";
 import { clusterName, costTags, namePrefix } from "./naming";
 import { GpuCompute } from "./platform/gpu-compute";
+import { PlatformServing } from "./platform/serving";
 
 /**
  * `<env>-platform`: cluster-wide controllers and capacity (Karpenter, GPU and EFA device plugins,
@@ -23,6 +24,8 @@ export class PlatformStack extends EnvironmentStack {
   readonly compute: GpuCompute;
   /** kube-prometheus-stack, the platform's monitors, rules and dashboards (see docs/observability.md). */
   readonly observability: Observability;
+  /** Shared-GPU pool, MIG (GPU Operator mig-manager), KubeRay operator (docs/serving.md). */
+  readonly serving: PlatformServing;
 
   constructor(scope: Construct, env: Environment, bootstrap: BootstrapStack, foundation: FoundationStack) {
     super(scope, env, "platform");
@@ -59,6 +62,7 @@ export class PlatformStack extends EnvironmentStack {
       externalSecretsReady: () => this.externalSecrets.ready(),
       protect: env.tier === "production",
     });
+    this.serving = new PlatformServing(this, "serving", { env, foundation, compute: this.compute, monitoringCrds: this.observability.stack.chart.release });
   }
 
   /** A release of the in-repo manifests chart for this stack's custom resources. */

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { copyTolerations } from "../kubernetes/footprint";
+import { copyTolerations, type NodeSelectorTerm } from "../kubernetes/footprint";
 import { HelmChart, type ChartRef } from "../kubernetes/helm-chart";
 import type { PodToleration } from "../karpenter/pool-labels";
 
@@ -13,6 +13,11 @@ export interface DcgmExporterProps {
   readonly nodeSelector: Readonly<Record<string, string>>;
   /** Tolerations for every taint GPU nodes carry. */
   readonly tolerations: readonly PodToleration[];
+  /**
+   * Required node affinity besides the node selector: with MIG pools, the exporter (which holds the GPUs open) waits
+   * on MIG nodes until mig-manager has made the slices (constructs/serving/gpu-sharing.ts). @default - none
+   */
+  readonly affinity?: readonly NodeSelectorTerm[];
 }
 
 /**
@@ -45,10 +50,20 @@ export class DcgmExporter extends Construct {
         serviceMonitor: { enabled: false },
         nodeSelector: { ...props.nodeSelector },
         tolerations: props.tolerations.map((t) => ({ ...t })),
+        ...(props.affinity ? { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: structuredClone(props.affinity) } } } } : {}),
       },
       footprint: {
         // Requests are the chart's defaults (values.yaml resources.requests: 100m, 128Mi).
-        pods: [{ name: "dcgm-exporter", kind: "DaemonSet", requests: { cpu: "100m", memory: "128Mi" }, nodeSelector: { ...props.nodeSelector }, tolerations: copyTolerations(props.tolerations) }],
+        pods: [
+          {
+            name: "dcgm-exporter",
+            kind: "DaemonSet",
+            requests: { cpu: "100m", memory: "128Mi" },
+            nodeSelector: { ...props.nodeSelector },
+            tolerations: copyTolerations(props.tolerations),
+            ...(props.affinity ? { requiredNodeAffinity: structuredClone(props.affinity) as NodeSelectorTerm[] } : {}),
+          },
+        ],
         source: "dcgm-exporter chart 4.8.2 values.yaml (resources.requests)",
       },
     });

@@ -272,6 +272,9 @@ function refineModels(env: ServingContext, issue: Issue, invalid: ReadonlySet<st
     if (m.gpu.count !== undefined && m.gpu.count !== m.tensorParallelSize) issue([...at, "gpu", "count"], m.gpu.count, `must equal tensorParallelSize (${m.tensorParallelSize}): vLLM uses one GPU per tensor-parallel rank`);
     if (m.gpu.count !== undefined && count > type.gpuCount) issue([...at, "gpu", "count"], count, `is more than the ${type.gpuCount} GPUs of ${type.name}`);
     const pool = poolOfModel(env, m);
+    // A family without GPUs in the inference pool is reported on its own field; the model is not to blame.
+    const familiesValid = env.compute.gpuInferencePool.instanceFamilies.every((f) => instanceTypesOfFamily(f).some((t) => t.gpuCount > 0));
+    if (!pool && !familiesValid) return;
     if (!pool) {
       issue([...at, "gpu", "instanceType"], m.gpu.instanceType, `is in no serving pool (gpu-inference families ${env.compute.gpuInferencePool.instanceFamilies.join(", ")}${env.compute.sharedGpuPool ? `; shared-gpu types ${env.compute.sharedGpuPool.instanceTypes.join(", ")}` : ""})`);
       return;

@@ -25,6 +25,7 @@ import type { Environment } from "../../environments/lib/schema";
 import { EFA_ROOT_VOLUME_GIB } from "../foundation/gpu-foundation";
 import type { FoundationStack } from "../foundation-stack";
 import { costTags } from "../naming";
+import { computeSharing } from "./serving";
 
 export interface GpuComputeProps {
   readonly env: Environment;
@@ -42,9 +43,12 @@ function platformRequirements(types: readonly InstanceTypeInfo[]) {
   ];
 }
 
-/** A NodePool's identity from the scheduling contract: its name, its EC2NodeClass, and the labels and taints of its nodes. */
-function poolIdentity(pool: PoolPlacement) {
-  return { name: pool.name, nodeClassName: pool.name, labels: pool.nodeSelector, taints: pool.taints };
+/**
+ * A NodePool's identity from the scheduling contract: its name, its EC2NodeClass, and the labels and taints of its
+ * nodes (plus the labels GPU sharing adds, stacks/platform/serving.ts).
+ */
+function poolIdentity(pool: PoolPlacement, extraLabels: Readonly<Record<string, string>> = {}) {
+  return { name: pool.name, nodeClassName: pool.name, labels: { ...pool.nodeSelector, ...extraLabels }, taints: pool.taints };
 }
 
 function hasNvme(types: readonly InstanceTypeInfo[]): boolean {
@@ -83,6 +87,7 @@ export class GpuCompute extends Construct {
     const clusterName = cluster.physicalName;
     const compute = env.compute;
     const tags = costTags(env);
+    const sharing = computeSharing(env);
 
     this.nodeRole = new KarpenterNodeRole(this, "node-role", { roleName: `${clusterName}-karpenter-node`, clusterName: cluster.clusterName });
     this.interruptionQueue = new KarpenterInterruptionQueue(this, "interruption", {
@@ -96,6 +101,7 @@ export class GpuCompute extends Construct {
       nodeRole: this.nodeRole,
       interruptionQueue: this.interruptionQueue,
       nodeVolumesKeyArn: foundation.nodeVolumesKey.keyArn,
+      featureGates: sharing.featureGates,
     });
     this.karpenterRelease = this.karpenter.controller.release;
 
@@ -152,7 +158,7 @@ export class GpuCompute extends Construct {
     );
     this.nodePools.add(
       nodePool({
-        ...poolIdentity(GPU_INFERENCE_POOL),
+        ...poolIdentity(GPU_INFERENCE_POOL, sharing.poolLabels(GPU_INFERENCE_POOL.name)),
         requirements: [
           { key: "karpenter.k8s.aws/instance-family", operator: "In", values: inference.instanceFamilies },
           // Families mix GPU and non-GPU sizes rarely, but never launch a GPU pool node without one.
@@ -160,7 +166,7 @@ export class GpuCompute extends Construct {
           { key: "karpenter.sh/capacity-type", operator: "In", values: inference.capacityTypes },
           ...platformRequirements(inferenceTypes.filter((t) => t.gpuCount > 0)),
         ],
-        limits: { cpu: inference.limits.cpu, "nvidia.com/gpu": inference.limits.gpus },
+        limits: { cpu: inference.limits.cpu, "nvidia.com/gpu": sharing.gpuLimit(GPU_INFERENCE_POOL.name, inference.limits.gpus) },
         consolidationPolicy: "WhenEmptyOrUnderutilized",
         consolidateAfter: inference.consolidateAfter,
         budgets: inference.budgets,
@@ -185,13 +191,13 @@ export class GpuCompute extends Construct {
       );
       this.nodePools.add(
         nodePool({
-          ...poolIdentity(GPU_TRAINING_POOL),
+          ...poolIdentity(GPU_TRAINING_POOL, sharing.poolLabels(GPU_TRAINING_POOL.name)),
           requirements: [
             { key: "node.kubernetes.io/instance-type", operator: "In", values: training.instanceTypes },
             { key: "karpenter.sh/capacity-type", operator: "In", values: training.capacityTypes },
             ...platformRequirements(trainingTypes),
           ],
-          limits: { "nvidia.com/gpu": training.limits.gpus },
+          limits: { "nvidia.com/gpu": sharing.gpuLimit(GPU_TRAINING_POOL.name, training.limits.gpus) },
           consolidationPolicy: "WhenEmpty",
           consolidateAfter: training.consolidateAfter,
           terminationGracePeriod: training.terminationGracePeriod,
@@ -223,7 +229,7 @@ export class GpuCompute extends Construct {
       );
       this.nodePools.add(
         nodePool({
-          ...poolIdentity(EFA_TRAINING_POOL),
+          ...poolIdentity(EFA_TRAINING_POOL, sharing.poolLabels(EFA_TRAINING_POOL.name)),
           requirements: [
             { key: "node.kubernetes.io/instance-type", operator: "In", values: efa.instanceTypes },
             { key: "karpenter.sh/capacity-type", operator: "In", values: [efa.capacityType] },
@@ -241,11 +247,11 @@ export class GpuCompute extends Construct {
       efaTraining = EFA_TRAINING_POOL;
     }
 
-    this.nvidiaDevicePlugin = new NvidiaDevicePlugin(this, "nvidia-device-plugin", { tolerations: GPU_DAEMONSET_TOLERATIONS });
+    this.nvidiaDevicePlugin = new NvidiaDevicePlugin(this, "nvidia-device-plugin", { tolerations: GPU_DAEMONSET_TOLERATIONS, sharing: sharing.devicePlugin });
     if (efaTraining) {
       this.efaDevicePlugin = new EfaDevicePlugin(this, "efa-device-plugin", { nodeSelector: { [EFA_LABEL]: "true" }, tolerations: GPU_DAEMONSET_TOLERATIONS });
     }
-    this.dcgmExporter = new DcgmExporter(this, "dcgm-exporter", { nodeSelector: { [GPU_PRESENT_LABEL]: "true" }, tolerations: GPU_DAEMONSET_TOLERATIONS });
+    this.dcgmExporter = new DcgmExporter(this, "dcgm-exporter", { nodeSelector: { [GPU_PRESENT_LABEL]: "true" }, tolerations: GPU_DAEMONSET_TOLERATIONS, affinity: sharing.dcgmAffinity });
 
     this.pools = {
       general: GENERAL_POOL,

@@ -24,6 +24,11 @@ export interface NodeSource {
   readonly nodes: number;
   /** Karpenter NodePool limits (cpu in millicores, memory in MiB, extended resources as counts). */
   readonly limits?: Readonly<Record<string, number>>;
+  /**
+   * Extended capacity per instance type from NodeOverlays (Karpenter assigns an overlay's quantities over the type's
+   * own: `ApplyCapacityOverlay` at v1.14.1), only when the `nodeOverlay` feature gate is on. @default - none
+   */
+  readonly overlays?: ReadonlyMap<string, Readonly<Record<string, number>>>;
 }
 
 /** Labels every node carries whatever its source. */
@@ -92,15 +97,18 @@ export function demandOf(pod: PodFootprint): Demand {
   };
 }
 
-/** Extended resources an instance type offers (GPUs and EFA interfaces; huge pages are not modelled by Karpenter). */
-export function extendedCapacity(t: InstanceTypeInfo): Record<string, number> {
-  return { "nvidia.com/gpu": t.gpuCount, "vpc.amazonaws.com/efa": t.efaInterfaces };
+/**
+ * Extended resources an instance type offers as Karpenter sees it (GPUs and EFA interfaces; huge pages and GPU slices
+ * only through a NodeOverlay of the node source).
+ */
+export function extendedCapacity(t: InstanceTypeInfo, source?: NodeSource): Record<string, number> {
+  return { "nvidia.com/gpu": t.gpuCount, "vpc.amazonaws.com/efa": t.efaInterfaces, ...(source?.overlays?.get(t.name) ?? {}) };
 }
 
 /** Whether one pod fits an empty node of the type (after the node's DaemonSets). */
-export function fitsType(d: Demand, t: InstanceTypeInfo, daemonSets: Demand): boolean {
+export function fitsType(d: Demand, t: InstanceTypeInfo, daemonSets: Demand, source?: NodeSource): boolean {
   const a: Allocatable = allocatable(t);
-  const ext = extendedCapacity(t);
+  const ext = extendedCapacity(t, source);
   return (
     d.cpuMilli + daemonSets.cpuMilli <= a.cpuMilli &&
     d.memoryMiB + daemonSets.memoryMiB <= a.memoryMiB &&
@@ -159,6 +167,27 @@ export function nodePoolSource(pool: Record<string, Any>): NodeSource {
     nodes: 0,
     limits,
   };
+}
+
+/** Whether a NodeOverlay's requirements select a NodePool's instance type (NodePool name, template labels, type labels). */
+export function overlayMatches(requirements: ReadonlyArray<Record<string, Any>>, source: NodeSource, t: InstanceTypeInfo): boolean {
+  const labels: Record<string, string> = { ...wellKnownLabels(t), ...source.labels, "karpenter.k8s.aws/instance-family": t.family };
+  return requirements.every((r) => {
+    const v = labels[r.key];
+    switch (r.operator) {
+      case "In":
+        return v !== undefined && (r.values as string[]).includes(v);
+      case "NotIn":
+        return v === undefined || !(r.values as string[]).includes(v);
+      case "Exists":
+        return v !== undefined;
+      case "DoesNotExist":
+        return v === undefined;
+      default:
+        // Gt/Lt on labels the walk does not model: treat as not matching, so an overlay is never assumed.
+        return false;
+    }
+  });
 }
 
 /** The pod a workload object runs, from its pod template (requests of all regular containers summed). */
