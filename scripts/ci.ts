@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { EnvironmentError, loadEnvironments } from "../environments/lib/load";
 import type { Environment } from "../environments/lib/schema";
-import { ciPlansKeyAlias, ciRoleArn, runnerProjectName, stackId, stateBucketName } from "../stacks/naming";
+import { ciPlansKeyAlias, ciRoleArn, runnerProjectName, stackId, stateBucketName, type StackPart } from "../stacks/naming";
 
 /** The deployment order of tiers: every development environment first, production last. */
 export const TIER_ORDER = ["development", "staging", "production"] as const;
@@ -28,6 +28,13 @@ export interface CiEnvironment {
   /** Stacks that need only AWS APIs (any runner) and stacks that talk to the Kubernetes API (in-VPC runner only). */
   readonly cloudStacks: readonly string[];
   readonly clusterStacks: readonly string[];
+  /** The branch deploys run from: the GitHub environment must allow only it. */
+  readonly branch: string;
+  /**
+   * Stack parts in deploy stages, each planned and applied before the next is planned: a stage's plan may read
+   * outputs only of earlier stages (a new output of the bootstrap stack exists only once it is applied).
+   */
+  readonly stages: { readonly bootstrap: readonly StackPart[]; readonly foundation: readonly StackPart[]; readonly cluster: readonly StackPart[] };
 }
 
 export function ciEnvironment(env: Environment): CiEnvironment {
@@ -43,6 +50,8 @@ export function ciEnvironment(env: Environment): CiEnvironment {
     runnerProject: runnerProjectName(env),
     cloudStacks: [stackId(env, "bootstrap"), stackId(env, "foundation")],
     clusterStacks: [stackId(env, "platform"), stackId(env, "ml")],
+    branch: env.deploy.branch,
+    stages: { bootstrap: ["bootstrap"], foundation: ["foundation"], cluster: ["platform", "ml"] },
   };
 }
 

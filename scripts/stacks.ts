@@ -10,7 +10,7 @@
 // Options: --stacks <part,part> (only these parts: bootstrap, foundation, platform, ml), --terraform <binary>,
 //          --auto-approve, --saved-plan, --lock-false (plans without taking the state lock), --dry-run (print commands).
 import { spawnSync } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { applyOrder, readManifest } from "./lib/stack-order";
 
@@ -63,13 +63,28 @@ export function steps(r: StackRun): Step[] {
       return stacks.flatMap((s) => [init(s), tf(s, "plan", "-input=false", ...(r.lockFalse ? ["-lock=false"] : []), "-out=tfplan")]);
     case "apply":
       return stacks.flatMap((s) => [init(s), r.savedPlan ? tf(s, "apply", "-input=false", "tfplan") : tf(s, "apply", "-input=false", ...approve)]);
-    case "destroy":
+    case "destroy": {
       // The bootstrap stack holds the state of the others and what outlives the environment: it is never destroyed here.
-      return [...stacks]
-        .reverse()
-        .filter((s) => !s.endsWith("-bootstrap"))
-        .flatMap((s) => [init(s), tf(s, "destroy", "-input=false", ...approve)]);
+      const doomed = [...stacks].reverse().filter((s) => !s.endsWith("-bootstrap"));
+      // Terraform would destroy the later stacks and only then stop at the first protected resource: refuse up front.
+      const protectedResources = doomed.flatMap((s) => protectedIn(s, join(r.outdir, m.stacks[s].synthesizedStackPath)));
+      if (protectedResources.length) {
+        const shown = protectedResources.slice(0, 5).join(", ");
+        throw new Error(`${r.env}: refusing to destroy: ${protectedResources.length} resource(s) carry prevent_destroy (${shown}${protectedResources.length > 5 ? ", ..." : ""}); a production-tier environment is torn down only by a reviewed change that removes those protections first`);
+      }
+      return doomed.flatMap((s) => [init(s), tf(s, "destroy", "-input=false", ...approve)]);
+    }
   }
+}
+
+/** `<stack>: <type>.<name>` of every resource of a synthesized stack with `lifecycle.prevent_destroy`. */
+function protectedIn(stack: string, file: string): string[] {
+  const json = JSON.parse(readFileSync(file, "utf8")) as { resource?: Record<string, Record<string, { lifecycle?: { prevent_destroy?: boolean } }>> };
+  return Object.entries(json.resource ?? {}).flatMap(([type, byName]) =>
+    Object.entries(byName)
+      .filter(([, cfg]) => cfg.lifecycle?.prevent_destroy === true)
+      .map(([name]) => `${stack}: ${type}.${name}`),
+  );
 }
 
 /** Parses `<command> <env> [options]` as the CLI does. */
@@ -95,6 +110,11 @@ export function parseStackArgs(argv: readonly string[]): StackRun {
 }
 
 function main(argv: readonly string[]): number {
+  // `| head` closing the pipe early is not an error.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e;
+    process.exit(0);
+  });
   const run = parseStackArgs(argv);
   if (run.command === "order") {
     process.stdout.write(`${applyOrder(readManifest(run.outdir), run.env).join("\n")}\n`);

@@ -9,7 +9,7 @@ import { ACCESS_LOG_PREFIX, AccessLogBucket } from "../constructs/storage/access
 import { SecureBucket } from "../constructs/storage/secure-bucket";
 import type { Environment } from "../environments/lib/schema";
 import { EnvironmentStack } from "./environment-stack";
-import { bucketName, ciPlansKeyAlias, ciRoleName, dataEventsTrailName, namePrefix, stateBucketName, stateKeyAlias } from "./naming";
+import { bucketName, ciPlansKeyAlias, ciRoleName, dataEventsTrailName, grafanaAdminSecretName, namePrefix, roleBoundaryName, stateBucketName, stateKeyAlias } from "./naming";
 
 /**
  * `<env>-bootstrap`: what the environment's other stacks and its pipeline stand on, and what outlives a destroy of
@@ -67,6 +67,9 @@ export class BootstrapStack extends EnvironmentStack {
       roleNames: { pr: ciRoleName(env, "pr"), plan: ciRoleName(env, "plan"), apply: ciRoleName(env, "apply") },
       environment: env.name,
       accountId: env.account.id,
+      region,
+      roleBoundaryName: roleBoundaryName(env),
+      managedSecrets: { names: [grafanaAdminSecretName(env)], kmsKeyArn: this.secretsKey.keyArn },
       githubRepository: env.deploy.githubRepository,
       branch: env.deploy.branch,
       oidcProvider: env.deploy.githubOidcProvider,

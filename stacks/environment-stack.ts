@@ -1,8 +1,21 @@
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { S3Backend, TerraformOutput, TerraformStack } from "cdktf";
-import { Construct } from "constructs";
+import { Aspects, S3Backend, TerraformOutput, TerraformStack, type IAspect } from "cdktf";
+import { Construct, type IConstruct } from "constructs";
 import type { Environment } from "../environments/lib/schema";
-import { costTags, stackId, stateBucketName, stateKeyAlias, type StackPart } from "./naming";
+import { costTags, roleBoundaryArn, stackId, stateBucketName, stateKeyAlias, type StackPart } from "./naming";
+
+/**
+ * Puts the environment's permissions boundary on every role of a stack, whichever construct made it: the CI apply
+ * role may create and change roles only with it (constructs/deploy/ci-identities.ts).
+ */
+class RoleBoundary implements IAspect {
+  constructor(private readonly arn: string) {}
+
+  visit(node: IConstruct): void {
+    if (node instanceof IamRole) node.permissionsBoundary = this.arn;
+  }
+}
 
 /**
  * Base of every stack: one environment, one part. Configures the state backend (S3 with native locking, in the
@@ -32,6 +45,8 @@ export class EnvironmentStack extends TerraformStack {
     // S3 native locking needs Terraform 1.10; write-only attributes and ephemeral resources (Grafana's generated
     // admin password in the platform stack) need 1.11. One floor for every stack keeps the toolchain uniform.
     this.addOverride("terraform.required_version", ">= 1.11.0");
+    // The bootstrap stack's roles are the CI roles themselves, which an administrator manages.
+    if (part !== "bootstrap") Aspects.of(this).add(new RoleBoundary(roleBoundaryArn(env)));
     this.aws = new AwsProvider(this, "aws", {
       region: env.account.region,
       allowedAccountIds: [env.account.id],

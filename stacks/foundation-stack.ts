@@ -51,7 +51,7 @@ export class FoundationStack extends EnvironmentStack {
     this.nodeVolumesKey = new KmsKey(this, "node-volumes-key", {
       accountId,
       alias: `${prefix}-node-volumes`,
-      description: `Root volumes of the nodes of ${prefix}`,
+      description: `EBS volumes of ${prefix}: node root volumes and persistent volumes`,
       serviceStatements: ebsLaunchKeyStatements(accountId),
       protect,
     });
@@ -119,7 +119,7 @@ export class FoundationStack extends EnvironmentStack {
       tags: costTags(env),
       dependsOn: this.cluster.preComputeAddons,
     });
-    this.ebsCsiRole = this.cluster.addPostComputeAddons([this.systemNodes.nodeGroup]).ebsCsiRole;
+    this.ebsCsiRole = this.cluster.addPostComputeAddons([this.systemNodes.nodeGroup], this.nodeVolumesKey.keyArn).ebsCsiRole;
     const accessLogs = bootstrap.accessLogs;
     this.mlData = new MlDataStores(this, "ml-data", mlDataStoresProps(env, { vpc: this.vpc, cluster: this.cluster, logsKey: this.logsKey, accessLogBucketName: accessLogs?.bucketName }));
     if (accessLogs) {

@@ -55,6 +55,23 @@ export function ciPlansKeyAlias(env: Environment): string {
   return `${namePrefix(env)}-ci-plans`;
 }
 
+/**
+ * The permissions boundary every role of the foundation, platform and ML stacks carries (bootstrap stack): the apply
+ * role may create and change roles only with it, so no role it makes can do more in IAM than the boundary allows.
+ */
+export function roleBoundaryName(env: Environment): string {
+  return `${namePrefix(env)}-role-boundary`;
+}
+
+export function roleBoundaryArn(env: Environment): string {
+  return `arn:aws:iam::${env.account.id}:policy/${roleBoundaryName(env)}`;
+}
+
+/** Grafana's admin credential in Secrets Manager (platform stack; its version is refreshed by every plan). */
+export function grafanaAdminSecretName(env: Environment): string {
+  return `${namePrefix(env)}/grafana/admin`;
+}
+
 /** The CodeBuild project of the environment's in-VPC GitHub Actions runner. */
 export function runnerProjectName(env: Environment): string {
   return `${namePrefix(env)}-runner`;

@@ -57,6 +57,7 @@ export class PlatformStack extends EnvironmentStack {
       receiverSecretArns: bootstrap.alertReceivers.arns(),
       secretsKeyArn: bootstrap.secretsKey.keyArn,
       metricsKeyArn: foundation.logsKey.keyArn,
+      volumesKeyArn: foundation.nodeVolumesKey.keyArn,
       // Prometheus may need a general-pool node (prod's 16 GiB replicas fit no system node): pools first.
       capacity: [this.compute.nodePools.release],
       externalSecretsReady: () => this.externalSecrets.ready(),

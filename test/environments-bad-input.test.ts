@@ -3,7 +3,7 @@ import { duplicateKeys } from "../environments/lib/duplicate-keys";
 import { EnvironmentError, loadEnvironments, validateEnvironment } from "../environments/lib/load";
 import { consistencyProblems } from "../environments/lib/consistency";
 import prodInput from "../environments/prod";
-import { brokenStaging, environmentDir, environmentModule, problemsOf, removeEnvironmentDirs, type LooseInput } from "./helpers/environments";
+import { brokenStaging, environmentDir, environmentModule, problemsOf, removeEnvironmentDirs, unusedVpcCidr, type LooseInput } from "./helpers/environments";
 import { projectEnvironments } from "./helpers/synth";
 
 afterAll(removeEnvironmentDirs);
@@ -23,9 +23,11 @@ function loadProblems(files: Record<string, string>): readonly string[] {
 const fork = (name: string, mutate: (e: LooseInput) => void) => validateEnvironment(name, brokenStaging(mutate));
 
 /** A staging copy that does not collide with the shipped environments (own VPC range, OIDC provider "existing"). */
+/** /16 ranges no project environment uses (a fork may take any range, 10.90 included). */
+const free = (i: number) => unusedVpcCidr(i, projectEnvironments().map((e) => e.network.vpcCidr));
 const distinctStaging = (mutate: (e: LooseInput) => void = () => undefined) =>
   brokenStaging((e) => {
-    e.network.vpcCidr = "10.90.0.0/16";
+    e.network.vpcCidr = free(0);
     mutate(e);
   });
 
@@ -78,7 +80,7 @@ describe("an environment file that is not a module, or not a loadable one", () =
 
 describe("a key written twice in one object (the later value silently wins)", () => {
   test("fails it with the field path, the value that won and, in a .ts source, both lines", () => {
-    const text = environmentModule(distinctStaging()).replace('"vpcCidr": "10.90.0.0/16",', '"vpcCidr": "10.90.0.0/16",\n    "vpcCidr": "10.30.0.0/16",');
+    const text = environmentModule(distinctStaging()).replace(`"vpcCidr": "${free(0)}",`, `"vpcCidr": "${free(0)}",\n    "vpcCidr": "10.30.0.0/16",`);
     expect(loadProblems({ "research.js": text })).toEqual([
       'environment "research": network.vpcCidr: got "10.30.0.0/16"; written twice in one object (research.js), so the later value silently replaced the earlier: keep one',
     ]);
@@ -152,7 +154,7 @@ describe("what an environment must not share with another", () => {
   test("fails an environment claiming a lower tier in an account another environment uses as production", () => {
     const sandbox = fork("sandbox", (e) => {
       e.account.id = "444455556666";
-      e.network.vpcCidr = "10.91.0.0/16";
+      e.network.vpcCidr = free(1);
     });
     expect(consistencyProblems([...projectEnvironments(), sandbox])).toEqual([
       'environment "sandbox": tier: got "staging"; account 444455556666 is a production account (environment "prod"): give this environment an account of its own, or make it production tier',
@@ -160,7 +162,7 @@ describe("what an environment must not share with another", () => {
   });
 
   test("fails a production copy moved into an account that development environments use (both named)", () => {
-    const prodCopy = validateEnvironment("prod-copy", { ...structuredClone(prodInput), account: { id: "111122223333", region: "us-east-1" }, network: { ...prodInput.network, vpcCidr: "10.92.0.0/16" }, deploy: { ...prodInput.deploy, githubOidcProvider: "existing" } });
+    const prodCopy = validateEnvironment("prod-copy", { ...structuredClone(prodInput), account: { id: "111122223333", region: "us-east-1" }, network: { ...prodInput.network, vpcCidr: free(2) }, deploy: { ...prodInput.deploy, githubOidcProvider: "existing" } });
     // dev and staging (and any fork of them, which shares their account).
     const named = projectEnvironments().filter((e) => e.account.id === "111122223333");
     expect(named.map((e) => e.name)).toEqual(expect.arrayContaining(["dev", "staging"]));
@@ -169,9 +171,18 @@ describe("what an environment must not share with another", () => {
     );
   });
 
+  test("fails an environment named <other>-<suffix> in the other's account (its roles would match mlp-<other>-*), not in another account", () => {
+    const copy = (name: string, account: string) =>
+      validateEnvironment(name, { ...structuredClone(prodInput), account: { ...prodInput.account, id: account }, network: { ...prodInput.network, vpcCidr: free(4) }, deploy: { ...prodInput.deploy, githubOidcProvider: "existing" } });
+    expect(consistencyProblems([...projectEnvironments(), copy("prod-eu", "444455556666")])).toEqual([
+      'environment "prod-eu": name: got "prod-eu"; starts with "prod-", and environment "prod" in account 444455556666 manages every role named mlp-prod-*: rename it (for example "prodeu") or give it an account of its own',
+    ]);
+    expect(consistencyProblems([...projectEnvironments(), copy("prod-eu", "777788889999")])).toEqual([]);
+  });
+
   test("fails a Feast project shared by two environments of one account and region, not across regions", () => {
     const research = fork("research", (e) => {
-      e.network.vpcCidr = "10.93.0.0/16";
+      e.network.vpcCidr = free(3);
       e.ml.feast = { project: "mlp_staging" };
     });
     expect(consistencyProblems([...projectEnvironments(), research])).toEqual([

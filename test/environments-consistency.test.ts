@@ -1,6 +1,6 @@
 import { EnvironmentError, loadEnvironments, validateEnvironment } from "../environments/lib/load";
 import { consistencyProblems, overlaps } from "../environments/lib/consistency";
-import { brokenStaging, environmentDir, environmentModule, problemsOf, removeEnvironmentDirs } from "./helpers/environments";
+import { brokenStaging, environmentDir, environmentModule, problemsOf, removeEnvironmentDirs, unusedVpcCidr } from "./helpers/environments";
 import { projectEnvironments } from "./helpers/synth";
 
 afterAll(removeEnvironmentDirs);
@@ -42,7 +42,7 @@ describe("what a copied environment file must not share with the others", () => 
 
   test("fails a second environment creating the GitHub OIDC provider of an account", () => {
     const research = copy("research", (e) => {
-      e.network.vpcCidr = "10.50.0.0/16";
+      e.network.vpcCidr = unusedVpcCidr(0, projectEnvironments().map((x) => x.network.vpcCidr));
       e.deploy.githubOidcProvider = "create";
     });
     expect(consistencyProblems([...projectEnvironments(), research])).toEqual([

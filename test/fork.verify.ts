@@ -33,10 +33,10 @@ describe("forking staging into team-a, end to end in a copy of the repository", 
 
   test("the copy with its own range, cost center and channel synthesizes its four stacks", () => {
     const copy = staging()
-      .replace('vpcCidr: "10.30.0.0/16"', 'vpcCidr: "10.60.0.0/16"')
+      .replace('vpcCidr: "10.30.0.0/16"', 'vpcCidr: "10.50.0.0/16"')
       .replace('CostCenter: "ml-stg-4200"', 'CostCenter: "ml-team-a-5100"')
       .replace('channel: "#ml-platform-staging-alerts"', 'channel: "#team-a-alerts"');
-    expect(copy.match(/10\.60\.0\.0\/16|ml-team-a-5100|#team-a-alerts/g)).toHaveLength(3);
+    expect(copy.match(/10\.50\.0\.0\/16|ml-team-a-5100|#team-a-alerts/g)).toHaveLength(3);
     writeFileSync(join(clone, "environments", "team-a.ts"), copy);
     expect(node(["scripts/build.mjs"]).status).toBe(0);
     const synth = node(["dist/main.js"]);

@@ -77,7 +77,7 @@ describe.each(["dev", "staging", "prod"])("Karpenter controller IAM in %s", (env
   });
 
   test("the node-volumes key is usable only through EC2, and grants only for AWS resources (Karpenter's launches of encrypted volumes)", () => {
-    const keyId = logicalIdByName(stack(`${envName}-foundation`), "aws_kms_key", "", (k) => k.description === `Root volumes of the nodes of ${clusterName}`);
+    const keyId = logicalIdByName(stack(`${envName}-foundation`), "aws_kms_key", "", (k) => k.description === `EBS volumes of ${clusterName}: node root volumes and persistent volumes`);
     const statements = JSON.parse(policies.get("KarpenterNodeVolumesKey")!).Statement;
     const key = statements[0].Resource;
     // The foundation's key, read through the cross-stack output of its ARN.

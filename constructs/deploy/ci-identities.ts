@@ -1,6 +1,7 @@
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
+import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { Construct } from "constructs";
-import { awsManagedPolicyArn, policyJson, type PolicyStatement } from "../iam/policy";
+import { awsManagedPolicyArn, policyJson, type NotActionStatement, type PolicyStatement } from "../iam/policy";
 import { WorkloadRole } from "../iam/workload-role";
 import { KmsKey } from "../security/kms-key";
 
@@ -25,18 +26,24 @@ export const ATTACHABLE_MANAGED_POLICIES = [
 /** IAM reads Terraform makes when it refreshes a role and its policies. */
 const ROLE_READ_ACTIONS = ["iam:GetRole", "iam:ListRoleTags", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"] as const;
 
-/** IAM changes Terraform makes to the roles it manages (create, change, delete, pass to a service). */
-const ROLE_WRITE_ACTIONS = [
-  "iam:CreateRole",
-  "iam:DeleteRole",
-  "iam:UpdateRole",
-  "iam:UpdateRoleDescription",
-  "iam:UpdateAssumeRolePolicy",
-  "iam:TagRole",
-  "iam:UntagRole",
-  "iam:PutRolePolicy",
-  "iam:DeleteRolePolicy",
-  "iam:PassRole",
+/**
+ * IAM changes that decide what a role may do: the apply role makes them only on roles that carry the environment's
+ * permissions boundary (the `iam:PermissionsBoundary` condition key), so an inline `Action: "*"` still ends at it.
+ */
+const BOUNDED_ROLE_ACTIONS = ["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary"] as const;
+
+/** The other IAM changes Terraform makes to the roles it manages (change, delete, tag, pass to a service). */
+const ROLE_WRITE_ACTIONS = ["iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:PassRole"] as const;
+
+/** IAM changes Terraform makes to the cluster's IAM OIDC provider (IRSA), tag-scoped to the environment. */
+const OIDC_PROVIDER_WRITE_ACTIONS = [
+  "iam:CreateOpenIDConnectProvider",
+  "iam:TagOpenIDConnectProvider",
+  "iam:UntagOpenIDConnectProvider",
+  "iam:DeleteOpenIDConnectProvider",
+  "iam:UpdateOpenIDConnectProviderThumbprint",
+  "iam:AddClientIDToOpenIDConnectProvider",
+  "iam:RemoveClientIDFromOpenIDConnectProvider",
 ] as const;
 
 export interface CiIdentitiesProps {
@@ -46,6 +53,14 @@ export interface CiIdentitiesProps {
   readonly roleNames: { readonly pr: string; readonly plan: string; readonly apply: string };
   readonly environment: string;
   readonly accountId: string;
+  readonly region: string;
+  /** Name of the permissions boundary policy every role the apply role manages must carry (`<namePrefix>-role-boundary`). */
+  readonly roleBoundaryName: string;
+  /**
+   * Secrets whose versions Terraform manages (Grafana's admin credential): refreshing such a version reads it
+   * (GetSecretValue), so the plan role may read these, and only these, decrypting through Secrets Manager.
+   */
+  readonly managedSecrets: { readonly names: readonly string[]; readonly kmsKeyArn: string };
   /** GitHub `owner/repository`. */
   readonly githubRepository: string;
   /** The deploy branch (plans of cluster stacks run from it). */
@@ -82,6 +97,8 @@ export class CiIdentities extends Construct {
    * decrypt it. Pull requests never upload plans.
    */
   readonly plansKey: KmsKey;
+  /** The permissions boundary of every role of the environment's other stacks. */
+  readonly roleBoundary: IamPolicy;
 
   constructor(scope: Construct, id: string, props: CiIdentitiesProps) {
     super(scope, id);
@@ -104,6 +121,14 @@ export class CiIdentities extends Construct {
           Condition: { StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE, [`${GITHUB_OIDC_HOST}:sub`]: sub } },
         },
       ]);
+    if (!props.roleBoundaryName.startsWith(`${props.namePrefix}-`) || props.roleBoundaryName.startsWith(`${props.namePrefix}-ci-`)) {
+      throw new Error(`role boundary ${props.roleBoundaryName} must start with ${props.namePrefix}- and not ${props.namePrefix}-ci-`);
+    }
+    this.roleBoundary = new IamPolicy(this, "role-boundary", {
+      name: props.roleBoundaryName,
+      description: `Permissions boundary of every role of ${props.environment}'s stacks: no IAM beyond reads, service-linked roles, instance profiles and passing the environment's roles`,
+      policy: policyJson(roleBoundaryStatements(props)),
+    });
     const repo = `repo:${props.githubRepository}`;
     for (const name of Object.values(props.roleNames)) {
       if (!name.startsWith(`${props.namePrefix}-ci-`)) throw new Error(`CI role ${name} must start with ${props.namePrefix}-ci- (the apply role may not change those)`);
@@ -123,6 +148,7 @@ export class CiIdentities extends Construct {
       protect: props.protect,
     });
     this.plan.addToPolicy({ Sid: "EncryptSavedPlans", Effect: "Allow", Action: ["kms:GenerateDataKey"], Resource: this.plansKey.keyArn }, "saved-plans");
+    for (const s of planSecretStatements(props)) this.plan.addToPolicy(s, "managed-secrets");
     this.apply.addToPolicy({ Sid: "DecryptSavedPlans", Effect: "Allow", Action: ["kms:Decrypt"], Resource: this.plansKey.keyArn }, "saved-plans");
   }
 }
@@ -134,16 +160,72 @@ export class CiIdentities extends Construct {
 function applyIamStatements(props: CiIdentitiesProps): PolicyStatement[] {
   const roles = `arn:aws:iam::${props.accountId}:role/${props.namePrefix}-*`;
   const ciRoles = `arn:aws:iam::${props.accountId}:role/${props.namePrefix}-ci-*`;
+  const boundary = `arn:aws:iam::${props.accountId}:policy/${props.roleBoundaryName}`;
+  const withBoundary = { StringEquals: { "iam:PermissionsBoundary": boundary } };
+  // IRSA providers are named by the cluster's issuer id, unknown before the cluster exists: the Environment tag (the
+  // provider's default tags) tells this environment's provider from another environment's in the same account.
+  const clusterOidcProviders = `arn:aws:iam::${props.accountId}:oidc-provider/oidc.eks.${props.region}.amazonaws.com/id/*`;
   return [
     { Sid: "EnvironmentRoles", Effect: "Allow", Action: [...ROLE_READ_ACTIONS, ...ROLE_WRITE_ACTIONS], Resource: roles },
+    { Sid: "EnvironmentRolesWithinBoundary", Effect: "Allow", Action: [...BOUNDED_ROLE_ACTIONS], Resource: roles, Condition: withBoundary },
     {
       Sid: "EnvironmentRoleManagedPolicies",
       Effect: "Allow",
       Action: ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
       Resource: roles,
-      Condition: { ArnEquals: { "iam:PolicyARN": ATTACHABLE_MANAGED_POLICIES.map(awsManagedPolicyArn) } },
+      Condition: { ...withBoundary, ArnEquals: { "iam:PolicyARN": ATTACHABLE_MANAGED_POLICIES.map(awsManagedPolicyArn) } },
     },
+    { Sid: "ReadRoleBoundary", Effect: "Allow", Action: ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions"], Resource: boundary },
     { Sid: "ReadGitHubOidcProvider", Effect: "Allow", Action: ["iam:GetOpenIDConnectProvider"], Resource: `arn:aws:iam::${props.accountId}:oidc-provider/${GITHUB_OIDC_HOST}` },
-    { Sid: "NeverChangeCiRoles", Effect: "Deny", Action: [...ROLE_WRITE_ACTIONS, "iam:AttachRolePolicy", "iam:DetachRolePolicy"], Resource: ciRoles },
+    {
+      Sid: "CreateClusterOidcProvider",
+      Effect: "Allow",
+      Action: ["iam:CreateOpenIDConnectProvider", "iam:TagOpenIDConnectProvider"],
+      Resource: clusterOidcProviders,
+      Condition: { StringEquals: { "aws:RequestTag/Environment": props.environment } },
+    },
+    {
+      Sid: "ManageClusterOidcProvider",
+      Effect: "Allow",
+      Action: ["iam:GetOpenIDConnectProvider", ...OIDC_PROVIDER_WRITE_ACTIONS.filter((a) => a !== "iam:CreateOpenIDConnectProvider")],
+      Resource: clusterOidcProviders,
+      Condition: { StringEquals: { "aws:ResourceTag/Environment": props.environment } },
+    },
+    { Sid: "NeverChangeCiRoles", Effect: "Deny", Action: [...BOUNDED_ROLE_ACTIONS, ...ROLE_WRITE_ACTIONS, "iam:AttachRolePolicy", "iam:DetachRolePolicy"], Resource: ciRoles },
+    { Sid: "NeverLiftTheBoundary", Effect: "Deny", Action: ["iam:DeleteRolePermissionsBoundary"], Resource: roles },
+  ];
+}
+
+/**
+ * The boundary: everything PowerUserAccess allows (no IAM, Organizations or account changes), plus the IAM the
+ * platform's own roles call at run time: reads, service-linked roles (EKS, load balancers, Spot), Karpenter's
+ * instance profiles, and passing this environment's roles (Karpenter passes its node role). A role the apply role makes
+ * with an inline `Action: "*"` therefore still cannot create users, roles or policies, or lift its own boundary.
+ */
+function roleBoundaryStatements(props: CiIdentitiesProps): (PolicyStatement | NotActionStatement)[] {
+  return [
+    { Sid: "AllButIdentityAndAccount", Effect: "Allow", NotAction: ["iam:*", "organizations:*", "account:*"], Resource: "*" },
+    { Sid: "IamReads", Effect: "Allow", Action: ["iam:Get*", "iam:List*"], Resource: "*" },
+    { Sid: "ServiceLinkedRoles", Effect: "Allow", Action: ["iam:CreateServiceLinkedRole"], Resource: `arn:aws:iam::${props.accountId}:role/aws-service-role/*` },
+    {
+      Sid: "KarpenterInstanceProfiles",
+      Effect: "Allow",
+      Action: ["iam:CreateInstanceProfile", "iam:TagInstanceProfile", "iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"],
+      Resource: `arn:aws:iam::${props.accountId}:instance-profile/*`,
+    },
+    { Sid: "PassEnvironmentRoles", Effect: "Allow", Action: ["iam:PassRole"], Resource: `arn:aws:iam::${props.accountId}:role/${props.namePrefix}-*` },
+  ];
+}
+
+/** The plan role's reads of the secrets whose versions Terraform manages (and the password generator it opens). */
+function planSecretStatements(props: CiIdentitiesProps): PolicyStatement[] {
+  const { names, kmsKeyArn } = props.managedSecrets;
+  if (names.length === 0) return [];
+  return [
+    // Secret ARNs end in a random 6-character suffix.
+    { Sid: "RefreshManagedSecretVersions", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: names.map((n) => `arn:aws:secretsmanager:${props.region}:${props.accountId}:secret:${n}-??????`) },
+    { Sid: "DecryptManagedSecrets", Effect: "Allow", Action: ["kms:Decrypt"], Resource: kmsKeyArn, Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${props.region}.amazonaws.com` } } },
+    // A plan opens the ephemeral password of a version it would write (it never reaches plan or state).
+    { Sid: "OpenEphemeralPasswords", Effect: "Allow", Action: ["secretsmanager:GetRandomPassword"], Resource: "*" },
   ];
 }

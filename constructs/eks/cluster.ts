@@ -67,6 +67,7 @@ export class EksCluster extends Construct implements PodIdentityCluster, IrsaClu
   /** The additional security group of the control-plane ENIs: add ingress to the private endpoint here. */
   readonly controlPlaneSecurityGroupId: string;
   readonly accountId: string;
+  readonly region: string;
   /** Add-ons that nodes need in order to join (vpc-cni, eks-pod-identity-agent). */
   readonly preComputeAddons: EksAddon[];
   /**
@@ -89,6 +90,7 @@ export class EksCluster extends Construct implements PodIdentityCluster, IrsaClu
     super(scope, id);
     const publicCidrs = props.publicAccessCidrs ?? [];
     this.accountId = props.accountId;
+    this.region = props.region;
     this.kubernetesVersion = props.kubernetesVersion;
     this.physicalName = props.clusterName;
 
@@ -197,8 +199,9 @@ export class EksCluster extends Construct implements PodIdentityCluster, IrsaClu
   /**
    * Add-ons that need running nodes: kube-proxy, coredns and the EBS CSI driver (with its own Pod Identity role).
    * @param compute what must exist first (the system node group)
+   * @param volumesKeyArn the customer managed key persistent volumes are encrypted with (the driver uses it through EC2)
    */
-  addPostComputeAddons(compute: ITerraformDependable[]): { ebsCsiRole: PodIdentityRole } {
+  addPostComputeAddons(compute: ITerraformDependable[], volumesKeyArn: string): { ebsCsiRole: PodIdentityRole } {
     this.addon("kube-proxy", { dependsOn: compute });
     this.addon("coredns", { dependsOn: compute });
     const ebsCsiRole = new PodIdentityRole(this, "ebs-csi-role", {
@@ -209,6 +212,17 @@ export class EksCluster extends Construct implements PodIdentityCluster, IrsaClu
       description: "EBS CSI driver controller (Pod Identity)",
       managedPolicies: ["service-role/AmazonEBSCSIDriverPolicy"],
     });
+    // The driver's documented KMS policy for customer managed keys, narrowed to EC2's use of this one key.
+    // https://github.com/kubernetes-sigs/aws-ebs-csi-driver/blob/master/docs/install.md (KMS key policy)
+    const viaEc2 = { StringEquals: { "kms:ViaService": `ec2.${this.region}.amazonaws.com` } };
+    ebsCsiRole.addToPolicy(
+      { Sid: "EncryptVolumes", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"], Resource: volumesKeyArn, Condition: viaEc2 },
+      "volumes-key",
+    );
+    ebsCsiRole.addToPolicy(
+      { Sid: "AttachVolumes", Effect: "Allow", Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"], Resource: volumesKeyArn, Condition: { ...viaEc2, Bool: { "kms:GrantIsForAWSResource": true } } },
+      "volumes-key",
+    );
     // The role's policy attachment too: the controller should start with its permissions in place.
     this.addon("aws-ebs-csi-driver", { dependsOn: [...compute, ebsCsiRole.association, ...ebsCsiRole.dependables()] });
     return { ebsCsiRole };

@@ -15,14 +15,19 @@ export interface PolicyStatement {
   readonly Condition?: ConditionBlock;
 }
 
+/** A statement that allows everything except some actions (a permissions boundary's broad grant). */
+export interface NotActionStatement extends Omit<PolicyStatement, "Action"> {
+  readonly NotAction: readonly string[];
+}
+
 export interface PolicyDocument {
   readonly Version: "2012-10-17";
   readonly Statement: readonly PolicyStatement[];
 }
 
 /** Serializes statements into a policy document string (stable key order as written). */
-export function policyJson(statements: readonly PolicyStatement[]): string {
-  const doc: PolicyDocument = { Version: "2012-10-17", Statement: statements };
+export function policyJson(statements: readonly (PolicyStatement | NotActionStatement)[]): string {
+  const doc = { Version: "2012-10-17", Statement: statements };
   return JSON.stringify(doc);
 }
 

@@ -19,14 +19,20 @@ export interface EncryptedGp3StorageClassProps {
    * `storageClassName` (Kubeflow Pipelines' MySQL) stays Pending unless one class is. @default false
    */
   readonly isDefault?: boolean;
+  /**
+   * Customer managed key of the volumes (`kmsKeyId`); the EBS CSI driver's role must be allowed to use it through EC2.
+   * @default - the EBS-managed key `aws/ebs`
+   */
+  readonly kmsKeyArn?: string;
 }
 
 /** The annotation that makes a StorageClass the default for claims that name none. */
 export const DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class";
 
 /**
- * An EBS CSI StorageClass for encrypted gp3 volumes (EBS-managed key `aws/ebs`, which the CSI driver's
- * AmazonEBSCSIDriverPolicy may use), created in the zone of the first consumer and expandable in place.
+ * An EBS CSI StorageClass for encrypted gp3 volumes (with `kmsKeyArn`, or else the EBS-managed key `aws/ebs`), created
+ * in the zone of the first consumer and expandable in place. A class's parameters cannot change in place: changing
+ * the key replaces the class, and volumes made before keep the key they were made with.
  * @see https://github.com/kubernetes-sigs/aws-ebs-csi-driver/blob/master/docs/parameters.md
  */
 export class EncryptedGp3StorageClass extends Construct {
@@ -49,6 +55,7 @@ export class EncryptedGp3StorageClass extends Construct {
       parameters: {
         type: "gp3",
         encrypted: "true",
+        ...(props.kmsKeyArn ? { kmsKeyId: props.kmsKeyArn } : {}),
         "csi.storage.k8s.io/fstype": "ext4",
         ...Object.fromEntries(tags.map(([k, v], i) => [`tagSpecification_${i + 1}`, `${k}=${v}`])),
       },

@@ -1,7 +1,6 @@
 import { Release } from "@cdktf/provider-helm/lib/release";
 import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { stringify } from "yaml";
 import type { ReleaseFootprint } from "./footprint";
 
 /** A chart pinned to one version in one repository (HTTPS index or `oci://`). */
@@ -18,7 +17,7 @@ export interface HelmChartProps {
   readonly namespace: string;
   /** @default true */
   readonly createNamespace?: boolean;
-  /** Chart values; rendered as one YAML document in the plan. */
+  /** Chart values; rendered as one JSON document in the plan (see helmValuesDocument). */
   readonly values: Record<string, unknown>;
   /** @default 600 */
   readonly timeoutSeconds?: number;
@@ -34,8 +33,18 @@ export interface HelmChartProps {
 }
 
 /**
+ * The `values` document of a helm_release: pretty-printed JSON. The Terraform Helm provider and Helm read values
+ * with sigs.k8s.io/yaml, which follows go-yaml v2's YAML 1.1 rules: unquoted `on`, `yes`, `y`, `No` or `1_000`
+ * are booleans and numbers there, and a YAML 1.2 writer leaves those strings unquoted, so they would reach the
+ * chart changed. JSON quotes every string, is YAML in both versions, and still reads one value per line in a plan.
+ */
+export function helmValuesDocument(values: Record<string, unknown>): string {
+  return JSON.stringify(values, null, 2);
+}
+
+/**
  * One Helm release of a pinned upstream chart. Values are kept as an object (`values`) so tests can check
- * every key against the chart's values.yaml, and rendered deterministically as YAML for the plan.
+ * every key against the chart's values.yaml, and rendered deterministically (helmValuesDocument) for the plan.
  */
 export class HelmChart extends Construct {
   readonly release: Release;
@@ -60,7 +69,7 @@ export class HelmChart extends Construct {
       repository: props.chart.repository,
       chart: props.chart.chart,
       version: props.chart.version,
-      values: [stringify(props.values, { sortMapEntries: false, lineWidth: 0 })],
+      values: [helmValuesDocument(props.values)],
       timeout: props.timeoutSeconds ?? 600,
       atomic: false,
       cleanupOnFail: true,

@@ -2,8 +2,8 @@ import { Release } from "@cdktf/provider-helm/lib/release";
 import { AssetType, ITerraformDependable, Lazy, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
 import * as path from "node:path";
-import { stringify } from "yaml";
 import type { ReleaseFootprint } from "./footprint";
+import { helmValuesDocument } from "./helm-chart";
 
 /** A Kubernetes object as rendered by the in-repo `manifests` chart. */
 export interface KubernetesObject {
@@ -62,7 +62,7 @@ export class ManifestsRelease extends Construct {
       namespace: props.namespace,
       createNamespace: true,
       chart: chart.path,
-      values: [Lazy.stringValue({ produce: () => stringify({ manifests: this.objects }, { sortMapEntries: false, lineWidth: 0 }) })],
+      values: [Lazy.stringValue({ produce: () => helmValuesDocument({ manifests: this.objects }) })],
       timeout: 600,
       cleanupOnFail: true,
       maxHistory: 10,

@@ -52,6 +52,8 @@ export interface ObservabilityProps {
   readonly secretsKeyArn: string;
   /** The foundation's telemetry key (CloudWatch Logs): encrypts the AMP workspace. */
   readonly metricsKeyArn: string;
+  /** Customer managed key of the persistent volumes the cluster's default StorageClass makes (Prometheus, MySQL, ...). */
+  readonly volumesKeyArn: string;
   /**
    * What must exist before the SecretStore and ExternalSecrets are applied: the operator (CRDs, webhook) and its role's
    * policies. Called after this construct has created its store, so the policy allowing the operator to assume the
@@ -98,7 +100,7 @@ export class Observability extends Construct {
     const labels = { ...costAllocationLabels(props.owner), ...PART_OF };
     const ns = new NamespaceV1(this, "namespace", { metadata: { name: this.namespace, labels } });
     // Also the cluster's default class: claims that name none (Kubeflow Pipelines' MySQL) bind to it.
-    this.storageClass = new EncryptedGp3StorageClass(this, "storage-class", { volumeTags: props.volumeTags, retain: protect, isDefault: true });
+    this.storageClass = new EncryptedGp3StorageClass(this, "storage-class", { volumeTags: props.volumeTags, retain: protect, isDefault: true, kmsKeyArn: props.volumesKeyArn });
 
     // The monitoring namespace's own SecretStore: Grafana's and Alertmanager's secrets reach no other namespace.
     const store = props.externalSecrets.secretStore(this, this.namespace);

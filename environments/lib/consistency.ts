@@ -35,7 +35,25 @@ export function consistencyProblems(envs: readonly Environment[]): string[] {
       );
     }
   }
-  problems.push(...productionAccountProblems(sorted), ...sharedNameProblems(sorted));
+  problems.push(...productionAccountProblems(sorted), ...sharedNameProblems(sorted), ...namePrefixProblems(sorted));
+  return problems;
+}
+
+/**
+ * IAM grants of an environment match its physical names by prefix (`mlp-<env>-*`: the CI apply role manages those
+ * roles). An environment named `<other>-<suffix>` in the same account would fall under the other's prefix, so the
+ * other environment's pipeline could change its roles.
+ */
+function namePrefixProblems(sorted: readonly Environment[]): string[] {
+  const problems: string[] = [];
+  for (const e of sorted) {
+    const parent = sorted.find((p) => p !== e && p.account.id === e.account.id && e.name.startsWith(`${p.name}-`));
+    if (parent) {
+      problems.push(
+        `environment "${e.name}": name: got "${e.name}"; starts with "${parent.name}-", and environment "${parent.name}" in account ${e.account.id} manages every role named mlp-${parent.name}-*: rename it (for example "${e.name.replace(/-/g, "")}") or give it an account of its own`,
+      );
+    }
+  }
   return problems;
 }
 

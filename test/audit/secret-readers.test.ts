@@ -9,20 +9,20 @@ const stacksOf = (env: string) => synthesizeAll().stacks.filter((s) => s.id.star
 const EXPECTED: Record<string, Record<string, string[]>> = {
   dev: {
     "RDS master secret of mlp-dev-mlflow": ["pods of mlflow-admin/mlflow-db-admin"],
-    "mlp-dev/grafana/admin": ["ExternalSecrets of namespace monitoring"],
+    "mlp-dev/grafana/admin": ["CI role mlp-dev-ci-plan", "ExternalSecrets of namespace monitoring"],
     "mlp-dev/mlflow/database": ["ExternalSecrets of namespace mlflow", "pods of mlflow-admin/mlflow-db-admin"],
   },
   staging: {
     "RDS master secret of mlp-staging-mlflow": ["pods of mlflow-admin/mlflow-db-admin"],
     "mlp-staging/alertmanager/ml-platform-alerts": ["ExternalSecrets of namespace monitoring"],
-    "mlp-staging/grafana/admin": ["ExternalSecrets of namespace monitoring"],
+    "mlp-staging/grafana/admin": ["CI role mlp-staging-ci-plan", "ExternalSecrets of namespace monitoring"],
     "mlp-staging/mlflow/database": ["ExternalSecrets of namespace mlflow", "pods of mlflow-admin/mlflow-db-admin"],
   },
   prod: {
     "RDS master secret of mlp-prod-mlflow": ["pods of mlflow-admin/mlflow-db-admin"],
     "mlp-prod/alertmanager/ml-platform-alerts": ["ExternalSecrets of namespace monitoring"],
     "mlp-prod/alertmanager/ml-platform-oncall": ["ExternalSecrets of namespace monitoring"],
-    "mlp-prod/grafana/admin": ["ExternalSecrets of namespace monitoring"],
+    "mlp-prod/grafana/admin": ["CI role mlp-prod-ci-plan", "ExternalSecrets of namespace monitoring"],
     // The load balancer's OIDC client: the controller reads it in each UI's namespace.
     "mlp-prod/ingress/oidc-client": ["ExternalSecrets of namespace kubeflow", "ExternalSecrets of namespace mlflow", "ExternalSecrets of namespace monitoring"],
     "mlp-prod/mlflow/database": ["ExternalSecrets of namespace mlflow", "pods of mlflow-admin/mlflow-db-admin"],
@@ -37,7 +37,8 @@ function expectedReaders(env: Environment): Record<string, string[]> {
   return {
     [`RDS master secret of ${p}-mlflow`]: login,
     ...Object.fromEntries(env.observability.alertmanager.receivers.map((r) => [`${p}/alertmanager/${r.name}`, only("monitoring")])),
-    [`${p}/grafana/admin`]: only("monitoring"),
+    // Terraform manages its version, so a plan from the deploy branch refreshes (reads) it.
+    [`${p}/grafana/admin`]: [`CI role ${p}-ci-plan`, ...only("monitoring")],
     ...(env.ml.ingress.enabled && env.ml.ingress.auth?.type === "oidc" ? { [`${p}/ingress/oidc-client`]: ["kubeflow", "mlflow", "monitoring"].flatMap(only) } : {}),
     [`${p}/mlflow/database`]: [...only("mlflow"), ...login],
   };

@@ -64,13 +64,15 @@ describe("every exception names something that exists, with a reason", () => {
     for (const x of exceptions.BROAD_MANAGED_POLICY_EXCEPTIONS) expect(roles.some((n) => x.role.test(n))).toBe(true);
     const policies = all.filter((r) => r.type === "aws_iam_role_policy").map((r) => String(r.cfg.policy));
     for (const x of exceptions.UPSTREAM_STAR_RESOURCE_EXCEPTIONS) expect(policies.some((p) => p.includes(`"Sid":"${x.sid}"`))).toBe(true);
+    const managed = all.filter((r) => r.type === "aws_iam_policy").map((r) => String(r.cfg.name));
+    for (const x of exceptions.PERMISSIONS_BOUNDARY_POLICIES) expect([x.name.source, managed.some((n) => x.name.test(n))]).toEqual([x.name.source, true]);
   });
 });
 
 describe("each rule can fail", () => {
   const bucket = (name: string) => ({ aws_s3_bucket: { b: { bucket: name } } });
 
-  test("customer-managed-key: SSE-S3 buckets, secrets, workspaces, volumes and node classes without a key, and state written without one", () => {
+  test("customer-managed-key: SSE-S3 buckets, secrets, workspaces, volumes, storage classes and node classes without a key, and state written without one", () => {
     const t = at("dev", {
       ...bucket("mlp-dev-data-111122223333"),
       aws_s3_bucket_server_side_encryption_configuration: { b: { bucket: "${aws_s3_bucket.b.id}", rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }] } },
@@ -78,6 +80,7 @@ describe("each rule can fail", () => {
       aws_prometheus_workspace: { w: { alias: "x" } },
       aws_launch_template: { lt: { block_device_mappings: [{ device_name: "/dev/xvda", ebs: { encrypted: "true" } }] } },
       aws_db_instance: { db: { kms_key_id: "k", manage_master_user_password: true } },
+      kubernetes_storage_class_v1: { sc: { storage_provisioner: "ebs.csi.aws.com", parameters: { type: "gp3", encrypted: "true" } } },
       helm_release: { pools: manifestsRelease({ apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", metadata: { name: "gpu" }, spec: { blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: true } }] } }) },
     }, { terraform: { backend: { s3: { bucket: "b", key: "k", encrypt: true } } } });
     expect(auditCustomerKeys(t)).toEqual([
@@ -86,6 +89,7 @@ describe("each rule can fail", () => {
       "dev-fixture aws_prometheus_workspace.w: customer-managed-key: no kms_key_arn: the workspace uses an AWS owned key",
       "dev-fixture aws_launch_template.lt: customer-managed-key: block device(s) /dev/xvda without ebs.kms_key_id: volumes use aws/ebs",
       "dev-fixture aws_db_instance.db: customer-managed-key: no master_user_secret_kms_key_id: the master password secret uses aws/secretsmanager",
+      "dev-fixture kubernetes_storage_class_v1.sc: customer-managed-key: EBS StorageClass without parameters.kmsKeyId: its volumes use aws/ebs",
       "dev-fixture helm_release.pools EC2NodeClass/gpu: customer-managed-key: blockDeviceMappings /dev/xvda without ebs.kmsKeyID: volumes use aws/ebs",
       "dev-fixture terraform.backend.s3: customer-managed-key: state is written without kms_key_id: the backend's encrypt alone forces SSE-S3",
     ]);

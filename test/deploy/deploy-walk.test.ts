@@ -139,7 +139,7 @@ describe("the walk catches what a first deploy would trip on", () => {
   test("Triton scaled out to its maximum must fit the inference pool's GPU limit", () => {
     const r = walkChanged("dev", (s) => {
       const nodePools = releaseOf(s["dev-platform"], "karpenter-node-pools");
-      nodePools.values = [String(nodePools.values[0]).replace(/nvidia\.com\/gpu: 4\b/, "nvidia.com/gpu: 1")];
+      nodePools.values = [String(nodePools.values[0]).replace(/"nvidia\.com\/gpu": 4\b/, '"nvidia.com/gpu": 1')];
     });
     expect(r.findings).toEqual([expect.stringMatching(/\(NodePool gpu-inference\): its pods at full scale need nvidia\.com\/gpu 2, over the pool's limit 1 \[Deployment triton\/triton x2\]$/)]);
   });

@@ -1,7 +1,7 @@
 // One realistic change per banner of `npm run review`, on the project's own synthesized stacks, and the change
 // next to it that must not raise the banner.
 import type { Banner, Review } from "../../scripts/lib/plan-diff";
-import { edited, editValues, projectStacks, renameConstruct, resourceAt, review } from "../helpers/review-scenarios";
+import { edited, editValues, manifestNamed, projectStacks, renameConstruct, resourceAt, review } from "../helpers/review-scenarios";
 
 const banners = (r: Review, kind: Banner["kind"]) => r.banners.filter((b) => b.kind === kind);
 const stackOf = (r: Review, id: string) => r.stacks.find((s) => s.stack === id)!;
@@ -111,19 +111,23 @@ describe("review banners: what could break", () => {
   });
 
   test("a NodePool template change rolls that pool; an EC2NodeClass AMI change rolls every pool on it (training included); limits alone roll nothing", () => {
-    const family = edited(stacks, "dev-platform", (s) => editValues(s, "karpenter-node-pools", (y) => y.replace("              values:\n                - g6\n                - g5\n", "              values:\n                - g6\n                - g6e\n                - g5\n")));
+    const family = edited(stacks, "dev-platform", (s) => editValues(s, "karpenter-node-pools", (v) => (manifestNamed(v, "NodePool", "gpu-inference").spec.template.spec.requirements.find((r: { key: string }) => r.key === "karpenter.k8s.aws/instance-family").values = ["g6", "g6e", "g5"])));
     const r = review(family);
     expect(banners(r, "node-roll")).toEqual([expect.objectContaining({ severity: "warning", subject: "gpu-inference", message: expect.stringContaining("spec.template.spec.requirements[key=karpenter.k8s.aws/instance-family].values: + g6e") })]);
     expect(stackOf(r, "dev-platform").objects).toEqual([expect.objectContaining({ kind: "NodePool", name: "gpu-inference", action: "update" })]);
 
     const ami = edited(stacks, "prod-platform", (s) =>
-      editValues(s, "karpenter-node-pools", (y) => y.replace(/(kind: EC2NodeClass\n {4}metadata:\n {6}name: gpu-training\n {4}spec:\n {6}amiSelectorTerms:\n {8}- alias: )al2023@v20260818/, "$1al2023@v20260901")),
+      editValues(s, "karpenter-node-pools", (v) => {
+        const terms = manifestNamed(v, "EC2NodeClass", "gpu-training").spec.amiSelectorTerms;
+        expect(terms).toEqual([{ alias: "al2023@v20260818" }]);
+        terms[0].alias = "al2023@v20260901";
+      }),
     );
     expect(banners(review(ami), "node-roll")).toEqual([
       expect.objectContaining({ severity: "critical", subject: "gpu-training", message: expect.stringContaining("its EC2NodeClass gpu-training changed (spec.amiSelectorTerms: + {\"alias\":\"al2023@v20260901\"}, − {\"alias\":\"al2023@v20260818\"})") }),
     ]);
 
-    const limits = edited(stacks, "dev-platform", (s) => editValues(s, "karpenter-node-pools", (y) => y.replace("nvidia.com/gpu: 4", "nvidia.com/gpu: 8")));
+    const limits = edited(stacks, "dev-platform", (s) => editValues(s, "karpenter-node-pools", (v) => (manifestNamed(v, "NodePool", "gpu-inference").spec.limits["nvidia.com/gpu"] = 8)));
     const l = review(limits);
     expect(banners(l, "node-roll")).toEqual([]);
     expect(stackOf(l, "dev-platform").nodePools).toEqual([{ nodePool: "gpu-inference", limits: { from: { cpu: 64, "nvidia.com/gpu": 4 }, to: { cpu: 64, "nvidia.com/gpu": 8 } } }]);
@@ -135,7 +139,18 @@ describe("review banners: what could break", () => {
     expect(banners(r, "may-replace")).toEqual([
       expect.objectContaining({ severity: "warning", message: expect.stringMatching(/^may replace: confirm in plan\. `observability\/amp\/workspace` \(aws_prometheus_workspace.*alias may force replacement: the provider replaces on some changes of alias/) }),
     ]);
-    expect(stackOf(r, "staging-platform").resources[0].action).toBe("may-replace");
+    expect(stackOf(r, "staging-platform").resources.find((x) => x.type === "aws_prometheus_workspace")!.action).toBe("may-replace");
+  });
+
+  test("replacement spreads through references: a new VPC replaces the security groups in it, and what names them is updated", () => {
+    const head = edited(stacks, "dev-foundation", (s) => (resourceAt(s, "aws_vpc", "network/vpc")[1].cidr_block = "10.21.0.0/16"));
+    const f = stackOf(review(head), "dev-foundation");
+    const sg = f.resources.filter((x) => x.type === "aws_security_group");
+    expect(sg.length).toBeGreaterThanOrEqual(1);
+    for (const x of sg) expect([x.name, x.action, x.reasons]).toEqual([x.name, "replace", expect.arrayContaining([expect.stringMatching(/^vpc_id refers to aws_vpc\.network_vpc_[0-9A-F]{8}\.id, which is replaced \(unknown until apply\)$/)])]);
+    // The database follows its security group: its vpc_security_group_ids change in place, shown as unknown until apply.
+    const db = f.resources.find((x) => x.type === "aws_db_instance")!;
+    expect(db.attributes).toEqual(expect.arrayContaining([expect.objectContaining({ path: expect.stringMatching(/^vpc_security_group_ids/), to: "(known after apply)" })]));
   });
 });
 
@@ -146,7 +161,11 @@ describe("changes shown the way a reviewer reads them", () => {
     const head = edited(stacks, "prod-platform", (s) => {
       const [, version] = resourceAt(s, "aws_secretsmanager_secret_version", "grafana-admin/version");
       version.secret_string_wo = version.secret_string_wo.replace('"admin-user" = "admin"', '"admin-user" = "root"');
-      editValues(s, "kube-prometheus-stack", (y) => y.replace("    passwordKey: admin-password\n", "    passwordKey: grafana-password\n  adminPassword: hunter2\n"));
+      editValues(s, "kube-prometheus-stack", (v) => {
+        expect(v.grafana.admin.passwordKey).toBe("admin-password");
+        v.grafana.admin.passwordKey = "grafana-password";
+        v.grafana.adminPassword = "hunter2";
+      });
     });
     const s = review(head).stacks.find((x) => x.stack === "prod-platform")!;
     expect(s.resources.find((r) => r.type === "aws_secretsmanager_secret_version")!.attributes).toEqual([{ path: "secret_string_wo", from: "(sensitive)", to: "(sensitive, changed)" }]);

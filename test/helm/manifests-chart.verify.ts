@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { helmValuesDocument } from "../../constructs/kubernetes/helm-chart";
 import { STACK_PARTS } from "../../stacks/app";
 import { LocalChartRelease, MANIFESTS_CHART, RenderedRelease, differencesFromManifestsChart, helm, lintRelease, localChartReleases, renderRelease } from "../helpers/helm";
 import { ObjectValidation, validateRenderedObjects } from "../helpers/rendered-validation";
@@ -31,9 +32,12 @@ function kubeVersion(stackId: string): string {
   return `${projectEnvironment(stackId.slice(0, -part.length - 1)).cluster.kubernetesVersion}.0`;
 }
 
-/** A release of charts/manifests itself carrying `objects`, serialized as ManifestsRelease serializes them. */
-function caseRelease(objects: unknown[]): LocalChartRelease {
-  const values = stringify({ manifests: objects }, { sortMapEntries: false, lineWidth: 0 });
+/**
+ * A release of charts/manifests itself carrying `objects`, serialized as ManifestsRelease serializes them, or with
+ * `serialize` (to show what another serialization would do).
+ */
+function caseRelease(objects: unknown[], serialize: (values: Record<string, unknown>) => string = helmValuesDocument): LocalChartRelease {
+  const values = serialize({ manifests: objects });
   return { stack: "case", address: "helm_release.case", name: "case", namespace: "case", chartDir: MANIFESTS_CHART, values: [values] };
 }
 
@@ -179,11 +183,20 @@ describe("releases of the in-repo chart, rendered by helm template with the stac
       });
     });
 
-    test("a value helm reads differently from the values (YAML 1.1 booleans) is reported as changed", () => {
+    test("a value helm reads differently from the values (YAML 1.1 booleans, written as YAML 1.2) is reported as changed", () => {
       const map = real("ConfigMap") as any; // eslint-disable-line @typescript-eslint/no-explicit-any
       map.metadata.labels = { ...map.metadata.labels, "example.com/enabled": "on" };
-      const r = renderRelease(caseRelease([map]), noInterpolation);
+      const r = renderRelease(caseRelease([map], (v) => stringify(v, { sortMapEntries: false, lineWidth: 0 })), noInterpolation);
       expect(r.problems).toEqual([expect.stringContaining('/metadata/labels/example.com~1enabled: values have "on", helm rendered true')]);
+    });
+
+    test("ManifestsRelease's values (JSON) bring YAML 1.1 booleans and numbers to helm as the strings they are", () => {
+      const map = real("ConfigMap") as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const ambiguous = { "example.com/enabled": "on", "example.com/off": "Off", "example.com/yes": "yes", "example.com/y": "y", "example.com/size": "1_000" };
+      map.metadata.labels = { ...map.metadata.labels, ...ambiguous };
+      const r = renderRelease(caseRelease([map]), noInterpolation);
+      expect(r.problems).toEqual([]);
+      expect(r.objects[0].metadata.labels).toEqual(expect.objectContaining(ambiguous));
     });
   });
 });

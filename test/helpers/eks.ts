@@ -41,6 +41,6 @@ export function buildCluster(
     dependsOn: cluster.preComputeAddons,
     ...nodes,
   });
-  const { ebsCsiRole } = cluster.addPostComputeAddons([systemNodes.nodeGroup]);
+  const { ebsCsiRole } = cluster.addPostComputeAddons([systemNodes.nodeGroup], nodeVolumesKey.keyArn);
   return { cluster, systemNodes, ebsCsiRole, secretsKey, logsKey, nodeVolumesKey };
 }

@@ -48,3 +48,23 @@ export function removeEnvironmentDirs(): void {
 export function environmentModule(input: unknown): string {
   return `"use strict";\nexports.default = ${JSON.stringify(input, null, 2)};\n`;
 }
+
+/**
+ * The `index`-th /16 of 10.0.0.0/8 that overlaps no project environment's VPC, for fixtures compared against the
+ * real environments: a fork's range (any range a team picks) must not make such a test fail.
+ */
+export function unusedVpcCidr(index: number, taken: readonly string[]): string {
+  const used = taken.map((c) => {
+    const [addr, bits] = c.split("/");
+    const [a, b] = addr.split(".").map(Number);
+    return { a, b, bits: Number(bits) };
+  });
+  const free: string[] = [];
+  for (let k = 0; k < 256 && free.length <= index; k++) {
+    // A /16 10.k overlaps a range when that range covers it (/8../16 starting at 10.k's block) or lies inside it.
+    const clash = used.some((u) => u.a === 10 && (u.bits >= 16 ? u.b === k : k >> (16 - u.bits) === u.b >> (16 - u.bits)));
+    if (!clash) free.push(`10.${k}.0.0/16`);
+  }
+  if (free.length <= index) throw new Error("no unused /16 left in 10.0.0.0/8");
+  return free[index];
+}

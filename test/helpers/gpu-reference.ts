@@ -1,6 +1,6 @@
 import Ajv, { type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
-import { parse } from "yaml";
+import { parseValuesDocument } from "./manifests";
 import { oracle, type CrdOracle } from "./oracles";
 import type { SynthesizedStack } from "./synth";
 import { resources } from "./synth";
@@ -39,7 +39,7 @@ type Json = any;
 export function helmReleases(s: SynthesizedStack): Map<string, { config: Json; values: Json }> {
   const out = new Map<string, { config: Json; values: Json }>();
   for (const config of Object.values(resources(s, "helm_release"))) {
-    out.set(config.name, { config, values: parse(config.values?.[0] ?? "{}") ?? {} });
+    out.set(config.name, { config, values: parseValuesDocument(config.values?.[0] ?? "{}") ?? {} });
   }
   return out;
 }

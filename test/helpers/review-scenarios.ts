@@ -54,13 +54,27 @@ export function renameConstruct(stack: Json, fromPath: string, toPath: string): 
   Object.assign(stack, renamed);
 }
 
-/** Replaces one YAML values document of a Helm release through an edit of its text. */
-export function editValues(stack: Json, release: string, edit: (yaml: string) => string): void {
+/**
+ * Edits a Helm release's values the way a source change would: `edit` mutates the parsed values tree (the project
+ * renders values as pretty-printed JSON), which is written back the same way.
+ */
+export function editValues(stack: Json, release: string, edit: (values: Json) => void): void {
   const hit = Object.values<Json>(stack.resource.helm_release).find((r) => r.name === release);
   if (!hit) throw new Error(`no release ${release}`);
   const before = JSON.stringify(hit.values);
-  hit.values = hit.values.map((v: string) => edit(v));
+  hit.values = hit.values.map((v: string) => {
+    const tree = JSON.parse(v);
+    edit(tree);
+    return JSON.stringify(tree, null, 2);
+  });
   if (JSON.stringify(hit.values) === before) throw new Error(`the edit changed nothing in ${release}'s values`);
+}
+
+/** The object of `kind` named `name` among an in-repo release's manifests. */
+export function manifestNamed(values: Json, kind: string, name: string): Json {
+  const hit = (values.manifests ?? []).find((m: Json) => m.kind === kind && m.metadata?.name === name);
+  if (!hit) throw new Error(`no ${kind} ${name} in the release's manifests`);
+  return hit;
 }
 
 /** The review of `head` against the project's stacks. */

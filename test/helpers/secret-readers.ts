@@ -95,7 +95,10 @@ export async function secretReaders(stacks: readonly SynthesizedStack[], resolve
     for (const [roleArn, docs] of policies) {
       if ((await simulate(account, docs, { action: "secretsmanager:GetSecretValue", resource: secret.arn })) !== "Allowed") continue;
       const users = uses.filter((u) => u.roleArn === roleArn).map((u) => u.reader);
-      for (const u of users.length ? users : [`nobody (role ${roleArn.split("/").pop()} is used by no pod or store)`]) readers.add(u);
+      const name = roleArn.split("/").pop()!;
+      // CI roles are assumed by GitHub jobs (their OIDC trust is checked in test/stacks/bootstrap-stack.test.ts).
+      const ci = /-ci-(pr|plan|apply)$/.exec(name);
+      for (const u of users.length ? users : [ci ? `CI role ${name}` : `nobody (role ${name} is used by no pod or store)`]) readers.add(u);
     }
     out[secret.label] = [...readers].sort();
   }

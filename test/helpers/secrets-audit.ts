@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parse } from "yaml";
 import { blocks, finding, resourcesOf } from "./audit-context";
+import { parseValuesDocument } from "./manifests";
 import type { TerraformJson } from "./synth";
 
 /**
@@ -122,7 +123,7 @@ export function auditSecretsInJson(stackId: string, json: TerraformJson): string
       (cfg.values ?? []).forEach((text: unknown, i: number) => {
         let doc: unknown;
         try {
-          doc = typeof text === "string" ? parse(text) : undefined;
+          doc = typeof text === "string" ? parseValuesDocument(text) : undefined;
         } catch {
           return;
         }

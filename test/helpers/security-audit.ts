@@ -72,6 +72,10 @@ export function auditCustomerKeys(t: SecurityTarget): string[] {
       case "aws_dynamodb_table":
         if (!blocks<Config>(cfg.server_side_encryption).some((s) => isTrue(s.enabled) && set(s.kms_key_arn))) add(address, "no server_side_encryption with a kms_key_arn: the table uses an AWS owned key");
         break;
+      case "kubernetes_storage_class_v1":
+        // EBS CSI classes: persistent volumes (Prometheus, MySQL) without kmsKeyId use aws/ebs.
+        if (cfg.storage_provisioner === "ebs.csi.aws.com" && !set((cfg.parameters as Config | undefined)?.kmsKeyId)) add(address, "EBS StorageClass without parameters.kmsKeyId: its volumes use aws/ebs");
+        break;
       case "aws_launch_template": {
         const bad = blocks<Config>(cfg.block_device_mappings).filter((b) => blocks<Config>(b.ebs).some((e) => !set(e.kms_key_id)));
         if (bad.length) add(address, `block device(s) ${bad.map((b) => b.device_name).join(", ")} without ebs.kms_key_id: volumes use aws/ebs`);

@@ -22,6 +22,29 @@ export const BROAD_MANAGED_POLICY_EXCEPTIONS: ReadonlyArray<{ role: RegExp; poli
 ];
 
 /**
+ * Customer managed policies used only as permissions boundaries: a boundary grants nothing, it caps what the roles
+ * carrying it may do, so it is audited for what it lets through in IAM (reads and these actions only), not for scope.
+ */
+export const PERMISSIONS_BOUNDARY_POLICIES: ReadonlyArray<{ name: RegExp; iamActions: readonly string[]; reason: string }> = [
+  {
+    name: /^mlp-[a-z0-9-]+-role-boundary$/,
+    iamActions: [
+      "iam:CreateServiceLinkedRole",
+      "iam:CreateInstanceProfile",
+      "iam:TagInstanceProfile",
+      "iam:AddRoleToInstanceProfile",
+      "iam:RemoveRoleFromInstanceProfile",
+      "iam:DeleteInstanceProfile",
+      "iam:PassRole",
+    ],
+    reason:
+      "every role the CI apply role creates must carry it (iam:PermissionsBoundary condition), so an inline Action \"*\" on such a role " +
+      "still cannot create or change IAM principals or policies; the IAM it lets through is what EKS, the load balancer controller and " +
+      "Karpenter call at run time (service-linked roles, Karpenter's instance profiles, passing the environment's own node role)",
+  },
+];
+
+/**
  * Statements copied from an official upstream policy that use `Resource: "*"` on an action with resource types,
  * accepted only in exactly this shape (same single action and the same condition key) and for the stated reason.
  */

@@ -80,6 +80,8 @@ describe.each(ENVS)("%s: kube-prometheus-stack", (env) => {
     expect(sc.parameters).toEqual({
       type: "gp3",
       encrypted: "true",
+      // The foundation's volumes key (customer managed), not aws/ebs.
+      kmsKeyId: expect.stringMatching(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-[a-z]+-foundation\.outputs\.cross-stack-output-aws_kms_keynode-volumes-key_[0-9A-F]{8}arn\}$/),
       "csi.storage.k8s.io/fstype": "ext4",
       tagSpecification_1: `CostCenter=${projectEnvironment(env).tags.CostCenter}`,
       tagSpecification_2: `Environment=${env}`,

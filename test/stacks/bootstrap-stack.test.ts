@@ -127,14 +127,16 @@ describe("CI identities", () => {
       .filter((p: Any) => p.role === `\${aws_iam_role.${roleByName(json, "mlp-staging-ci-apply")[0]}.id}`)
       .map((p: Any) => JSON.parse(p.policy) as PolicyDoc);
     const role = (name: string) => `arn:aws:iam::111122223333:role/${name}`;
+    const boundary = { "iam:PermissionsBoundary": "arn:aws:iam::111122223333:policy/mlp-staging-role-boundary" };
     const attach = (name: string, policy: string) =>
-      simulate("111122223333", applyPolicies, { action: "iam:AttachRolePolicy", resource: role(name), context: { "iam:PolicyARN": `arn:aws:iam::aws:policy/${policy}` } });
+      simulate("111122223333", applyPolicies, { action: "iam:AttachRolePolicy", resource: role(name), context: { ...boundary, "iam:PolicyARN": `arn:aws:iam::aws:policy/${policy}` } });
 
     test("manages the environment's own roles, and only them", async () => {
-      expect(await simulate("111122223333", applyPolicies, { action: "iam:CreateRole", resource: role("mlp-staging-mlflow") })).toBe("Allowed");
+      // (With the boundary: test/stacks/role-boundary.test.ts shows it is required.)
+      expect(await simulate("111122223333", applyPolicies, { action: "iam:CreateRole", resource: role("mlp-staging-mlflow"), context: boundary })).toBe("Allowed");
       expect(await simulate("111122223333", applyPolicies, { action: "iam:PassRole", resource: role("mlp-staging-cluster") })).toBe("Allowed");
-      expect(await simulate("111122223333", applyPolicies, { action: "iam:CreateRole", resource: role("mlp-dev-mlflow") })).toBe("ImplicitlyDenied");
-      expect(await simulate("111122223333", applyPolicies, { action: "iam:PutRolePolicy", resource: role("OrganizationAccountAccessRole") })).toBe("ImplicitlyDenied");
+      expect(await simulate("111122223333", applyPolicies, { action: "iam:CreateRole", resource: role("mlp-dev-mlflow"), context: boundary })).toBe("ImplicitlyDenied");
+      expect(await simulate("111122223333", applyPolicies, { action: "iam:PutRolePolicy", resource: role("OrganizationAccountAccessRole"), context: boundary })).toBe("ImplicitlyDenied");
     });
 
     test("attaches only the managed policies the stacks use: never AdministratorAccess", async () => {
@@ -146,7 +148,7 @@ describe("CI identities", () => {
     test("cannot change the CI roles (its own trust and permissions), though it can read them to plan", async () => {
       expect(await simulate("111122223333", applyPolicies, { action: "iam:GetRole", resource: role("mlp-staging-ci-apply") })).toBe("Allowed");
       for (const action of ["iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:DeleteRole"]) {
-        expect([action, await simulate("111122223333", applyPolicies, { action, resource: role("mlp-staging-ci-apply") })]).toEqual([action, "ExplicitlyDenied"]);
+        expect([action, await simulate("111122223333", applyPolicies, { action, resource: role("mlp-staging-ci-apply"), context: boundary })]).toEqual([action, "ExplicitlyDenied"]);
       }
       expect(await attach("mlp-staging-ci-pr", "AmazonEKSWorkerNodePolicy")).toBe("ExplicitlyDenied");
     });

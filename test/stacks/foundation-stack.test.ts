@@ -1,6 +1,7 @@
 import { find, ofType, single } from "../helpers/construct";
 import { allResources, projectEnvironment, projectEnvironments, resources, stack, synthesizeAll } from "../helpers/synth";
 import { costTags } from "../../stacks/naming";
+import { simulate } from "../helpers/ml-iam";
 
 const ENVS = ["dev", "staging", "prod"] as const;
 
@@ -34,7 +35,7 @@ describe("foundation stack", () => {
 
   test.each(ENVS)("%s: the node-volumes key lets the instance-launching service-linked roles use it, matched by ARN so a missing role cannot break the key", (name) => {
     const env = projectEnvironment(name);
-    const [keyId, key] = find(stack(`${name}-foundation`).json, "aws_kms_key", (k) => k.description === `Root volumes of the nodes of mlp-${name}`);
+    const [keyId, key] = find(stack(`${name}-foundation`).json, "aws_kms_key", (k) => k.description === `EBS volumes of mlp-${name}: node root volumes and persistent volumes`);
     const slr = (service: string, role: string) => `arn:aws:iam::${env.account.id}:role/aws-service-role/${service}.amazonaws.com/${role}`;
     const roles = { ArnEquals: { "aws:PrincipalArn": [slr("autoscaling", "AWSServiceRoleForAutoScaling"), slr("spot", "AWSServiceRoleForEC2Spot"), slr("ec2fleet", "AWSServiceRoleForEC2Fleet")] }, StringEquals: { "kms:CallerAccount": env.account.id } };
     const [, use, attach] = JSON.parse(key.policy).Statement;
@@ -43,6 +44,23 @@ describe("foundation stack", () => {
     expect(attach).toEqual(expect.objectContaining({ Principal: { AWS: "*" }, Action: ["kms:CreateGrant"], Resource: "*", Condition: { ...roles, Bool: { "kms:GrantIsForAWSResource": true } } }));
     const [, lt] = single(stack(`${name}-foundation`).json, "aws_launch_template");
     expect(lt.block_device_mappings[0].ebs.kms_key_id).toBe(`\${aws_kms_key.${keyId}.arn}`);
+  });
+
+  test("the EBS CSI driver encrypts persistent volumes with the volumes key, through EC2 only (the driver's documented KMS policy)", async () => {
+    const json = stack("staging-foundation").json;
+    const [keyId, key] = find(json, "aws_kms_key", (k) => k.description === "EBS volumes of mlp-staging: node root volumes and persistent volumes");
+    const keyArn = `arn:aws:kms:us-east-1:111122223333:key/${"1".repeat(8)}-1111-1111-1111-${"1".repeat(12)}`;
+    const roleId = Object.entries(ofType(json, "aws_iam_role")).find(([, r]) => r.name === "mlp-staging-ebs-csi")![0];
+    const policies = Object.values(ofType(json, "aws_iam_role_policy"))
+      .filter((p) => p.role === `\${aws_iam_role.${roleId}.id}` || p.role === `\${aws_iam_role.${roleId}.name}`)
+      .map((p) => JSON.parse(String(p.policy).replaceAll(`\${aws_kms_key.${keyId}.arn}`, keyArn)));
+    const keyPolicy = JSON.parse(key.policy);
+    const ask = (action: string, context: Record<string, string>) => simulate("111122223333", policies, { action, resource: keyArn, resourcePolicy: keyPolicy, context });
+    const viaEc2 = { "kms:ViaService": "ec2.us-east-1.amazonaws.com" };
+    expect(await ask("kms:GenerateDataKeyWithoutPlaintext", viaEc2)).toBe("Allowed");
+    expect(await ask("kms:CreateGrant", { ...viaEc2, "kms:GrantIsForAWSResource": "true" })).toBe("Allowed");
+    expect(await ask("kms:Decrypt", { "kms:ViaService": "s3.us-east-1.amazonaws.com" })).toBe("ImplicitlyDenied");
+    expect(await ask("kms:CreateGrant", { ...viaEc2, "kms:GrantIsForAWSResource": "false" })).toBe("ImplicitlyDenied");
   });
 
   test("prod's API endpoint is private only", () => {

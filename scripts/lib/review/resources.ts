@@ -2,6 +2,7 @@
 // created, updated in place, replaced (a force-new attribute changed, or the construct was renamed so the address
 // changed), may be replaced (the provider decides at plan time, or the attribute is unclassified), destroyed.
 import { classify } from "./force-new";
+import { propagateReplacements } from "./propagate";
 import { isStateful, losses, physicalName, protection } from "./stateful";
 import type { AttributeChange, ResourceChange } from "./types";
 import { diffValues, type RefRenderer } from "./values";
@@ -170,7 +171,7 @@ export function diffResources(base: Json, head: Json, refs: RefRenderer, paths: 
   for (const address of added.filter((x) => !movedTo.has(x))) {
     out.push({ address, type: typeOf(address), ...names(address, b.get(address), paths), action: "create", reasons: [], stateful: isStateful(typeOf(address)), attributes: [], source: "synth" });
   }
-  return out.sort((x, y) => x.address.localeCompare(y.address));
+  return propagateReplacements(out, { head: b, base: a, protectionOf: replaceProtection, namesOf: (address) => names(address, b.get(address), paths) });
 }
 
 /**
