@@ -136,12 +136,12 @@ describe("the walk catches what a first deploy would trip on", () => {
     expect(r.findings).toEqual([expect.stringMatching(/\(node group system, 1 x m7i\.large\): the pods that can only run there do not fit: .*Deployment kube-system\/karpenter wants 2 replicas on separate nodes, only 1 nodes/)]);
   });
 
-  test("Triton scaled out to its maximum must fit the inference pool's GPU limit", () => {
+  test("Triton and vLLM scaled out to their maximum must fit the inference pool's GPU limit", () => {
     const r = walkChanged("dev", (s) => {
       const nodePools = releaseOf(s["dev-platform"], "karpenter-node-pools");
       nodePools.values = [String(nodePools.values[0]).replace(/"nvidia\.com\/gpu": 4\b/, '"nvidia.com/gpu": 1')];
     });
-    expect(r.findings).toEqual([expect.stringMatching(/\(NodePool gpu-inference\): its pods at full scale need nvidia\.com\/gpu 2, over the pool's limit 1 \[Deployment triton\/triton x2\]$/)]);
+    expect(r.findings).toEqual([expect.stringMatching(/\(NodePool gpu-inference\): its pods at full scale need nvidia\.com\/gpu 3, over the pool's limit 1 \[Deployment llm\/qwen-1-5b x1, Deployment triton\/triton x2\]$/)]);
   });
 
   test("a GPU workload without the GPU pools' tolerations has nowhere to run", () => {

@@ -5,7 +5,7 @@
  * recording rule or a label_replace); promql-labels.ts checks that.
  */
 import type { LabelCatalog } from "./promql-labels";
-import { DCGM_EXPORTER_METRICS, TRITON_METRICS } from "./obs-upstream-metrics";
+import { DCGM_EXPORTER_METRICS, TRITON_METRICS, VLLM_METRICS, VLLM_ROUTER_METRICS } from "./obs-upstream-metrics";
 
 /**
  * Target labels of a ServiceMonitor scrape: `namespace`, `service`, `pod`, `container` from the endpoint's
@@ -115,6 +115,8 @@ export function upstreamLabelCatalog(settings: ScrapeSettings): LabelCatalog {
   }
   for (const m of TRITON_METRICS) catalog.set(m, scraped(tritonLabels(m), false));
   for (const [m, own] of Object.entries(KARPENTER_LABELS)) catalog.set(m, scraped(own, false));
+  for (const m of VLLM_METRICS) catalog.set(m, scraped(["model_name", "engine", ...(m.endsWith("_bucket") ? ["le"] : [])], false));
+  for (const m of VLLM_ROUTER_METRICS) catalog.set(m, scraped(["model"], false));
   for (const [m, own] of Object.entries(KUBE_STATE_METRICS_LABELS)) catalog.set(m, scraped([...own, ...(allowlisted.get(m) ?? [])], true));
   return (metric) => catalog.get(metric);
 }

@@ -178,12 +178,36 @@ export const KUBE_STATE_METRICS = [
   "kube_namespace_labels",
 ] as const;
 
+/**
+ * vLLM 0.13 engine metrics the LLM rules, dashboard and autoscaling read (vllm/v1/metrics/loggers.py: gauges
+ * `vllm:num_requests_running`, `vllm:num_requests_waiting`, `vllm:kv_cache_usage_perc`; counters
+ * `vllm:num_preemptions`, `vllm:generation_tokens`; histograms `vllm:time_to_first_token_seconds`,
+ * `vllm:inter_token_latency_seconds`), labelled `model_name` and `engine`.
+ */
+export const VLLM_METRICS = [
+  "vllm:num_requests_running",
+  "vllm:num_requests_waiting",
+  "vllm:kv_cache_usage_perc",
+  "vllm:num_preemptions_total",
+  "vllm:generation_tokens_total",
+  "vllm:time_to_first_token_seconds_bucket",
+  "vllm:inter_token_latency_seconds_bucket",
+] as const;
+
+/**
+ * The production-stack router of vllm-stack 0.1.12 (src/vllm_router/services/metrics_service/__init__.py): the
+ * counter `vllm:num_incoming_requests` (label `model`), counted also while no engine of the model runs.
+ */
+export const VLLM_ROUTER_METRICS = ["vllm:num_incoming_requests_total"] as const;
+
 /** Every upstream metric name the platform's rules and dashboards may read, by exporter. */
 export const UPSTREAM_METRICS: Readonly<Record<string, readonly string[]>> = {
   "dcgm-exporter 4.8.2": DCGM_EXPORTER_METRICS,
   "triton 2.72.0 (r26.08)": TRITON_METRICS,
   "karpenter 1.14": KARPENTER_METRICS,
   "kube-state-metrics 2.20.0": KUBE_STATE_METRICS,
+  "vllm 0.13.0": VLLM_METRICS,
+  "vllm-router 0.1.12": VLLM_ROUTER_METRICS,
 };
 
 /** The union of UPSTREAM_METRICS. */
