@@ -4,7 +4,8 @@ import { defineEnvironment } from "./lib/load";
 export default defineEnvironment({
   tier: "production",
   account: { id: "444455556666", region: "us-east-1" },
-  budget: { monthlyUsd: 650_000 },
+  // 650k before the shared-GPU p5 pool (one node, $39.6k per 30 days at its limit).
+  budget: { monthlyUsd: 700_000 },
   tags: { Project: "ml-platform", Team: "ml-platform", CostCenter: "ml-prd-4300" },
   network: {
     vpcCidr: "10.40.0.0/16",
