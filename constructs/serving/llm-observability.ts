@@ -46,10 +46,10 @@ export function llmRecordingRules(namespace: string, models: readonly LlmModelCo
     { record: LLM_RECORDED.itlP99, expr: quantile("vllm:inter_token_latency_seconds") },
     { record: LLM_RECORDED.tokensPerSecond, expr: `sum by (namespace, model_name) (rate(vllm:generation_tokens_total${sel}[5m]))` },
     { record: LLM_RECORDED.replicas, expr: `count by (namespace, model_name) (vllm:num_requests_running${sel})` },
-    ...models.map((m) => ({
-      record: LLM_RECORDED.usdPerHour,
-      expr: `${LLM_RECORDED.replicas}{namespace="${namespace}",model_name="${m.modelId}"} * ${num(m.usdPerReplicaHour)}`,
-    })),
+    // One rule (promtool rejects two rules recording the same series): each model's replicas at its own price.
+    ...(models.length
+      ? [{ record: LLM_RECORDED.usdPerHour, expr: models.map((m) => `${LLM_RECORDED.replicas}{namespace="${namespace}",model_name="${m.modelId}"} * ${num(m.usdPerReplicaHour)}`).join(" or ") }]
+      : []),
   ];
   return { name: "ml-platform.llm.recording", rules };
 }

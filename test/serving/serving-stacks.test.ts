@@ -79,15 +79,8 @@ describe.each(ENVS)("%s: Ray", (env) => {
   const templates = renderedObject(stack(`${env}-ml`), "ConfigMap", "ray-templates", "ray");
   const crs = Object.values(templates.data as Record<string, string>).map((t) => parse(t) as Any);
 
-  test("the RayCluster, RayJob and RayService templates validate against the KubeRay 1.7.0 CRDs", () => {
+  test("ships a RayCluster, a RayJob and a RayService (validated against the KubeRay CRDs in ray-templates.verify.ts)", () => {
     expect(crs.map((c) => c.kind)).toEqual(["RayCluster", "RayJob", "RayService"]);
-    expect(crs.flatMap((c) => validateCustomResource(c).map((p) => `${c.kind}: ${p}`))).toEqual([]);
-  });
-
-  test("a template with a field KubeRay does not define is rejected", () => {
-    const bad = structuredClone(crs[0]);
-    bad.spec.headGroupSpec.rayStartParms = {};
-    expect(validateCustomResource(bad).join("\n")).toMatch(/rayStartParms/);
   });
 
   test("pods run as the Ray service account with S3 through Pod Identity; GPU workers on the training pool (EFA when there is one)", () => {
