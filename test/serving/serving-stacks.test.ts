@@ -75,6 +75,31 @@ describe.each(ENVS)("%s: vLLM", (env) => {
   });
 });
 
+describe("the in-repo router and engines against the vllm-stack 0.1.12 chart defaults (test/oracles/vllm-production-stack)", () => {
+  const chart = oracle<Any>("vllm-production-stack/values.yaml");
+  const ml = stack("prod-ml");
+  const router = renderedObject(ml, "Deployment", "vllm-router", "llm").spec.template.spec.containers[0];
+  const engine = renderedObject(ml, "Deployment", "llama-8b", "llm").spec.template.spec;
+  const arg = (name: string) => router.args[router.args.indexOf(name) + 1];
+
+  test("keep the chart's router image, resources, ports and scrape settings", () => {
+    expect(router.image.split(":")[0]).toBe(chart.routerSpec.repository);
+    expect(router.resources).toEqual(chart.routerSpec.resources);
+    expect([router.ports[0].containerPort, engine.containers[0].ports[0].containerPort]).toEqual([chart.routerSpec.containerPort, chart.servingEngineSpec.containerPort]);
+    expect([arg("--engine-stats-interval"), arg("--request-stats-window"), arg("--routing-logic")]).toEqual([String(chart.routerSpec.engineScrapeInterval), String(chart.routerSpec.requestStatsWindow), chart.routerSpec.routingLogic]);
+  });
+
+  test("override what the chart's defaults get wrong on EKS: latest tags pulled Always, the nvidia RuntimeClass, root engines", () => {
+    expect([chart.routerSpec.tag, chart.routerSpec.imagePullPolicy, chart.servingEngineSpec.imagePullPolicy]).toEqual(["latest", "Always", "Always"]);
+    expect(router.image).not.toMatch(/:latest$/);
+    expect(router.imagePullPolicy).toBe("IfNotPresent");
+    expect(chart.servingEngineSpec.modelSpec[0].runtimeClassName).toBe("nvidia");
+    expect(engine.runtimeClassName).toBeUndefined();
+    expect(chart.servingEngineSpec.containerSecurityContext).toEqual({ runAsNonRoot: false });
+    expect(engine.securityContext.runAsNonRoot).toBe(true);
+  });
+});
+
 describe.each(ENVS)("%s: Ray", (env) => {
   const templates = renderedObject(stack(`${env}-ml`), "ConfigMap", "ray-templates", "ray");
   const crs = Object.values(templates.data as Record<string, string>).map((t) => parse(t) as Any);
