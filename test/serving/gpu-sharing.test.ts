@@ -2,7 +2,10 @@
 // capacity Karpenter learns from NodeOverlays (behind the nodeOverlay gate), and a first deploy in which a pod that
 // requests a MIG slice gets a node, and does not without the overlays.
 import { parse } from "yaml";
-import { devicePluginConfigs, nodeCapacity, type SharedPool } from "../../constructs/serving/gpu-sharing";
+import { devicePluginConfigs, nodeCapacity, sharingOverlays, type SharedPool } from "../../constructs/serving/gpu-sharing";
+import { validateEnvironment } from "../../environments/lib/load";
+import { computeSharing, sharedPools } from "../../stacks/platform/serving";
+import { brokenStaging } from "../helpers/environments";
 import { walkDeploy, type WalkInput } from "../helpers/deploy-walk/walk";
 import { declaredFootprints } from "../helpers/deploy-walk/footprints";
 import { release, renderedObjects } from "../helpers/ml-helm";
@@ -101,5 +104,30 @@ describe("prod's first deploy: a pod requesting nvidia.com/mig-1g.10gb", () => {
     karpenter.values = [String(karpenter.values[0]).replace(/"nodeOverlay": true/, '"nodeOverlay": false')];
     const findings = walkDeploy({ ...base, stacks }).findings;
     expect(findings).toContainEqual(expect.stringMatching(/\(Deployment llm\/qwen-1-5b\): requests nvidia\.com\/mig-1g\.10gb, which no node it may use has$/));
+  });
+});
+
+describe("what sharing changes in the compute of an environment (stacks/platform/serving.ts computeSharing)", () => {
+  const staging = (gpuSharing: Any) => validateEnvironment("staging", brokenStaging((e) => (e.compute.gpuSharing = gpuSharing)));
+
+  test("time-slicing the inference pool: its nodes select the pool's config, its limit counts slices, Karpenter learns 4 x the GPUs", () => {
+    const env = staging({ "gpu-inference": { mode: "time-slicing", replicas: 4 } });
+    const s = computeSharing(env);
+    expect(s.featureGates).toEqual({ nodeOverlay: true });
+    expect(s.poolLabels("gpu-inference")).toEqual({ "nvidia.com/device-plugin.config": "gpu-inference" });
+    // No MIG pool: no GPU Operator, so the other pools need no label keeping its operands away.
+    expect(s.poolLabels("gpu-training")).toEqual({});
+    expect(s.gpuLimit("gpu-inference", 16)).toBe(64);
+    expect(s.gpuLimit("gpu-training", 16)).toBe(16);
+    expect(Object.keys(s.devicePlugin!.configs.map).sort()).toEqual(["default", "gpu-inference"]);
+    expect(s.dcgmAffinity).toBeUndefined();
+    const pool = sharedPools(env).find((p) => p.pool === "gpu-inference")!;
+    const overlay = sharingOverlays(pool).find((o) => o.metadata.name === "gpu-inference-g6e-12xlarge")!;
+    expect((overlay.spec as Any).capacity).toEqual({ "nvidia.com/gpu": "16" });
+  });
+
+  test("no sharing anywhere: nothing changes (no gate, no plugin configs, no labels)", () => {
+    const s = computeSharing(staging({}));
+    expect([s.featureGates, s.devicePlugin, s.dcgmAffinity, s.poolLabels("gpu-inference"), s.gpuLimit("gpu-inference", 16)]).toEqual([undefined, undefined, undefined, {}, 16]);
   });
 });
