@@ -49,7 +49,6 @@ describe("ml stack", () => {
       "llm/vllm-qwen-1-5b",
       "mlflow-admin/mlflow-db-admin",
       "mlflow/mlflow",
-      "ray/ray-workloads",
     ]);
     // Triton's AWS SDK for C++ (1.11.60) predates Pod Identity: it reads S3 through IRSA instead.
     const triton = renderedObject(s, "Deployment", "triton", "triton");

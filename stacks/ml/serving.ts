@@ -3,7 +3,8 @@ import { Construct } from "constructs";
 import { EC2_ON_DEMAND_USD_PER_HOUR } from "../../constructs/catalog/ec2-prices.generated";
 import { instanceType, instanceTypesOfFamily, type InstanceTypeInfo } from "../../constructs/catalog/instance-types";
 import type { MlDataStores } from "../../constructs/data/ml-data-stores";
-import { PodIdentityRole, type PodIdentityCluster } from "../../constructs/iam/pod-identity-role";
+import { IrsaRole, type IrsaCluster } from "../../constructs/iam/irsa-role";
+import type { PodIdentityCluster } from "../../constructs/iam/pod-identity-role";
 import { EFA_TRAINING_POOL, GENERAL_POOL, GPU_INFERENCE_POOL, GPU_TRAINING_POOL, SHARED_GPU_POOL, type PoolPlacement } from "../../constructs/karpenter/pool-labels";
 import { ManifestsRelease } from "../../constructs/kubernetes/manifests-release";
 import { LlmServing, type LlmModelSpec } from "../../constructs/serving/llm-serving";
@@ -89,7 +90,8 @@ export function rayShape(env: Environment, storageUri: string, namespace: string
 
 export interface MlServingProps {
   readonly env: Environment;
-  readonly cluster: PodIdentityCluster;
+  /** Pod Identity for vLLM; the OIDC provider (IRSA) for Ray, whose images predate Pod Identity (below). */
+  readonly cluster: PodIdentityCluster & IrsaCluster;
   readonly dataStores: MlDataStores;
   readonly prefix: string;
   readonly prometheusUrl: string;
@@ -100,7 +102,7 @@ export interface MlServingProps {
 /** Serving pieces of the ML stack (issue 15): vLLM behind the router, and the Ray templates with their S3 role. */
 export class MlServing extends Construct {
   readonly llm?: LlmServing;
-  readonly rayRole?: PodIdentityRole;
+  readonly rayRole?: IrsaRole;
   readonly rayTemplates?: ManifestsRelease;
 
   constructor(scope: Construct, id: string, props: MlServingProps) {
@@ -123,7 +125,11 @@ export class MlServing extends Construct {
     if (env.ml.ray.enabled) {
       const namespace = "ray";
       const serviceAccount = "ray-workloads";
-      this.rayRole = new PodIdentityRole(this, "ray-role", {
+      // IRSA, not Pod Identity: Ray's images are built against its compiled constraints (python/requirements_compiled.txt:
+      // boto3 1.29.7, botocore 1.32.7), older than the Pod Identity minimum (boto3 1.34.41), and Ray Train checkpoints
+      // through pyarrow's S3 filesystem, whose bundled AWS SDK for C++ did not pick up Pod Identity (apache/arrow#45603).
+      // Both read a web-identity token, as Triton does.
+      this.rayRole = new IrsaRole(this, "ray-role", {
         cluster: props.cluster,
         namespace,
         serviceAccount,
@@ -131,8 +137,12 @@ export class MlServing extends Construct {
         description: "Ray clusters and jobs: checkpoints and results under ray/ of the pipelines bucket",
       });
       props.dataStores.grantRayStorageReadWrite(this.rayRole);
-      this.rayTemplates = new ManifestsRelease(this, "ray-templates", { releaseName: "ray-templates", namespace, dependsOn: [...this.rayRole.dependables(), this.rayRole.association] });
-      this.rayTemplates.add({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: serviceAccount, namespace, labels: { "app.kubernetes.io/part-of": "ml-platform" } } });
+      this.rayTemplates = new ManifestsRelease(this, "ray-templates", { releaseName: "ray-templates", namespace, dependsOn: this.rayRole.dependables() });
+      this.rayTemplates.add({
+        apiVersion: "v1",
+        kind: "ServiceAccount",
+        metadata: { name: serviceAccount, namespace, labels: { "app.kubernetes.io/part-of": "ml-platform" }, annotations: this.rayRole.annotation() },
+      });
       this.rayTemplates.add(rayTemplatesConfigMap(rayShape(env, props.dataStores.rayStorageUri, namespace, serviceAccount)));
     }
   }

@@ -108,8 +108,10 @@ describe.each(ENVS)("%s: Ray", (env) => {
     expect(crs.map((c) => c.kind)).toEqual(["RayCluster", "RayJob", "RayService"]);
   });
 
-  test("pods run as the Ray service account with S3 through Pod Identity; GPU workers on the training pool (EFA when there is one)", () => {
+  test("pods run as the Ray service account with S3 through IRSA (Ray's boto3 predates Pod Identity); GPU workers on the training pool (EFA when there is one)", () => {
     const e = projectEnvironment(env);
+    const sa = renderedObject(stack(`${env}-ml`), "ServiceAccount", "ray-workloads", "ray");
+    expect(sa.metadata.annotations["eks.amazonaws.com/role-arn"]).toMatch(/^\$\{aws_iam_role\.serving_ray-role_\w+\.arn\}$/);
     const job = crs[1].spec.rayClusterSpec;
     const worker = job.workerGroupSpecs[0].template.spec;
     expect(worker.serviceAccountName).toBe("ray-workloads");
