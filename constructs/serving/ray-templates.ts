@@ -137,6 +137,20 @@ export function rayJobTemplate(s: RayShape): KubernetesObject {
   };
 }
 
+/** The Serve application of KubeRay's RayService sample at v1.7.0 (code at a pinned commit of ray-project/test_dag). */
+const SMOKE_TEST_APP = {
+  name: "fruit_app",
+  import_path: "fruit.deployment_graph",
+  route_prefix: "/fruit",
+  runtime_env: { working_dir: "https://github.com/ray-project/test_dag/archive/78b4a5da38796123d9f9ffff59bab2792a043e95.zip" },
+  deployments: [
+    { name: "MangoStand", num_replicas: 1, user_config: { price: 3 }, ray_actor_options: { num_cpus: 0.1 } },
+    { name: "OrangeStand", num_replicas: 1, user_config: { price: 2 }, ray_actor_options: { num_cpus: 0.1 } },
+    { name: "PearStand", num_replicas: 1, user_config: { price: 1 }, ray_actor_options: { num_cpus: 0.1 } },
+    { name: "FruitMarket", num_replicas: 1, ray_actor_options: { num_cpus: 0.1 } },
+  ],
+};
+
 /** A RayService for Ray Serve on the inference pool (GPU replicas scale with Serve's autoscaler). */
 export function rayServiceTemplate(s: RayShape): KubernetesObject {
   return {
@@ -144,8 +158,9 @@ export function rayServiceTemplate(s: RayShape): KubernetesObject {
     kind: "RayService",
     metadata: { name: "serve", namespace: s.namespace },
     spec: {
-      // Replace with the application's import path and runtime environment.
-      serveConfigV2: stringify({ applications: [{ name: "app", route_prefix: "/", import_path: "app:deployment", deployments: [{ name: "Model", ray_actor_options: { num_gpus: 1 } }] }]}),
+      // KubeRay 1.7.0's sample application (ray-service.sample.yaml), runnable as a smoke test of the pool, the Serve
+      // controller and the route; replace it with the model's application (`ray_actor_options.num_gpus` per replica).
+      serveConfigV2: stringify({ applications: [SMOKE_TEST_APP] }),
       rayClusterConfig: clusterSpec(s, s.servingWorkers, "serve-workers", 1),
     },
   };
