@@ -7,6 +7,7 @@ import { IrsaRole, type IrsaCluster } from "../../constructs/iam/irsa-role";
 import type { PodIdentityCluster } from "../../constructs/iam/pod-identity-role";
 import { EFA_TRAINING_POOL, GENERAL_POOL, GPU_INFERENCE_POOL, GPU_TRAINING_POOL, SHARED_GPU_POOL, type PoolPlacement } from "../../constructs/karpenter/pool-labels";
 import { ManifestsRelease } from "../../constructs/kubernetes/manifests-release";
+import { podMonitor } from "../../constructs/kubernetes/prometheus-monitors";
 import { LlmServing, type LlmModelSpec } from "../../constructs/serving/llm-serving";
 import { rayTemplatesConfigMap, type RayGroupShape, type RayShape } from "../../constructs/serving/ray-templates";
 import type { Environment } from "../../environments/lib/schema";
@@ -144,6 +145,8 @@ export class MlServing extends Construct {
         metadata: { name: serviceAccount, namespace, labels: { "app.kubernetes.io/part-of": "ml-platform" }, annotations: this.rayRole.annotation() },
       });
       this.rayTemplates.add(rayTemplatesConfigMap(rayShape(env, props.dataStores.rayStorageUri, namespace, serviceAccount)));
+      // Every Ray pod KubeRay 1.7.0 makes carries `ray.io/is-ray-node: yes` and a `metrics` port (8080) it adds itself.
+      this.rayTemplates.add(podMonitor({ name: "ray", namespace, matchLabels: { "ray.io/is-ray-node": "yes" }, endpoints: [{ port: "metrics", interval: "30s" }] }));
     }
   }
 }
