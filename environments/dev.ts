@@ -55,4 +55,9 @@ export default defineEnvironment({
       ],
     },
   },
+  // The served models (docs/delivery.md). `churn` is an example: name your registered models. Development promotes
+  // automatically: moving the alias starts a canary (split by replica ratio: dev has no load balancer).
+  delivery: {
+    models: [{ name: "churn", registry: { model: "churn", alias: "champion" }, promotion: "automatic" }],
+  },
 });

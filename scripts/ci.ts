@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { EnvironmentError, loadEnvironments } from "../environments/lib/load";
 import type { Environment } from "../environments/lib/schema";
+import { platformImages, type PlatformImage } from "../stacks/foundation/delivery";
 import { ciPlansKeyAlias, ciRoleArn, runnerProjectName, stackId, stateBucketName, type StackPart } from "../stacks/naming";
 
 /** The deployment order of tiers: every development environment first, production last. */
@@ -28,6 +29,8 @@ export interface CiEnvironment {
   /** Stacks that need only AWS APIs (any runner) and stacks that talk to the Kubernetes API (in-VPC runner only). */
   readonly cloudStacks: readonly string[];
   readonly clusterStacks: readonly string[];
+  /** Images the platform builds, pushed to the environment's ECR after the cloud stacks (docs/delivery.md). */
+  readonly images: readonly PlatformImage[];
   /** The branch deploys run from: the GitHub environment must allow only it. */
   readonly branch: string;
   /**
@@ -50,6 +53,7 @@ export function ciEnvironment(env: Environment): CiEnvironment {
     runnerProject: runnerProjectName(env),
     cloudStacks: [stackId(env, "bootstrap"), stackId(env, "foundation")],
     clusterStacks: [stackId(env, "platform"), stackId(env, "ml")],
+    images: platformImages(env),
     branch: env.deploy.branch,
     stages: { bootstrap: ["bootstrap"], foundation: ["foundation"], cluster: ["platform", "ml"] },
   };

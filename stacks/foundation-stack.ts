@@ -10,6 +10,7 @@ import { cloudWatchLogsKeyStatement, ebsLaunchKeyStatements, KmsKey } from "../c
 import type { Environment } from "../environments/lib/schema";
 import type { BootstrapStack } from "./bootstrap-stack";
 import { EnvironmentStack } from "./environment-stack";
+import { foundationDelivery } from "./foundation/delivery";
 import { mlDataStoresProps } from "./ml-settings";
 import { GpuFoundation } from "./foundation/gpu-foundation";
 import { clusterName, costTags, dataEventsTrailName, namePrefix, runnerProjectName } from "./naming";
@@ -132,5 +133,6 @@ export class FoundationStack extends EnvironmentStack {
       });
     }
     this.gpu = new GpuFoundation(this, "gpu", { env, cluster: this.cluster, vpc: this.vpc, nodeDependencies: this.cluster.preComputeAddons, rootVolumeKmsKeyArn: this.nodeVolumesKey.keyArn });
+    foundationDelivery(this, env);
   }
 }

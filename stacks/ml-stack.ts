@@ -15,6 +15,7 @@ import type { BootstrapStack } from "./bootstrap-stack";
 import { EnvironmentStack } from "./environment-stack";
 import type { FoundationStack } from "./foundation-stack";
 import { feastProject } from "./ml-settings";
+import { MlDelivery } from "./ml/delivery";
 import { edgeServices, ingressDomain, MlEdge } from "./ml/edge";
 import { MlServing } from "./ml/serving";
 import { costTags, namePrefix } from "./naming";
@@ -54,8 +55,8 @@ function mlflowExtraHosts(env: Environment): string[] {
 }
 
 /**
- * `<env>-ml`: the ML services on the cluster: Kubeflow Trainer and Pipelines, MLflow, Feast, Triton with KEDA, and
- * the optional ingress. Their state lives in the foundation's ML data stores, read here through cross-stack
+ * `<env>-ml`: the ML services on the cluster: Kubeflow Trainer and Pipelines, MLflow, Feast, Triton (one Argo Rollout
+ * per served model, autoscaled by KEDA) with its promotion and drift monitoring, and the optional ingress. Their state lives in the foundation's ML data stores, read here through cross-stack
  * references; MLflow's database credentials come through the platform's External Secrets Operator. Applied after
  * the platform stack (Prometheus Operator CRDs, External Secrets, Karpenter pools).
  */
@@ -69,6 +70,8 @@ export class MlStack extends EnvironmentStack {
   readonly pipelines: KubeflowPipelines;
   /** vLLM models behind the router, and the Ray templates (docs/serving.md). */
   readonly serving: MlServing;
+  /** Per served model: the Triton Rollout, its promotion and drift monitor (docs/delivery.md). */
+  readonly delivery: MlDelivery;
   /** The HTTPS load balancer with its controller and certificate, when the environment has a domain for it. */
   readonly edge?: MlEdge;
 
@@ -91,18 +94,7 @@ export class MlStack extends EnvironmentStack {
     });
 
     this.keda = new Keda(this, "keda");
-    this.triton = new Triton(this, "triton", {
-      cluster,
-      dataStores: data,
-      region,
-      roleName: `${prefix}-triton`,
-      autoscaling: ml.triton,
-      prometheusUrl: PROMETHEUS_URL,
-      gpusPerReplica: ml.triton.gpusPerReplica,
-      cpu: ml.triton.cpu,
-      memoryGiB: ml.triton.memoryGiB,
-      dependsOn: [this.keda.chart.release],
-    });
+    this.triton = new Triton(this, "triton", { cluster, dataStores: data, roleName: `${prefix}-triton` });
     this.mlflow = new Mlflow(this, "mlflow", {
       cluster,
       dataStores: data,
@@ -124,6 +116,7 @@ export class MlStack extends EnvironmentStack {
       tableTags: costTags(env),
       replicas: production ? 2 : 1,
     });
+    this.delivery = new MlDelivery(this, "delivery", { env, cluster, dataStores: data, triton: this.triton, keda: this.keda, mlflow: this.mlflow });
     this.trainer = new KubeflowTrainer(this, "kubeflow-trainer", { trainingPool: trainingShape(env), efaPool: efaShape(env) });
     this.pipelines = new KubeflowPipelines(this, "kubeflow-pipelines", { cluster, dataStores: data, region, rolePrefix: prefix });
     this.serving = new MlServing(this, "serving", { env, cluster, dataStores: data, prefix, prometheusUrl: PROMETHEUS_URL, dependsOn: [this.keda.chart.release] });
@@ -139,10 +132,11 @@ export class MlStack extends EnvironmentStack {
           mlflow: this.mlflow,
           pipelinesNamespace: this.pipelines.namespace,
           feastNamespace: this.feast.namespace,
-          triton: this.triton,
+          tritonModels: this.delivery.models.map((m) => ({ namespace: this.triton.namespace, serviceName: m.rootService })),
           grafana: { namespace: MONITORING_NAMESPACE, serviceName: GRAFANA_SERVICE },
         }),
-        dependsOn: [this.mlflow.chart.release, this.pipelines.apps.release, this.feast.chart.release, this.triton.release.release],
+        // The model Rollouts first: Argo Rollouts writes the weights annotation into their Ingresses.
+        dependsOn: [this.mlflow.chart.release, this.pipelines.apps.release, this.feast.chart.release, this.triton.release.release, ...this.delivery.models.map((m) => m.release.release)],
       });
     }
 
@@ -154,8 +148,8 @@ export class MlStack extends EnvironmentStack {
     output("feast_feature_store_yaml_uri", this.feast.featureStoreYamlUri, "Where feature_store.yaml is published");
     output("feast_feature_server_url", this.feast.serverUrl, "Feast online feature server inside the cluster");
     output("triton_model_repository", this.triton.modelRepositoryUri, "Triton's model repository (one directory per model)");
-    output("triton_http_url", this.triton.httpUrl, "Triton HTTP/REST (KServe v2) inside the cluster");
-    output("triton_grpc_address", this.triton.grpcAddress, "Triton gRPC inside the cluster");
+    const models = Object.fromEntries(this.delivery.models.map((m) => [m.name.replace(/^triton-/, ""), { http: m.httpUrl, grpc: m.grpcAddress }]));
+    output("triton_models", JSON.stringify(models), "Per served model: Triton HTTP/REST (KServe v2) and gRPC inside the cluster (JSON)");
     output("kubeflow_pipelines_ui_url", this.pipelines.uiUrl, "Kubeflow Pipelines UI inside the cluster");
     output("kubeflow_pipelines_api_url", this.pipelines.apiUrl, "Kubeflow Pipelines API (KFP SDK host) inside the cluster");
     output("kubeflow_pipelines_root", this.pipelines.pipelineRoot, "Default pipeline root for run artifacts");

@@ -8,8 +8,10 @@ import type { BootstrapStack } from "./bootstrap-stack";
 import { EnvironmentStack } from "./environment-stack";
 import type { FoundationStack } from "./foundation-stack";
 import { clusterName, costTags, namePrefix } from "./naming";
+import { platformDelivery } from "./platform/delivery";
 import { GpuCompute } from "./platform/gpu-compute";
 import { PlatformServing } from "./platform/serving";
+import type { ArgoRollouts } from "../constructs/delivery/argo-rollouts";
 
 /**
  * `<env>-platform`: cluster-wide controllers and capacity (Karpenter, GPU and EFA device plugins,
@@ -26,6 +28,8 @@ export class PlatformStack extends EnvironmentStack {
   readonly observability: Observability;
   /** Shared-GPU pool, MIG (GPU Operator mig-manager), KubeRay operator (docs/serving.md). */
   readonly serving: PlatformServing;
+  /** Argo Rollouts, which the ML stack's model Rollouts need (see docs/delivery.md). */
+  readonly delivery: ArgoRollouts;
 
   constructor(scope: Construct, env: Environment, bootstrap: BootstrapStack, foundation: FoundationStack) {
     super(scope, env, "platform");
@@ -64,6 +68,7 @@ export class PlatformStack extends EnvironmentStack {
       protect: env.tier === "production",
     });
     this.serving = new PlatformServing(this, "serving", { env, foundation, compute: this.compute, monitoringCrds: this.observability.stack.chart.release });
+    this.delivery = platformDelivery(this, env, foundation, this.observability);
   }
 
   /** A release of the in-repo manifests chart for this stack's custom resources. */

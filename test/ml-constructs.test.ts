@@ -2,7 +2,7 @@ import { App, TerraformStack } from "cdktf";
 import { PostgresDatabase } from "../constructs/data/postgres-database";
 import { Feast } from "../constructs/ml/feast";
 import { MlIngress, type MlIngressProps } from "../constructs/ml/ml-ingress";
-import { Triton, type TritonProps } from "../constructs/ml/triton";
+import { ModelRollout, type ModelRolloutProps } from "../constructs/delivery/model-rollout";
 import { ExternalSecrets } from "../constructs/secrets/external-secrets";
 import { KmsKey } from "../constructs/security/kms-key";
 import { oracle } from "./helpers/oracles";
@@ -13,8 +13,9 @@ const scope = () => new TerraformStack(new App(), "test");
 
 describe("ML construct validation", () => {
   test("fails when Triton's minimum is zero replicas", () => {
-    expect(() => new Triton(scope(), "t", { autoscaling: { minReplicas: 0, maxReplicas: 2, targetQueueMicroseconds: 1000 } } as TritonProps)).toThrow(
-      "triton: minReplicas must be at least 1 (queue time cannot wake a scaled-to-zero server), got 0",
+    const sizing = { minReplicas: 0, maxReplicas: 2, targetQueueMicroseconds: 1000, gpusPerReplica: 1, cpu: "2", memoryGiB: 8 };
+    expect(() => new ModelRollout(scope(), "t", { model: "churn", sizing } as unknown as ModelRolloutProps)).toThrow(
+      "triton-churn: minReplicas must be at least 1 (queue time cannot wake a scaled-to-zero server), got 0",
     );
   });
 

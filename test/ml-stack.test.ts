@@ -47,11 +47,13 @@ describe("ml stack", () => {
       "kubeflow/pipeline-runner",
       "llm/llm-weights-writer",
       "llm/vllm-qwen-1-5b",
+      "ml-delivery/drift-churn",
+      "ml-delivery/promote-churn",
       "mlflow-admin/mlflow-db-admin",
       "mlflow/mlflow",
     ]);
     // Triton's AWS SDK for C++ (1.11.60) predates Pod Identity: it reads S3 through IRSA instead.
-    const triton = renderedObject(s, "Deployment", "triton", "triton");
+    const triton = renderedObject(s, "Rollout", "triton-churn", "triton");
     expect(triton.spec.template.spec.serviceAccountName).toBe("triton");
     const sa = renderedObject(s, "ServiceAccount", "triton", "triton");
     const tritonRole = Object.entries(resources(s, "aws_iam_role")).find(([, r]) => r.name === "mlp-dev-triton")!;
@@ -79,7 +81,7 @@ describe("rendered custom resources", () => {
   });
 
   test("the CRD check rejects a field the CRD does not define and a wrong type", () => {
-    const sm = structuredClone(renderedObject(stack("dev-ml"), "ServiceMonitor", "triton", "triton"));
+    const sm = structuredClone(renderedObject(stack("dev-ml"), "ServiceMonitor", "triton-churn", "triton"));
     sm.spec.endpoints[0].portName = "metrics";
     sm.spec.namespaceSelector.matchNames = "triton";
     expect(validateCustomResource(sm)).toEqual(['/spec/endpoints/0: unknown field "portName"', '/spec/namespaceSelector/matchNames: got "triton"; must be array']);
@@ -91,8 +93,8 @@ describe("rendered custom resources", () => {
       const m = renderedObject(s, kind, name, ns);
       return { selector: m.spec.selector.matchLabels, endpoint: (m.spec.endpoints ?? m.spec.podMetricsEndpoints)[0] };
     };
-    expect(endpoint("ServiceMonitor", "triton", "triton").endpoint).toEqual(expect.objectContaining({ port: "metrics", path: "/metrics" }));
-    expect(renderedObject(s, "Service", "triton", "triton").spec.ports).toContainEqual(expect.objectContaining({ name: "metrics", port: 8002 }));
+    expect(endpoint("ServiceMonitor", "triton-churn", "triton").endpoint).toEqual(expect.objectContaining({ port: "metrics", path: "/metrics" }));
+    expect(renderedObject(s, "Service", "triton-churn", "triton").spec.ports).toContainEqual(expect.objectContaining({ name: "metrics", port: 8002 }));
     expect(endpoint("ServiceMonitor", "mlflow", "mlflow").endpoint).toEqual(expect.objectContaining({ port: "http", path: "/metrics" }));
     expect(release(s, "mlflow").values.extraArgs.exposePrometheus).toMatch(/^\/tmp\//);
     expect(endpoint("ServiceMonitor", "feast-feature-server", "feast").endpoint).toEqual(expect.objectContaining({ port: "metrics" }));
@@ -106,10 +108,10 @@ describe("rendered custom resources", () => {
   });
 });
 
-describe("Triton", () => {
-  test.each(ENVS)("%s: pinned image, three ports, health probes, GPU scheduling, no static keys", (env) => {
-    const d = renderedObject(stack(`${env}-ml`), "Deployment", "triton", "triton");
-    const pod = d.spec.template.spec;
+describe("Triton, one Rollout per served model", () => {
+  test.each(ENVS)("%s: pinned image, three ports, health probes, GPU scheduling, no static keys, one version's prefix", (env) => {
+    const r = renderedObject(stack(`${env}-ml`), "Rollout", "triton-churn", "triton");
+    const pod = r.spec.template.spec;
     const c = pod.containers[0];
     expect(c.image).toBe("nvcr.io/nvidia/tritonserver:26.08-py3");
     expect(c.ports.map((p: { name: string; containerPort: number }) => `${p.name}:${p.containerPort}`)).toEqual(["http:8000", "grpc:8001", "metrics:8002"]);
@@ -118,27 +120,33 @@ describe("Triton", () => {
     expect(pod.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
     expect(pod.nodeSelector).toEqual({ "node.ml-platform.io/pool": "gpu-inference", "nvidia.com/gpu.present": "true" });
     expect(c.resources.limits["nvidia.com/gpu"]).toBe("1");
-    expect(c.args).toContain(`--model-repository=s3://mlp-${env}-triton-models-${projectEnvironment(env).account.id}/model_repository`);
-    expect(JSON.stringify(d)).not.toMatch(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|secretKeyRef/);
-    expect(d.spec.replicas).toBeUndefined();
+    // Only the version the template names: its own prefix, no polling, not ready until that model is.
+    expect(c.args).toEqual(
+      expect.arrayContaining([`--model-repository=s3://mlp-${env}-triton-models-${projectEnvironment(env).account.id}/model_repository/churn/v$(MODEL_VERSION)`, "--model-control-mode=none", "--strict-readiness=true"]),
+    );
+    expect(c.args.filter((a: string) => /poll/.test(a))).toEqual([]);
+    expect(c.env).toContainEqual({ name: "MODEL_VERSION", valueFrom: { fieldRef: { fieldPath: "metadata.annotations['ml-platform.io/model-version']" } } });
+    expect(JSON.stringify(r)).not.toMatch(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|secretKeyRef/);
+    expect(r.spec.replicas).toBeUndefined();
   });
 
-  test.each(ENVS)("%s: KEDA scales on queue time per request with the environment's bounds", (env) => {
+  test.each(ENVS)("%s: KEDA scales the Rollout on its queue time per request with the environment's bounds", (env) => {
     const cfg = projectEnvironment(env).ml.triton;
-    const so = renderedObject(stack(`${env}-ml`), "ScaledObject", "triton", "triton");
-    expect(so.spec).toEqual(expect.objectContaining({ minReplicaCount: cfg.minReplicas, maxReplicaCount: cfg.maxReplicas, scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "triton" } }));
+    const so = renderedObject(stack(`${env}-ml`), "ScaledObject", "triton-churn", "triton");
+    expect(so.spec).toEqual(expect.objectContaining({ minReplicaCount: cfg.minReplicas, maxReplicaCount: cfg.maxReplicas, scaleTargetRef: { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", name: "triton-churn" } }));
     const [trigger] = so.spec.triggers;
     expect(trigger.type).toBe("prometheus");
     expect(trigger.metricType).toBe("Value");
     expect(trigger.metadata.serverAddress).toBe("http://kube-prometheus-stack-prometheus.monitoring.svc:9090");
     expect(trigger.metadata.threshold).toBe(String(cfg.targetQueueMicroseconds));
-    expect(trigger.metadata.query).toMatch(/^sum\(rate\(nv_inference_queue_duration_us\{namespace="triton",service="triton"\}\[2m\]\)\) \/ \(sum\(rate\(nv_inference_request_success/);
+    expect(trigger.metadata.query).toMatch(/^sum\(rate\(nv_inference_queue_duration_us\{namespace="triton",service="triton-churn"\}\[2m\]\)\) \/ \(sum\(rate\(nv_inference_request_success/);
   });
 
-  test("the release does not wait for GPU capacity and depends on KEDA and its role", () => {
-    const r = release(stack("dev-ml"), "triton").config;
+  test("the model's release does not wait for GPU capacity and comes after KEDA and Triton's role and service account", () => {
+    const r = release(stack("dev-ml"), "triton-churn").config;
     expect(r.wait).toBe(false);
-    expect(r.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^helm_release\.keda_chart_release_/), expect.stringMatching(/^aws_iam_role_policy\.triton_role_policy-model-repository-read_/)]));
+    expect(r.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^helm_release\.keda_chart_release_/), expect.stringMatching(/^helm_release\.triton_release_/)]));
+    expect(release(stack("dev-ml"), "triton").config.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_iam_role_policy\.triton_role_policy-model-repository-read_/)]));
   });
 });
 

@@ -17,6 +17,8 @@ export const MODEL_REPOSITORY_PREFIX = "model_repository";
 export const LLM_WEIGHTS_PREFIX = "llm-weights";
 /** Key prefix of Ray checkpoints and results inside the pipelines bucket (Ray Train `storage_path`). */
 export const RAY_STORAGE_PREFIX = "ray";
+/** Sampled inference requests (Triton's tensor traces), shipped by each Triton pod's capture sidecar (docs/delivery.md). */
+export const INFERENCE_LOG_PREFIX = "inference_log";
 /** Feast registry file (registry_type: file) inside the Feast bucket. */
 export const FEAST_REGISTRY_KEY = "registry/registry.db";
 /** Key prefix of Feast's offline store (parquet files of FileSources) inside the Feast bucket. */
@@ -177,6 +179,28 @@ export class MlDataStores extends Construct {
   /** `s3://<bucket>/model_repository`: Triton's `--model-repository`. */
   get modelRepositoryUri(): string {
     return `s3://${this.bucketNames.tritonModels}/${MODEL_REPOSITORY_PREFIX}`;
+  }
+
+  /** A model's promotion job writes only its own versions, `model_repository/<model>/`. */
+  grantModelVersionsWrite(grantee: IGrantable, model: string, policyName = "model-versions-write"): void {
+    if (!/^[a-z0-9-]+$/.test(model)) throw new Error(`model name must be a lowercase name, got "${model}"`);
+    this.grantObjects(this.tritonModels, grantee, { sid: "ModelVersionsWrite", prefix: `${MODEL_REPOSITORY_PREFIX}/${model}`, write: true }, policyName);
+  }
+
+  /** Triton's capture sidecars write sampled requests under `inference_log/` (and nothing else of the bucket). */
+  grantInferenceLogWrite(grantee: IGrantable, policyName = "inference-log-write"): void {
+    this.grantObjects(this.tritonModels, grantee, { sid: "InferenceLogWrite", prefix: INFERENCE_LOG_PREFIX, write: true }, policyName);
+  }
+
+  /** A model's drift monitor reads that model's sampled requests, `inference_log/<model>/`. */
+  grantInferenceLogRead(grantee: IGrantable, model: string, policyName = "inference-log-read"): void {
+    if (!/^[a-z0-9-]+$/.test(model)) throw new Error(`model name must be a lowercase name, got "${model}"`);
+    this.grantObjects(this.tritonModels, grantee, { sid: "InferenceLogRead", prefix: `${INFERENCE_LOG_PREFIX}/${model}`, write: false }, policyName);
+  }
+
+  /** MLflow's promotion jobs read every artifact (registered versions live anywhere under the artifact root). */
+  grantMlflowArtifactsRead(grantee: IGrantable, policyName = "mlflow-artifacts-read"): void {
+    this.grantObjects(this.mlflowArtifacts, grantee, { sid: "MlflowArtifactsRead", write: false }, policyName);
   }
 
   /** MLflow's server reads and writes every artifact in its bucket. */

@@ -27,6 +27,11 @@ export interface IngressService {
    * cannot follow, and answer only clients from the API networks. @default - none
    */
   readonly apiPaths?: readonly string[];
+  /**
+   * The backend is an Argo Rollouts traffic split: rules name the Service with port `use-annotation`, and the Rollout
+   * writes `actions.<serviceName>` (weighted target groups of its stable and canary Services). @default false
+   */
+  readonly weighted?: boolean;
 }
 
 /** A UI namespace's SecretStore for the OIDC client Secret. */
@@ -123,7 +128,7 @@ export class MlIngress extends Construct {
     this.release = new ManifestsRelease(this, "release", { releaseName: "ml-ingress", namespace: "kube-system", dependsOn: [...props.dependsOn, ...authReady] });
     const rule = (s: IngressService, paths: Array<{ path: string; pathType: string }>) => ({
       host: `${s.host}.${props.domain}`,
-      http: { paths: paths.map((p) => ({ ...p, backend: { service: { name: s.serviceName, port: { number: s.servicePort } } } })) },
+      http: { paths: paths.map((p) => ({ ...p, backend: { service: { name: s.serviceName, port: s.weighted ? { name: "use-annotation" } : { number: s.servicePort } } } })) },
     });
     const ingress = (name: string, s: IngressService, annotations: Record<string, string>, paths: Array<{ path: string; pathType: string }>): KubernetesObject => ({
       apiVersion: "networking.k8s.io/v1",

@@ -41,9 +41,10 @@ export const FIXED_PRICES = {
 
 /**
  * Customer managed KMS keys every environment has: the bootstrap stack's state, secrets and CI saved-plans keys, the
- * foundation's telemetry, EKS secrets, node-volumes and ML data keys. A test counts them in the synthesized stacks.
+ * foundation's telemetry, EKS secrets, node-volumes, ML data and container-image keys. A test counts them in the
+ * synthesized stacks.
  */
-export const KMS_KEYS_PER_ENVIRONMENT = 7;
+export const KMS_KEYS_PER_ENVIRONMENT = 8;
 
 /** RDS for PostgreSQL single-AZ On-Demand USD/hour, us-east-1 (Multi-AZ is twice). Add a class here before using it. */
 export const RDS_POSTGRES_USD_PER_HOUR: Readonly<Record<string, number>> = {

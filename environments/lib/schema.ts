@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AVAILABILITY_ZONES } from "../../constructs/catalog/availability-zones.generated";
 import { allocateSubnets, parseCidr } from "./cidr";
 import { computeSettings, refineCompute } from "./compute-schema";
+import { deliverySettings, refineDelivery } from "./delivery-schema";
 import { deploySettings, isWholeInternet } from "./deploy-schema";
 import { cidr, iamRoleArn, KUBERNETES_VERSIONS, logRetentionDays, positiveInt, REGIONS, systemNodeGroup, tagValue, TIERS, uniqueList } from "./fields";
 import { refineIngress } from "./ingress-schema";
@@ -76,6 +77,8 @@ export const environmentSchema = z
     ml: mlSettings.prefault({}),
     /** Prometheus, Alertmanager, Grafana, alert thresholds and SLOs (see environments/lib/observability-schema.ts). */
     observability: observabilitySettings.prefault({}),
+    /** Model versions Triton serves and how they reach users (see environments/lib/delivery-schema.ts). */
+    delivery: deliverySettings.prefault({}),
   })
   .superRefine((env, ctx) => {
     const region = env.account.region;
@@ -108,6 +111,7 @@ export const environmentSchema = z
     refineIngress(env, ctx);
     refineObservability(env, ctx);
     refineServing(env, ctx);
+    refineDelivery(env, ctx);
   });
 
 /** What an environment file exports: the input form, with optional fields left out. */

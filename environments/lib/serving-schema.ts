@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { MIG_GPUS, migGpuOf } from "../../constructs/catalog/mig";
 import { findInstanceType, instanceTypesOfFamily } from "../../constructs/catalog/instance-types";
+import { deliveryGpuDemand } from "./delivery-schema";
 import { capacityTypes, duration, gpuInstanceType, positiveInt, uniqueList } from "./fields";
 
 /**
@@ -124,8 +125,9 @@ export const raySettings = z
   })
   .prefault({});
 
-/** What the serving rules read. */
-interface ServingContext {
+/** What the serving rules read (and, for Triton's canaries on the inference pool, what delivery-schema.ts reads). */
+type ServingContext = Parameters<typeof deliveryGpuDemand>[0] & ServingFields;
+interface ServingFields {
   readonly tier: string;
   readonly compute: {
     readonly gpuInferencePool: { readonly instanceFamilies: readonly string[]; readonly limits: { readonly gpus: number } };
@@ -257,7 +259,10 @@ function refineModels(env: ServingContext, issue: Issue, invalid: ReadonlySet<st
     d.who.push(who);
     demand.set(key, d);
   };
-  add("gpu-inference", "nvidia.com/gpu", env.ml.triton.maxReplicas * env.ml.triton.gpusPerReplica, `triton ${env.ml.triton.maxReplicas} x ${env.ml.triton.gpusPerReplica}`);
+  // Triton's models at the peak of their canaries (delivery-schema.ts checks them alone against the limit).
+  const triton = deliveryGpuDemand(env);
+  if (triton.gpus) add("gpu-inference", "nvidia.com/gpu", triton.gpus, triton.perModel.map((m) => `triton ${m.model} ${m.pods} x ${env.ml.triton.gpusPerReplica}`).join(", "));
+  const withModels = new Set<string>();
   models.forEach((m, i) => {
     const at = ["ml", "llm", "models", i];
     if (seen.has(m.name)) issue([...at, "name"], m.name, "must be unique among the models");
@@ -281,6 +286,7 @@ function refineModels(env: ServingContext, issue: Issue, invalid: ReadonlySet<st
     }
     const s = pool.sharing;
     const who = `${m.name} ${m.replicas.max} x ${count}`;
+    withModels.add(pool.name);
     if (m.gpu.migProfile !== undefined && !(s.mode === "mig" && s.strategy === "mixed")) {
       issue([...at, "gpu", "migProfile"], m.gpu.migProfile, `needs a pool with MIG strategy mixed; ${pool.name} shares by ${s.mode === "mig" ? "MIG single (request whole slices as nvidia.com/gpu)" : s.mode}`);
       return;
@@ -307,7 +313,8 @@ function refineModels(env: ServingContext, issue: Issue, invalid: ReadonlySet<st
   if (inferenceSharing.mode === "time-slicing" && env.ml.triton.gpusPerReplica > 1) {
     issue(["ml", "triton", "gpusPerReplica"], env.ml.triton.gpusPerReplica, "must be 1 while gpu-inference is time-sliced (the device plugin refuses requests for more than one shared GPU)");
   }
-  for (const pool of servingPools(env).filter((p) => !invalid.has(p.name))) {
+  // Pools without LLM models are left to the other sections' checks (Triton's canaries: delivery-schema.ts).
+  for (const pool of servingPools(env).filter((p) => !invalid.has(p.name) && withModels.has(p.name))) {
     // An invalid limit is reported by its own field; a second message about it would only add noise.
     if (!(Number.isInteger(pool.gpuLimit) && pool.gpuLimit > 0)) continue;
     for (const [key, d] of demand) {

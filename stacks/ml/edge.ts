@@ -102,7 +102,8 @@ export function edgeServices(s: {
   mlflow: { namespace: string; serviceName: string };
   pipelinesNamespace: string;
   feastNamespace: string;
-  triton: { namespace: string; serviceName: string };
+  /** One host per served model, `triton-<model>`, split between its stable and canary by Argo Rollouts. */
+  tritonModels: ReadonlyArray<{ namespace: string; serviceName: string }>;
   grafana: { namespace: string; serviceName: string };
 }): IngressService[] {
   return [
@@ -112,6 +113,6 @@ export function edgeServices(s: {
     { host: "pipelines", namespace: s.pipelinesNamespace, serviceName: "ml-pipeline-ui", servicePort: 80, healthCheckPath: "/apis/v1beta1/healthz", ui: true, apiPaths: ["/apis/*"] },
     { host: "grafana", namespace: s.grafana.namespace, serviceName: s.grafana.serviceName, servicePort: 80, healthCheckPath: "/api/health", ui: true },
     { host: "feast", namespace: s.feastNamespace, serviceName: "feast-feature-server", servicePort: 80, healthCheckPath: "/health", ui: false, apiPaths: ["/"] },
-    { host: "triton", namespace: s.triton.namespace, serviceName: s.triton.serviceName, servicePort: 8000, healthCheckPath: "/v2/health/ready", ui: false, apiPaths: ["/"] },
+    ...s.tritonModels.map((t) => ({ host: t.serviceName, namespace: t.namespace, serviceName: t.serviceName, servicePort: 8000, healthCheckPath: "/v2/health/ready", ui: false, apiPaths: ["/"], weighted: true })),
   ];
 }

@@ -61,9 +61,10 @@ describe("the walk catches what a first deploy would trip on", () => {
     expect(r.findings).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^dev-ml: helm_release\.mlflow_config_release_\w+ \(ExternalSecret mlflow\/mlflow-database\): CRD external-secrets\.io\/ExternalSecret is created by dev-platform: helm_release\.external-secrets_chart_release_\w+, which is not applied before it$/),
-        expect.stringMatching(/\(ServiceMonitor triton\/triton\): CRD monitoring\.coreos\.com\/ServiceMonitor is created by dev-platform: .*which is not applied before it$/),
+        expect.stringMatching(/\(ServiceMonitor triton\/triton-churn\): CRD monitoring\.coreos\.com\/ServiceMonitor is created by dev-platform: .*which is not applied before it$/),
+        expect.stringMatching(/\(Rollout triton\/triton-churn\): CRD argoproj\.io\/Rollout is created by dev-platform: helm_release\.argo-rollouts_chart_release_\w+, which is not applied before it$/),
         expect.stringMatching(/\(SecretStore mlflow\/aws-secrets-manager\): CRD external-secrets\.io\/SecretStore is created by dev-platform: .*which is not applied before it$/),
-        expect.stringMatching(/\(Deployment triton\/triton\): may only run on NodePool gpu-inference .*which has no nodes before it starts$/),
+        expect.stringMatching(/\(Rollout triton\/triton-churn\): may only run on NodePool gpu-inference .*which has no nodes before it starts$/),
       ]),
     );
   });
@@ -89,7 +90,7 @@ describe("the walk catches what a first deploy would trip on", () => {
 
   test("Triton's IRSA service account without the cluster's IAM OIDC provider gets no credentials", () => {
     const r = walkChanged("dev", (s) => delete s["dev-foundation"].resource.aws_iam_openid_connect_provider);
-    expect(r.findings).toEqual([expect.stringMatching(/\(Deployment triton\/triton\): the cluster's IAM OIDC provider \(IRSA\) is created by nothing in the deploy$/)]);
+    expect(r.findings).toEqual([expect.stringMatching(/\(Rollout triton\/triton-churn\): the cluster's IAM OIDC provider \(IRSA\) is created by nothing in the deploy$/)]);
   });
 
   test("an ExternalSecret whose namespace has no SecretStore (there is no cluster-wide store to fall back on)", () => {
@@ -136,21 +137,31 @@ describe("the walk catches what a first deploy would trip on", () => {
     expect(r.findings).toEqual([expect.stringMatching(/\(node group system, 1 x m7i\.large\): the pods that can only run there do not fit: .*Deployment kube-system\/karpenter wants 2 replicas on separate nodes, only 1 nodes/)]);
   });
 
-  test("Triton and vLLM scaled out to their maximum must fit the inference pool's GPU limit", () => {
+  test("a model's Rollout at its autoscaler's maximum plus its canary pod, and the vLLM models at theirs, must fit the inference pool's GPU limit", () => {
     const r = walkChanged("dev", (s) => {
       const nodePools = releaseOf(s["dev-platform"], "karpenter-node-pools");
-      nodePools.values = [String(nodePools.values[0]).replace(/"nvidia\.com\/gpu": 4\b/, '"nvidia.com/gpu": 1')];
+      nodePools.values = [String(nodePools.values[0]).replace(/"nvidia\.com\/gpu": 4\b/, '"nvidia.com/gpu": 2')];
     });
-    expect(r.findings).toEqual([expect.stringMatching(/\(NodePool gpu-inference\): its pods at full scale need nvidia\.com\/gpu 3, over the pool's limit 1 \[Deployment llm\/qwen-1-5b x1, Deployment triton\/triton x2\]$/)]);
+    // dev: at most 2 replicas and the basic canary's one surge pod during a step, plus the scale-to-zero vLLM model's one.
+    expect(r.findings).toEqual([expect.stringMatching(/\(NodePool gpu-inference\): its pods at full scale need nvidia\.com\/gpu 4, over the pool's limit 2 \[Rollout triton\/triton-churn x3, Deployment llm\/qwen-1-5b x1\]$/)]);
+  });
+
+  test("through the load balancer, the stable still sized for the last step while the canary takes all the traffic counts", () => {
+    // staging: 4 replicas; from 50% to 100% the canary has 4 pods and the stable still 2 until the weights moved; vLLM's llama-8b at 2.
+    const r = walkChanged("staging", (s) => {
+      const nodePools = releaseOf(s["staging-platform"], "karpenter-node-pools");
+      nodePools.values = [String(nodePools.values[0]).replace(/"nvidia\.com\/gpu": 16\b/, '"nvidia.com/gpu": 5')];
+    });
+    expect(r.findings).toEqual([expect.stringMatching(/\(NodePool gpu-inference\): its pods at full scale need nvidia\.com\/gpu 8, over the pool's limit 5 \[Rollout triton\/triton-churn x6, Deployment llm\/llama-8b x2\]$/)]);
   });
 
   test("a GPU workload without the GPU pools' tolerations has nowhere to run", () => {
     const r = walkChanged("dev", (s) => {
-      const triton = releaseOf(s["dev-ml"], "triton");
+      const triton = releaseOf(s["dev-ml"], "triton-churn");
       const values = parse(triton.values[0]);
-      delete values.manifests.find((o: Any) => o.kind === "Deployment").spec.template.spec.tolerations;
+      delete values.manifests.find((o: Any) => o.kind === "Rollout").spec.template.spec.tolerations;
       triton.values = [stringify(values)];
     });
-    expect(r.findings).toEqual(expect.arrayContaining([expect.stringMatching(/\(Deployment triton\/triton\): no node source accepts it \(.*NodePool gpu-inference: does not tolerate nvidia\.com\/gpu:NoSchedule/)]));
+    expect(r.findings).toEqual(expect.arrayContaining([expect.stringMatching(/\(Rollout triton\/triton-churn\): no node source accepts it \(.*NodePool gpu-inference: does not tolerate nvidia\.com\/gpu:NoSchedule/)]));
   });
 });

@@ -21,12 +21,12 @@ describe("cost ceiling", () => {
     expect(byKey["fixed/mlflow-database"]).toBe(0.04);
     // No domain, so no load balancer.
     expect(byKey["fixed/alb"]).toBeUndefined();
-    // 7 keys x $3/month / 720 h = 0.029
-    expect(byKey["fixed/kms-keys"]).toBe(0.029);
+    // 8 keys x $3/month / 720 h = 0.033
+    expect(byKey["fixed/kms-keys"]).toBe(0.033);
     expect(Object.keys(byKey)).toHaveLength(7);
-    // 3.548 + 6.496 + 0.302 + 0.1 + 0.045 + 0.04 + 0.029 = 10.56/h; x 720 h = 7,603.20 per 30 days
-    expect(c.usdPerHour).toBe(10.56);
-    expect(c.usdPer30Days).toBe(7603.2);
+    // 3.548 + 6.496 + 0.302 + 0.1 + 0.045 + 0.04 + 0.033 = 10.564/h; x 720 h = 7,606.08 per 30 days
+    expect(c.usdPerHour).toBe(10.564);
+    expect(c.usdPer30Days).toBe(7606.08);
     expect(c.priceNote).toContain("us-east-1 On-Demand Linux, Karpenter's table of 2026-07-20");
   });
 
@@ -49,8 +49,8 @@ describe("cost ceiling", () => {
     const prod = { ...projectEnvironment("prod"), budget: { monthlyUsd: 1000 } };
     const dev = { ...projectEnvironment("dev"), budget: { monthlyUsd: 1000 } };
     expect(checkBudgets([prod, dev])).toEqual({
-      errors: ['environment "prod": budget.monthlyUsd: got 1000; the worst-case On-Demand ceiling is $658458.72 per 30 days (run `npm run cost`): raise the budget or lower the pool limits'],
-      warnings: ['environment "dev": budget.monthlyUsd: got 1000; the worst-case On-Demand ceiling is $7603.20 per 30 days (run `npm run cost`): raise the budget or lower the pool limits'],
+      errors: ['environment "prod": budget.monthlyUsd: got 1000; the worst-case On-Demand ceiling is $658461.60 per 30 days (run `npm run cost`): raise the budget or lower the pool limits'],
+      warnings: ['environment "dev": budget.monthlyUsd: got 1000; the worst-case On-Demand ceiling is $7606.08 per 30 days (run `npm run cost`): raise the budget or lower the pool limits'],
     });
   });
 

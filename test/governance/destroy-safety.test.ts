@@ -66,6 +66,7 @@ describe("destroy and refactor safety", () => {
       "foundation aws_dynamodb_table.ml-data_feast-online_driver_hourly_stats_fresh",
       "foundation aws_eks_cluster.eks_cluster",
       "foundation aws_kms_key.eks-secrets-key",
+      "foundation aws_kms_key.images_key",
       "foundation aws_kms_key.logs-key",
       "foundation aws_kms_key.ml-data_data-key",
       "foundation aws_kms_key.node-volumes-key",

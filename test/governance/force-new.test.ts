@@ -15,6 +15,7 @@ const STATEFUL_CASES: Record<string, { replaces: string[]; inPlace: string[] }> 
   aws_db_instance: { replaces: ["db_name", "storage_encrypted", "character_set_name", "timezone", "kms_key_id", "engine", "username"], inPlace: ["db_subnet_group_name", "identifier", "engine_version", "instance_class", "allocated_storage", "deletion_protection"] },
   aws_s3_bucket: { replaces: ["bucket", "object_lock_enabled"], inPlace: ["force_destroy", "tags"] },
   aws_eks_cluster: { replaces: ["name", "role_arn", "access_config.bootstrap_cluster_creator_admin_permissions", "kubernetes_network_config.service_ipv4_cidr"], inPlace: ["version", "vpc_config.subnet_ids", "vpc_config.endpoint_public_access", "enabled_cluster_log_types"] },
+  aws_ecr_repository: { replaces: ["name", "encryption_configuration.kms_key"], inPlace: ["image_tag_mutability", "force_delete", "image_scanning_configuration"] },
   aws_kms_key: { replaces: ["customer_master_key_spec", "key_usage", "multi_region"], inPlace: ["deletion_window_in_days", "enable_key_rotation", "policy", "description"] },
   aws_secretsmanager_secret: { replaces: ["name"], inPlace: ["recovery_window_in_days", "kms_key_id", "description"] },
   aws_cloudwatch_log_group: { replaces: ["name", "log_group_class"], inPlace: ["retention_in_days", "kms_key_id"] },

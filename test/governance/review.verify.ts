@@ -59,6 +59,7 @@ describe("npm run review (end to end, temporary git repository)", () => {
       edit("constructs/observability/targets.ts", 'version: "88.5.3"', 'version: "89.0.0"');
       edit("environments/dev.ts", 'instanceFamilies: ["g6", "g5"]', 'instanceFamilies: ["g6", "g6e", "g5"]');
       edit("constructs/observability/amp-remote-write.ts", "{ alias: props.alias, kmsKeyArn", "{ kmsKeyArn");
+      edit("environments/prod.ts", 'models: [{ name: "churn", registry: { model: "churn", alias: "champion" }, version: 7 }]', 'models: [{ name: "churn", registry: { model: "churn", alias: "champion" }, version: 8 }]');
       git("commit", "-qam", "change");
       const r = review("--base", "main", "--json", "review.json", "--markdown", "comment.md", "--full", "full.md", "--tests", "failure");
       expect([r.status, r.stderr]).toEqual([0, ""]);
@@ -102,6 +103,11 @@ describe("npm run review (end to end, temporary git repository)", () => {
       expect(find("chart-major", "chart `kube-prometheus-stack` 88.5.3 → 89.0.0")).toHaveLength(3);
       expect(find("node-roll", "dev-platform: NodePool `gpu-inference` rolls: its template changed (spec.template.spec.requirements[key=karpenter.k8s.aws/instance-family].values: + g6e)")).toHaveLength(1);
       expect(find("may-replace", /^staging-platform: may replace: confirm in plan\. `observability\/amp\/workspace`/)).toHaveLength(1);
+    });
+
+    test("the served model version pinned in prod moves 7 → 8: the comment says so, with its canary", () => {
+      expect(find("model-version", "prod-ml: model churn: version 7 → 8 (canary 10% → 25% → 50% → 100%, rolled back if its analysis fails)")).toHaveLength(1);
+      expect(comment).toContain("model churn: version 7 → 8");
     });
 
     test("the comment leads with the failed tests, the summary and the banners, and fits", () => {

@@ -6,6 +6,8 @@
  * cases into a promtool test file with the expected labels and rendered annotations.
  */
 import { BURN_RATE_WINDOWS, CRITICAL_XIDS, type AlertThresholds, type SloTargets } from "../../constructs/observability/rules";
+import type { DeliverySettings } from "../../environments/lib/delivery-schema";
+import { deliveryCases } from "./delivery-alert-scenarios";
 
 /** One input series: a metric, its labels and promtool's expanding notation (`a+bxn`) or explicit values. */
 export interface InputSeries {
@@ -35,6 +37,8 @@ export interface ScenarioSettings {
   readonly slo: SloTargets;
   /** `for` of the alerts without a setting, in minutes, from the rendered rules. */
   readonly fixedForMinutes: Readonly<Record<string, number>>;
+  /** The delivery alerts' settings (delivery-alert-scenarios.ts). @default - no delivery cases */
+  readonly delivery?: DeliverySettings;
 }
 
 const series = (metric: string, labels: Record<string, string>, values: string): InputSeries => ({ metric, labels, values });
@@ -214,5 +218,5 @@ function kubernetesCases(s: ScenarioSettings): AlertCase[] {
 
 /** Every case of every platform alert for an environment's settings. */
 export function alertCases(s: ScenarioSettings): AlertCase[] {
-  return [...gpuCases(s), ...tritonCases(s), ...capacityCases(s), ...kubernetesCases(s)];
+  return [...gpuCases(s), ...tritonCases(s), ...capacityCases(s), ...kubernetesCases(s), ...(s.delivery ? deliveryCases(s.delivery) : [])];
 }

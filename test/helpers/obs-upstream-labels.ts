@@ -4,6 +4,7 @@
  * labels scraping adds. A label a query groups, matches or filters by must be here (or come from an earlier
  * recording rule or a label_replace); promql-labels.ts checks that.
  */
+import { ARGO_ROLLOUTS_LABELS, DRIFT_MONITOR_LABELS, KUBE_STATE_METRICS_JOB_LABELS, POD_MONITOR_TARGET_LABELS, TRITON_POD_TARGET_LABELS } from "./delivery-metrics";
 import type { LabelCatalog } from "./promql-labels";
 import { DCGM_EXPORTER_METRICS, TRITON_METRICS, VLLM_METRICS, VLLM_ROUTER_METRICS } from "./obs-upstream-metrics";
 
@@ -113,10 +114,14 @@ export function upstreamLabelCatalog(settings: ScrapeSettings): LabelCatalog {
   for (const m of DCGM_EXPORTER_METRICS) {
     catalog.set(m, scraped([...DCGM_GPU_LABELS, ...(m === "DCGM_FI_DEV_XID_ERRORS" ? DCGM_XID_LABELS : [])], false, settings.dcgmRelabeledLabels));
   }
-  for (const m of TRITON_METRICS) catalog.set(m, scraped(tritonLabels(m), false));
+  for (const m of TRITON_METRICS) catalog.set(m, scraped(tritonLabels(m), false, TRITON_POD_TARGET_LABELS));
   for (const [m, own] of Object.entries(KARPENTER_LABELS)) catalog.set(m, scraped(own, false));
   for (const m of VLLM_METRICS) catalog.set(m, scraped(["model_name", "engine", ...(m.endsWith("_bucket") ? ["le"] : [])], false));
   for (const m of VLLM_ROUTER_METRICS) catalog.set(m, scraped(["model"], false));
   for (const [m, own] of Object.entries(KUBE_STATE_METRICS_LABELS)) catalog.set(m, scraped([...own, ...(allowlisted.get(m) ?? [])], true));
+  for (const [m, own] of Object.entries(KUBE_STATE_METRICS_JOB_LABELS)) catalog.set(m, scraped(own, true));
+  for (const [m, own] of Object.entries(ARGO_ROLLOUTS_LABELS)) catalog.set(m, scraped(own, false));
+  // The drift monitor is scraped through a PodMonitor: no `service` target label.
+  for (const [m, own] of Object.entries(DRIFT_MONITOR_LABELS)) catalog.set(m, new Set([...own, ...POD_MONITOR_TARGET_LABELS]));
   return (metric) => catalog.get(metric);
 }

@@ -1,3 +1,5 @@
+import { ARGO_ROLLOUTS_LABELS, DRIFT_MONITOR_LABELS, KUBE_STATE_METRICS_JOB_LABELS } from "./delivery-metrics";
+
 /**
  * Metric names the exporters this platform deploys publish, transcribed from their upstream documentation at the
  * pinned versions. Alert rules and dashboards may read only these and the platform's own recording rules; a name
@@ -205,7 +207,9 @@ export const UPSTREAM_METRICS: Readonly<Record<string, readonly string[]>> = {
   "dcgm-exporter 4.8.2": DCGM_EXPORTER_METRICS,
   "triton 2.72.0 (r26.08)": TRITON_METRICS,
   "karpenter 1.14": KARPENTER_METRICS,
-  "kube-state-metrics 2.20.0": KUBE_STATE_METRICS,
+  "kube-state-metrics 2.20.0": [...KUBE_STATE_METRICS, ...Object.keys(KUBE_STATE_METRICS_JOB_LABELS)],
+  "argo-rollouts v1.9.0": Object.keys(ARGO_ROLLOUTS_LABELS),
+  "drift monitor (images/drift-monitor)": Object.keys(DRIFT_MONITOR_LABELS),
   "vllm 0.13.0": VLLM_METRICS,
   "vllm-router 0.1.12": VLLM_ROUTER_METRICS,
 };

@@ -172,5 +172,5 @@ export function environmentAlertCases(env: string, settings: Partial<ScenarioSet
   const e = projectEnvironment(env);
   const { alerts, slo } = e.observability;
   const llm = e.ml.llm.models.length ? llmAlertCases(e.ml.llm.alerts) : [];
-  return { groups, cases: [...alertCases({ alerts, slo, fixedForMinutes, ...settings }), ...llm] };
+  return { groups, cases: [...alertCases({ alerts, slo, fixedForMinutes, delivery: e.delivery, ...settings }), ...llm] };
 }

@@ -1,5 +1,6 @@
 // The promtool unit tests `npm run verify` runs (alerts.verify.ts) cover every alert each environment renders with a
 // firing and a quiet case, and render annotations the way Prometheus does. promtool itself is not needed here.
+import { projectEnvironment } from "../helpers/synth";
 import { environmentAlertCases, goPrecision4, humanize, humanizePercentage, promtoolTestFile, renderAnnotation } from "../helpers/promtool-tests";
 
 const ENVS = ["dev", "staging", "prod"] as const;
@@ -15,13 +16,17 @@ describe.each(ENVS)("%s: alert cases", (env) => {
     ]);
     expect(missing).toEqual([]);
     expect(cases.filter((c) => !alerts.includes(c.alert))).toEqual([]);
-    // The platform's 15, and the 5 LLM alerts where the environment serves models (every shipped one does).
-    expect(alerts.length).toBe(20);
+    // 15 platform alerts, 4 delivery alerts and one drift-monitor staleness alert per served model, and the 5 LLM
+    // alerts where the environment serves LLMs (every shipped one does).
+    expect(alerts.length).toBe(19 + projectEnvironment(env).delivery.models.length + (projectEnvironment(env).ml.llm.models.length ? 5 : 0));
   });
 
   test("every case is written with the rendered rule's labels and annotations", () => {
     const file = promtoolTestFile("rules.yaml", groups, cases);
-    expect(file).toContain("group_eval_order:\n  - ml-platform.llm.recording\n  - ml-platform.llm\n  - ml-platform.capacity.recording\n  - ml-platform.triton.recording\n");
+    // The recording groups run before the alert groups that read them (the ML stack's delivery and LLM groups come first:
+    // its stack renders first; the LLM recording group before the LLM alerts).
+    expect(file).toMatch(/group_eval_order:\n(  - ml-platform\.(delivery|llm\.recording|llm)\n)*  - ml-platform\.capacity\.recording\n  - ml-platform\.triton\.recording\n/);
+    expect(file.indexOf("  - ml-platform.llm.recording\n")).toBeLessThan(file.indexOf("  - ml-platform.llm\n"));
     expect(file.match(/- name: /g)).toHaveLength(cases.length);
   });
 });

@@ -282,7 +282,8 @@ describe("OpenCost", () => {
 });
 
 describe.each(ENVS)("%s: monitors", (env) => {
-  const monitors = renderedObjects(platform(env)).filter(({ obj }) => obj.kind === "ServiceMonitor");
+  // The observability stack's own; Argo Rollouts brings its monitor with it (test/delivery).
+  const monitors = renderedObjects(platform(env)).filter(({ obj, release: r }) => obj.kind === "ServiceMonitor" && r === "ml-platform-monitoring");
 
   test("scrape the DCGM exporter and Karpenter where the GPU compute installs them, by their charts' Service port names", () => {
     expect(monitors.map(({ release: r, obj }) => ({ r, name: obj.metadata.name, ns: obj.metadata.namespace, target: obj.spec.namespaceSelector.matchNames, selector: obj.spec.selector.matchLabels, port: obj.spec.endpoints[0].port, path: obj.spec.endpoints[0].path }))).toEqual([
@@ -331,7 +332,7 @@ describe("chart values against the charts' values.yaml", () => {
 describe("ServiceMonitors against the Prometheus Operator CRD", () => {
   test.each(ENVS)("%s: every rendered ServiceMonitor is valid", (env) => {
     const monitors = renderedObjects(platform(env)).filter(({ obj }) => obj.kind === "ServiceMonitor");
-    expect(monitors.length).toBe(2);
+    expect(monitors.map(({ obj }) => obj.metadata.name).sort()).toEqual(["argo-rollouts", "dcgm-exporter", "karpenter"]);
     for (const { obj } of monitors) expect(validateCustomResource(obj)).toEqual([]);
   });
 });
@@ -340,7 +341,7 @@ describe("integration with the ML services", () => {
   test.each(ENVS)("%s: KEDA queries this Prometheus, and Triton publishes the latency summaries the SLO alert reads", (env) => {
     expect(PROMETHEUS_URL).toBe("http://kube-prometheus-stack-prometheus.monitoring.svc:9090");
     expect(JSON.stringify(renderedObjects(stack(`${env}-ml`)).find(({ obj }) => obj.kind === "ScaledObject")?.obj)).toContain(PROMETHEUS_URL);
-    const args = renderedObject(stack(`${env}-ml`), "Deployment", "triton", "triton").spec.template.spec.containers[0].args;
+    const args = renderedObject(stack(`${env}-ml`), "Rollout", "triton-churn", "triton").spec.template.spec.containers[0].args;
     expect(args).toEqual(expect.arrayContaining([...TRITON.metricsArgs]));
   });
 });

@@ -17,7 +17,7 @@ describe.each(ENVS)("%s: every deployed PromQL query", (env) => {
   const queries = renderedQueries(env);
   const recordedBy = new Map(queries.flatMap((q, i) => (q.record ? [[q.record, i] as const] : [])));
 
-  test("covers every rule, the dashboards' panels and variables, and the KEDA triggers of Triton and the vLLM models", () => {
+  test("covers every rule, the dashboards' panels and variables, and the KEDA triggers of each Triton model and each vLLM model", () => {
     const rules = renderedRuleGroups(env).flatMap((g) => g.rules);
     expect(queries.filter((q) => q.kind === "rule")).toHaveLength(rules.length);
     expect(rules.length).toBeGreaterThan(20);
@@ -27,7 +27,7 @@ describe.each(ENVS)("%s: every deployed PromQL query", (env) => {
       return m.replicas.min === 0 ? [q.waiting, q.kvcache, q.incoming] : [q.waiting, q.kvcache];
     });
     expect(vllm.length).toBeGreaterThan(0);
-    expect(queries.filter((q) => q.kind === "keda").map((q) => q.expr)).toEqual([...vllm, tritonQueueTimeQuery("triton", "triton")]);
+    expect(queries.filter((q) => q.kind === "keda").map((q) => q.expr).sort()).toEqual([...vllm, tritonQueueTimeQuery("triton", "triton-churn")].sort());
   });
 
   test("parses and type-checks as Prometheus v3.14 does; rules and the KEDA trigger yield instant vectors", () => {

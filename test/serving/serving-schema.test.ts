@@ -83,7 +83,7 @@ describe("GPU sharing and LLM models", () => {
     [
       "more replicas at full scale than the pool's limit holds",
       (e) => (e.ml.llm.models[0].replicas.max = 13),
-      `${STG}: compute.gpuInferencePool.limits.gpus: got 16; holds 16 nvidia.com/gpu but the serving workloads at full scale need 17 (triton 4 x 1, llama-8b 13 x 1): raise the limit or lower replicas.max`,
+      `${STG}: compute.gpuInferencePool.limits.gpus: got 16; holds 16 nvidia.com/gpu but the serving workloads at full scale need 19 (triton churn 6 x 1, llama-8b 13 x 1): raise the limit or lower replicas.max`,
     ],
     [
       "more slices at full scale than the shared pool's limit holds",

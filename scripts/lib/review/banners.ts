@@ -56,7 +56,7 @@ export function budgetBanners(cost: CostChange[]): Banner[] {
 }
 
 const SEVERITY = { critical: 0, warning: 1, notice: 2 } as const;
-const KIND_ORDER: Banner["kind"][] = ["tests-failed", "plan-fails", "data-loss", "budget", "security", "iam-widened", "may-replace", "node-roll", "plan-disagreement", "chart-major", "replace"];
+const KIND_ORDER: Banner["kind"][] = ["tests-failed", "plan-fails", "data-loss", "budget", "security", "iam-widened", "may-replace", "node-roll", "plan-disagreement", "chart-major", "model-version", "replace"];
 
 /** Folds the banners of stacks that are new into one banner per environment and kind, then sorts. */
 export function finalizeBanners(banners: Banner[], stacks: StackReview[]): Banner[] {

@@ -32,6 +32,7 @@ const TITLE: Record<Banner["kind"], string> = {
   "plan-disagreement": "Terraform plan disagrees with the offline review",
   "chart-major": "Chart major-version bumps",
   replace: "Replaced (no data)",
+  "model-version": "Model versions served",
 };
 
 const countCells = (c: StackReview["counts"]) => [c.add, c.change, c.replace ? `**${c.replace}**` : "0", c.destroy ? `**${c.destroy}**` : "0"].join(" | ");

@@ -3,6 +3,7 @@ import { grantsOf, iamChanges, widening } from "./iam";
 import { helmChanges, kubernetesBanners, nodePoolChanges, objectChanges } from "./kubernetes";
 import { resourcesOf } from "./resources";
 import { diffResources } from "./resources";
+import { modelBanners } from "./models";
 import { securityBanners } from "./security";
 import type { Banner, Counts, StackReview } from "./types";
 import { constructPaths, refRenderer, type RefRenderer } from "./values";
@@ -58,6 +59,7 @@ export function reviewStack(stack: string, baseStacks: ReadonlyMap<string, Json>
     ...securityBanners(stack, environment, a, b, moves, refs),
     ...kubernetesBanners(stack, environment, helm, nodePools),
     ...nodeGroupRolls(stack, environment, review, b),
+    ...modelBanners(stack, environment, ra, rb),
   ];
   return { review, banners };
 }

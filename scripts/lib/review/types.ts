@@ -121,7 +121,8 @@ export interface Banner {
     | "budget"
     | "chart-major"
     | "node-roll"
-    | "plan-disagreement";
+    | "plan-disagreement"
+    | "model-version";
   readonly severity: "critical" | "warning" | "notice";
   readonly environment?: string;
   readonly stack?: string;

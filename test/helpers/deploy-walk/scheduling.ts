@@ -1,5 +1,6 @@
 import { allocatable, cpuMilli, memoryMiB, type Allocatable } from "../../../constructs/catalog/allocatable";
 import { findInstanceType, instanceTypesOfFamily, type InstanceTypeInfo } from "../../../constructs/catalog/instance-types";
+import { peakPods } from "../../../constructs/delivery/canary";
 import type { NodeSelectorTerm, PodFootprint, Toleration } from "../../../constructs/kubernetes/footprint";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -190,10 +191,23 @@ export function overlayMatches(requirements: ReadonlyArray<Record<string, Any>>,
   });
 }
 
+/**
+ * The most pods an Argo Rollout holds at once at `replicas` (its autoscaler's maximum): the canary and stable sizes
+ * between steps, an abort, and the experiment arms (constructs/delivery/canary.ts, Argo Rollouts v1.9.0's arithmetic).
+ */
+export function rolloutPeak(spec: Record<string, Any>, replicas: number): number {
+  const canary = spec.strategy?.canary;
+  if (!canary) return replicas;
+  const steps = (canary.steps ?? []) as Array<Record<string, Any>>;
+  const weights = steps.filter((s) => s.setWeight !== undefined).map((s) => ({ weight: Number(s.setWeight) }));
+  const experimentPods = Math.max(0, ...steps.map((s) => ((s.experiment?.templates ?? []) as Array<Record<string, Any>>).reduce((n, t) => n + Number(t.replicas ?? 1), 0)));
+  return peakPods(replicas, weights, { trafficRouted: canary.trafficRouting !== undefined, experimentPods });
+}
+
 /** The pod a workload object runs, from its pod template (requests of all regular containers summed). */
 export function podOfObject(obj: Record<string, Any>): PodFootprint | undefined {
   const kind = obj.kind as string;
-  if (!["Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob"].includes(kind)) return undefined;
+  if (!["Deployment", "DaemonSet", "StatefulSet", "Job", "CronJob", "Rollout"].includes(kind)) return undefined;
   // A CronJob's pods come from its Job template, on schedule: their prerequisites must be in place all the same.
   const spec = kind === "CronJob" ? obj.spec.jobTemplate.spec.template.spec : obj.spec.template.spec;
   let cpu = 0;
@@ -217,7 +231,8 @@ export function podOfObject(obj: Record<string, Any>): PodFootprint | undefined 
   const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   return {
     name: obj.metadata.name,
-    kind: (kind === "CronJob" ? "Job" : kind) as PodFootprint["kind"],
+    // An Argo Rollout runs its pods through ReplicaSets, as a Deployment does.
+    kind: (kind === "CronJob" ? "Job" : kind === "Rollout" ? "Deployment" : kind) as PodFootprint["kind"],
     namespace: obj.metadata.namespace,
     replicas: kind === "DaemonSet" ? undefined : (obj.spec.replicas ?? obj.spec.parallelism ?? 1),
     requests: { cpu: `${cpu}m`, memory: `${mem}Mi`, extended: Object.fromEntries(Object.entries(extended).map(([k, v]) => [k, k.startsWith("hugepages-") ? `${v}Mi` : String(v)])) },

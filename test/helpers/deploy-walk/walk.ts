@@ -2,7 +2,7 @@ import { allocatable } from "../../../constructs/catalog/allocatable";
 import type { InstanceTypeInfo } from "../../../constructs/catalog/instance-types";
 import type { SynthesizedStack } from "../synth";
 import { StackGraph } from "./graph";
-import { demandOf, extendedCapacity, fitsType, placements, sumDemand, type Demand, type NodeSource } from "./scheduling";
+import { demandOf, extendedCapacity, fitsType, placements, rolloutPeak, sumDemand, type Demand, type NodeSource } from "./scheduling";
 import { buildWorld, type ClusterWorld, type FootprintIndex, type PodSite, type Site } from "./world";
 
 /** One environment's deploy, as synthesized: its stacks, the stack graph (manifest.json) and the declared footprints. */
@@ -137,12 +137,18 @@ export function walkDeploy(input: WalkInput): WalkResult {
 
 /**
  * A NodePool stops launching at its limits: the pods that land on it at their largest scale (an autoscaler's
- * maximum, or their replicas) must fit under them, or scaling out stalls with pods Pending.
+ * maximum, or their replicas, plus an Argo Rollout's canary and experiment pods at their peak) must fit under them,
+ * or scaling out (or a canary) stalls with pods Pending.
  */
 function poolLimits(w: ClusterWorld, pooled: ReadonlyArray<{ pod: PodSite; source: Site & { source: NodeSource } }>, findings: string[]): void {
   for (const site of w.nodeSources.filter((n) => n.source.kind === "karpenter")) {
     const here = pooled.filter((p) => p.source === site);
-    const scale = (p: PodSite) => w.autoscaled.get(`${p.namespace}/${p.pod.name}`) ?? p.pod.replicas ?? 1;
+    const scale = (p: PodSite) => {
+      const key = `${p.namespace}/${p.pod.name}`;
+      const max = w.autoscaled.get(key) ?? p.pod.replicas ?? 1;
+      // A Rollout's canary adds pods during a step (stable and canary both up until the traffic has moved).
+      return w.rollouts.has(key) ? rolloutPeak(w.rollouts.get(key), max) : max;
+    };
     const total = sumDemand(here.flatMap(({ pod }) => Array(scale(pod)).fill(demandOf(pod.pod))));
     const used: Record<string, number> = { cpu: total.cpuMilli, memory: total.memoryMiB, ...total.extended };
     for (const [resource, limit] of Object.entries(site.source.limits ?? {})) {

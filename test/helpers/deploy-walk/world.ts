@@ -70,11 +70,13 @@ export class ClusterWorld {
   readonly karpenterControllers: Site[] = [];
   readonly pods: PodSite[] = [];
   readonly objects: ObjectSite[] = [];
-  /** Deployments whose replica count an autoscaler owns: `namespace/name` → maximum replicas. */
+  /** Deployments and Rollouts whose replica count an autoscaler owns: `namespace/name` → maximum replicas. */
   readonly autoscaled = new Map<string, number>();
   /** Karpenter NodeOverlays (`spec` of each), applied to the pools when the controller's `nodeOverlay` gate is on. */
   readonly nodeOverlays: Array<Record<string, Any>> = [];
   nodeOverlayGate = false;
+  /** Argo Rollouts by `namespace/name`: their canaries run more pods than their replicas. */
+  readonly rollouts = new Map<string, Any>();
 
   add<T>(map: Map<string, T[]>, key: string, value: T): void {
     map.set(key, [...(map.get(key) ?? []), value]);
@@ -239,7 +241,10 @@ function addObjects(w: ClusterWorld, at: Site, releaseNamespace: string, creates
         w.nodeOverlays.push(o.spec);
         break;
       case "ScaledObject":
-        if (o.spec.scaleTargetRef?.kind === "Deployment") w.autoscaled.set(`${ns}/${o.spec.scaleTargetRef.name}`, o.spec.maxReplicaCount);
+        if (["Deployment", "Rollout"].includes(o.spec.scaleTargetRef?.kind)) w.autoscaled.set(`${ns}/${o.spec.scaleTargetRef.name}`, o.spec.maxReplicaCount);
+        break;
+      case "Rollout":
+        w.rollouts.set(`${ns}/${o.metadata.name}`, o.spec);
         break;
     }
   }

@@ -1,0 +1,32 @@
+import type { Construct } from "constructs";
+import { IMAGE_TAGS } from "../../constructs/delivery/image-tags.generated";
+import { ImageRepositories, imageRepositoryUri } from "../../constructs/delivery/image-repository";
+import type { Environment } from "../../environments/lib/schema";
+import { namePrefix } from "../naming";
+
+/**
+ * The foundation's part of safe model delivery (docs/delivery.md): the ECR repositories of the images the platform
+ * builds (the drift monitor), which outlive the cluster stacks and must hold the image before the ML stack runs it.
+ */
+export function foundationDelivery(scope: Construct, env: Environment): ImageRepositories {
+  return new ImageRepositories(scope, "images", {
+    accountId: env.account.id,
+    region: env.account.region,
+    namePrefix: namePrefix(env),
+    images: Object.keys(IMAGE_TAGS),
+    protect: env.tier === "production",
+  });
+}
+
+/** An image the platform builds: its ECR repository URI, content tag and build context (for the deploy workflow). */
+export interface PlatformImage {
+  readonly name: string;
+  readonly repository: string;
+  readonly tag: string;
+  readonly context: string;
+}
+
+/** The images of an environment, as `npm run -s ci -- environments` lists them for the deploy workflow. */
+export function platformImages(env: Environment): PlatformImage[] {
+  return Object.entries(IMAGE_TAGS).map(([name, tag]) => ({ name, repository: imageRepositoryUri(env.account.id, env.account.region, namePrefix(env), name), tag, context: `images/${name}` }));
+}
