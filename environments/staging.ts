@@ -47,6 +47,20 @@ export default defineEnvironment({
     // Online tables of the feature repository (Terraform creates them; feast apply cannot): here the views of Feast's
     // AWS template (`feast init -t aws`). List yours.
     feast: { featureViews: ["driver_hourly_stats", "driver_hourly_stats_fresh"] },
+    llm: {
+      models: [
+        {
+          name: "llama-8b",
+          modelId: "meta-llama/Llama-3.1-8B-Instruct",
+          weights: "meta-llama/Llama-3.1-8B-Instruct",
+          gpu: { instanceType: "g6e.2xlarge" },
+          maxModelLen: 16384,
+          replicas: { min: 1, max: 2 },
+          cpu: "6",
+          memoryGiB: 32,
+        },
+      ],
+    },
     // Exercises the new-certificate path before production: a public ACM certificate validated in the zone, Cognito login.
     // The zone id, user pool and client are AWS documentation examples: set your own before deploying.
     ingress: {

@@ -18,6 +18,10 @@ export function costMarkdown(ceilings: readonly CostCeiling[]): string {
     out.push(`## ${c.environment} (${c.region}): ${usd(c.usdPerHour)}/h, ${usd(c.usdPer30Days)} per 30 days; ${budget}`, "");
     out.push("| item | USD/h | USD/30 days | basis |", "|---|---:|---:|---|");
     for (const i of c.items) out.push(`| ${i.key} | ${i.usdPerHour.toFixed(3)} | ${(i.usdPerHour * HOURS_PER_30_DAYS).toFixed(2)} | ${i.basis} |`);
+    if (c.breakdown?.length) {
+      out.push("", "Inside the pools above (not added again): models and Ray at their maximum.", "", "| item | USD/h | USD/30 days | basis |", "|---|---:|---:|---|");
+      for (const i of c.breakdown) out.push(`| ${i.key} | ${i.usdPerHour.toFixed(3)} | ${(i.usdPerHour * HOURS_PER_30_DAYS).toFixed(2)} | ${i.basis} |`);
+    }
     out.push("", `_${c.priceNote}. Spot and reserved capacity priced On-Demand; data transfer, storage and request charges excluded._`, "");
   }
   return out.join("\n");

@@ -11,6 +11,7 @@ import { clusterName, costTags, namePrefix } from "./naming";
 import { platformDelivery } from "./platform/delivery";
 import { GpuCompute } from "./platform/gpu-compute";
 import { PlatformTenancy } from "./platform/tenancy";
+import { PlatformServing } from "./platform/serving";
 import type { ArgoRollouts } from "../constructs/delivery/argo-rollouts";
 import { PlatformResilience } from "./platform/resilience";
 
@@ -29,6 +30,8 @@ export class PlatformStack extends EnvironmentStack {
   readonly observability: Observability;
   /** Kueue, its monitor, the queue alerts and the teams dashboard (the teams are in `<env>-teams`). */
   readonly tenancy: PlatformTenancy;
+  /** Shared-GPU pool, MIG (GPU Operator mig-manager), KubeRay operator (docs/serving.md). */
+  readonly serving: PlatformServing;
   /** Argo Rollouts, which the ML stack's model Rollouts need (see docs/delivery.md). */
   readonly delivery: ArgoRollouts;
   /** Mountpoint CSI driver, node health monitoring, alerts and dashboard (stacks/platform/resilience.ts). */
@@ -71,6 +74,7 @@ export class PlatformStack extends EnvironmentStack {
       protect: env.tier === "production",
     });
     this.tenancy = new PlatformTenancy(this, "tenancy", { env, observability: this.observability });
+    this.serving = new PlatformServing(this, "serving", { env, foundation, compute: this.compute, monitoringCrds: this.observability.stack.chart.release });
     this.delivery = platformDelivery(this, env, foundation, this.observability);
     this.resilience = new PlatformResilience(this, "resilience", { env, foundation, compute: this.compute, observability: this.observability });
   }

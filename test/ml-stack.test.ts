@@ -45,6 +45,8 @@ describe("ml stack", () => {
       "kubeflow/ml-pipeline",
       "kubeflow/ml-pipeline-ui",
       "kubeflow/pipeline-runner",
+      "llm/llm-weights-writer",
+      "llm/vllm-qwen-1-5b",
       "ml-delivery/drift-churn",
       "ml-delivery/promote-churn",
       "mlflow-admin/mlflow-db-admin",

@@ -10,6 +10,7 @@ import { mlSettings, refineMl } from "./ml-schema";
 import { observabilitySettings, refineObservability } from "./observability-schema";
 import { refineResilience, resilienceSettings } from "./resilience-schema";
 import { refineTeams, teamsSettings } from "./tenancy-schema";
+import { refineServing } from "./serving-schema";
 
 export { KUBERNETES_VERSIONS, LOG_RETENTION_DAYS, REGIONS, TIERS } from "./fields";
 export { FEAST_PROJECT_RE } from "./ml-schema";
@@ -115,6 +116,7 @@ export const environmentSchema = z
     refineMl(env, ctx);
     refineIngress(env, ctx);
     refineObservability(env, ctx);
+    refineServing(env, ctx);
     refineDelivery(env, ctx);
     refineResilience(env, ctx);
     // After delivery: the teams' quotas leave the served models' canary peak free on the inference pool.

@@ -29,6 +29,7 @@ import type { Environment } from "../../environments/lib/schema";
 import { EFA_ROOT_VOLUME_GIB } from "../foundation/gpu-foundation";
 import type { FoundationStack } from "../foundation-stack";
 import { costTags } from "../naming";
+import { computeSharing } from "./serving";
 
 export interface GpuComputeProps {
   readonly env: Environment;
@@ -46,9 +47,12 @@ function platformRequirements(types: readonly InstanceTypeInfo[]) {
   ];
 }
 
-/** A NodePool's identity from the scheduling contract: its name, its EC2NodeClass, and the labels and taints of its nodes. */
-function poolIdentity(pool: PoolPlacement) {
-  return { name: pool.name, nodeClassName: pool.name, labels: pool.nodeSelector, taints: pool.taints };
+/**
+ * A NodePool's identity from the scheduling contract: its name, its EC2NodeClass, and the labels and taints of its
+ * nodes (plus the labels GPU sharing adds, stacks/platform/serving.ts).
+ */
+function poolIdentity(pool: PoolPlacement, extraLabels: Readonly<Record<string, string>> = {}) {
+  return { name: pool.name, nodeClassName: pool.name, labels: { ...pool.nodeSelector, ...extraLabels }, taints: pool.taints };
 }
 
 function hasNvme(types: readonly InstanceTypeInfo[]): boolean {
@@ -92,6 +96,7 @@ export class GpuCompute extends Construct {
     const fsxStartup = (pool: string) => (fsxPools.has(pool) ? [FSX_CSI.startupTaint] : undefined);
     // Huge pages for EFA pods on Karpenter nodes come from a NodeOverlay (alpha gate); node repair is alpha too.
     const hugePagesOverlay = compute.efa.mode === "karpenter";
+    const sharing = computeSharing(env);
 
     this.nodeRole = new KarpenterNodeRole(this, "node-role", { roleName: `${clusterName}-karpenter-node`, clusterName: cluster.clusterName });
     this.interruptionQueue = new KarpenterInterruptionQueue(this, "interruption", {
@@ -105,7 +110,7 @@ export class GpuCompute extends Construct {
       nodeRole: this.nodeRole,
       interruptionQueue: this.interruptionQueue,
       nodeVolumesKeyArn: foundation.nodeVolumesKey.keyArn,
-      featureGates: { nodeRepair: env.resilience.nodeRepair.enabled, ...(hugePagesOverlay ? { nodeOverlay: true } : {}) },
+      featureGates: { nodeRepair: env.resilience.nodeRepair.enabled, ...(hugePagesOverlay ? { nodeOverlay: true } : {}), ...sharing.featureGates },
     });
     this.karpenterRelease = this.karpenter.controller.release;
 
@@ -162,7 +167,7 @@ export class GpuCompute extends Construct {
     );
     this.nodePools.add(
       nodePool({
-        ...poolIdentity(GPU_INFERENCE_POOL),
+        ...poolIdentity(GPU_INFERENCE_POOL, sharing.poolLabels(GPU_INFERENCE_POOL.name)),
         requirements: [
           { key: "karpenter.k8s.aws/instance-family", operator: "In", values: inference.instanceFamilies },
           // Families mix GPU and non-GPU sizes rarely, but never launch a GPU pool node without one.
@@ -170,7 +175,7 @@ export class GpuCompute extends Construct {
           { key: "karpenter.sh/capacity-type", operator: "In", values: inference.capacityTypes },
           ...platformRequirements(inferenceTypes.filter((t) => t.gpuCount > 0)),
         ],
-        limits: { cpu: inference.limits.cpu, "nvidia.com/gpu": inference.limits.gpus },
+        limits: { cpu: inference.limits.cpu, "nvidia.com/gpu": sharing.gpuLimit(GPU_INFERENCE_POOL.name, inference.limits.gpus) },
         consolidationPolicy: "WhenEmptyOrUnderutilized",
         consolidateAfter: inference.consolidateAfter,
         budgets: inference.budgets,
@@ -195,7 +200,7 @@ export class GpuCompute extends Construct {
       );
       this.nodePools.add(
         nodePool({
-          ...poolIdentity(GPU_TRAINING_POOL),
+          ...poolIdentity(GPU_TRAINING_POOL, sharing.poolLabels(GPU_TRAINING_POOL.name)),
           requirements: [
             { key: "node.kubernetes.io/instance-type", operator: "In", values: training.instanceTypes },
             { key: "karpenter.sh/capacity-type", operator: "In", values: training.capacityTypes },
@@ -203,7 +208,7 @@ export class GpuCompute extends Construct {
             ...platformRequirements(trainingTypes),
           ],
           startupTaints: fsxStartup(GPU_TRAINING_POOL.name),
-          limits: { "nvidia.com/gpu": training.limits.gpus },
+          limits: { "nvidia.com/gpu": sharing.gpuLimit(GPU_TRAINING_POOL.name, training.limits.gpus) },
           consolidationPolicy: "WhenEmpty",
           consolidateAfter: training.consolidateAfter,
           terminationGracePeriod: training.terminationGracePeriod,
@@ -239,7 +244,7 @@ export class GpuCompute extends Construct {
       const baseRequirements = [{ key: "topology.kubernetes.io/zone", operator: "In" as const, values: efa.availabilityZones }, ...platformRequirements(efaTypes)];
       this.nodePools.add(
         nodePool({
-          ...poolIdentity(EFA_TRAINING_POOL),
+          ...poolIdentity(EFA_TRAINING_POOL, sharing.poolLabels(EFA_TRAINING_POOL.name)),
           requirements: [
             { key: "node.kubernetes.io/instance-type", operator: "In", values: efa.instanceTypes },
             { key: "karpenter.sh/capacity-type", operator: "In", values: [efa.capacityType] },
@@ -264,7 +269,7 @@ export class GpuCompute extends Construct {
       efaTraining = EFA_TRAINING_POOL;
     }
 
-    this.nvidiaDevicePlugin = new NvidiaDevicePlugin(this, "nvidia-device-plugin", { tolerations: GPU_DAEMONSET_TOLERATIONS });
+    this.nvidiaDevicePlugin = new NvidiaDevicePlugin(this, "nvidia-device-plugin", { tolerations: GPU_DAEMONSET_TOLERATIONS, sharing: sharing.devicePlugin });
     if (efaTraining) {
       this.efaDevicePlugin = new EfaDevicePlugin(this, "efa-device-plugin", { nodeSelector: { [EFA_LABEL]: "true" }, tolerations: GPU_DAEMONSET_TOLERATIONS });
     }
@@ -273,6 +278,7 @@ export class GpuCompute extends Construct {
       tolerations: GPU_DAEMONSET_TOLERATIONS,
       // The node monitoring agent's dcgm-server is the node's one DCGM host engine (constructs/resilience/dcgm-host-engine.ts).
       remoteHostEngine: env.resilience.nodeMonitoring.enabled ? exporterRemoteEngineValues() : undefined,
+      affinity: sharing.dcgmAffinity,
     });
 
     this.pools = {

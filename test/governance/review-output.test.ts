@@ -110,6 +110,14 @@ describe("the JSON review", () => {
     for (const r of [review(withDbName, { cost }), buildReview({ base: { ref: "main", commit: "d".repeat(40) }, baseStacks: new Map(), headStacks: stacks, tests: "failure" })]) expect(errors(r)).toEqual([]);
   });
 
+  test("a model whose maximum cost changed within its pool's limits is listed under the cost, and validates", () => {
+    const cost = [{ environment: "prod", fromPer30Days: 700_000, toPer30Days: 700_000, budgetPer30Days: 700_000, serving: [{ key: "llm/llama-8b", fromPer30Days: 12914.64, toPer30Days: 25829.28 }] }];
+    const r = review(withDbName, { cost });
+    expect(errors(r)).toEqual([]);
+    expect(fullReport(r)).toContain("Models and Ray at their maximum (inside the pool ceilings):\n\n- prod: `llm/llama-8b` at its maximum $12,914.64 → $25,829.28");
+    expect(fullReport(review(withDbName, { cost: [{ ...cost[0], serving: [] }] }))).not.toContain("### Cost ceiling");
+  });
+
   test("rejects another schemaVersion, an unknown action and a missing field", () => {
     const r = JSON.parse(JSON.stringify(review(withDbName))) as Review & { schemaVersion: number };
     expect(errors({ ...r, schemaVersion: 2 })).toEqual(["/schemaVersion must be equal to constant"]);

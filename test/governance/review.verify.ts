@@ -55,7 +55,7 @@ describe("npm run review (end to end, temporary git repository)", () => {
       edit("constructs/karpenter/node-role.ts", "managedPolicies: [...NODE_ROLE_POLICIES]", 'managedPolicies: [...NODE_ROLE_POLICIES, "AdministratorAccess"]');
       edit("environments/dev.ts", "    adminRoleArns:", '    publicAccessCidrs: ["198.51.100.0/24"],\n    adminRoleArns:');
       edit("constructs/deploy/vpc-runner.ts", '    new VpcSecurityGroupIngressRule(this, "api-from-runner", {', '    new VpcSecurityGroupIngressRule(this, "api-from-anywhere", { securityGroupId: props.apiSecurityGroupId, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" });\n    new VpcSecurityGroupIngressRule(this, "api-from-runner", {');
-      edit("environments/prod.ts", "budget: { monthlyUsd: 650_000 }", "budget: { monthlyUsd: 100_000 }");
+      edit("environments/prod.ts", "budget: { monthlyUsd: 700_000 }", "budget: { monthlyUsd: 100_000 }");
       edit("constructs/observability/targets.ts", 'version: "88.5.3"', 'version: "89.0.0"');
       edit("environments/dev.ts", 'instanceFamilies: ["g6", "g5"]', 'instanceFamilies: ["g6", "g6e", "g5"]');
       edit("constructs/observability/amp-remote-write.ts", "{ alias: props.alias, kmsKeyArn", "{ kmsKeyArn");

@@ -6,7 +6,7 @@
  */
 import { ARGO_ROLLOUTS_LABELS, DRIFT_MONITOR_LABELS, KUBE_STATE_METRICS_JOB_LABELS, POD_MONITOR_TARGET_LABELS, TRITON_POD_TARGET_LABELS } from "./delivery-metrics";
 import type { LabelCatalog } from "./promql-labels";
-import { DCGM_EXPORTER_METRICS, KUEUE_METRICS, TRITON_METRICS } from "./obs-upstream-metrics";
+import { DCGM_EXPORTER_METRICS, KUEUE_METRICS, TRITON_METRICS, VLLM_METRICS, VLLM_ROUTER_METRICS } from "./obs-upstream-metrics";
 
 /**
  * Target labels of a ServiceMonitor scrape: `namespace`, `service`, `pod`, `container` from the endpoint's
@@ -152,6 +152,8 @@ export function upstreamLabelCatalog(settings: ScrapeSettings): LabelCatalog {
   for (const [m, own] of Object.entries(NODE_MONITORING_AGENT_LABELS)) catalog.set(m, new Set([...own, ...AGENT_POD_MONITOR_TARGET_LABELS]));
   // Scraped by the platform's ServiceMonitor `kueue` (stacks/platform/tenancy.ts), honor_labels false.
   for (const m of KUEUE_METRICS) catalog.set(m, scraped(kueueLabels(m), false));
+  for (const m of VLLM_METRICS) catalog.set(m, scraped(["model_name", "engine", ...(m.endsWith("_bucket") ? ["le"] : [])], false));
+  for (const m of VLLM_ROUTER_METRICS) catalog.set(m, scraped(["model"], false));
   for (const [m, own] of Object.entries(KUBE_STATE_METRICS_LABELS)) catalog.set(m, scraped([...own, ...(allowlisted.get(m) ?? [])], true));
   for (const [m, own] of Object.entries(KUBE_STATE_METRICS_JOB_LABELS)) catalog.set(m, scraped(own, true));
   for (const [m, own] of Object.entries(ARGO_ROLLOUTS_LABELS)) catalog.set(m, scraped(own, false));

@@ -207,6 +207,28 @@ export const KUEUE_METRICS = [
   ...withSuffixes("kueue_admission_wait_time_seconds", ["_bucket", "_count", "_sum"]),
 ] as const;
 
+/**
+ * vLLM 0.13 engine metrics the LLM rules, dashboard and autoscaling read (vllm/v1/metrics/loggers.py: gauges
+ * `vllm:num_requests_running`, `vllm:num_requests_waiting`, `vllm:kv_cache_usage_perc`; counters
+ * `vllm:num_preemptions`, `vllm:generation_tokens`; histograms `vllm:time_to_first_token_seconds`,
+ * `vllm:inter_token_latency_seconds`), labelled `model_name` and `engine`.
+ */
+export const VLLM_METRICS = [
+  "vllm:num_requests_running",
+  "vllm:num_requests_waiting",
+  "vllm:kv_cache_usage_perc",
+  "vllm:num_preemptions_total",
+  "vllm:generation_tokens_total",
+  "vllm:time_to_first_token_seconds_bucket",
+  "vllm:inter_token_latency_seconds_bucket",
+] as const;
+
+/**
+ * The production-stack router of vllm-stack 0.1.12 (src/vllm_router/services/metrics_service/__init__.py): the
+ * counter `vllm:num_incoming_requests` (label `model`), counted also while no engine of the model runs.
+ */
+export const VLLM_ROUTER_METRICS = ["vllm:num_incoming_requests_total"] as const;
+
 /** Every upstream metric name the platform's rules and dashboards may read, by exporter. */
 export const UPSTREAM_METRICS: Readonly<Record<string, readonly string[]>> = {
   "dcgm-exporter 4.8.2": DCGM_EXPORTER_METRICS,
@@ -217,6 +239,8 @@ export const UPSTREAM_METRICS: Readonly<Record<string, readonly string[]>> = {
   "drift monitor (images/drift-monitor)": Object.keys(DRIFT_MONITOR_LABELS),
   "eks-node-monitoring-agent 1.7.0": NODE_MONITORING_AGENT_METRICS,
   "kueue 0.19.2": KUEUE_METRICS,
+  "vllm 0.13.0": VLLM_METRICS,
+  "vllm-router 0.1.12": VLLM_ROUTER_METRICS,
 };
 
 /** The union of UPSTREAM_METRICS. */

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { alertCases, type AlertCase, type InputSeries, type ScenarioSettings } from "./alert-scenarios";
+import { llmAlertCases } from "./llm-alert-scenarios";
 import { renderedRuleGroups, type RenderedRule, type RenderedRuleGroup } from "./rendered-queries";
 import { projectEnvironment } from "./synth";
 import { tool } from "./tools";
@@ -168,6 +169,8 @@ export function environmentAlertCases(env: string, settings: Partial<ScenarioSet
         return r.alert && m ? [[r.alert, Number(m[1])]] : [];
       }),
   );
-  const { alerts, slo } = projectEnvironment(env).observability;
-  return { groups, cases: alertCases({ alerts, slo, fixedForMinutes, delivery: projectEnvironment(env).delivery, ...settings }) };
+  const e = projectEnvironment(env);
+  const { alerts, slo } = e.observability;
+  const llm = e.ml.llm.models.length ? llmAlertCases(e.ml.llm.alerts) : [];
+  return { groups, cases: [...alertCases({ alerts, slo, fixedForMinutes, delivery: e.delivery, ...settings }), ...llm] };
 }

@@ -3,6 +3,8 @@
 // record, and groups, matches and filters only by labels those series carry. promtool checks the same rules in
 // test/observability/promtool.verify.ts.
 import { tritonQueueTimeQuery } from "../../constructs/ml/triton";
+import { llmScalingQueries } from "../../constructs/serving/llm-autoscaling";
+import { projectEnvironment } from "../helpers/synth";
 import { upstreamLabelCatalog } from "../helpers/obs-upstream-labels";
 import { ALL_UPSTREAM_METRICS } from "../helpers/obs-upstream-metrics";
 import { metricNames, parsePromql, promqlProblems, valueType } from "../helpers/promql";
@@ -15,12 +17,17 @@ describe.each(ENVS)("%s: every deployed PromQL query", (env) => {
   const queries = renderedQueries(env);
   const recordedBy = new Map(queries.flatMap((q, i) => (q.record ? [[q.record, i] as const] : [])));
 
-  test("covers every rule, the dashboards' panels and variables, and the KEDA trigger of each Triton model", () => {
+  test("covers every rule, the dashboards' panels and variables, and the KEDA triggers of each Triton model and each vLLM model", () => {
     const rules = renderedRuleGroups(env).flatMap((g) => g.rules);
     expect(queries.filter((q) => q.kind === "rule")).toHaveLength(rules.length);
     expect(rules.length).toBeGreaterThan(20);
     expect(queries.filter((q) => q.kind === "dashboard").length).toBeGreaterThan(30);
-    expect(queries.filter((q) => q.kind === "keda").map((q) => q.expr)).toEqual([tritonQueueTimeQuery("triton", "triton-churn")]);
+    const vllm = projectEnvironment(env).ml.llm.models.flatMap((m) => {
+      const q = llmScalingQueries({ namespace: "llm", routerNamespace: "llm", modelId: m.modelId });
+      return m.replicas.min === 0 ? [q.waiting, q.kvcache, q.incoming] : [q.waiting, q.kvcache];
+    });
+    expect(vllm.length).toBeGreaterThan(0);
+    expect(queries.filter((q) => q.kind === "keda").map((q) => q.expr).sort()).toEqual([...vllm, tritonQueueTimeQuery("triton", "triton-churn")].sort());
   });
 
   test("parses and type-checks as Prometheus v3.14 does; rules and the KEDA trigger yield instant vectors", () => {

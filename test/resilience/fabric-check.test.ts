@@ -91,7 +91,8 @@ describe("huge pages reach the scheduler", () => {
     const pools = Object.values((stacks.find((s) => s.id === "prod-platform")!.json as Json).resource.helm_release as Record<string, Json>).find((r) => r.name === "karpenter-node-pools");
     pools.values = pools.values.map((v: string) => {
       const tree = JSON.parse(v);
-      tree.manifests = tree.manifests.filter((m: Json) => m.kind !== "NodeOverlay");
+      // Only the huge-pages overlay: prod's GPU-sharing overlays stay (docs/serving.md).
+      tree.manifests = tree.manifests.filter((m: Json) => !(m.kind === "NodeOverlay" && Object.keys(m.spec.capacity).some((k) => k.startsWith("hugepages-"))));
       return JSON.stringify(tree);
     });
     const r = walkDeploy({ stacks, dependencies: Object.fromEntries(stacks.map((s) => [s.id, manifest.stacks[s.id].dependencies])), footprints: declaredFootprints(projectEnvironments()) });

@@ -137,14 +137,15 @@ describe("the DCGM exporter uses the node monitoring agent's host engine", () =>
     expect(values.arguments).toEqual(["-f", "/etc/dcgm-exporter/default-counters.csv", "--remote-hostengine-info=$(NODE_IP):5555"]);
     expect(values.extraEnv).toEqual([{ name: "NODE_IP", valueFrom: { fieldRef: { fieldPath: "status.hostIP" } } }]);
     const terms = values.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
-    expect(terms).toEqual([
-      {
-        matchExpressions: [
-          { key: "node.kubernetes.io/instance-type", operator: "In", values: [...DCGM_HOST_ENGINE_INSTANCE_TYPES] },
-          { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
-        ],
-      },
-    ]);
+    const hostEngine = [
+      { key: "node.kubernetes.io/instance-type", operator: "In", values: [...DCGM_HOST_ENGINE_INSTANCE_TYPES] },
+      { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
+    ];
+    // Every term requires the host engine's nodes; with MIG pools (prod) each also carries the MIG readiness
+    // constraint of docs/serving.md (terms are ORed, so the two constraints are ANDed term by term).
+    expect(terms.length).toBeGreaterThan(0);
+    for (const term of terms) expect(term.matchExpressions.slice(0, 2)).toEqual(hostEngine);
+    expect(terms.length > 1).toBe(env === "prod");
     // The counters file is still the chart's ConfigMap, so every existing DCGM metric keeps its source.
     expect(values.arguments.slice(0, 2)).toEqual(["-f", "/etc/dcgm-exporter/default-counters.csv"]);
   });

@@ -27,6 +27,11 @@ export interface NodeSource {
   readonly limits?: Readonly<Record<string, number>>;
   /** Zones a NodePool's requirements allow (`topology.kubernetes.io/zone`); undefined: any zone (node groups are not modelled). */
   readonly zones?: readonly string[];
+  /**
+   * Extended capacity per instance type from NodeOverlays (Karpenter assigns an overlay's quantities over the type's
+   * own: `ApplyCapacityOverlay` at v1.14.1), only when the `nodeOverlay` feature gate is on. @default - none
+   */
+  readonly overlays?: ReadonlyMap<string, Readonly<Record<string, number>>>;
 }
 
 const ZONE_LABEL = "topology.kubernetes.io/zone";
@@ -99,17 +104,17 @@ export function demandOf(pod: PodFootprint): Demand {
 }
 
 /**
- * Extended resources an instance type offers: GPUs and EFA interfaces, plus `extra` that the scheduler knows of
- * otherwise (huge pages: NodeOverlays for Karpenter, which does not model them, or a node group's static capacity).
+ * Extended resources an instance type offers as Karpenter sees it (GPUs and EFA interfaces; huge pages and GPU slices
+ * only through a NodeOverlay of the node source).
  */
-export function extendedCapacity(t: InstanceTypeInfo, extra: Readonly<Record<string, number>> = {}): Record<string, number> {
-  return { "nvidia.com/gpu": t.gpuCount, "vpc.amazonaws.com/efa": t.efaInterfaces, ...extra };
+export function extendedCapacity(t: InstanceTypeInfo, source?: NodeSource): Record<string, number> {
+  return { "nvidia.com/gpu": t.gpuCount, "vpc.amazonaws.com/efa": t.efaInterfaces, ...(source?.overlays?.get(t.name) ?? {}) };
 }
 
 /** Whether one pod fits an empty node of the type (after the node's DaemonSets). */
-export function fitsType(d: Demand, t: InstanceTypeInfo, daemonSets: Demand, extra: Readonly<Record<string, number>> = {}): boolean {
+export function fitsType(d: Demand, t: InstanceTypeInfo, daemonSets: Demand, source?: NodeSource): boolean {
   const a: Allocatable = allocatable(t);
-  const ext = extendedCapacity(t, extra);
+  const ext = extendedCapacity(t, source);
   return (
     d.cpuMilli + daemonSets.cpuMilli <= a.cpuMilli &&
     d.memoryMiB + daemonSets.memoryMiB <= a.memoryMiB &&
@@ -169,6 +174,27 @@ export function nodePoolSource(pool: Record<string, Any>): NodeSource {
     limits,
     zones: (spec.template.spec.requirements as Array<Record<string, Any>>).find((r) => r.key === ZONE_LABEL && r.operator === "In")?.values,
   };
+}
+
+/** Whether a NodeOverlay's requirements select a NodePool's instance type (NodePool name, template labels, type labels). */
+export function overlayMatches(requirements: ReadonlyArray<Record<string, Any>>, source: NodeSource, t: InstanceTypeInfo): boolean {
+  const labels: Record<string, string> = { ...wellKnownLabels(t), ...source.labels, "karpenter.k8s.aws/instance-family": t.family };
+  return requirements.every((r) => {
+    const v = labels[r.key];
+    switch (r.operator) {
+      case "In":
+        return v !== undefined && (r.values as string[]).includes(v);
+      case "NotIn":
+        return v === undefined || !(r.values as string[]).includes(v);
+      case "Exists":
+        return v !== undefined;
+      case "DoesNotExist":
+        return v === undefined;
+      default:
+        // Gt/Lt on labels the walk does not model: treat as not matching, so an overlay is never assumed.
+        return false;
+    }
+  });
 }
 
 /**

@@ -104,11 +104,11 @@ export function walkDeploy(input: WalkInput): WalkResult {
     const demand = demandOf(pod);
     for (const resource of Object.keys(demand.extended)) {
       if (!p.templateOnly) need(p, p.label, `the device plugin advertising ${resource}`, w.advertised.get(resource));
-      if (!sites.some((n) => n.source.instanceTypes.some((t) => (extendedCapacity(t, w.extraCapacity(n.source, t))[resource] ?? 0) > 0))) findings.push(`${where(p)} (${p.label}): requests ${resource}, which no node it may use has`);
+      if (!sites.some((n) => n.source.instanceTypes.some((t) => (extendedCapacity(t, n.source)[resource] ?? 0) > 0))) findings.push(`${where(p)} (${p.label}): requests ${resource}, which no node it may use has`);
     }
     // A DaemonSet only needs somewhere to run eventually (it is ready with no nodes); other pods need nodes now.
     const reachable = p.templateOnly || pod.kind === "DaemonSet" ? sites : sites.filter((n) => available(p, n));
-    const fits = reachable.filter((n) => n.source.instanceTypes.some((t) => fitsType(demand, t, sumDemand(daemonSetsOn(n.source)), w.extraCapacity(n.source, t))));
+    const fits = reachable.filter((n) => n.source.instanceTypes.some((t) => fitsType(demand, t, sumDemand(daemonSetsOn(n.source)), n.source)));
     if (!reachable.length) {
       findings.push(`${where(p)} (${p.label}): may only run on ${sites.map((n) => `${n.source.name} (${where(n)})`).join(", ")}, which has no nodes before it starts`);
     } else if (!fits.length) {
