@@ -6,6 +6,7 @@ import { GPU_OPERATOR_CHART } from "../../constructs/serving/gpu-operator";
 import { KUBERAY_OPERATOR_CHART } from "../../constructs/serving/kuberay-operator";
 import { validateCustomResource } from "../helpers/crd";
 import Ajv2020 from "ajv/dist/2020";
+import addFormats from "ajv-formats";
 import { unknownValuePaths } from "../helpers/helm-values";
 import { release, renderedObject, renderedObjects } from "../helpers/ml-helm";
 import { oracle } from "../helpers/oracles";
@@ -155,7 +156,11 @@ describe.each(ENVS)("%s: KubeRay operator and GPU sharing", (env) => {
     expect(unknownValuePaths(operator, "nvidia-gpu-operator/values.yaml")).toEqual([]);
     // Our NFD subchart values against the subchart's own schema (draft 2020-12).
     const schema = oracle<Any>("nvidia-gpu-operator/subcharts/node-feature-discovery/values.schema.json");
-    const validate = new Ajv2020({ strict: false, allErrors: true }).compile(structuredClone(schema));
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
+    // The subchart's schema uses OpenAPI's int32 (NodeFeatureRule weights): checked, not ignored.
+    ajv.addFormat("int32", { type: "number", validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
+    const validate = ajv.compile(structuredClone(schema));
     expect([validate(nfd), validate.errors ?? []]).toEqual([true, []]);
     const parted = parse(r.values.migManager.config.data["config.yaml"]);
     expect(Object.keys(parted["mig-configs"])).toEqual(["all-disabled", "shared-gpu"]);
