@@ -14,6 +14,7 @@ import { EnvironmentStack } from "./environment-stack";
 import type { FoundationStack } from "./foundation-stack";
 import type { MlStack } from "./ml-stack";
 import { namePrefix } from "./naming";
+import { teamTrainingVolumes } from "./teams/training-storage";
 
 /** Platform services team pods call (their namespaces): MLflow, Feast, Triton, Prometheus and the Kubeflow Pipelines API. */
 const SERVICE_NAMESPACES = ["mlflow", "feast", "triton", MONITORING_NAMESPACE, PIPELINES_NAMESPACE];
@@ -71,21 +72,22 @@ export class TeamsStack extends EnvironmentStack {
     });
 
     for (const t of env.teams.tenants) {
-      this.teams.push(
-        new Team(this, `team-${t.name}`, {
-          name: t.name,
-          costCenter: t.costCenter,
-          cohort: queues,
-          flavors,
-          weight: t.priority,
-          resources: t.resources,
-          network: { vpcCidr: env.network.vpcCidr, serviceNamespaces: SERVICE_NAMESPACES, callerNamespaces: CALLER_NAMESPACES },
-          cluster,
-          dataStores: foundation.mlData,
-          roleName: `${namePrefix(env)}-team-${t.name}`,
-          dependsOn: [this.queues.release],
-        }),
-      );
+      const team = new Team(this, `team-${t.name}`, {
+        name: t.name,
+        costCenter: t.costCenter,
+        cohort: queues,
+        flavors,
+        weight: t.priority,
+        resources: t.resources,
+        network: { vpcCidr: env.network.vpcCidr, serviceNamespaces: SERVICE_NAMESPACES, callerNamespaces: CALLER_NAMESPACES },
+        cluster,
+        dataStores: foundation.mlData,
+        roleName: `${namePrefix(env)}-team-${t.name}`,
+        dependsOn: [this.queues.release],
+      });
+      // The training claims the TrainJob runtimes mount, in the team's namespace (the runtimes are cluster-wide).
+      for (const o of teamTrainingVolumes(env, foundation, t.name, team.role)) team.release.add(o);
+      this.teams.push(team);
     }
     this.members = new TeamAccess(this, "members", { clusterName: cluster.clusterName, teams: env.teams.tenants });
   }
