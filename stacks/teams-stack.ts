@@ -27,8 +27,9 @@ const CALLER_NAMESPACES = [MONITORING_NAMESPACE, KUBERAY_NAMESPACE];
  * frequent change of a platform like this one; in a stack of its own its plan holds only the teams' objects and its
  * apply cannot touch the platform or the ML services. It holds the cohort's queue objects (ResourceFlavors from the
  * pools, the Cohort, WorkloadPriorityClasses, the pipelines queue and its LocalQueue in `kubeflow`, which it marks for
- * Kueue), one Team per entry of the environment's `teams` section and the members' access entries. It reads the
- * cluster and the ML buckets from the foundation; Kueue's CRDs come from the platform stack, `kubeflow` from the ML
+ * Kueue), one Team per entry of the environment's `teams` section with the training claims the TrainJob runtimes
+ * mount (stacks/teams/training-storage.ts), and the members' access entries. It reads the cluster, the ML buckets and
+ * the training storage from the foundation (the CSI drivers are the foundation's and the platform's); Kueue's CRDs come from the platform stack, `kubeflow` from the ML
  * stack, hence the dependency.
  */
 export class TeamsStack extends EnvironmentStack {

@@ -25,7 +25,7 @@ export const JOBSET_NAME_LABEL = "jobset.sigs.k8s.io/jobset-name";
  */
 export const RAYJOB_NAME_LABEL = "ray.io/originated-from-cr-name";
 
-/** A claim of the training namespace and the directory of it to mount. */
+/** A claim every namespace that runs training has (`training` and each team's), and the directory of it to mount. */
 export interface ClaimMount {
   readonly claim: string;
   readonly subPath?: string;
