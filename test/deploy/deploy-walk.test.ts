@@ -28,9 +28,14 @@ function trainJobsOf(env: string, stacks: readonly SynthesizedStack[]): Any[] {
   return [...jobs, ...DOC_TRAINJOBS.filter((j) => teams.includes(j.metadata.namespace))];
 }
 
+const inputs = new Map<string, WalkInput>();
+
 function inputFor(env: string): WalkInput {
+  if (inputs.has(env)) return inputs.get(env)!;
   const stacks = synthesizeAll().stacks.filter((s) => s.id.startsWith(`${env}-`) && manifest.stacks[s.id]);
-  return { stacks, dependencies: Object.fromEntries(stacks.map((s) => [s.id, manifest.stacks[s.id].dependencies])), footprints, submitted: trainJobsOf(env, stacks) };
+  const input = { stacks, dependencies: Object.fromEntries(stacks.map((s) => [s.id, manifest.stacks[s.id].dependencies])), footprints, submitted: trainJobsOf(env, stacks) };
+  inputs.set(env, input);
+  return input;
 }
 
 /** The walk of `env` after `change` edits a deep copy of its synthesized stacks (and stack graph). */

@@ -3,12 +3,13 @@
 // mounted with the team's role). That a TrainJob's pods find them is the deploy walk's (test/deploy/deploy-walk.test.ts).
 import { TRAINING_NAMESPACE } from "../../constructs/resilience/training-storage-layout";
 import { renderedObjects } from "../helpers/ml-helm";
-import { projectEnvironments, stack, synthesizeAll } from "../helpers/synth";
+import { projectEnvironments, stack } from "../helpers/synth";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
-const envObjects = (env: string): Json[] => synthesizeAll().stacks.filter((s) => s.id.startsWith(`${env}-`)).flatMap((s) => renderedObjects(s).map(({ obj }) => obj));
+/** The objects of the stacks that hold training volumes: `training`'s (ml) and the teams'. */
+const envObjects = (env: string): Json[] => [stack(`${env}-ml`), stack(`${env}-teams`)].flatMap((s) => renderedObjects(s).map(({ obj }) => obj));
 const claimsIn = (objects: Json[], ns: string) => objects.filter((o) => o.kind === "PersistentVolumeClaim" && o.metadata.namespace === ns).map((o) => o.metadata.name).sort();
 const pv = (env: string, name: string): Json => renderedObjects(stack(`${env}-teams`)).find(({ obj }) => obj.kind === "PersistentVolume" && obj.metadata.name === name)?.obj;
 
