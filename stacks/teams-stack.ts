@@ -14,7 +14,7 @@ import { EnvironmentStack } from "./environment-stack";
 import type { FoundationStack } from "./foundation-stack";
 import type { MlStack } from "./ml-stack";
 import { namePrefix } from "./naming";
-import { teamTrainingVolumes } from "./teams/training-storage";
+import { TeamTrainingStorage } from "./teams/training-storage";
 
 /** Platform services team pods call (their namespaces): MLflow, Feast, Triton, Prometheus and the Kubeflow Pipelines API. */
 const SERVICE_NAMESPACES = ["mlflow", "feast", "triton", MONITORING_NAMESPACE, PIPELINES_NAMESPACE];
@@ -87,7 +87,8 @@ export class TeamsStack extends EnvironmentStack {
         dependsOn: [this.queues.release],
       });
       // The training claims the TrainJob runtimes mount, in the team's namespace (the runtimes are cluster-wide).
-      for (const o of teamTrainingVolumes(env, foundation, t.name, team.role)) team.release.add(o);
+      const storage = new TeamTrainingStorage(this, `team-${t.name}-storage`, { env, foundation, team: t.name, role: team.role });
+      for (const o of storage.objects) team.release.add(o);
       this.teams.push(team);
     }
     this.members = new TeamAccess(this, "members", { clusterName: cluster.clusterName, teams: env.teams.tenants });

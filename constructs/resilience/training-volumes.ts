@@ -1,7 +1,7 @@
 import type { KubernetesObject } from "../kubernetes/manifests-release";
 import { WORKLOAD_UID } from "../kubernetes/security-context";
 import { FSX_CSI, MOUNTPOINT_CSI } from "../storage/csi-drivers";
-import { CHECKPOINTS_PREFIX, CLAIMS, DATASETS_PREFIX, teamCheckpointsPrefix, TRAINING_NAMESPACE } from "./training-storage-layout";
+import { CHECKPOINTS_PREFIX, CLAIMS, DATASETS_PREFIX, FSX_CHECKPOINTS_PATH, FSX_DATASETS_PATH, teamCheckpointsPrefix, teamFsxCheckpointsPath, TRAINING_NAMESPACE } from "./training-storage-layout";
 
 /**
  * The training volumes: static PersistentVolumes bound one-to-one to claims of one namespace (no StorageClass: both
@@ -9,8 +9,9 @@ import { CHECKPOINTS_PREFIX, CLAIMS, DATASETS_PREFIX, teamCheckpointsPrefix, TRA
  * namespace TrainJobs run in gets the same claim names, so one runtime mounts them in TRAINING_NAMESPACE and in every
  * team namespace (the teams stack makes a team's; docs/tenancy.md "Training storage").
  *
- * - FSx for Lustre (`training-fsx`), read-write many, when the environment has a file system: datasets/ and
- *   checkpoints/ are its linked directories, mounted by subPath.
+ * - FSx for Lustre, when the environment has a file system: `training-checkpoints-fsx`, its linked checkpoints/
+ *   directory (in a team namespace the team's own directory of it), and `training-datasets-fsx`, its linked datasets/
+ *   directory, mounted read-only.
  * - Mountpoint for S3 (`training-datasets`), read-only many, the bucket's datasets/ prefix.
  * - Mountpoint for S3 (`training-checkpoints-s3`), read-write many, checkpoints/ where there is no FSx (dev): Mountpoint
  *   writes new files sequentially and deletes them, but cannot rename or append, so checkpoint writers must write a
@@ -86,8 +87,8 @@ function mountpointOptions(b: BucketVolumeSource, prefix: string, write: boolean
  * Each PV of a team namespace has a volumeHandle of its own (the namespace appended): kubelet mounts a volume once per
  * handle on a node, so two namespaces' pods on one node sharing a handle would leave the second stuck in
  * ContainerCreating (Mountpoint's docs/TROUBLESHOOTING.md; aws-fsx-csi-driver uses the handle only as a lock key).
- * FSx for Lustre is shared as a whole: every pod runs as the same UID and the runtimes mount both of its directories
- * from one claim, so a team's claim cannot be narrowed to its own checkpoints (see docs/tenancy.md).
+ * Teams cannot create PersistentVolumes (cluster-scoped), neither driver offers inline volumes, and Pod Security
+ * baseline refuses hostPath and the capabilities a mount needs: a team's pods reach the storage only through these.
  */
 export function trainingVolumes(props: TrainingVolumesProps): KubernetesObject[] {
   const objects: KubernetesObject[] = [];
@@ -95,17 +96,14 @@ export function trainingVolumes(props: TrainingVolumesProps): KubernetesObject[]
   const namespace = team ?? TRAINING_NAMESPACE;
   const unique = (handle: string) => (team ? `${handle}-${team}` : handle);
   if (fsx) {
-    objects.push(
-      ...staticVolume(
-        namespace,
-        CLAIMS.fsx,
-        "ReadWriteMany",
-        `${fsx.storageCapacityGiB}Gi`,
-        { driver: FSX_CSI.driver, volumeHandle: unique(fsx.fileSystemId), volumeAttributes: { dnsname: fsx.dnsName, mountname: fsx.mountName } },
-        // flock: PyTorch and Hugging Face take file locks on shared caches and checkpoints.
-        ["flock"],
-      ),
-    );
+    // One volume per directory, each a Lustre fileset (`<mountname>/<path>`, which the driver mounts as
+    // `<dnsname>@tcp:/<mountname>`): nothing above it is reachable from the pod.
+    const lustre = (path: string, handle: string) => ({ driver: FSX_CSI.driver, volumeHandle: unique(`${fsx.fileSystemId}-${handle}`), volumeAttributes: { dnsname: fsx.dnsName, mountname: `${fsx.mountName}${path}` } });
+    const capacity = `${fsx.storageCapacityGiB}Gi`;
+    // flock: PyTorch and Hugging Face take file locks on shared caches and checkpoints.
+    objects.push(...staticVolume(namespace, CLAIMS.fsxCheckpoints, "ReadWriteMany", capacity, lustre(team ? teamFsxCheckpointsPath(team) : FSX_CHECKPOINTS_PATH, CHECKPOINTS_PREFIX), ["flock"]));
+    // ReadWriteMany mounted `ro`: the driver offers no read-only access mode (single-node or multi-node writer only).
+    objects.push(...staticVolume(namespace, CLAIMS.fsxDatasets, "ReadWriteMany", capacity, lustre(FSX_DATASETS_PATH, DATASETS_PREFIX), ["ro", "flock"]));
   }
   if (bucket) {
     const csi = (prefix: string, pod = false) => ({

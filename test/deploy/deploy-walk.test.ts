@@ -104,9 +104,9 @@ describe("the walk catches what a first deploy would trip on", () => {
     expect(r.findings.every((f) => f.startsWith("submitted: TrainJob sandbox/"))).toBe(true);
   });
 
-  test("staging's docs example in vision without its FSx claim", () => {
-    const r = walkChanged("staging", (s) => editManifests(s["staging-teams"], "team-vision", (objects) => objects.filter((o) => o.kind !== "PersistentVolumeClaim" || o.metadata.name !== "training-fsx")));
-    expect(r.findings).toEqual(expect.arrayContaining(["submitted: TrainJob vision/llm-finetune (runtime torch-distributed-efa, job node): PersistentVolumeClaim vision/training-fsx is created by nothing in the deploy"]));
+  test("staging's docs example in vision without its FSx checkpoint claim", () => {
+    const r = walkChanged("staging", (s) => editManifests(s["staging-teams"], "team-vision", (objects) => objects.filter((o) => o.kind !== "PersistentVolumeClaim" || o.metadata.name !== "training-checkpoints-fsx")));
+    expect(r.findings).toEqual(expect.arrayContaining(["submitted: TrainJob vision/llm-finetune (runtime torch-distributed-efa, job node): PersistentVolumeClaim vision/training-checkpoints-fsx is created by nothing in the deploy"]));
   });
 
   test("a team claim naming the training namespace's volume never binds", () => {

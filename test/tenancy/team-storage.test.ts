@@ -3,7 +3,7 @@
 // mounted with the team's role). That a TrainJob's pods find them is the deploy walk's (test/deploy/deploy-walk.test.ts).
 import { TRAINING_NAMESPACE } from "../../constructs/resilience/training-storage-layout";
 import { renderedObjects } from "../helpers/ml-helm";
-import { projectEnvironments, stack } from "../helpers/synth";
+import { projectEnvironments, resources, stack } from "../helpers/synth";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -57,9 +57,17 @@ test("dev: sandbox's S3 checkpoints are its own prefix, with its own role; datas
   expect(datasets.csi.volumeAttributes).toEqual({ bucketName: "mlp-dev-training-111122223333" });
 });
 
-test("staging: vision mounts the environment's FSx file system under a handle of its own", () => {
-  const fsx = pv("staging", "vision-training-fsx").spec.csi;
-  expect(fsx.driver).toBe("fsx.csi.aws.com");
-  expect(fsx.volumeHandle).toMatch(/aws_fsx_lustre_file_systemresilience_fsx_file-system_\w+id\}-vision$/);
-  expect(fsx.volumeAttributes).toEqual({ dnsname: expect.stringMatching(/file-system_\w+dns_name\}$/), mountname: expect.stringMatching(/file-system_\w+mount_name\}$/) });
+test("staging: vision's FSx checkpoints are its own directory of the file system; datasets/ stays shared and read-only", () => {
+  const checkpoints = pv("staging", "vision-training-checkpoints-fsx").spec.csi;
+  expect(checkpoints.driver).toBe("fsx.csi.aws.com");
+  expect(checkpoints.volumeHandle).toMatch(/aws_fsx_lustre_file_systemresilience_fsx_file-system_\w+id\}-checkpoints-vision$/);
+  expect(checkpoints.volumeAttributes).toEqual({ dnsname: expect.stringMatching(/file-system_\w+dns_name\}$/), mountname: expect.stringMatching(/file-system_\w+mount_name\}\/checkpoints\/teams\/vision$/) });
+  const datasets = pv("staging", "vision-training-datasets-fsx").spec;
+  expect([datasets.mountOptions, datasets.csi.volumeAttributes.mountname]).toEqual([["ro", "flock"], expect.stringMatching(/mount_name\}\/datasets$/)]);
+  // The fileset's runs/ directory, owned by the training pods' UID once imported.
+  const dirs = Object.values(resources(stack("staging-teams"), "aws_s3_object")) as Json[];
+  expect(dirs.map((d) => [d.bucket, d.key, d.metadata])).toEqual(
+    expect.arrayContaining([["mlp-staging-training-111122223333", "checkpoints/teams/vision/runs/", { "file-owner": "1000", "file-group": "1000", "file-permissions": "0040775" }]]),
+  );
+  expect(resources(stack("dev-teams"), "aws_s3_object")).toEqual({});
 });
