@@ -20,9 +20,17 @@ export interface RouterSpec {
   readonly namespace: string;
   readonly replicas: number;
   readonly routingLogic: "roundrobin" | "session" | "prefixaware";
+  /** Header that identifies a session; required with `session` (the router refuses to start without it). */
+  readonly sessionKey?: string;
   /** Where it runs (the general pool, no GPU). */
   readonly nodeSelector: Readonly<Record<string, string>>;
   readonly tolerations: ReadonlyArray<Record<string, string>>;
+}
+
+function sessionKeyOf(r: RouterSpec): string {
+  // The environment schema rejects this earlier; a direct caller gets the router's own rule rather than a crash-loop.
+  if (!r.sessionKey) throw new Error(`router ${r.name}: routingLogic "session" needs a sessionKey (the router exits without --session-key)`);
+  return r.sessionKey;
 }
 
 /**
@@ -85,6 +93,7 @@ export function routerObjects(r: RouterSpec): KubernetesObject[] {
                   engineSelector,
                   "--routing-logic",
                   r.routingLogic,
+                  ...(r.routingLogic === "session" ? ["--session-key", sessionKeyOf(r)] : []),
                   "--engine-stats-interval",
                   "15",
                   "--request-stats-window",

@@ -100,6 +100,8 @@ export const llmSettings = z
       .strictObject({
         replicas: z.number().int().min(1).max(10).default(1),
         routingLogic: z.enum(["roundrobin", "session", "prefixaware"]).default("roundrobin"),
+        /** Request header naming the session (`--session-key`); required by, and only meaningful with, `session`. */
+        sessionKey: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, "must be an HTTP header name of letters, digits and -").optional(),
       })
       .prefault({}),
     models: z.array(llmModel).default([]),
@@ -191,6 +193,14 @@ const MIG_TYPES = MIG_GPUS.flatMap((g) => g.instanceTypes);
 export function refineServing(env: ServingContext, ctx: z.RefinementCtx): void {
   const issue = (path: readonly PropertyKey[], input: unknown, message: string) => ctx.addIssue({ code: "custom", path: [...path], input, message });
   const c = env.compute;
+  const router = env.ml.llm.router;
+  // production-stack vllm-stack-0.1.12 src/vllm_router/parsers/parser.py validate_args raises without --session-key.
+  if (router.routingLogic === "session" && router.sessionKey === undefined) {
+    issue(["ml", "llm", "router", "routingLogic"], router.routingLogic, "needs ml.llm.router.sessionKey (the request header that identifies a session): the router exits at start without --session-key");
+  }
+  if (router.routingLogic !== "session" && router.sessionKey !== undefined) {
+    issue(["ml", "llm", "router", "sessionKey"], router.sessionKey, `is only used by routingLogic "session" (got "${router.routingLogic}")`);
+  }
   const invalid = new Set<string>();
   const existing: Record<ShareablePool, readonly string[] | undefined> = {
     "gpu-inference": servingPools(env)[0].instanceTypes,
