@@ -81,7 +81,8 @@ export const llmModel = z.strictObject({
   memoryGiB: z.number().int().min(4).max(2048).default(32),
   /** /dev/shm for tensor-parallel workers (NCCL), counted in the memory limit. */
   shmGiB: z.number().int().min(1).max(256).default(8),
-  gpuMemoryUtilization: z.number().min(0.5).max(0.98).default(0.9),
+  /** Fraction of the whole GPU vLLM reserves at start; on a time-sliced pool at most 1 / the pool's replicas. */
+  gpuMemoryUtilization: z.number().min(0.1).max(0.98).default(0.9),
   autoscaling: z
     .strictObject({
       /** Scale out when more than this many requests wait per replica (`vllm:num_requests_waiting`, primary). */
@@ -316,6 +317,11 @@ function refineModels(env: ServingContext, issue: Issue, invalid: ReadonlySet<st
     }
     if (s.mode === "time-slicing" && (count !== 1 || m.tensorParallelSize !== 1)) {
       issue([...at, "tensorParallelSize"], m.tensorParallelSize, `must be 1 with one GPU on ${pool.name}, which is time-sliced (the device plugin refuses requests for more than one shared GPU)`);
+    }
+    // Time-slicing isolates no memory: vLLM sizes its KV cache as a fraction of the whole GPU and refuses to start
+    // when less than that is free, so the engines that may share one GPU must fit in it together.
+    if (s.mode === "time-slicing" && m.gpuMemoryUtilization > 1 / s.replicas + 1e-9) {
+      issue([...at, "gpuMemoryUtilization"], m.gpuMemoryUtilization, `must be at most ${Math.floor(100 / s.replicas) / 100} on ${pool.name}, which time-slices each GPU ${s.replicas} ways: vLLM reserves this fraction of the whole GPU at start and fails when other engines on the same GPU hold the rest`);
     }
     add(pool.name, "nvidia.com/gpu", m.replicas.max * count, who);
   });

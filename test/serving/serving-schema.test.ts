@@ -100,8 +100,14 @@ describe("GPU sharing and LLM models", () => {
         e.compute.gpuSharing = { "gpu-inference": { mode: "time-slicing", replicas: 4 } };
         e.ml.llm.models[0].gpu.instanceType = "g6e.12xlarge";
         e.ml.llm.models[0].tensorParallelSize = 2;
+        e.ml.llm.models[0].gpuMemoryUtilization = 0.25;
       },
       `${STG}: ml.llm.models[0].tensorParallelSize: got 2; must be 1 with one GPU on gpu-inference, which is time-sliced (the device plugin refuses requests for more than one shared GPU)`,
+    ],
+    [
+      "vLLM's default GPU memory share on a time-sliced pool (a second engine on the GPU fails at start)",
+      (e) => (e.compute.gpuSharing = { "gpu-inference": { mode: "time-slicing", replicas: 4 } }),
+      `${STG}: ml.llm.models[0].gpuMemoryUtilization: got 0.9; must be at most 0.25 on gpu-inference, which time-slices each GPU 4 ways: vLLM reserves this fraction of the whole GPU at start and fails when other engines on the same GPU hold the rest`,
     ],
     [
       "session routing without a session key (the router exits at start without --session-key)",
@@ -116,6 +122,14 @@ describe("GPU sharing and LLM models", () => {
   ])("rejects %s", (_what, mutate, message) => {
     const problems = problemsOf("staging", withServing(mutate));
     expect(problems).toEqual([expect.stringContaining(message)]);
+  });
+
+  test("a time-sliced pool takes engines whose memory shares fit one GPU together", () => {
+    const env = validateEnvironment("staging", withServing((e) => {
+      e.compute.gpuSharing = { "gpu-inference": { mode: "time-slicing", replicas: 3 } };
+      e.ml.llm.models[0].gpuMemoryUtilization = 0.33;
+    }));
+    expect(env.ml.llm.models[0].gpuMemoryUtilization).toBe(0.33);
   });
 
   test("session routing with a key reaches the router as --session-key", () => {
