@@ -319,7 +319,8 @@ function refineModels(env: ServingContext, issue: Issue, invalid: ReadonlySet<st
       issue([...at, "tensorParallelSize"], m.tensorParallelSize, `must be 1 with one GPU on ${pool.name}, which is time-sliced (the device plugin refuses requests for more than one shared GPU)`);
     }
     // Time-slicing isolates no memory: vLLM sizes its KV cache as a fraction of the whole GPU and refuses to start
-    // when less than that is free, so the engines that may share one GPU must fit in it together.
+    // when less than that is free ("Free memory on device ... on startup is less than desired GPU memory
+    // utilization"), so the engines that may share one GPU must fit in it together.
     if (s.mode === "time-slicing" && m.gpuMemoryUtilization > 1 / s.replicas + 1e-9) {
       issue([...at, "gpuMemoryUtilization"], m.gpuMemoryUtilization, `must be at most ${Math.floor(100 / s.replicas) / 100} on ${pool.name}, which time-slices each GPU ${s.replicas} ways: vLLM reserves this fraction of the whole GPU at start and fails when other engines on the same GPU hold the rest`);
     }
