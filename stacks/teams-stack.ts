@@ -14,6 +14,9 @@ import { EnvironmentStack } from "./environment-stack";
 import type { FoundationStack } from "./foundation-stack";
 import type { MlStack } from "./ml-stack";
 import { namePrefix } from "./naming";
+import { devicePluginConfigs } from "../constructs/serving/gpu-sharing";
+import { GPU_RESOURCE } from "../constructs/ml/gpu-scheduling";
+import { sharedPools } from "./platform/serving";
 
 /** Platform services team pods call (their namespaces): MLflow, Feast, Triton, Prometheus and the Kubeflow Pipelines API. */
 const SERVICE_NAMESPACES = ["mlflow", "feast", "triton", MONITORING_NAMESPACE, PIPELINES_NAMESPACE];
@@ -51,6 +54,7 @@ export class TeamsStack extends EnvironmentStack {
     const flavors = gpuFlavors(env);
     const queues = cohortQueues(env.teams);
     const pipelines = env.teams.pipelines;
+    const unqueued = devicePluginConfigs(sharedPools(env)).advertises.filter((r) => r !== GPU_RESOURCE);
     this.queues = new ManifestsRelease(this, "queues", { releaseName: "team-queues", namespace: KUEUE_NAMESPACE });
     for (const f of flavors) this.queues.add(resourceFlavor(f));
     this.queues.add(cohort());
@@ -79,6 +83,7 @@ export class TeamsStack extends EnvironmentStack {
           flavors,
           weight: t.priority,
           resources: t.resources,
+          unqueuedGpuResources: unqueued,
           network: { vpcCidr: env.network.vpcCidr, serviceNamespaces: SERVICE_NAMESPACES, callerNamespaces: CALLER_NAMESPACES },
           cluster,
           dataStores: foundation.mlData,

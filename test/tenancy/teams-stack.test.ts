@@ -132,6 +132,17 @@ describe.each(ENVS)("%s: the teams stack", (env) => {
     if (env === "staging") expect(one(env, "ResourceQuota", "team-quota", "vision")!.spec.hard["requests.nvidia.com/gpu"]).toBe("16");
   });
 
+  test("ResourceQuota: none of the GPU resources the pools advertise that no queue covers (MIG slices), which Kueue would admit uncounted", () => {
+    // What Karpenter is told the shared pools' nodes offer (NodeOverlays), read from the rendered platform stack.
+    const overlays = renderedObjects(stack(`${env}-platform`)).filter(({ obj }) => obj.kind === "NodeOverlay");
+    const advertised = [...new Set(overlays.flatMap(({ obj }) => Object.keys(obj.spec.capacity ?? {})))].filter((r) => r.startsWith("nvidia.com/") && r !== "nvidia.com/gpu");
+    if (env === "prod") expect(advertised).toContain("nvidia.com/mig-1g.10gb");
+    for (const t of teams) {
+      const hard = one(env, "ResourceQuota", "team-quota", t.name)!.spec.hard;
+      expect([t.name, Object.fromEntries(advertised.map((r) => [r, hard[`requests.${r}`]]))]).toEqual([t.name, Object.fromEntries(advertised.map((r) => [r, "0"]))]);
+    }
+  });
+
   test("Kubeflow Pipelines: a shared ClusterQueue and its LocalQueue in kubeflow, the namespace marked after the LocalQueue exists, and pipeline pods labelled for it", () => {
     expect(one(env, "ClusterQueue", "pipelines")!.spec.namespaceSelector).toEqual({ matchLabels: { "kubernetes.io/metadata.name": "kubeflow" } });
     expect(one(env, "LocalQueue", "pipelines", "kubeflow")!.spec).toEqual({ clusterQueue: "pipelines" });
