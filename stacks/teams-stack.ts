@@ -2,10 +2,12 @@ import { Labels } from "@cdktf/provider-kubernetes/lib/labels";
 import { Construct } from "constructs";
 import { ClusterAccess } from "../constructs/kubernetes/cluster-access";
 import { ManifestsRelease } from "../constructs/kubernetes/manifests-release";
-import { MONITORING_NAMESPACE } from "../constructs/observability/targets";
+import { TRITON_PORTS } from "../constructs/ml/triton";
+import { KUBE_PROMETHEUS_STACK_RELEASE, MONITORING_NAMESPACE, PROMETHEUS_PORT, TRITON } from "../constructs/observability/targets";
 import { gpuFlavors } from "../constructs/tenancy/flavors";
 import { KUBERAY_NAMESPACE, KUEUE_NAMESPACE, MANAGED_NAMESPACE_LABEL, PIPELINES_NAMESPACE, PIPELINES_QUEUE } from "../constructs/tenancy/names";
 import { clusterQueue, cohort, listedQuotas, localQueue, resourceFlavor, workloadPriorityClasses } from "../constructs/tenancy/queues";
+import type { ServicePods } from "../constructs/tenancy/network-policy";
 import { Team } from "../constructs/tenancy/team";
 import { TeamAccess } from "../constructs/tenancy/team-access";
 import { cohortQueues } from "../environments/lib/tenancy-schema";
@@ -18,11 +20,27 @@ import { devicePluginConfigs } from "../constructs/serving/gpu-sharing";
 import { GPU_RESOURCE } from "../constructs/ml/gpu-scheduling";
 import { sharedPools } from "./platform/serving";
 
-/** Platform services team pods call (their namespaces): MLflow, Feast, Triton, Prometheus and the Kubeflow Pipelines API. */
-const SERVICE_NAMESPACES = ["mlflow", "feast", "triton", MONITORING_NAMESPACE, PIPELINES_NAMESPACE];
+/**
+ * Prometheus's pods: the labels kube-prometheus-stack 88.5.3's Service `kube-prometheus-stack-prometheus` selects
+ * (templates/prometheus/service.yaml: `app.kubernetes.io/name: prometheus`, `operator.prometheus.io/name: <crname>`).
+ */
+const PROMETHEUS_PODS = { namespace: MONITORING_NAMESPACE, podLabels: { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": `${KUBE_PROMETHEUS_STACK_RELEASE}-prometheus` } };
 
-/** Namespaces whose pods call into team pods: Prometheus scraping them, the KubeRay operator polling Ray jobs. */
-const CALLER_NAMESPACES = [MONITORING_NAMESPACE, KUBERAY_NAMESPACE];
+/**
+ * Platform services team pods call, by pod and container port: MLflow's server (chart 1.11.5 `service.containerPort`
+ * 5000), Feast's online feature server (chart 0.66.0, mode `online`: 6566), Triton's HTTP and gRPC, Prometheus's
+ * query API, and the Kubeflow Pipelines API server (`app: ml-pipeline`, 8888 HTTP and 8887 gRPC, KFP 2.17.0 manifests).
+ */
+const SERVICES: ServicePods[] = [
+  { namespace: "mlflow", podLabels: { "app.kubernetes.io/name": "mlflow", "app.kubernetes.io/instance": "mlflow" }, ports: [5000] },
+  { namespace: "feast", podLabels: { "app.kubernetes.io/name": "feast-feature-server", "app.kubernetes.io/instance": "feast-feature-server" }, ports: [6566] },
+  { namespace: TRITON.namespace, podLabels: { "app.kubernetes.io/component": "inference-server" }, ports: [TRITON_PORTS.http, TRITON_PORTS.grpc] },
+  { ...PROMETHEUS_PODS, ports: [PROMETHEUS_PORT] },
+  { namespace: PIPELINES_NAMESPACE, podLabels: { app: "ml-pipeline" }, ports: [8888, 8887] },
+];
+
+/** Pods that call into team pods: Prometheus scraping them, the KubeRay operator (alone in its namespace) polling Ray jobs. */
+const CALLERS = [PROMETHEUS_PODS, { namespace: KUBERAY_NAMESPACE }];
 
 /**
  * `<env>-teams`: the teams sharing the cluster (docs/tenancy.md), applied after the ML stack. Adding a team is the most
@@ -84,7 +102,7 @@ export class TeamsStack extends EnvironmentStack {
           weight: t.priority,
           resources: t.resources,
           unqueuedGpuResources: unqueued,
-          network: { vpcCidr: env.network.vpcCidr, serviceNamespaces: SERVICE_NAMESPACES, callerNamespaces: CALLER_NAMESPACES },
+          network: { vpcCidr: env.network.vpcCidr, services: SERVICES, callers: CALLERS },
           cluster,
           dataStores: foundation.mlData,
           roleName: `${namePrefix(env)}-team-${t.name}`,
