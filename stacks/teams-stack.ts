@@ -5,9 +5,9 @@ import { ManifestsRelease } from "../constructs/kubernetes/manifests-release";
 import { TRITON_PORTS } from "../constructs/ml/triton";
 import { KUBE_PROMETHEUS_STACK_RELEASE, MONITORING_NAMESPACE, PROMETHEUS_PORT, TRITON } from "../constructs/observability/targets";
 import { gpuFlavors } from "../constructs/tenancy/flavors";
-import { KUBERAY_NAMESPACE, KUEUE_NAMESPACE, MANAGED_NAMESPACE_LABEL, PIPELINES_NAMESPACE, PIPELINES_QUEUE } from "../constructs/tenancy/names";
+import { KUBERAY_NAMESPACE, KUEUE_NAMESPACE, MANAGED_NAMESPACE_LABEL, PIPELINES_NAMESPACE, PIPELINES_QUEUE, teamGroup } from "../constructs/tenancy/names";
 import { clusterQueue, cohort, listedQuotas, localQueue, resourceFlavor, workloadPriorityClasses } from "../constructs/tenancy/queues";
-import type { ServicePods } from "../constructs/tenancy/network-policy";
+import { teamNetworkPolicyGuard, type ServicePods } from "../constructs/tenancy/network-policy";
 import { Team } from "../constructs/tenancy/team";
 import { TeamAccess } from "../constructs/tenancy/team-access";
 import { cohortQueues } from "../environments/lib/tenancy-schema";
@@ -47,7 +47,7 @@ const CALLERS = [PROMETHEUS_PODS, { namespace: KUBERAY_NAMESPACE }];
  * frequent change of a platform like this one; in a stack of its own its plan holds only the teams' objects and its
  * apply cannot touch the platform or the ML services. It holds the cohort's queue objects (ResourceFlavors from the
  * pools, the Cohort, WorkloadPriorityClasses, the pipelines queue and its LocalQueue in `kubeflow`, which it marks for
- * Kueue), one Team per entry of the environment's `teams` section and the members' access entries. It reads the
+ * Kueue, and the admission policy keeping members off NetworkPolicies), one Team per entry of the environment's `teams` section and the members' access entries. It reads the
  * cluster and the ML buckets from the foundation; Kueue's CRDs come from the platform stack, `kubeflow` from the ML
  * stack, hence the dependency.
  */
@@ -77,6 +77,8 @@ export class TeamsStack extends EnvironmentStack {
     for (const f of flavors) this.queues.add(resourceFlavor(f));
     this.queues.add(cohort());
     for (const p of workloadPriorityClasses()) this.queues.add(p);
+    // Cluster-wide like the queue objects: members' edit rights include NetworkPolicies, admission takes them back.
+    for (const o of teamNetworkPolicyGuard(teamGroup(""))) this.queues.add(o);
     // Flavors in the cohort's order (pool, then GPU): Kueue tries a queue's flavors in the order it lists them.
     this.queues.add(clusterQueue({ name: PIPELINES_QUEUE, namespace: PIPELINES_NAMESPACE, gpus: listedQuotas(pipelines.gpus, flavors), weight: pipelines.priority }));
     this.queues.add(localQueue(PIPELINES_QUEUE, PIPELINES_NAMESPACE, PIPELINES_QUEUE));

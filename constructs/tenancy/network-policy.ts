@@ -87,3 +87,42 @@ export function teamNetworkPolicy(p: TeamNetworkProps): KubernetesObject {
     },
   };
 }
+
+/** Name of the ValidatingAdmissionPolicy (and its binding) that keeps team members off NetworkPolicies. */
+export const NETWORK_POLICY_GUARD = "ml-platform-team-network-policies";
+
+/**
+ * The ValidatingAdmissionPolicy (Kubernetes >= 1.30) and its Deny binding refusing any NetworkPolicy create, update or
+ * delete by a member of a team group (`<groupPrefix><team>`, the groups of the teams' access entries).
+ * AmazonEKSEditPolicy grants those verbs in the team's namespace and RBAC cannot take them away, so without it a
+ * member could delete `team-isolation` or add a policy that opens more. The platform applies the policies with its
+ * own identity, in no team group.
+ */
+export function teamNetworkPolicyGuard(groupPrefix: string): KubernetesObject[] {
+  return [
+    {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicy",
+      metadata: { name: NETWORK_POLICY_GUARD },
+      spec: {
+        failurePolicy: "Fail",
+        matchConstraints: {
+          resourceRules: [{ apiGroups: ["networking.k8s.io", "extensions"], apiVersions: ["*"], operations: ["CREATE", "UPDATE", "DELETE"], resources: ["networkpolicies"] }],
+        },
+        validations: [
+          {
+            expression: `!has(request.userInfo.groups) || !request.userInfo.groups.exists(g, g.startsWith('${groupPrefix}'))`,
+            message: "team namespaces' NetworkPolicies are the platform's (docs/tenancy.md): team members may not change them",
+            reason: "Forbidden",
+          },
+        ],
+      },
+    },
+    {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicyBinding",
+      metadata: { name: NETWORK_POLICY_GUARD },
+      spec: { policyName: NETWORK_POLICY_GUARD, validationActions: ["Deny"] },
+    },
+  ];
+}

@@ -250,6 +250,15 @@ describe.each(ENVS.filter((env) => projectEnvironment(env).teams.tenants.length)
   });
 });
 
+test.each(ENVS)("%s: team members may not create, change or delete NetworkPolicies (their edit access policy allows it), by an admission policy in Deny mode", (env) => {
+  const policy = one(env, "ValidatingAdmissionPolicy", "ml-platform-team-network-policies")!;
+  expect(policy.spec.failurePolicy).toBe("Fail");
+  expect(policy.spec.matchConstraints.resourceRules).toEqual([expect.objectContaining({ apiGroups: expect.arrayContaining(["networking.k8s.io"]), resources: ["networkpolicies"], operations: ["CREATE", "UPDATE", "DELETE"] })]);
+  // The rule names the prefix of the groups the teams' access entries give their members (evaluated in *.verify.ts).
+  expect(policy.spec.validations[0].expression).toContain(`'${teamGroup("")}'`);
+  expect(one(env, "ValidatingAdmissionPolicyBinding", "ml-platform-team-network-policies")!.spec).toEqual({ policyName: "ml-platform-team-network-policies", validationActions: ["Deny"] });
+});
+
 test("the platform namespaces no team may take are every namespace the stacks use, teams excepted", () => {
   const used = new Set<string>();
   for (const s of synthesizeAll().stacks) {
