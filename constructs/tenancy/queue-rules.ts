@@ -82,8 +82,8 @@ function queueAlerts(t: QueueAlertThresholds): RuleGroup {
   const borrowing = max(`kueue_cluster_queue_borrowing_limit{${GPU}}`, qf);
   const usage = max(`kueue_cluster_queue_resource_usage{${GPU}}`, qf);
   // Kueue's pending counts carry no flavor: match them to the flavors where the queue has quota of its own free, or
-  // may borrow (a borrowing limit above zero, or none at all: Kueue exports no series then) and the cohort has some free.
-  const mayBorrow = `((${borrowing} > 0) or (${nominal} unless on (${qf}) ${borrowing}))`;
+  // may borrow (a borrowing limit above zero; Kueue 0.19.2 reports an unset one as +Inf) and the cohort has some free.
+  const mayBorrow = `(${borrowing} > 0)`;
   // A flavor nobody uses may export no usage series: count it as zero.
   const cohortUnused = `(sum by (flavor) (${nominal}) - (sum by (flavor) (${usage}) or 0 * sum by (flavor) (${nominal})) > 0)`;
   const ownFree = `((${nominal} - ${usage} > 0) or (${nominal} > 0 unless on (${qf}) ${usage}))`;
@@ -98,8 +98,8 @@ function queueAlerts(t: QueueAlertThresholds): RuleGroup {
         "{{ $value }} workloads of queue {{ $labels.cluster_queue }} are pending while GPU quota it may use is unused in the cohort",
         `They have waited over ${t.pendingMinutes} minutes although nominal GPU quota of a flavor the queue may use (its own or borrowed) is free in the cohort. Check the GPU type and pool the jobs ask for (a flavor the queue has no quota for), the queue's borrowing limits, and evictions for pods not ready in time (Karpenter could not launch the nodes).`,
       ),
-      // Only flavors with a borrowingLimit: without one Kueue exports no limit series, and the queue may borrow all
-      // the cohort lends, so "at its limit" has no meaning there (docs/tenancy.md, Alerts).
+      // Only flavors with a borrowingLimit: Kueue reports an unset one as +Inf, which no usage reaches; the queue may
+      // borrow all the cohort lends, so "at its limit" has no meaning there (docs/tenancy.md, Alerts).
       alert(
         "ClusterQueueAtBorrowingLimit",
         `${usage} >= ${nominal} + ${borrowing} and ${borrowing} > 0`,

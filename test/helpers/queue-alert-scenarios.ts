@@ -8,6 +8,7 @@ import type { AlertCase, InputSeries, ScenarioSettings } from "./alert-scenarios
 
 const series = (metric: string, labels: Record<string, string>, values: string): InputSeries => ({ metric, labels, values });
 const flat = (v: number, n: number) => `${v}+0x${n}`;
+const inf = (n: number) => Array.from({ length: n + 1 }, () => "+Inf").join(" ");
 
 const KUEUE = { job: "kueue-controller-manager-metrics-service", namespace: "kueue-system", instance: "10.0.4.12:8443", replica_role: "leader" };
 const L40S = { cohort: "ml-platform", flavor: "gpu-training-l40s", resource: "nvidia.com/gpu" };
@@ -26,7 +27,8 @@ function pendingCases(s: ScenarioSettings): AlertCase[] {
   const quota = (queue: string, flavor: Record<string, string>, nominal: number, used: number, borrowing?: number) => [
     series("kueue_cluster_queue_nominal_quota", { ...KUEUE, ...flavor, cluster_queue: queue }, flat(nominal, n)),
     series("kueue_cluster_queue_resource_usage", { ...KUEUE, ...flavor, cluster_queue: queue }, flat(used, n)),
-    ...(borrowing === undefined ? [] : [series("kueue_cluster_queue_borrowing_limit", { ...KUEUE, ...flavor, cluster_queue: queue }, flat(borrowing, n))]),
+    // Kueue 0.19.2 reports an unset borrowingLimit as +Inf (pkg/cache/scheduler/clusterqueue.go reportResourceMetrics).
+    series("kueue_cluster_queue_borrowing_limit", { ...KUEUE, ...flavor, cluster_queue: queue }, borrowing === undefined ? inf(n) : flat(borrowing, n)),
   ];
   // vision (3 pending) holds 8 L40S and uses `visionUsed`; nlp holds 8 L40S and uses `nlpUsed`, and 2 L4.
   const queue = (o: { nlpUsed: number; visionUsed?: number; visionBorrowing?: number; l4Used?: number }) => [
@@ -57,14 +59,14 @@ function borrowingCases(s: ScenarioSettings): AlertCase[] {
       ["kueue_cluster_queue_nominal_quota", 8],
       ["kueue_cluster_queue_borrowing_limit", borrowing],
       ["kueue_cluster_queue_resource_usage", used],
-    ].map(([metric, v]) => series(String(metric), { ...KUEUE, ...L40S, cluster_queue: "vision" }, flat(Number(v), n)));
+    ].map(([metric, v]) => series(String(metric), { ...KUEUE, ...L40S, cluster_queue: "vision" }, v === Infinity ? inf(n) : flat(Number(v), n)));
   const labels = { cluster_queue: "vision", flavor: L40S.flavor };
   return [
     { alert, title: `fires after ${atFor} min at nominal plus borrowing limit`, series: queue(12, 4), atMinutes: atFor + 2, fires: [{ labels, value: 12 }] },
     { alert, title: "quiet one GPU under the limit", series: queue(11, 4), atMinutes: atFor + 2, fires: [] },
     { alert, title: "quiet for a queue that may not borrow, at its nominal quota", series: queue(8, 0), atMinutes: atFor + 2, fires: [] },
-    // Kueue exports no borrowing limit series for a flavor without one: such a queue borrows what the cohort lends.
-    { alert, title: "quiet for a flavor without a borrowing limit, however much it borrows", series: queue(16, 4).filter((x) => x.metric !== "kueue_cluster_queue_borrowing_limit"), atMinutes: atFor + 2, fires: [] },
+    // Kueue reports a flavor without a borrowing limit as +Inf: such a queue borrows what the cohort lends.
+    { alert, title: "quiet for a flavor without a borrowing limit, however much it borrows", series: queue(16, Infinity), atMinutes: atFor + 2, fires: [] },
     { alert, title: `quiet before ${atFor} min`, series: queue(12, 4), atMinutes: atFor - 1, fires: [] },
   ];
 }
