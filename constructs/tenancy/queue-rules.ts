@@ -77,19 +77,32 @@ function alert(name: string, expr: string, forMinutes: number, summary: string, 
 function queueAlerts(t: QueueAlertThresholds): RuleGroup {
   const max = (metric: string, by: string) => `max by (${by}) (sum by (${by}, instance) (${metric}))`;
   const idle = t.gpuIdle;
+  const qf = "cluster_queue, flavor";
+  const nominal = max(`kueue_cluster_queue_nominal_quota{${GPU}}`, qf);
+  const borrowing = max(`kueue_cluster_queue_borrowing_limit{${GPU}}`, qf);
+  const usage = max(`kueue_cluster_queue_resource_usage{${GPU}}`, qf);
+  // Kueue's pending counts carry no flavor: match them to the flavors where the queue has quota of its own free, or
+  // may borrow (a borrowing limit above zero; Kueue 0.19.2 reports an unset one as +Inf) and the cohort has some free.
+  const mayBorrow = `(${borrowing} > 0)`;
+  // A flavor nobody uses may export no usage series: count it as zero.
+  const cohortUnused = `(sum by (flavor) (${nominal}) - (sum by (flavor) (${usage}) or 0 * sum by (flavor) (${nominal})) > 0)`;
+  const ownFree = `((${nominal} - ${usage} > 0) or (${nominal} > 0 unless on (${qf}) ${usage}))`;
+  const usableFree = `(${ownFree} or (${mayBorrow} and on (flavor) ${cohortUnused}))`;
   return {
     name: "ml-platform.queues",
     rules: [
       alert(
         "QueueWorkloadsPendingWhileQuotaUnused",
-        `${max("kueue_pending_workloads", "cluster_queue")} > 0 and on () (sum(${max(`kueue_cluster_queue_nominal_quota{${GPU}}`, "cluster_queue, flavor")}) - sum(${max(`kueue_cluster_queue_resource_usage{${GPU}}`, "cluster_queue, flavor")}) > 0)`,
+        `${max("kueue_pending_workloads", "cluster_queue")} > 0 and on (cluster_queue) ${usableFree}`,
         t.pendingMinutes,
-        "{{ $value }} workloads of queue {{ $labels.cluster_queue }} are pending while GPU quota in the cohort is unused",
-        `They have waited over ${t.pendingMinutes} minutes although some queue's nominal GPU quota is free. Check the GPU type and pool the jobs ask for (a flavor the queue has no quota for), the queue's borrowing limits, and evictions for pods not ready in time (Karpenter could not launch the nodes).`,
+        "{{ $value }} workloads of queue {{ $labels.cluster_queue }} are pending while GPU quota it may use is unused in the cohort",
+        `They have waited over ${t.pendingMinutes} minutes although nominal GPU quota of a flavor the queue may use (its own or borrowed) is free in the cohort. Check the GPU type and pool the jobs ask for (a flavor the queue has no quota for), the queue's borrowing limits, and evictions for pods not ready in time (Karpenter could not launch the nodes).`,
       ),
+      // Only flavors with a borrowingLimit: Kueue reports an unset one as +Inf, which no usage reaches; the queue may
+      // borrow all the cohort lends, so "at its limit" has no meaning there (docs/tenancy.md, Alerts).
       alert(
         "ClusterQueueAtBorrowingLimit",
-        `${max(`kueue_cluster_queue_resource_usage{${GPU}}`, "cluster_queue, flavor")} >= ${max(`kueue_cluster_queue_nominal_quota{${GPU}}`, "cluster_queue, flavor")} + ${max(`kueue_cluster_queue_borrowing_limit{${GPU}}`, "cluster_queue, flavor")} and ${max(`kueue_cluster_queue_borrowing_limit{${GPU}}`, "cluster_queue, flavor")} > 0`,
+        `${usage} >= ${nominal} + ${borrowing} and ${borrowing} > 0`,
         t.borrowingLimitHours * 60,
         "Queue {{ $labels.cluster_queue }} uses all it may borrow of {{ $labels.flavor }} ({{ $value }} GPUs)",
         `Its usage has stayed at its nominal quota plus its borrowing limit for ${t.borrowingLimitHours} hours: its demand is structural. Raise its quota (teams in the environment file) rather than rely on borrowing, which other teams reclaim.`,

@@ -41,6 +41,11 @@ export interface TeamProps {
   readonly weight: number;
   /** CPU and memory for work besides what the nodes of its GPU quota hold. */
   readonly resources: { readonly cpu: number; readonly memoryGiB: number };
+  /**
+   * GPU resources the environment's pools advertise besides `nvidia.com/gpu` (MIG slices `nvidia.com/mig-<profile>`):
+   * no queue covers them and Kueue ignores undeclared resources, so the ResourceQuota holds each at zero.
+   */
+  readonly unqueuedGpuResources?: readonly string[];
   readonly network: Omit<TeamNetworkProps, "namespace">;
   readonly cluster: PodIdentityCluster;
   readonly dataStores: MlDataStores;
@@ -55,7 +60,7 @@ export interface TeamProps {
  * Security `baseline` (namespace-scoped rights must not turn into a node through a privileged pod); its ClusterQueue
  * in the cohort and its LocalQueue `default`, which Kueue applies to every job or pod submitted without a queue; a
  * ResourceQuota on CPU and memory (its own allowance plus what its GPU quota's nodes hold) and on GPUs (the most its
- * queue can hold) with container defaults, and no LoadBalancer or NodePort Services; the isolating NetworkPolicy; the members' Role; and a Pod Identity role on
+ * queue can hold; none of the GPU resources no queue covers, such as MIG slices) with container defaults, and no LoadBalancer or NodePort Services; the isolating NetworkPolicy; the members' Role; and a Pod Identity role on
  * the namespace's `default` service account that reaches only `teams/<name>/` in the ML buckets.
  */
 export class Team extends Construct {
@@ -113,6 +118,7 @@ export class Team extends Construct {
             // The most GPUs Kueue can ever admit for the team: a pod whose scheduling gate a member removes by hand
             // (edit rights allow it) still cannot take more than the queue would give.
             [`requests.${GPU_RESOURCE}`]: String(most.reduce((n, [, g]) => n + g, 0)),
+            ...Object.fromEntries((props.unqueuedGpuResources ?? []).map((r) => [`requests.${r}`, "0"])),
             "services.loadbalancers": "0",
             "services.nodeports": "0",
           },

@@ -8,9 +8,11 @@ import type { AlertCase, InputSeries, ScenarioSettings } from "./alert-scenarios
 
 const series = (metric: string, labels: Record<string, string>, values: string): InputSeries => ({ metric, labels, values });
 const flat = (v: number, n: number) => `${v}+0x${n}`;
+const inf = (n: number) => Array.from({ length: n + 1 }, () => "+Inf").join(" ");
 
 const KUEUE = { job: "kueue-controller-manager-metrics-service", namespace: "kueue-system", instance: "10.0.4.12:8443", replica_role: "leader" };
 const L40S = { cohort: "ml-platform", flavor: "gpu-training-l40s", resource: "nvidia.com/gpu" };
+const L4 = { cohort: "ml-platform", flavor: "gpu-inference-l4", resource: "nvidia.com/gpu" };
 
 function forOf(s: ScenarioSettings, alert: string): number {
   const m = s.fixedForMinutes[alert];
@@ -22,16 +24,29 @@ function pendingCases(s: ScenarioSettings): AlertCase[] {
   const alert = "QueueWorkloadsPendingWhileQuotaUnused";
   const waitFor = forOf(s, alert);
   const n = waitFor + 10;
-  const queue = (used: number) => [
+  const quota = (queue: string, flavor: Record<string, string>, nominal: number, used: number, borrowing?: number) => [
+    series("kueue_cluster_queue_nominal_quota", { ...KUEUE, ...flavor, cluster_queue: queue }, flat(nominal, n)),
+    series("kueue_cluster_queue_resource_usage", { ...KUEUE, ...flavor, cluster_queue: queue }, flat(used, n)),
+    // Kueue 0.19.2 reports an unset borrowingLimit as +Inf (pkg/cache/scheduler/clusterqueue.go reportResourceMetrics).
+    series("kueue_cluster_queue_borrowing_limit", { ...KUEUE, ...flavor, cluster_queue: queue }, borrowing === undefined ? inf(n) : flat(borrowing, n)),
+  ];
+  // vision (3 pending) holds 8 L40S and uses `visionUsed`; nlp holds 8 L40S and uses `nlpUsed`, and 2 L4.
+  const queue = (o: { nlpUsed: number; visionUsed?: number; visionBorrowing?: number; l4Used?: number }) => [
     series("kueue_pending_workloads", { ...KUEUE, cluster_queue: "vision", status: "inadmissible" }, flat(3, n)),
     series("kueue_pending_workloads", { ...KUEUE, cluster_queue: "vision", status: "active" }, flat(0, n)),
-    series("kueue_cluster_queue_nominal_quota", { ...KUEUE, ...L40S, cluster_queue: "nlp" }, flat(8, n)),
-    series("kueue_cluster_queue_resource_usage", { ...KUEUE, ...L40S, cluster_queue: "nlp" }, flat(used, n)),
+    ...quota("vision", L40S, 8, o.visionUsed ?? 8, o.visionBorrowing),
+    ...quota("nlp", L40S, 8, o.nlpUsed),
+    ...quota("nlp", L4, 2, o.l4Used ?? 2),
   ];
+  const fires = [{ labels: { cluster_queue: "vision" }, value: 3 }];
   return [
-    { alert, title: `fires after ${waitFor} min pending while 4 GPUs of quota are free`, series: queue(4), atMinutes: waitFor + 2, fires: [{ labels: { cluster_queue: "vision" }, value: 3 }] },
-    { alert, title: "quiet while the cohort's quota is fully used", series: queue(8), atMinutes: waitFor + 2, fires: [] },
-    { alert, title: `quiet before ${waitFor} min`, series: queue(4), atMinutes: waitFor - 1, fires: [] },
+    { alert, title: `fires after ${waitFor} min pending while 4 L40S of nlp's quota are free to borrow (no borrowing limit)`, series: queue({ nlpUsed: 4 }), atMinutes: waitFor + 2, fires },
+    { alert, title: "fires within a borrowing limit above zero", series: queue({ nlpUsed: 4, visionBorrowing: 4 }), atMinutes: waitFor + 2, fires },
+    { alert, title: "fires while the queue's own quota is free, even if it may not borrow", series: queue({ nlpUsed: 8, visionUsed: 6, visionBorrowing: 0 }), atMinutes: waitFor + 2, fires },
+    { alert, title: "quiet while the cohort's quota is fully used", series: queue({ nlpUsed: 8 }), atMinutes: waitFor + 2, fires: [] },
+    { alert, title: "quiet while only a flavor the queue has no quota for is free (2 L4 of nlp's)", series: queue({ nlpUsed: 8, l4Used: 0 }), atMinutes: waitFor + 2, fires: [] },
+    { alert, title: "quiet for a queue that may not borrow (borrowing limit 0) while others' quota is free", series: queue({ nlpUsed: 4, visionBorrowing: 0 }), atMinutes: waitFor + 2, fires: [] },
+    { alert, title: `quiet before ${waitFor} min`, series: queue({ nlpUsed: 4 }), atMinutes: waitFor - 1, fires: [] },
   ];
 }
 
@@ -44,12 +59,14 @@ function borrowingCases(s: ScenarioSettings): AlertCase[] {
       ["kueue_cluster_queue_nominal_quota", 8],
       ["kueue_cluster_queue_borrowing_limit", borrowing],
       ["kueue_cluster_queue_resource_usage", used],
-    ].map(([metric, v]) => series(String(metric), { ...KUEUE, ...L40S, cluster_queue: "vision" }, flat(Number(v), n)));
+    ].map(([metric, v]) => series(String(metric), { ...KUEUE, ...L40S, cluster_queue: "vision" }, v === Infinity ? inf(n) : flat(Number(v), n)));
   const labels = { cluster_queue: "vision", flavor: L40S.flavor };
   return [
     { alert, title: `fires after ${atFor} min at nominal plus borrowing limit`, series: queue(12, 4), atMinutes: atFor + 2, fires: [{ labels, value: 12 }] },
     { alert, title: "quiet one GPU under the limit", series: queue(11, 4), atMinutes: atFor + 2, fires: [] },
     { alert, title: "quiet for a queue that may not borrow, at its nominal quota", series: queue(8, 0), atMinutes: atFor + 2, fires: [] },
+    // Kueue reports a flavor without a borrowing limit as +Inf: such a queue borrows what the cohort lends.
+    { alert, title: "quiet for a flavor without a borrowing limit, however much it borrows", series: queue(16, Infinity), atMinutes: atFor + 2, fires: [] },
     { alert, title: `quiet before ${atFor} min`, series: queue(12, 4), atMinutes: atFor - 1, fires: [] },
   ];
 }

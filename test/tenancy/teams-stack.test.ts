@@ -16,6 +16,8 @@ import { parse } from "yaml";
 type Any = any;
 
 const ENVS = projectEnvironments().map((e) => e.name);
+/** Labels of kube-prometheus-stack's Prometheus pods (what its Service selects). */
+const PROMETHEUS = { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": "kube-prometheus-stack-prometheus" };
 const q = (queue: Any) => queue.spec.resourceGroups.flatMap((g: Any) => g.flavors);
 const objects = (env: string, kind: string) => renderedObjects(stack(`${env}-teams`)).filter(({ obj }) => obj.kind === kind).map(({ obj }) => obj);
 const one = (env: string, kind: string, name: string, namespace?: string) => objects(env, kind).find((o) => o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace));
@@ -132,6 +134,17 @@ describe.each(ENVS)("%s: the teams stack", (env) => {
     if (env === "staging") expect(one(env, "ResourceQuota", "team-quota", "vision")!.spec.hard["requests.nvidia.com/gpu"]).toBe("16");
   });
 
+  test("ResourceQuota: none of the GPU resources the pools advertise that no queue covers (MIG slices), which Kueue would admit uncounted", () => {
+    // What Karpenter is told the shared pools' nodes offer (NodeOverlays), read from the rendered platform stack.
+    const overlays = renderedObjects(stack(`${env}-platform`)).filter(({ obj }) => obj.kind === "NodeOverlay");
+    const advertised = [...new Set(overlays.flatMap(({ obj }) => Object.keys(obj.spec.capacity ?? {})))].filter((r) => r.startsWith("nvidia.com/") && r !== "nvidia.com/gpu");
+    if (env === "prod") expect(advertised).toContain("nvidia.com/mig-1g.10gb");
+    for (const t of teams) {
+      const hard = one(env, "ResourceQuota", "team-quota", t.name)!.spec.hard;
+      expect([t.name, Object.fromEntries(advertised.map((r) => [r, hard[`requests.${r}`]]))]).toEqual([t.name, Object.fromEntries(advertised.map((r) => [r, "0"]))]);
+    }
+  });
+
   test("Kubeflow Pipelines: a shared ClusterQueue and its LocalQueue in kubeflow, the namespace marked after the LocalQueue exists, and pipeline pods labelled for it", () => {
     expect(one(env, "ClusterQueue", "pipelines")!.spec.namespaceSelector).toEqual({ matchLabels: { "kubernetes.io/metadata.name": "kubeflow" } });
     expect(one(env, "LocalQueue", "pipelines", "kubeflow")!.spec).toEqual({ clusterQueue: "pipelines" });
@@ -171,7 +184,9 @@ describe.each(ENVS.filter((env) => projectEnvironment(env).teams.tenants.length)
   test("isolates teams from each other: nothing from another team's namespace gets in, on any port", () => {
     for (const port of [80, 443, 8265, 29500]) expect(ingressAllowed(policy, { namespace: b, labels: { app: "x" }, ip: vpcIp }, tcp(port))).toBe(false);
     expect(ingressAllowed(policy, { namespace: a, labels: { app: "trainer" } }, tcp(29500))).toBe(true);
-    expect(ingressAllowed(policy, { namespace: "monitoring", labels: { app: "prometheus" } }, tcp(8080))).toBe(true);
+    expect(ingressAllowed(policy, { namespace: "monitoring", labels: PROMETHEUS }, tcp(8080))).toBe(true);
+    // Only Prometheus of the monitoring namespace: Grafana or Alertmanager never call into team pods.
+    expect(ingressAllowed(policy, { namespace: "monitoring", labels: { "app.kubernetes.io/name": "grafana" } }, tcp(8080))).toBe(false);
     // The KubeRay operator reads RayJob status from the Ray head's dashboard.
     expect(ingressAllowed(policy, { namespace: "kuberay", labels: { "app.kubernetes.io/name": "kuberay-operator" } }, tcp(8265))).toBe(true);
     expect(ingressAllowed(policy, { namespace: "kubeflow", labels: {} }, tcp(8265))).toBe(false);
@@ -182,7 +197,7 @@ describe.each(ENVS.filter((env) => projectEnvironment(env).teams.tenants.length)
     const dns = { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } };
     expect([egressAllowed(policy, dns, { protocol: "UDP", port: 53 }), egressAllowed(policy, dns, tcp(53)), egressAllowed(policy, dns, { protocol: "UDP", port: 5353 })]).toEqual([true, true, false]);
     expect(egressAllowed(policy, { namespace: "kube-system", labels: { "app.kubernetes.io/name": "karpenter" } }, tcp(8080))).toBe(false);
-    for (const ns of ["mlflow", "feast", "triton", "monitoring", "kubeflow"]) expect([ns, egressAllowed(policy, { namespace: ns, labels: {} }, tcp(8000))]).toEqual([ns, true]);
+    for (const ns of ["mlflow", "feast", "triton", "monitoring", "kubeflow"]) expect([ns, egressAllowed(policy, { namespace: ns, labels: {} }, tcp(8000))]).toEqual([ns, false]);
     for (const ns of PLATFORM_NAMESPACES.filter((n) => !["mlflow", "feast", "triton", "monitoring", "kubeflow", "kube-system"].includes(n))) {
       expect([ns, egressAllowed(policy, { namespace: ns, labels: {} }, tcp(8080))]).toEqual([ns, false]);
     }
@@ -195,6 +210,53 @@ describe.each(ENVS.filter((env) => projectEnvironment(env).teams.tenants.length)
     expect([egressAllowed(policy, { ip: "52.217.45.110" }, tcp(443)), egressAllowed(policy, { ip: "52.217.45.110" }, tcp(80))]).toEqual([true, false]);
     expect(egressAllowed(policy, { ip: "192.168.1.10" }, tcp(443))).toBe(false);
   });
+});
+
+describe.each(ENVS.filter((env) => projectEnvironment(env).teams.tenants.length))("%s: what a team's pods reach of the platform services", (env) => {
+  const policy = one(env, "NetworkPolicy", "team-isolation", projectEnvironment(env).teams.tenants[0].name)!;
+  const tcp = (port: number) => ({ protocol: "TCP" as const, port });
+  const reach = (namespace: string, labels: Record<string, string>, port: number) => egressAllowed(policy, { namespace, labels }, tcp(port));
+
+  test("Prometheus's query API only: not Alertmanager's API, Grafana, the operator or the exporters", () => {
+    expect(reach("monitoring", PROMETHEUS, 9090)).toBe(true);
+    expect([reach("monitoring", PROMETHEUS, 8080), reach("monitoring", PROMETHEUS, 10901)]).toEqual([false, false]);
+    const alertmanager = { "app.kubernetes.io/name": "alertmanager", "alertmanager": "kube-prometheus-stack-alertmanager" };
+    expect([reach("monitoring", alertmanager, 9093), reach("monitoring", alertmanager, 9090)]).toEqual([false, false]);
+    expect([reach("monitoring", { "app.kubernetes.io/name": "grafana" }, 3000), reach("monitoring", { "app.kubernetes.io/name": "kube-state-metrics" }, 8080)]).toEqual([false, false]);
+    // The label alone is not enough: another Prometheus in the namespace (a second CR) is not the platform's.
+    expect(reach("monitoring", { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": "other" }, 9090)).toBe(false);
+  });
+
+  test("the Kubeflow Pipelines API (HTTP and gRPC) only: not its MySQL, metadata store, UI or workflow controller", () => {
+    expect([reach("kubeflow", { app: "ml-pipeline" }, 8888), reach("kubeflow", { app: "ml-pipeline" }, 8887)]).toEqual([true, true]);
+    expect(reach("kubeflow", { app: "mysql" }, 3306)).toBe(false);
+    expect(reach("kubeflow", { component: "metadata-grpc-server" }, 8080)).toBe(false);
+    expect(reach("kubeflow", { app: "ml-pipeline-ui" }, 3000)).toBe(false);
+    expect(reach("kubeflow", { app: "workflow-controller" }, 9090)).toBe(false);
+  });
+
+  test("MLflow's server, Feast's online server and every served Triton model on their serving ports, nothing else there", () => {
+    expect(reach("mlflow", { "app.kubernetes.io/name": "mlflow", "app.kubernetes.io/instance": "mlflow" }, 5000)).toBe(true);
+    expect(reach("mlflow", { "app.kubernetes.io/name": "mlflow-db-login" }, 5000)).toBe(false);
+    const feast = { "app.kubernetes.io/name": "feast-feature-server", "app.kubernetes.io/instance": "feast-feature-server" };
+    expect([reach("feast", feast, 6566), reach("feast", feast, 8000)]).toEqual([true, false]);
+    // Triton's Rollouts as the ML stack renders them: HTTP and gRPC, not the metrics port.
+    const tritons = renderedObjects(stack(`${env}-ml`)).filter(({ obj }) => obj.kind === "Rollout" && obj.metadata.namespace === "triton").map(({ obj }) => obj);
+    expect(tritons.length).toBeGreaterThan(0);
+    for (const r of tritons) {
+      const ports = Object.fromEntries(r.spec.template.spec.containers.flatMap((c: Any) => c.ports ?? []).map((p: Any) => [p.name, reach("triton", r.spec.template.metadata.labels, p.containerPort)]));
+      expect([r.metadata.name, ports]).toEqual([r.metadata.name, { http: true, grpc: true, metrics: false }]);
+    }
+  });
+});
+
+test.each(ENVS)("%s: team members may not create, change or delete NetworkPolicies (their edit access policy allows it), by an admission policy in Deny mode", (env) => {
+  const policy = one(env, "ValidatingAdmissionPolicy", "ml-platform-team-network-policies")!;
+  expect(policy.spec.failurePolicy).toBe("Fail");
+  expect(policy.spec.matchConstraints.resourceRules).toEqual([expect.objectContaining({ apiGroups: expect.arrayContaining(["networking.k8s.io"]), resources: ["networkpolicies"], operations: ["CREATE", "UPDATE", "DELETE"] })]);
+  // The rule names the prefix of the groups the teams' access entries give their members (evaluated in *.verify.ts).
+  expect(policy.spec.validations[0].expression).toContain(`'${teamGroup("")}'`);
+  expect(one(env, "ValidatingAdmissionPolicyBinding", "ml-platform-team-network-policies")!.spec).toEqual({ policyName: "ml-platform-team-network-policies", validationActions: ["Deny"] });
 });
 
 test("the platform namespaces no team may take are every namespace the stacks use, teams excepted", () => {

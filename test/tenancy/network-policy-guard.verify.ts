@@ -1,0 +1,41 @@
+import { spawnSync } from "node:child_process";
+import { renderedObject } from "../helpers/ml-helm";
+import { projectEnvironments, resources, stack } from "../helpers/synth";
+import { tool } from "../helpers/tools";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any;
+
+/** Evaluates a CEL expression on a context with the CEL evaluator `npm run tools` installs (scripts/tools/cel.sh). */
+function cel(expression: string, context: unknown): boolean {
+  const run = spawnSync(process.execPath, [tool("cel-evaluate"), expression, JSON.stringify(context)], { encoding: "utf8", timeout: 30_000 });
+  if (run.status !== 0) throw new Error(`cel-evaluate failed: ${run.stderr}`);
+  return JSON.parse(run.stdout) as boolean;
+}
+
+const request = (groups: string[] | undefined, operation: string, namespace: string) => ({
+  request: { kind: { group: "networking.k8s.io", version: "v1", kind: "NetworkPolicy" }, operation, namespace, userInfo: { username: "someone", ...(groups ? { groups } : {}) } },
+});
+
+/**
+ * The admission rule that keeps team members off NetworkPolicies, evaluated as rendered for every environment with
+ * @marcbachmann/cel-js (Kubernetes runs cel-go; the expression uses only `has`, `exists` and `startsWith`, common to both).
+ */
+describe.each(projectEnvironments().filter((e) => e.teams.tenants.length).map((e) => e.name))("%s: the team NetworkPolicy admission rule", (env) => {
+  const [validation] = renderedObject(stack(`${env}-teams`), "ValidatingAdmissionPolicy", "ml-platform-team-network-policies").spec.validations;
+  // The groups the teams' access entries actually give their members.
+  const memberGroups = (Object.values(resources(stack(`${env}-teams`), "aws_eks_access_entry")) as Any[]).map((e) => e.kubernetes_groups as string[]);
+
+  test("denies every team member's create, update and delete, in their namespace or any other", () => {
+    expect(memberGroups.length).toBeGreaterThan(0);
+    for (const groups of memberGroups) {
+      for (const op of ["CREATE", "UPDATE", "DELETE"]) expect([groups, op, cel(validation.expression, request([...groups, "system:authenticated"], op, "some-team"))]).toEqual([groups, op, false]);
+    }
+  });
+
+  test("admits the platform's own identity and users in no team group", () => {
+    expect(cel(validation.expression, request(["system:authenticated"], "UPDATE", "some-team"))).toBe(true);
+    expect(cel(validation.expression, request(["system:masters", "ml-platform:teams-admins"], "DELETE", "some-team"))).toBe(true);
+    expect(cel(validation.expression, request(undefined, "CREATE", "some-team"))).toBe(true);
+  });
+});
