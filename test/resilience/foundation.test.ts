@@ -3,6 +3,7 @@
 import Ajv from "ajv";
 import { DCGM_HOST_ENGINE_INSTANCE_TYPES } from "../../constructs/resilience/dcgm-host-engine";
 import { nodeMonitoringAgentConfiguration } from "../../constructs/resilience/node-monitoring-agent";
+import { managedNodeGroupUnhealthyThreshold } from "../../constructs/resilience/node-repair";
 import { csiNodeConfiguration, FSX_CSI } from "../../constructs/storage/csi-drivers";
 import { fsxS3AccessKeyStatement } from "../../constructs/storage/fsx-lustre";
 import { auditCustomerKeys, securityTarget } from "../helpers/security-audit";
@@ -138,10 +139,15 @@ describe("training storage in the foundation", () => {
     expect(unknownValuePaths({ node: { tolerateAllTaint: true } }, "aws-fsx-csi-driver/values.yaml")).toEqual(["node.tolerateAllTaint"]);
   });
 
-  test("managed node groups repair their nodes: on, stop above 20% unhealthy, one at a time", () => {
-    for (const env of ["dev", "staging", "prod"]) {
-      expect(only(stack(`${env}-foundation`), "aws_eks_node_group").node_repair_config).toEqual({ enabled: true, max_unhealthy_node_threshold_percentage: 20, max_parallel_nodes_repaired_count: 1 });
+  test("managed node groups repair their nodes: on, one at a time, stopping above a count that one bad node never exceeds", () => {
+    // EKS stops repairing *above* the threshold: a percentage of 20 would block the first repair of a 2-4 node group.
+    const expected: Record<string, { maxSize: number; threshold: number }> = { dev: { maxSize: 3, threshold: 1 }, staging: { maxSize: 4, threshold: 1 }, prod: { maxSize: 6, threshold: 2 } };
+    for (const [env, { maxSize, threshold }] of Object.entries(expected)) {
+      const group = only(stack(`${env}-foundation`), "aws_eks_node_group");
+      expect([env, group.scaling_config.max_size]).toEqual([env, maxSize]);
+      expect([env, group.node_repair_config]).toEqual([env, { enabled: true, max_unhealthy_node_threshold_count: threshold, max_parallel_nodes_repaired_count: 1 }]);
     }
+    expect([1, 2, 4, 5, 6, 10, 11, 15].map(managedNodeGroupUnhealthyThreshold)).toEqual([1, 1, 1, 1, 2, 2, 3, 3]);
   });
 
   test("the customer-key audit fails a file system on the AWS managed key", () => {
