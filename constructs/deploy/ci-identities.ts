@@ -93,8 +93,9 @@ export interface CiIdentitiesProps {
  * - `plan` (`repo:<repo>:ref:refs/heads/<branch>`): read-only AWS; the foundation gives it cluster-wide read access
  *   (AmazonEKSAdminViewPolicy, Secrets included, which a Helm plan needs). Only the deploy branch's jobs get it.
  * - `apply` (`repo:<repo>:environment:<env>`): PowerUserAccess plus IAM on this environment's own roles (and, with
- *   FSx linked to S3, on FSx's S3 service-linked role), and cluster admin. Only jobs of the GitHub environment of the same name get it: its protection rules are the gate.
- *   It may not change the CI roles or the OIDC provider: who CI is stays a change an administrator applies.
+ *   FSx linked to S3, on FSx's S3 service-linked role), and cluster admin. Only jobs of the GitHub environment of the
+ *   same name get it: its protection rules are the gate. It may not change the CI roles or the OIDC provider: who CI
+ *   is stays a change an administrator applies.
  * @see https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services
  */
 export class CiIdentities extends Construct {
