@@ -75,6 +75,7 @@ export class BootstrapStack extends EnvironmentStack {
       oidcProvider: env.deploy.githubOidcProvider,
       plansKeyAlias: ciPlansKeyAlias(env),
       protect,
+      fsxDataRepositories: env.resilience.storage.fsx !== undefined,
     });
     // Plans read state, so the read-only roles decrypt with the state key, and only through S3 (ReadOnlyAccess has no
     // kms:Decrypt). The apply role's PowerUserAccess includes KMS.

@@ -46,6 +46,13 @@ const OIDC_PROVIDER_WRITE_ACTIONS = [
   "iam:RemoveClientIDFromOpenIDConnectProvider",
 ] as const;
 
+/**
+ * FSx for Lustre's S3 service-linked role (its path) and what creating a data repository association needs on it,
+ * as in the first statement of the aws-fsx-csi-driver's example IAM policy (docs/install.md).
+ */
+export const FSX_S3_SERVICE_LINKED_ROLE_PATH = "aws-service-role/s3.data-source.lustre.fsx.amazonaws.com/";
+export const FSX_S3_SERVICE_LINKED_ROLE_ACTIONS = ["iam:CreateServiceLinkedRole", "iam:AttachRolePolicy", "iam:PutRolePolicy"] as const;
+
 export interface CiIdentitiesProps {
   /** `mlp-<env>`: every role this environment's stacks create starts with it (the apply role manages `<prefix>-*`). */
   readonly namePrefix: string;
@@ -71,6 +78,11 @@ export interface CiIdentitiesProps {
   readonly plansKeyAlias: string;
   /** prevent_destroy on the plans key. @default false */
   readonly protect?: boolean;
+  /**
+   * The environment links an FSx for Lustre file system to S3 (data repository associations): creating one makes FSx
+   * create and configure its S3 service-linked role with the caller's permissions. @default false
+   */
+  readonly fsxDataRepositories?: boolean;
 }
 
 /**
@@ -80,9 +92,10 @@ export interface CiIdentitiesProps {
  *   request runs with it, so it reaches nothing secret: the state holds no secret and data is KMS-encrypted.
  * - `plan` (`repo:<repo>:ref:refs/heads/<branch>`): read-only AWS; the foundation gives it cluster-wide read access
  *   (AmazonEKSAdminViewPolicy, Secrets included, which a Helm plan needs). Only the deploy branch's jobs get it.
- * - `apply` (`repo:<repo>:environment:<env>`): PowerUserAccess plus IAM on this environment's own roles, and
- *   cluster admin. Only jobs of the GitHub environment of the same name get it: its protection rules are the gate.
- *   It may not change the CI roles or the OIDC provider: who CI is stays a change an administrator applies.
+ * - `apply` (`repo:<repo>:environment:<env>`): PowerUserAccess plus IAM on this environment's own roles (and, with
+ *   FSx linked to S3, on FSx's S3 service-linked role), and cluster admin. Only jobs of the GitHub environment of the
+ *   same name get it: its protection rules are the gate. It may not change the CI roles or the OIDC provider: who CI
+ *   is stays a change an administrator applies.
  * @see https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services
  */
 export class CiIdentities extends Construct {
@@ -191,6 +204,12 @@ function applyIamStatements(props: CiIdentitiesProps): PolicyStatement[] {
       Resource: clusterOidcProviders,
       Condition: { StringEquals: { "aws:ResourceTag/Environment": props.environment } },
     },
+    // A data repository association fails without these: FSx creates its S3 service-linked role and attaches and puts
+    // its policies as the caller (the FSx CSI driver's official policy, first statement). The path holds only that
+    // service's role, which carries no boundary, so these cannot reach the environment's or the CI roles.
+    ...(props.fsxDataRepositories
+      ? [{ Sid: "FsxS3ServiceLinkedRole", Effect: "Allow" as const, Action: [...FSX_S3_SERVICE_LINKED_ROLE_ACTIONS], Resource: `arn:aws:iam::${props.accountId}:role/${FSX_S3_SERVICE_LINKED_ROLE_PATH}*` }]
+      : []),
     { Sid: "NeverChangeCiRoles", Effect: "Deny", Action: [...BOUNDED_ROLE_ACTIONS, ...ROLE_WRITE_ACTIONS, "iam:AttachRolePolicy", "iam:DetachRolePolicy"], Resource: ciRoles },
     { Sid: "NeverLiftTheBoundary", Effect: "Deny", Action: ["iam:DeleteRolePermissionsBoundary"], Resource: roles },
   ];

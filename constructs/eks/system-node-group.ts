@@ -83,7 +83,7 @@ export class SystemNodeGroup extends Construct {
       labels: { "node.ml-platform.io/pool": "system" },
       taint: [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" }],
       dependsOn: [...props.dependsOn, ...this.nodeRole.dependables()],
-      ...(props.nodeRepair ? { nodeRepairConfig: managedNodeGroupRepairConfig() } : {}),
+      ...(props.nodeRepair ? { nodeRepairConfig: managedNodeGroupRepairConfig(props.maxSize) } : {}),
       lifecycle: { ignoreChanges: ["scaling_config[0].desired_size"] },
     });
   }

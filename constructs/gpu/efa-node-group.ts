@@ -143,7 +143,7 @@ export class EfaNodeGroup extends Construct {
       labels: { ...props.labels },
       taint: props.taints.map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: TAINT_EFFECTS[t.effect] })),
       dependsOn: [...props.dependsOn, ...this.nodeRole.dependables()],
-      ...(props.nodeRepair ? { nodeRepairConfig: managedNodeGroupRepairConfig() } : {}),
+      ...(props.nodeRepair ? { nodeRepairConfig: managedNodeGroupRepairConfig(props.maxSize) } : {}),
       lifecycle: { ignoreChanges: ["scaling_config[0].desired_size"] },
     });
   }

@@ -1,5 +1,5 @@
 import { GPU_DAEMONSET_TOLERATIONS } from "../karpenter/pool-labels";
-import { copyTolerations, type ReleaseFootprint } from "../kubernetes/footprint";
+import { copyTolerations, type NodeSelectorTerm, type ReleaseFootprint } from "../kubernetes/footprint";
 import { FSX_CSI, MOUNTPOINT_CSI } from "../storage/csi-drivers";
 import { dcgmServerAffinityTerms, NODE_MONITORING_AGENT_ADDON } from "./node-monitoring-agent";
 
@@ -57,3 +57,15 @@ export const RESILIENCE_ADDON_FOOTPRINTS: Readonly<Record<string, ReleaseFootpri
     ],
   },
 };
+
+/**
+ * An add-on's footprint under its configuration values: the node monitoring agent's `dcgmAgent.affinity` (set when the
+ * environment has a MIG pool) replaces dcgm-server's default required node affinity. Other add-ons are unchanged.
+ */
+export function configuredAddonFootprint(addon: string, footprint: ReleaseFootprint, configurationValues?: string): ReleaseFootprint {
+  if (addon !== NODE_MONITORING_AGENT_ADDON || !configurationValues) return footprint;
+  const config = JSON.parse(configurationValues) as { dcgmAgent?: { affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: NodeSelectorTerm[] } } } } };
+  const terms = config.dcgmAgent?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  if (!terms) return footprint;
+  return { ...footprint, pods: footprint.pods.map((p) => (p.name === "dcgm-server" ? { ...p, requiredNodeAffinity: terms } : p)) };
+}

@@ -2,11 +2,12 @@ import { RECORDED, type AlertingRule, type RecordingRule, type RuleGroup } from 
 import { KARPENTER_REPAIR_TOLERATION_MINUTES, UNHEALTHY_THRESHOLD_PERCENT } from "./node-repair";
 
 /**
- * Alerts of issue 17: unhealthy nodes and node repair, EFA errors the node monitoring agent reports, and reserved
- * capacity Karpenter cannot launch. They read kube-state-metrics (node conditions, which include the agent's),
- * Karpenter 1.14 (`karpenter_nodeclaims_unhealthy_disrupted_total`, `karpenter_cloudprovider_instance_launch_failures_total`)
- * and the agent's own `problem_condition_count`, plus the platform's `node:pool_labels:info`. GPU XIDs stay in the
- * platform's GpuXidError/GpuCriticalXidError (constructs/observability/rules.ts), which these do not duplicate.
+ * Alerts of issue 17: unhealthy nodes and node repair, EFA errors the node monitoring agent reports, reserved
+ * capacity Karpenter cannot launch, and insufficient capacity in the tiers after it. They read kube-state-metrics
+ * (node conditions, which include the agent's), Karpenter 1.14 (`karpenter_nodeclaims_unhealthy_disrupted_total`,
+ * `karpenter_cloudprovider_instance_launch_failures_total`, `karpenter_cloudprovider_errors_total`) and the agent's own
+ * `problem_condition_count`, plus the platform's `node:pool_labels:info`. GPU XIDs stay in the platform's
+ * GpuXidError/GpuCriticalXidError (constructs/observability/rules.ts), which these do not duplicate.
  */
 
 /** Conditions the node monitoring agent sets; Karpenter's node repair acts on each when it is False. */
@@ -94,6 +95,18 @@ export function resilienceRuleGroups(): RuleGroup[] {
           5,
           "Karpenter cannot launch into capacity reservations in {{ $labels.zone }}",
           "Launches into Capacity Blocks or ODCRs fail (the reservation is used up, not yet active or expiring): pending training pods fall through to the next tier (ODCR, then on-demand with the placement group). Check the EC2NodeClass status and the reservations' end dates.",
+        ),
+        alert(
+          "LaunchCapacityInsufficient",
+          "warning",
+          "capacity",
+          // Karpenter 1.14 labels an InsufficientInstanceCapacity offering failure reason="LaunchFailed" (its generic
+          // reason: awserrors.ToReasonMessage has no ICE case), so the zone and tier come from that counter and the
+          // cause from the claim-level InsufficientCapacityError, which Create returns only when every fleet error is ICE.
+          `sum by (capacity_type, zone) (increase(karpenter_cloudprovider_instance_launch_failures_total{capacity_type!="reserved", reason="LaunchFailed"}[15m])) > 0 and on () sum(increase(karpenter_cloudprovider_errors_total{method="Create", error="InsufficientCapacityError"}[15m])) > 0`,
+          5,
+          "EC2 has no {{ $labels.capacity_type }} capacity for Karpenter in {{ $labels.zone }}",
+          "Launches of the non-reserved tiers (on-demand, the last fallback of the training pools, or spot) fail for insufficient capacity: nothing is left to fall back to, so pending pods wait. Widen the pool's instance types or zones, or reserve capacity (resilience.capacityFallback).",
         ),
       ],
     },

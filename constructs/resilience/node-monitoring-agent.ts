@@ -1,4 +1,5 @@
 import { GPU_DAEMONSET_TOLERATIONS } from "../karpenter/pool-labels";
+import type { NodeSelectorTerm } from "../kubernetes/footprint";
 import type { KubernetesObject } from "../kubernetes/manifests-release";
 import { DCGM_HOST_ENGINE_INSTANCE_TYPES } from "./dcgm-host-engine";
 
@@ -27,13 +28,22 @@ export const NODE_MONITORING_AGENT_METRICS_PORT = 8003;
 export const NODE_MONITORING_AGENT_LABELS = { "app.kubernetes.io/name": "eks-node-monitoring-agent" } as const;
 
 /**
- * The add-on's configuration (validated against the add-on's configuration.schema.json in the tests). The only change
- * from the defaults: the DCGM agent tolerates the GPU pools' taints. Its default tolerations are none, so on this
- * platform's GPU nodes (all tainted `nvidia.com/gpu`) it would never run, and neither GPU health conditions nor the
- * exporter's host engine would exist (aws/containers-roadmap #2567). The node agent keeps its default (tolerate all).
+ * The add-on's configuration (validated against the add-on's configuration.schema.json in the tests). The DCGM agent
+ * tolerates the GPU pools' taints: its default tolerations are none, so on this platform's GPU nodes (all tainted
+ * `nvidia.com/gpu`) it would never run, and neither GPU health conditions nor the exporter's host engine would exist
+ * (aws/containers-roadmap #2567). The node agent keeps its default (tolerate all).
+ *
+ * With `migReadiness` (the terms the device plugin and DCGM exporter wait on when the environment has a MIG pool,
+ * serving's gpuClientAffinity) the DCGM agent waits too: a host engine started before mig-manager has made the slices
+ * holds the GPUs open, and MIG mode cannot change while a process holds a GPU. Its affinity is then the chart's default
+ * term ANDed with each readiness term (node selector terms are ORed, expressions within one ANDed).
  */
-export function nodeMonitoringAgentConfiguration(): Record<string, unknown> {
-  return { dcgmAgent: { tolerations: GPU_DAEMONSET_TOLERATIONS.map((t) => ({ ...t })) } };
+export function nodeMonitoringAgentConfiguration(opts: { migReadiness?: readonly NodeSelectorTerm[] } = {}): Record<string, unknown> {
+  const dcgmAgent: Record<string, unknown> = { tolerations: GPU_DAEMONSET_TOLERATIONS.map((t) => ({ ...t })) };
+  if (opts.migReadiness?.length) {
+    dcgmAgent.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: dcgmServerAffinityTerms(opts.migReadiness) } } };
+  }
+  return { dcgmAgent };
 }
 
 /**
@@ -63,16 +73,18 @@ export function nodeMonitoringAgentPodMonitor(namespace: string, targetNamespace
   };
 }
 
-/** The dcgm-server DaemonSet's required node affinity (chart default), as the deploy walk reads it. */
-export function dcgmServerAffinityTerms() {
-  return [
-    {
-      matchExpressions: [
-        { key: "node.kubernetes.io/instance-type", operator: "In" as const, values: [...DCGM_HOST_ENGINE_INSTANCE_TYPES] },
-        { key: "eks.amazonaws.com/compute-type", operator: "NotIn" as const, values: ["fargate", "auto", "hybrid"] },
-        { key: "sagemaker.amazonaws.com/compute-type", operator: "NotIn" as const, values: ["hyperpod"] },
-        { key: "kubernetes.io/arch", operator: "In" as const, values: ["amd64"] },
-      ],
-    },
+/**
+ * The dcgm-server DaemonSet's required node affinity: the chart default term, or with `migReadiness` that term ANDed
+ * with each readiness term (one term per readiness term).
+ */
+export function dcgmServerAffinityTerms(migReadiness: readonly NodeSelectorTerm[] = []): NodeSelectorTerm[] {
+  const defaults: NodeSelectorTerm["matchExpressions"] = [
+    { key: "node.kubernetes.io/instance-type", operator: "In", values: [...DCGM_HOST_ENGINE_INSTANCE_TYPES] },
+    { key: "eks.amazonaws.com/compute-type", operator: "NotIn", values: ["fargate", "auto", "hybrid"] },
+    { key: "sagemaker.amazonaws.com/compute-type", operator: "NotIn", values: ["hyperpod"] },
+    { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
   ];
+  const copy = (e: NodeSelectorTerm["matchExpressions"][number]) => ({ ...e, ...(e.values ? { values: [...e.values] } : {}) });
+  if (!migReadiness.length) return [{ matchExpressions: defaults.map(copy) }];
+  return migReadiness.map((t) => ({ matchExpressions: [...defaults, ...t.matchExpressions].map(copy) }));
 }

@@ -8,7 +8,9 @@
  *   while more than 20% of a NodePool's nodes (rounded up) are unhealthy (kubernetes-sigs/karpenter v1.14.1
  *   pkg/controllers/node/health/controller.go; karpenter-provider-aws v1.14.1 RepairPolicies).
  * - Managed node groups (system, EFA): EKS node auto repair (`node_repair_config`), which acts on the same agent
- *   conditions, limited like Karpenter: stop above 20% unhealthy, one node at a time.
+ *   conditions, one node at a time, and stops above a count of unhealthy nodes: 20% of the group's maximum size
+ *   rounded up, at least 1. A percentage threshold would not do: EKS stops repairing *above* it (NodeRepairConfig,
+ *   EKS API reference), and one bad node in a 2-4 node group is already more than 20%, so repair would never start.
  */
 
 /** Karpenter's share of a NodePool that may be unhealthy before it stops repairing (allowedUnhealthyPercent). */
@@ -24,7 +26,12 @@ export const KARPENTER_REPAIR_TOLERATION_MINUTES: Readonly<Record<string, number
   ContainerRuntimeReady: 30,
 };
 
-/** `node_repair_config` of a managed node group: on, at most 20% unhealthy, one repair at a time. */
-export function managedNodeGroupRepairConfig(): { enabled: boolean; maxUnhealthyNodeThresholdPercentage: number; maxParallelNodesRepairedCount: number } {
-  return { enabled: true, maxUnhealthyNodeThresholdPercentage: UNHEALTHY_THRESHOLD_PERCENT, maxParallelNodesRepairedCount: 1 };
+/** Unhealthy nodes of a managed node group above which EKS stops repairing: 20% of its maximum size rounded up, at least 1. */
+export function managedNodeGroupUnhealthyThreshold(maxSize: number): number {
+  return Math.max(1, Math.ceil((UNHEALTHY_THRESHOLD_PERCENT * maxSize) / 100));
+}
+
+/** `node_repair_config` of a managed node group of at most `maxSize` nodes: on, stop above the threshold count, one repair at a time. */
+export function managedNodeGroupRepairConfig(maxSize: number): { enabled: boolean; maxUnhealthyNodeThresholdCount: number; maxParallelNodesRepairedCount: number } {
+  return { enabled: true, maxUnhealthyNodeThresholdCount: managedNodeGroupUnhealthyThreshold(maxSize), maxParallelNodesRepairedCount: 1 };
 }

@@ -16,6 +16,7 @@ import { FsxLustre } from "../../constructs/storage/fsx-lustre";
 import { SecureBucket } from "../../constructs/storage/secure-bucket";
 import { fsxBackupDays, fsxZone } from "../../environments/lib/resilience-schema";
 import type { Environment } from "../../environments/lib/schema";
+import { computeSharing } from "../platform/serving";
 import { bucketName, namePrefix } from "../naming";
 
 export interface FoundationResilienceProps {
@@ -54,7 +55,7 @@ export class FoundationResilience extends Construct {
     const prefix = namePrefix(env);
 
     if (r.nodeMonitoring.enabled) {
-      this.nodeMonitoringAgent = cluster.addon(NODE_MONITORING_AGENT_ADDON, { version: NODE_MONITORING_AGENT_VERSION, configurationValues: nodeMonitoringAgentConfiguration(), dependsOn: props.compute });
+      this.nodeMonitoringAgent = cluster.addon(NODE_MONITORING_AGENT_ADDON, { version: NODE_MONITORING_AGENT_VERSION, configurationValues: nodeMonitoringAgentConfiguration({ migReadiness: computeSharing(env).dcgmAffinity }), dependsOn: props.compute });
     }
 
     const fsx = r.storage.fsx;

@@ -1,8 +1,9 @@
 /**
  * Firing and quiet cases of the resilience alerts (constructs/resilience/alert-rules.ts) for promtool, in the shape of
  * alert-scenarios.ts: node conditions from kube-state-metrics (the agent's conditions among them), unhealthy nodes per
- * pool against node repair's 20% limit, Karpenter's repairs, the agent's EFA reports and reserved-capacity launch
- * failures. Durations come from the rendered rules, so a rule that stops honouring its `for` fails here.
+ * pool against node repair's 20% limit, Karpenter's repairs, the agent's EFA reports, reserved-capacity launch
+ * failures and insufficient capacity in the other tiers. Durations come from the rendered rules, so a rule that stops
+ * honouring its `for` fails here.
  */
 import type { AlertCase, InputSeries } from "./alert-scenarios";
 
@@ -51,6 +52,11 @@ export function resilienceAlertCases(forMinutes: Readonly<Record<string, number>
   const launches = (capacityType: string, step: number) => [
     series("karpenter_cloudprovider_instance_launch_failures_total", { zone: "us-east-1c", zone_id: "use1-az6", capacity_type: capacityType, reason: "LaunchFailed", ...KARPENTER }, `0+${step}x${reserved + 10}`),
   ];
+  const ice = forMinutes.LaunchCapacityInsufficient;
+  const offerings = (capacityType: string, reason: string) => [
+    series("karpenter_cloudprovider_instance_launch_failures_total", { zone: "us-east-1c", zone_id: "use1-az6", capacity_type: capacityType, reason, ...KARPENTER }, `0+1x${ice + 10}`),
+  ];
+  const claimErrors = (error: string) => [series("karpenter_cloudprovider_errors_total", { controller: "nodeclaim.lifecycle", method: "Create", provider: "aws", error, ...KARPENTER }, `0+1x${ice + 10}`)];
   return [
     { alert: "NodeConditionUnhealthy", title: `fires after ${cond} min of AcceleratedHardwareReady=False`, series: conditions(NODE, "AcceleratedHardwareReady", 1, cond + 10), atMinutes: cond + 2, fires: [{ labels: { node: NODE, condition: "AcceleratedHardwareReady" }, value: 1 }] },
     { alert: "NodeConditionUnhealthy", title: "quiet while the condition is True", series: conditions(NODE, "AcceleratedHardwareReady", 0, cond + 10), atMinutes: cond + 2, fires: [] },
@@ -70,5 +76,10 @@ export function resilienceAlertCases(forMinutes: Readonly<Record<string, number>
     { alert: "ReservedCapacityLaunchFailing", title: `fires after ${reserved} min of failing reserved launches`, series: launches("reserved", 1), atMinutes: reserved + 3, fires: [{ labels: { zone: "us-east-1c" } }] },
     { alert: "ReservedCapacityLaunchFailing", title: "quiet on on-demand launch failures", series: launches("on-demand", 1), atMinutes: reserved + 3, fires: [] },
     { alert: "ReservedCapacityLaunchFailing", title: `quiet before ${reserved} min`, series: launches("reserved", 1), atMinutes: reserved - 1, fires: [] },
+    { alert: "LaunchCapacityInsufficient", title: `fires after ${ice} min of on-demand launches failing for insufficient capacity`, series: [...offerings("on-demand", "LaunchFailed"), ...claimErrors("InsufficientCapacityError")], atMinutes: ice + 3, fires: [{ labels: { capacity_type: "on-demand", zone: "us-east-1c" } }] },
+    { alert: "LaunchCapacityInsufficient", title: "quiet when the failures are not capacity (another claim error)", series: [...offerings("on-demand", "LaunchFailed"), ...claimErrors("NodeClassNotReadyError")], atMinutes: ice + 3, fires: [] },
+    { alert: "LaunchCapacityInsufficient", title: "quiet on reserved capacity (ReservedCapacityLaunchFailing covers it)", series: [...offerings("reserved", "LaunchFailed"), ...claimErrors("InsufficientCapacityError")], atMinutes: ice + 3, fires: [] },
+    { alert: "LaunchCapacityInsufficient", title: "quiet when the subnet is out of addresses", series: [...offerings("on-demand", "InsufficientFreeAddressesInSubnet"), ...claimErrors("InsufficientCapacityError")], atMinutes: ice + 3, fires: [] },
+    { alert: "LaunchCapacityInsufficient", title: `quiet before ${ice} min`, series: [...offerings("on-demand", "LaunchFailed"), ...claimErrors("InsufficientCapacityError")], atMinutes: ice - 1, fires: [] },
   ];
 }

@@ -16,10 +16,10 @@ describe.each(ENVS)("%s: alert cases", (env) => {
     ]);
     expect(missing).toEqual([]);
     expect(cases.filter((c) => !alerts.includes(c.alert))).toEqual([]);
-    // 15 platform alerts, 6 of node health, repair and capacity (constructs/resilience/alert-rules.ts), 3 queue alerts,
+    // 15 platform alerts, 7 of node health, repair and capacity (constructs/resilience/alert-rules.ts), 3 queue alerts,
     // 4 delivery alerts and one drift-monitor staleness alert per served model, and the 5 LLM alerts where the
     // environment serves LLMs (every shipped one does).
-    expect(alerts.length).toBe(28 + projectEnvironment(env).delivery.models.length + (projectEnvironment(env).ml.llm.models.length ? 5 : 0));
+    expect(alerts.length).toBe(29 + projectEnvironment(env).delivery.models.length + (projectEnvironment(env).ml.llm.models.length ? 5 : 0));
   });
 
   test("every case is written with the rendered rule's labels and annotations", () => {

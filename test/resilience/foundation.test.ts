@@ -1,8 +1,12 @@
 // The foundation side of issue 17 as synthesized: the node monitoring agent add-on and its configuration, the training
 // bucket, the FSx for Lustre file system (zone, encryption, links, protection, network) and the FSx CSI driver's IAM.
 import Ajv from "ajv";
+import { parse as parseYaml } from "yaml";
 import { DCGM_HOST_ENGINE_INSTANCE_TYPES } from "../../constructs/resilience/dcgm-host-engine";
-import { nodeMonitoringAgentConfiguration } from "../../constructs/resilience/node-monitoring-agent";
+import { configuredAddonFootprint, RESILIENCE_ADDON_FOOTPRINTS } from "../../constructs/resilience/addon-footprints";
+import { NODE_MONITORING_AGENT_ADDON, nodeMonitoringAgentConfiguration } from "../../constructs/resilience/node-monitoring-agent";
+import { gpuClientAffinity } from "../../constructs/serving/gpu-sharing";
+import { managedNodeGroupUnhealthyThreshold } from "../../constructs/resilience/node-repair";
 import { csiNodeConfiguration, FSX_CSI } from "../../constructs/storage/csi-drivers";
 import { fsxS3AccessKeyStatement } from "../../constructs/storage/fsx-lustre";
 import { auditCustomerKeys, securityTarget } from "../helpers/security-audit";
@@ -22,18 +26,40 @@ const addon = (env: string, name: string): Any => Object.values(resources(stack(
 const validateAgentConfiguration = new Ajv({ strict: false, allErrors: true }).compile(oracle<Any>("eks-node-monitoring-agent/configuration.schema.json"));
 
 describe("node monitoring agent", () => {
+  const tolerations = [
+    { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
+    { key: "node.ml-platform.io/workload", operator: "Exists", effect: "NoSchedule" },
+  ];
   test.each(["dev", "staging", "prod"])("%s: the add-on is pinned and its DCGM agent tolerates the GPU pools' taints", (env) => {
     const a = addon(env, "eks-node-monitoring-agent");
     expect(a.addon_version).toBe("v1.7.0-eksbuild.1");
-    expect(JSON.parse(a.configuration_values)).toEqual({
-      dcgmAgent: {
-        tolerations: [
-          { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
-          { key: "node.ml-platform.io/workload", operator: "Exists", effect: "NoSchedule" },
-        ],
-      },
-    });
+    expect(JSON.parse(a.configuration_values).dcgmAgent.tolerations).toEqual(tolerations);
     expect(a.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_eks_node_group\.system-nodes_/)]));
+  });
+
+  test("without a MIG pool (dev, staging) dcgm-server keeps the chart's affinity", () => {
+    for (const env of ["dev", "staging"]) expect([env, JSON.parse(addon(env, "eks-node-monitoring-agent").configuration_values)]).toEqual([env, { dcgmAgent: { tolerations } }]);
+  });
+
+  test("with prod's MIG pool, dcgm-server waits for mig-manager like the DCGM exporter: chart term AND each of the exporter's terms", () => {
+    const config = JSON.parse(addon("prod", "eks-node-monitoring-agent").configuration_values);
+    expect(validateAgentConfiguration(config)).toBe(true);
+    const terms = config.dcgmAgent.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    const chartTerm = oracle<Any>("eks-node-monitoring-agent/values.yaml").dcgmAgent.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0];
+    const exporter = (Object.values(resources(stack("prod-platform"), "helm_release")) as Any[]).find((r) => r.chart === "dcgm-exporter");
+    const exporterTerms = parseYaml(exporter.values[0]).affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    // The exporter's terms end with serving's readiness terms: no MIG config, or mig.config.state=success.
+    const readiness = gpuClientAffinity();
+    expect(readiness.map((t) => t.matchExpressions.map((e) => e.key))).toContainEqual(["nvidia.com/mig.config.state"]);
+    expect(exporterTerms.map((t: Any, i: number) => t.matchExpressions.slice(-readiness[i].matchExpressions.length))).toEqual(readiness.map((t) => t.matchExpressions));
+    expect(terms).toEqual(readiness.map((t) => ({ matchExpressions: [...chartTerm.matchExpressions, ...t.matchExpressions] })));
+    // The deploy walk places dcgm-server by the configured affinity, not the chart's.
+    const walked = (env: string) => {
+      const a = addon(env, NODE_MONITORING_AGENT_ADDON);
+      return configuredAddonFootprint(a.addon_name, RESILIENCE_ADDON_FOOTPRINTS[NODE_MONITORING_AGENT_ADDON], a.configuration_values).pods.find((p) => p.name === "dcgm-server")!.requiredNodeAffinity;
+    };
+    expect(walked("prod")).toEqual(terms);
+    expect(walked("dev")).toEqual([chartTerm]);
   });
 
   test("its configuration is valid under the add-on's configuration.schema.json, which rejects a misspelt key", () => {
@@ -138,10 +164,15 @@ describe("training storage in the foundation", () => {
     expect(unknownValuePaths({ node: { tolerateAllTaint: true } }, "aws-fsx-csi-driver/values.yaml")).toEqual(["node.tolerateAllTaint"]);
   });
 
-  test("managed node groups repair their nodes: on, stop above 20% unhealthy, one at a time", () => {
-    for (const env of ["dev", "staging", "prod"]) {
-      expect(only(stack(`${env}-foundation`), "aws_eks_node_group").node_repair_config).toEqual({ enabled: true, max_unhealthy_node_threshold_percentage: 20, max_parallel_nodes_repaired_count: 1 });
+  test("managed node groups repair their nodes: on, one at a time, stopping above a count that one bad node never exceeds", () => {
+    // EKS stops repairing *above* the threshold: a percentage of 20 would block the first repair of a 2-4 node group.
+    const expected: Record<string, { maxSize: number; threshold: number }> = { dev: { maxSize: 3, threshold: 1 }, staging: { maxSize: 4, threshold: 1 }, prod: { maxSize: 6, threshold: 2 } };
+    for (const [env, { maxSize, threshold }] of Object.entries(expected)) {
+      const group = only(stack(`${env}-foundation`), "aws_eks_node_group");
+      expect([env, group.scaling_config.max_size]).toEqual([env, maxSize]);
+      expect([env, group.node_repair_config]).toEqual([env, { enabled: true, max_unhealthy_node_threshold_count: threshold, max_parallel_nodes_repaired_count: 1 }]);
     }
+    expect([1, 2, 4, 5, 6, 10, 11, 15].map(managedNodeGroupUnhealthyThreshold)).toEqual([1, 1, 1, 1, 2, 2, 3, 3]);
   });
 
   test("the customer-key audit fails a file system on the AWS managed key", () => {

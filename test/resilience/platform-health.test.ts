@@ -68,7 +68,7 @@ describe("node health in Prometheus and Grafana", () => {
     const rule = objects("prod").find((o) => o.kind === "PrometheusRule" && o.metadata.name === "ml-platform-resilience");
     expect(rule.spec.groups.map((g: Any) => [g.name, g.rules.map((r: Any) => r.alert ?? r.record)])).toEqual([
       ["ml-platform.resilience.recording", ["nodepool:unhealthy_nodes:count", "nodepool:nodes:count"]],
-      ["ml-platform.resilience", ["NodeConditionUnhealthy", "NodePoolUnhealthyNodes", "NodeRepairBlocked", "KarpenterNodeRepaired", "EfaErrorsReported", "ReservedCapacityLaunchFailing"]],
+      ["ml-platform.resilience", ["NodeConditionUnhealthy", "NodePoolUnhealthyNodes", "NodeRepairBlocked", "KarpenterNodeRepaired", "EfaErrorsReported", "ReservedCapacityLaunchFailing", "LaunchCapacityInsufficient"]],
     ]);
     const board = objects("prod").find((o) => o.kind === "ConfigMap" && o.metadata.name === "ml-platform-dashboard-node-health");
     const model = JSON.parse(board.data["ml-platform-node-health.json"]);

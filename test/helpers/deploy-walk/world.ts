@@ -1,6 +1,7 @@
 import { memoryMiB } from "../../../constructs/catalog/allocatable";
 import { parse as parseYaml } from "yaml";
 import { ADDON_FOOTPRINTS } from "../../../constructs/eks/addon-footprints";
+import { configuredAddonFootprint } from "../../../constructs/resilience/addon-footprints";
 import { EFA_HUGE_PAGES_2MI } from "../../../constructs/resilience/capacity-fallback";
 import type { PodFootprint, ReleaseFootprint } from "../../../constructs/kubernetes/footprint";
 import { blocks } from "../audit-context";
@@ -141,7 +142,7 @@ export function buildWorld(stacks: readonly SynthesizedStack[], graphs: Readonly
           if (!fp) throw new Error(`${s.id}: add-on ${cfg.addon_name} has no footprint in constructs/eks/addon-footprints.ts`);
           // An add-on creates its Pod Identity associations itself, before its pods.
           for (const a of blocks<{ service_account: string }>(cfg.pod_identity_association)) w.add(w.podIdentity, `kube-system/${a.service_account}`, at);
-          addFootprint(w, at, "kube-system", fp, false);
+          addFootprint(w, at, "kube-system", configuredAddonFootprint(cfg.addon_name, fp, cfg.configuration_values), false);
           break;
         }
         case "helm_release": {
