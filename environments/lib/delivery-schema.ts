@@ -133,6 +133,7 @@ export function refineDelivery(env: DeliveryEnv, ctx: z.RefinementCtx): void {
     if (m.promotion === "automatic") {
       if (!m.registry) issue(["models", i, "promotion"], m.promotion, "needs registry (the MLflow model and alias to follow): automatic promotion without a registry has nothing to promote");
       if (env.tier !== "development") issue(["models", i, "promotion"], m.promotion, `must be reviewed in ${env.tier} tier: the served version is pinned in this file and changed by a pull request`);
+      if (m.version !== undefined) issue(["models", i, "version"], m.version, "must not be set with automatic promotion: the served version is the one the alias names");
     } else if (m.version === undefined) {
       issue(["models", i, "version"], m.version, "is required with reviewed promotion: pin the version to serve (the MLflow version number)");
     }

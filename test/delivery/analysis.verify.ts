@@ -6,7 +6,7 @@ import { stringify } from "yaml";
 import { evaluateCondition, type AnalysisPhase } from "../helpers/analysis-condition";
 import { renderedObject } from "../helpers/ml-helm";
 import { promtool } from "../helpers/promtool-tests";
-import { stack } from "../helpers/synth";
+import { exampleStack as stack } from "../helpers/delivery-examples";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;

@@ -10,7 +10,7 @@ import { metricNames, parsePromql, promqlProblems, valueType } from "../helpers/
 import { labelFlow } from "../helpers/promql-labels";
 import { renderedObject } from "../helpers/ml-helm";
 import { scrapeSettings } from "../helpers/rendered-queries";
-import { projectEnvironment, stack } from "../helpers/synth";
+import { exampleEnvironment as projectEnvironment, exampleStack as stack } from "../helpers/delivery-examples";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { deliverySettings } from "../../environments/lib/delivery-schema";
 import { renderedManifests } from "../helpers/manifests";
-import { stack } from "../helpers/synth";
+import { exampleStack as stack } from "../helpers/delivery-examples";
 
 const doc = readFileSync(join(__dirname, "../../docs/delivery.md"), "utf8");
 

@@ -7,9 +7,10 @@ import { upstreamLabelCatalog } from "../helpers/obs-upstream-labels";
 import { ALL_UPSTREAM_METRICS } from "../helpers/obs-upstream-metrics";
 import { metricNames, parsePromql, promqlProblems, valueType } from "../helpers/promql";
 import { labelFlow } from "../helpers/promql-labels";
-import { renderedQueries, renderedRuleGroups, scrapeSettings } from "../helpers/rendered-queries";
+import { EXAMPLE_ENV_PREFIX, renderedQueries, renderedRuleGroups, scrapeSettings } from "../helpers/rendered-queries";
 
-const ENVS = ["dev", "staging", "prod"] as const;
+// The shipped environments serve no model; their examples (docs/delivery.md) add the model's trigger and queries.
+const ENVS = ["dev", "staging", "prod", ...["dev", "staging", "prod"].map((e) => `${EXAMPLE_ENV_PREFIX}${e}`)];
 
 describe.each(ENVS)("%s: every deployed PromQL query", (env) => {
   const queries = renderedQueries(env);
@@ -20,7 +21,8 @@ describe.each(ENVS)("%s: every deployed PromQL query", (env) => {
     expect(queries.filter((q) => q.kind === "rule")).toHaveLength(rules.length);
     expect(rules.length).toBeGreaterThan(20);
     expect(queries.filter((q) => q.kind === "dashboard").length).toBeGreaterThan(30);
-    expect(queries.filter((q) => q.kind === "keda").map((q) => q.expr)).toEqual([tritonQueueTimeQuery("triton", "triton-churn")]);
+    const models = env.startsWith(EXAMPLE_ENV_PREFIX) ? ["churn"] : [];
+    expect(queries.filter((q) => q.kind === "keda").map((q) => q.expr)).toEqual(models.map((m) => tritonQueueTimeQuery("triton", `triton-${m}`)));
   });
 
   test("parses and type-checks as Prometheus v3.14 does; rules and the KEDA trigger yield instant vectors", () => {
