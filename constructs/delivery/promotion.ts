@@ -131,7 +131,8 @@ export class ModelPromotion extends Construct {
         concurrencyPolicy: "Forbid",
         successfulJobsHistoryLimit: 1,
         failedJobsHistoryLimit: 3,
-        jobTemplate: { spec: { backoffLimit: 0, activeDeadlineSeconds: 1800, template: pod({ MODE: "follow" }) } },
+        // Finished runs go after a day (their logs with them), history limits or not: a failed run is no lasting state.
+        jobTemplate: { spec: { backoffLimit: 0, activeDeadlineSeconds: 1800, ttlSecondsAfterFinished: 86400, template: pod({ MODE: "follow" }) } },
       },
     });
     // The CronJob reads and patches its model's Rollout (its status for the full promotion from the seed) and its

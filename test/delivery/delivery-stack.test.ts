@@ -151,6 +151,8 @@ describe("promotion from the registry", () => {
     const p = promotion("dev");
     const cron = p.values.manifests.find((o: Any) => o.kind === "CronJob");
     expect(cron.spec.concurrencyPolicy).toBe("Forbid");
+    // A failed run is no lasting state: it leaves the history after a day (ModelPromotionFailing watches the CronJob).
+    expect(cron.spec.jobTemplate.spec.ttlSecondsAfterFinished).toBe(86400);
     const env0 = Object.fromEntries(cron.spec.jobTemplate.spec.template.spec.containers[0].env.map((e: Any) => [e.name, e.value]));
     expect(env0).toEqual(expect.objectContaining({ MODE: "follow", ALIAS: "champion", ROLLOUT_NAMESPACE: "triton", ROLLOUT: "triton-churn" }));
     const role = p.values.manifests.find((o: Any) => o.kind === "Role");
