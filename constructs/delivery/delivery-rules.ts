@@ -61,6 +61,14 @@ export function deliveryRuleGroups(s: DeliveryAlertSettings): RuleGroup[] {
         // A reviewed promotion's Job: it stays failed until a change replaces it, and so does the alert. Jobs of an
         // automatic promotion's CronJob stay in its history after the next run repaired them: they alert below.
         rule(
+          "ModelAnalysisInconclusive",
+          "warning",
+          'max by (exported_namespace, name) (analysis_run_info{phase="Inconclusive"}) > 0',
+          undefined,
+          "Analysis {{ $labels.exported_namespace }}/{{ $labels.name }} could not judge the canary: the rollout waits for a human",
+          "The canary served fewer requests than delivery.analysis.minRequests in too many measurements (or its series were missing), so Argo Rollouts paused the rollout instead of promoting or aborting it. Send traffic and `kubectl argo rollouts promote`, or `kubectl argo rollouts abort`, the Rollout of this analysis.",
+        ),
+        rule(
           "ModelPromotionJobFailed",
           "warning",
           `max by (namespace, job_name) (kube_job_status_failed{namespace="${s.namespace}",job_name=~"${PROMOTION_JOB_PREFIX}.+"} > 0 unless on (namespace, job_name) kube_job_owner{owner_kind="CronJob"})`,

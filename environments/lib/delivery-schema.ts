@@ -71,6 +71,13 @@ export const deliverySettings = z.strictObject({
     .strictObject({
       intervalMinutes: z.number().int().min(1).max(60).default(1),
       failureLimit: z.number().int().min(0).max(10).default(1),
+      /**
+       * Requests (success and failure) the canary must serve in the analysis's 2-minute window before it is judged;
+       * below it a measurement is Inconclusive, not failed (docs/delivery.md "Minimum traffic").
+       */
+      minRequests: z.number().int().min(1).max(1_000_000).default(100),
+      /** Quiet (Inconclusive) measurements per metric before the rollout pauses for a human. */
+      inconclusiveLimit: z.number().int().min(0).max(100).default(2),
       /** Fraction of requests that succeed (0-1). */
       minSuccessRate: z.number().gt(0).default(0.99),
       maxP99LatencyMs: z.number().int().min(1).max(600_000).default(500),

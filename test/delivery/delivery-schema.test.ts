@@ -16,14 +16,14 @@ const staging = (mutate: (d: LooseInput, e: LooseInput) => void) => {
 const churn = (d: LooseInput) => d.models[0];
 
 describe("delivery settings", () => {
-  test("defaults: 10% → 25% → 50% canary with pauses, 99% success, 500 ms p99, 100 ms queue, drift blocks promotion", () => {
+  test("defaults: 10% → 25% → 50% canary with pauses, judged from 100 requests per 2 minutes, 99% success, 500 ms p99, 100 ms queue, drift blocks promotion", () => {
     const d = projectEnvironment("dev").delivery;
     expect(d.canary.steps).toEqual([
       { weight: 10, pauseMinutes: 5 },
       { weight: 25, pauseMinutes: 5 },
       { weight: 50, pauseMinutes: 10 },
     ]);
-    expect(d.analysis).toEqual({ intervalMinutes: 1, failureLimit: 1, minSuccessRate: 0.99, maxP99LatencyMs: 500, maxQueueMs: 100, blockOnDrift: true });
+    expect(d.analysis).toEqual({ intervalMinutes: 1, failureLimit: 1, minRequests: 100, inconclusiveLimit: 2, minSuccessRate: 0.99, maxP99LatencyMs: 500, maxQueueMs: 100, blockOnDrift: true });
   });
 
   test("every shipped environment serves no model, so its first apply needs no version registered in its new MLflow", () => {

@@ -41,6 +41,8 @@ export function deliveryCases(d: DeliverySettings): AlertCase[] {
     { alert: "ModelRolloutAborted", title: "quiet for a completed rollout", series: info("Completed"), atMinutes: 3, fires: [] },
     { alert: "ModelAnalysisErrored", title: "fires on an analysis that errored (no data is not a pass)", series: analysis("Error"), atMinutes: 1, fires: [{ labels: run, value: 1 }] },
     { alert: "ModelAnalysisErrored", title: "quiet for a successful analysis", series: analysis("Successful"), atMinutes: 1, fires: [] },
+    { alert: "ModelAnalysisInconclusive", title: "fires on an analysis that could not judge a quiet canary", series: analysis("Inconclusive"), atMinutes: 1, fires: [{ labels: run, value: 1 }] },
+    { alert: "ModelAnalysisInconclusive", title: "quiet for a running analysis", series: analysis("Running"), atMinutes: 1, fires: [] },
     { alert: "ModelPromotionJobFailed", title: "fires on a failed promotion job", series: job("promote-churn-v8-1a2b3c4d", 1), atMinutes: 1, fires: [{ labels: { namespace: "ml-delivery", job_name: "promote-churn-v8-1a2b3c4d" }, value: 1 }] },
     { alert: "ModelPromotionJobFailed", title: "quiet for another job of the namespace", series: job("cleanup-1", 1), atMinutes: 1, fires: [] },
     { alert: "ModelPromotionJobFailed", title: "quiet while no pod failed", series: job("promote-churn-v8-1a2b3c4d", 0), atMinutes: 1, fires: [] },

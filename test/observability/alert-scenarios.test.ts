@@ -19,9 +19,9 @@ describe.each(ENVS)("%s: alert cases", (env) => {
     ]);
     expect(missing).toEqual([]);
     expect(cases.filter((c) => !alerts.includes(c.alert))).toEqual([]);
-    // 15 platform alerts, 5 delivery alerts and one drift-monitor staleness alert per served model.
+    // 15 platform alerts, 6 delivery alerts and one drift-monitor staleness alert per served model.
     const e = env.startsWith(EXAMPLE_ENV_PREFIX) ? exampleEnvironment(env.slice(EXAMPLE_ENV_PREFIX.length)) : projectEnvironment(env);
-    expect(alerts.length).toBe(20 + e.delivery.models.length);
+    expect(alerts.length).toBe(21 + e.delivery.models.length);
   });
 
   test("every case is written with the rendered rule's labels and annotations", () => {
