@@ -319,4 +319,20 @@ describe("capture sidecar and drift monitor", () => {
       { "features[0]": 0.3, "features[1]": 0.4 },
     ]);
   });
+
+  test("tensors Triton's tracer does not write as numbers are skipped, not fatal: INT8/UINT8 as raw characters, FP16/BF16 empty", async () => {
+    // As src/tracer.cc (r26.08) writes them: an int8_t or uint8_t streamed as a character, FP16/BF16 with no data.
+    const trace = [
+      { id: 1, activity: "TENSOR_QUEUE_INPUT", tensor: { name: "age", data: "41", shape: "1,1", dtype: "INT32" } },
+      { id: 1, activity: "TENSOR_QUEUE_INPUT", tensor: { name: "flags", data: "\u0001,a", shape: "1,2", dtype: "INT8" } },
+      { id: 1, activity: "TENSOR_QUEUE_INPUT", tensor: { name: "pixels", data: "\u00ff,b", shape: "1,2", dtype: "UINT8" } },
+      { id: 1, activity: "TENSOR_QUEUE_INPUT", tensor: { name: "embedding", data: "", shape: "1,4", dtype: "FP16" } },
+      { id: 1, activity: "TENSOR_QUEUE_INPUT", tensor: { name: "logits", data: "", shape: "1,4", dtype: "BF16" } },
+      // A numeric dtype whose data is not numbers: skipped, the rest of the request kept.
+      { id: 1, activity: "TENSOR_QUEUE_INPUT", tensor: { name: "zscore", data: "0.5,oops", shape: "1,2", dtype: "FP32" } },
+    ];
+    const program = `${DRIFT_MONITOR.replace('if __name__ == "__main__":\n    main()', "")}\nimport json\nprint(json.dumps(rows_from_traces(json.loads(${JSON.stringify(JSON.stringify(trace))}), 64)))\n`;
+    const run = await runPython(program, { s3: {} }, {});
+    expect([run.status, JSON.parse(run.output)]).toEqual([0, [{ "age[0]": 41 }]]);
+  });
 });
