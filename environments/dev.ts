@@ -38,6 +38,34 @@ export default defineEnvironment({
     feast: { featureViews: ["driver_hourly_stats", "driver_hourly_stats_fresh"] },
     // No domain, so no HTTPS load balancer: the services stay in the cluster (kubectl port-forward, docs/ml-services.md).
     ingress: { enabled: false },
+    // One small model that scales to zero when idle (development only): the router's request counter wakes it.
+    llm: {
+      models: [
+        {
+          name: "qwen-1-5b",
+          modelId: "Qwen/Qwen2.5-1.5B-Instruct",
+          weights: "Qwen/Qwen2.5-1.5B-Instruct",
+          gpu: { instanceType: "g6.2xlarge" },
+          maxModelLen: 8192,
+          replicas: { min: 0, max: 1 },
+          cpu: "4",
+          memoryGiB: 16,
+          shmGiB: 2,
+        },
+      ],
+    },
+  },
+  // One team on the inference GPU the served model's canary leaves free (docs/tenancy.md). The member role is an
+  // example: set yours.
+  teams: {
+    tenants: [
+      {
+        name: "sandbox",
+        costCenter: "ml-dev-4100",
+        members: ["arn:aws:iam::111122223333:role/ml-engineers"],
+        gpus: { "gpu-inference-l4": { nominal: 1 } },
+      },
+    ],
   },
   // The served models (docs/delivery.md "Adding a model"): none, so a first apply needs nothing registered in the
   // environment's new MLflow. Add one (automatic promotion follows its alias) once the environment is up.

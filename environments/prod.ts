@@ -4,7 +4,8 @@ import { defineEnvironment } from "./lib/load";
 export default defineEnvironment({
   tier: "production",
   account: { id: "444455556666", region: "us-east-1" },
-  budget: { monthlyUsd: 650_000 },
+  // 650k before the shared-GPU p5 pool (one node, $39.6k per 30 days at its limit).
+  budget: { monthlyUsd: 700_000 },
   tags: { Project: "ml-platform", Team: "ml-platform", CostCenter: "ml-prd-4300" },
   network: {
     vpcCidr: "10.40.0.0/16",
@@ -41,6 +42,13 @@ export default defineEnvironment({
       capacityType: "on-demand",
       limits: { gpus: 64 },
     },
+    // One p5 node of MIG slices (7 x 1g.10gb per H100) for small models; Karpenter learns the slices from NodeOverlays.
+    sharedGpuPool: {
+      instanceTypes: ["p5.48xlarge"],
+      capacityTypes: ["on-demand"],
+      limits: { gpus: 8 },
+      sharing: { mode: "mig", strategy: "mixed", layouts: { "p5.48xlarge": "all-1g.10gb" } },
+    },
   },
   ml: {
     mlflowDatabase: { instanceClass: "db.m7g.large", allocatedStorageGiB: 100, maxAllocatedStorageGiB: 1000, backupRetentionDays: 30, multiAz: true },
@@ -48,6 +56,32 @@ export default defineEnvironment({
     // Online tables of the feature repository (Terraform creates them; feast apply cannot): here the views of Feast's
     // AWS template (`feast init -t aws`). List yours.
     feast: { featureViews: ["driver_hourly_stats", "driver_hourly_stats_fresh"] },
+    llm: {
+      router: { replicas: 2 },
+      models: [
+        {
+          name: "llama-8b",
+          modelId: "meta-llama/Llama-3.1-8B-Instruct",
+          weights: "meta-llama/Llama-3.1-8B-Instruct",
+          gpu: { instanceType: "g6e.2xlarge" },
+          maxModelLen: 16384,
+          replicas: { min: 2, max: 8 },
+          cpu: "6",
+          memoryGiB: 32,
+        },
+        {
+          name: "qwen-1-5b",
+          modelId: "Qwen/Qwen2.5-1.5B-Instruct",
+          weights: "Qwen/Qwen2.5-1.5B-Instruct",
+          gpu: { instanceType: "p5.48xlarge", migProfile: "1g.10gb" },
+          maxModelLen: 8192,
+          replicas: { min: 1, max: 8 },
+          cpu: "2",
+          memoryGiB: 16,
+          shmGiB: 2,
+        },
+      ],
+    },
     // An existing certificate for *.prod.ml.example.com and the organisation's OIDC identity provider; records in the zone.
     // Certificate ARN, zone id and IdP are examples (like the account ids): set your own before deploying.
     ingress: {
@@ -66,6 +100,13 @@ export default defineEnvironment({
       },
     },
   },
+  // FSx for Lustre in the EFA zone (its default), mounted by both training pools (so both are pinned to that zone), backed
+  // up daily for 7 days (production's default).
+  resilience: {
+    storage: {
+      fsx: { storageCapacityGiB: 4800, perUnitStorageThroughput: 250, pools: ["efa-training", "gpu-training"] },
+    },
+  },
   observability: {
     prometheus: { retention: "30d", volumeSizeGiB: 300, replicas: 2, memoryGiB: 16 },
     alertmanager: {
@@ -78,6 +119,32 @@ export default defineEnvironment({
     opencost: { enabled: true },
     slo: { tritonAvailabilityPercent: 99.9, tritonP99LatencyMs: 300 },
     alerts: { gpuIdle: { utilizationPercent: 5, forMinutes: 30 } },
+  },
+  // The teams sharing production's GPUs, and Kubeflow Pipelines' queue (docs/tenancy.md). Member roles are examples: set yours.
+  teams: {
+    tenants: [
+      {
+        name: "vision",
+        costCenter: "ml-prd-4310",
+        members: ["arn:aws:iam::444455556666:role/vision-ml-engineers"],
+        gpus: { "efa-training-h100": { nominal: 32 }, "gpu-training-a100": { nominal: 16 }, "gpu-inference-l40s": { nominal: 8 } },
+        priority: 2,
+      },
+      {
+        name: "nlp",
+        costCenter: "ml-prd-4320",
+        members: ["arn:aws:iam::444455556666:role/nlp-ml-engineers"],
+        gpus: { "efa-training-h100": { nominal: 32, borrowingLimit: 32 }, "gpu-training-l40s": { nominal: 16 } },
+        priority: 2,
+      },
+      {
+        name: "recsys",
+        costCenter: "ml-prd-4330",
+        members: ["arn:aws:iam::444455556666:role/recsys-ml-engineers"],
+        gpus: { "gpu-inference-l4": { nominal: 16, lendingLimit: 8 } },
+      },
+    ],
+    pipelines: { gpus: { "gpu-inference-l4": { nominal: 4 } } },
   },
   // The served models (docs/delivery.md "Adding a model"): none, so a first apply needs nothing registered in the
   // environment's new MLflow. Add one with its pinned version in a pull request once that version is registered.

@@ -47,6 +47,20 @@ export default defineEnvironment({
     // Online tables of the feature repository (Terraform creates them; feast apply cannot): here the views of Feast's
     // AWS template (`feast init -t aws`). List yours.
     feast: { featureViews: ["driver_hourly_stats", "driver_hourly_stats_fresh"] },
+    llm: {
+      models: [
+        {
+          name: "llama-8b",
+          modelId: "meta-llama/Llama-3.1-8B-Instruct",
+          weights: "meta-llama/Llama-3.1-8B-Instruct",
+          gpu: { instanceType: "g6e.2xlarge" },
+          maxModelLen: 16384,
+          replicas: { min: 1, max: 2 },
+          cpu: "6",
+          memoryGiB: 32,
+        },
+      ],
+    },
     // Exercises the new-certificate path before production: a public ACM certificate validated in the zone, Cognito login.
     // The zone id, user pool and client are AWS documentation examples: set your own before deploying.
     ingress: {
@@ -61,12 +75,37 @@ export default defineEnvironment({
       },
     },
   },
+  // FSx for Lustre in the EFA zone (its default) for datasets and checkpoints, smallest size and throughput, mounted by the
+  // EFA pool.
+  resilience: {
+    storage: { fsx: { storageCapacityGiB: 1200, perUnitStorageThroughput: 125, pools: ["efa-training"] } },
+  },
   observability: {
     prometheus: { retention: "15d", volumeSizeGiB: 100 },
     alertmanager: { receivers: [{ type: "slack", name: "ml-platform-alerts", channel: "#ml-platform-staging-alerts", severities: ["critical", "warning"] }] },
     // Exercises the AMP path before production relies on it.
     ampRemoteWrite: { enabled: true },
     opencost: { enabled: true },
+  },
+  // Two teams sharing the training and inference pools, and Kubeflow Pipelines' queue (docs/tenancy.md). Member roles are examples
+  // (an IAM role and an IAM Identity Center permission-set role, which keeps its path): set yours.
+  teams: {
+    tenants: [
+      {
+        name: "vision",
+        costCenter: "ml-stg-4210",
+        members: ["arn:aws:iam::111122223333:role/vision-ml-engineers", "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_MLEngineer_0123456789abcdef"],
+        gpus: { "gpu-training-l40s": { nominal: 8, borrowingLimit: 8 }, "gpu-inference-l4": { nominal: 2 } },
+        priority: 2,
+      },
+      {
+        name: "nlp",
+        costCenter: "ml-stg-4220",
+        members: ["arn:aws:iam::111122223333:role/nlp-ml-engineers", "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_MLEngineer_0123456789abcdef"],
+        gpus: { "gpu-training-l40s": { nominal: 8, lendingLimit: 4 }, "gpu-inference-l40s": { nominal: 4, borrowingLimit: 2 } },
+      },
+    ],
+    pipelines: { gpus: { "gpu-inference-l4": { nominal: 2 } } },
   },
   // The served models (docs/delivery.md "Adding a model"): none, so a first apply needs nothing registered in the
   // environment's new MLflow. Add one with its pinned version in a pull request once that version is registered.

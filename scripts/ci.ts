@@ -52,10 +52,10 @@ export function ciEnvironment(env: Environment): CiEnvironment {
     plansKey: `alias/${ciPlansKeyAlias(env)}`,
     runnerProject: runnerProjectName(env),
     cloudStacks: [stackId(env, "bootstrap"), stackId(env, "foundation")],
-    clusterStacks: [stackId(env, "platform"), stackId(env, "ml")],
+    clusterStacks: [stackId(env, "platform"), stackId(env, "ml"), stackId(env, "teams")],
     images: platformImages(env),
     branch: env.deploy.branch,
-    stages: { bootstrap: ["bootstrap"], foundation: ["foundation"], cluster: ["platform", "ml"] },
+    stages: { bootstrap: ["bootstrap"], foundation: ["foundation"], cluster: ["platform", "ml", "teams"] },
   };
 }
 

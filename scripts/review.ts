@@ -111,22 +111,28 @@ function synthesize(checkout: string, label: string): { outdir: string; dist: st
 }
 
 /** Worst-case ceilings, budgets and tiers per environment from a built checkout, when it has the cost model. */
-function ceilings(dist: string): Map<string, { usd: number | null; budget?: number; tier?: string }> {
-  const out = new Map<string, { usd: number | null; budget?: number; tier?: string }>();
+type Ceiling = { usd: number | null; budget?: number; tier?: string; serving?: Map<string, number> };
+
+function ceilings(dist: string): Map<string, Ceiling> {
+  const out = new Map<string, Ceiling>();
   const costJs = join(dist, "environments/lib/cost.js");
   if (!existsSync(costJs)) return out;
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { costCeiling } = require(costJs);
+  const { costCeiling, HOURS_PER_30_DAYS } = require(costJs);
   const { loadEnvironments } = require(join(dist, "environments/lib/load.js"));
   /* eslint-enable @typescript-eslint/no-require-imports */
   for (const env of loadEnvironments(join(dist, "environments"))) {
     let usd: number | null = null;
+    let serving: Map<string, number> | undefined;
     try {
-      usd = costCeiling(env).usdPer30Days;
+      const c = costCeiling(env);
+      usd = c.usdPer30Days;
+      // Checkouts from before the serving breakdown have none.
+      if (c.breakdown) serving = new Map((c.breakdown as Array<{ key: string; usdPerHour: number }>).map((i) => [i.key, Math.round(i.usdPerHour * HOURS_PER_30_DAYS * 100) / 100]));
     } catch {
       // An environment the cost model cannot price (for example an RDS class without a price) shows as n/a.
     }
-    out.set(env.name, { usd, budget: env.budget?.monthlyUsd, tier: env.tier });
+    out.set(env.name, { usd, budget: env.budget?.monthlyUsd, tier: env.tier, serving });
   }
   return out;
 }
@@ -134,12 +140,18 @@ function ceilings(dist: string): Map<string, { usd: number | null; budget?: numb
 function costChanges(before: ReturnType<typeof ceilings>, after: ReturnType<typeof ceilings>): CostChange[] {
   return [...new Set([...before.keys(), ...after.keys()])].sort().map((environment) => {
     const a = after.get(environment);
+    const [sb, sa] = [before.get(environment)?.serving ?? new Map<string, number>(), a?.serving ?? new Map<string, number>()];
+    const serving = [...new Set([...sb.keys(), ...sa.keys()])]
+      .sort()
+      .filter((k) => sb.get(k) !== sa.get(k))
+      .map((key) => ({ key, fromPer30Days: sb.get(key) ?? null, toPer30Days: sa.get(key) ?? null }));
     return {
       environment,
       fromPer30Days: before.get(environment)?.usd ?? null,
       toPer30Days: a?.usd ?? null,
       ...(a?.budget !== undefined ? { budgetPer30Days: a.budget } : {}),
       ...(a?.tier ? { tier: a.tier } : {}),
+      ...(serving.length ? { serving } : {}),
     };
   });
 }

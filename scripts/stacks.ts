@@ -7,7 +7,7 @@
 //   plan      <env>   init and plan every stack (saved as cdktf.out/stacks/<stack>/tfplan)
 //   apply     <env>   init and apply every stack in order (the saved plan with --saved-plan)
 //   destroy   <env>   destroy every stack but bootstrap, in reverse order
-// Options: --stacks <part,part> (only these parts: bootstrap, foundation, platform, ml), --terraform <binary>,
+// Options: --stacks <part,part> (only these parts: bootstrap, foundation, platform, ml, teams), --terraform <binary>,
 //          --auto-approve, --saved-plan, --lock-false (plans without taking the state lock), --dry-run (print commands).
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";

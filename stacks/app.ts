@@ -4,9 +4,10 @@ import { BootstrapStack } from "./bootstrap-stack";
 import { FoundationStack } from "./foundation-stack";
 import { MlStack } from "./ml-stack";
 import { PlatformStack } from "./platform-stack";
+import { TeamsStack } from "./teams-stack";
 
 /** The parts every environment is made of, in deploy order; each becomes the stack `<env>-<part>`. */
-export const STACK_PARTS = ["bootstrap", "foundation", "platform", "ml"] as const;
+export const STACK_PARTS = ["bootstrap", "foundation", "platform", "ml", "teams"] as const;
 
 /** The stacks of one environment, in deploy order. */
 export interface EnvironmentStacks {
@@ -14,6 +15,7 @@ export interface EnvironmentStacks {
   readonly foundation: FoundationStack;
   readonly platform: PlatformStack;
   readonly ml: MlStack;
+  readonly teams: TeamsStack;
 }
 
 /** Adds every stack of one environment to the app. */
@@ -22,7 +24,8 @@ export function addEnvironment(app: App, env: Environment): EnvironmentStacks {
   const foundation = new FoundationStack(app, env, bootstrap);
   const platform = new PlatformStack(app, env, bootstrap, foundation);
   const ml = new MlStack(app, env, bootstrap, foundation, platform);
-  return { bootstrap, foundation, platform, ml };
+  const teams = new TeamsStack(app, env, foundation, ml);
+  return { bootstrap, foundation, platform, ml, teams };
 }
 
 /** Builds the whole app: every environment's stacks. Environments must already be validated. */

@@ -13,6 +13,7 @@ import { EnvironmentStack } from "./environment-stack";
 import { foundationDelivery } from "./foundation/delivery";
 import { mlDataStoresProps } from "./ml-settings";
 import { GpuFoundation } from "./foundation/gpu-foundation";
+import { FoundationResilience } from "./foundation/resilience";
 import { clusterName, costTags, dataEventsTrailName, namePrefix, runnerProjectName } from "./naming";
 
 /**
@@ -35,6 +36,8 @@ export class FoundationStack extends EnvironmentStack {
   readonly runner: VpcRunner;
   /** Production only: S3 data events of the ML data buckets, into the bootstrap stack's log bucket. */
   readonly dataEvents?: DataEventsTrail;
+  /** Node monitoring agent, training bucket, FSx for Lustre and its CSI driver (stacks/foundation/resilience.ts). */
+  readonly resilience: FoundationResilience;
 
   constructor(scope: Construct, env: Environment, bootstrap: BootstrapStack) {
     super(scope, env, "foundation");
@@ -119,16 +122,18 @@ export class FoundationStack extends EnvironmentStack {
       rootVolumeKmsKeyArn: this.nodeVolumesKey.keyArn,
       tags: costTags(env),
       dependsOn: this.cluster.preComputeAddons,
+      nodeRepair: env.resilience.nodeRepair.enabled,
     });
     this.ebsCsiRole = this.cluster.addPostComputeAddons([this.systemNodes.nodeGroup], this.nodeVolumesKey.keyArn).ebsCsiRole;
     const accessLogs = bootstrap.accessLogs;
     this.mlData = new MlDataStores(this, "ml-data", mlDataStoresProps(env, { vpc: this.vpc, cluster: this.cluster, logsKey: this.logsKey, accessLogBucketName: accessLogs?.bucketName }));
+    this.resilience = new FoundationResilience(this, "resilience", { env, cluster: this.cluster, vpc: this.vpc, dataKey: this.mlData.dataKey, accessLogBucketName: accessLogs?.bucketName, compute: [this.systemNodes.nodeGroup] });
     if (accessLogs) {
       const data = this.mlData;
       this.dataEvents = new DataEventsTrail(this, "data-events", {
         name: dataEventsTrailName(env),
         bucketName: accessLogs.bucketName,
-        bucketArns: [data.mlflowArtifacts, data.tritonModels, data.feast, data.pipelines].map((b) => b.bucketArn),
+        bucketArns: [...[data.mlflowArtifacts, data.tritonModels, data.feast, data.pipelines].map((b) => b.bucketArn), ...this.resilience.bucketArns],
         kmsKeyArn: this.logsKey.keyArn,
       });
     }

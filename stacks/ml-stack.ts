@@ -10,13 +10,16 @@ import { KubeflowTrainer, type EfaNodeShape, type TrainingNodeShape } from "../c
 import { Mlflow } from "../constructs/ml/mlflow";
 import { Triton } from "../constructs/ml/triton";
 import { GRAFANA_SERVICE, MONITORING_NAMESPACE, PROMETHEUS_URL } from "../constructs/observability/targets";
+import { PIPELINES_QUEUE } from "../constructs/tenancy/names";
 import type { Environment } from "../environments/lib/schema";
 import type { BootstrapStack } from "./bootstrap-stack";
 import { EnvironmentStack } from "./environment-stack";
 import type { FoundationStack } from "./foundation-stack";
 import { feastProject } from "./ml-settings";
 import { MlDelivery } from "./ml/delivery";
+import { MlResilience, trainerResumable } from "./ml/resilience";
 import { edgeServices, ingressDomain, MlEdge } from "./ml/edge";
+import { MlServing } from "./ml/serving";
 import { costTags, namePrefix } from "./naming";
 import type { PlatformStack } from "./platform-stack";
 
@@ -67,10 +70,14 @@ export class MlStack extends EnvironmentStack {
   readonly feast: Feast;
   readonly trainer: KubeflowTrainer;
   readonly pipelines: KubeflowPipelines;
+  /** vLLM models behind the router, and the Ray templates (docs/serving.md). */
+  readonly serving: MlServing;
   /** Per served model: the Triton Rollout, its promotion and drift monitor (docs/delivery.md). */
   readonly delivery: MlDelivery;
   /** The HTTPS load balancer with its controller and certificate, when the environment has a domain for it. */
   readonly edge?: MlEdge;
+  /** Training volumes and the EFA fabric check (stacks/ml/resilience.ts). */
+  readonly resilience: MlResilience;
 
   constructor(scope: Construct, env: Environment, bootstrap: BootstrapStack, foundation: FoundationStack, platform: PlatformStack) {
     super(scope, env, "ml");
@@ -114,8 +121,10 @@ export class MlStack extends EnvironmentStack {
       replicas: production ? 2 : 1,
     });
     this.delivery = new MlDelivery(this, "delivery", { env, cluster, dataStores: data, triton: this.triton, keda: this.keda, mlflow: this.mlflow });
-    this.trainer = new KubeflowTrainer(this, "kubeflow-trainer", { trainingPool: trainingShape(env), efaPool: efaShape(env) });
-    this.pipelines = new KubeflowPipelines(this, "kubeflow-pipelines", { cluster, dataStores: data, region, rolePrefix: prefix });
+    this.trainer = new KubeflowTrainer(this, "kubeflow-trainer", { trainingPool: trainingShape(env), efaPool: efaShape(env), resumable: trainerResumable(env) });
+    this.resilience = new MlResilience(this, "resilience", { env, foundation, trainer: this.trainer, efaPool: efaShape(env) });
+    this.pipelines = new KubeflowPipelines(this, "kubeflow-pipelines", { cluster, dataStores: data, region, rolePrefix: prefix, queueName: PIPELINES_QUEUE });
+    this.serving = new MlServing(this, "serving", { env, cluster, dataStores: data, prefix, prometheusUrl: PROMETHEUS_URL, dependsOn: [this.keda.chart.release] });
 
     if (ml.ingress.enabled) {
       this.edge = new MlEdge(this, "edge", {
@@ -152,6 +161,7 @@ export class MlStack extends EnvironmentStack {
     output("kubeflow_pipelines_api_url", this.pipelines.apiUrl, "Kubeflow Pipelines API (KFP SDK host) inside the cluster");
     output("kubeflow_pipelines_root", this.pipelines.pipelineRoot, "Default pipeline root for run artifacts");
     output("kubeflow_training_runtimes", this.trainer.runtimeNames.join(","), "ClusterTrainingRuntimes a TrainJob can reference");
+    if (this.serving.llm) output("llm_openai_base_url", this.serving.llm.endpoint, "OpenAI-compatible endpoint of the vLLM router inside the cluster");
     if (this.edge) {
       output("ingress_load_balancer_name", `${prefix}-ml`, "Name of the HTTPS load balancer in front of the ML services");
       for (const [host, url] of Object.entries(this.edge.ingress.urls)) output(`${host}_url`, url, `https://${host}.<domain> through the load balancer`);

@@ -78,7 +78,7 @@ export function runnerProjectName(env: Environment): string {
 }
 
 /** Stack ids: `<env>-<part>`; they are also the state key `<env>/<part>.tfstate`. */
-export type StackPart = "bootstrap" | "foundation" | "platform" | "ml";
+export type StackPart = "bootstrap" | "foundation" | "platform" | "ml" | "teams";
 
 export function stackId(env: Environment, part: StackPart): string {
   return `${env.name}-${part}`;

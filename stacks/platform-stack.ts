@@ -10,7 +10,10 @@ import type { FoundationStack } from "./foundation-stack";
 import { clusterName, costTags, namePrefix } from "./naming";
 import { platformDelivery } from "./platform/delivery";
 import { GpuCompute } from "./platform/gpu-compute";
+import { PlatformTenancy } from "./platform/tenancy";
+import { PlatformServing } from "./platform/serving";
 import type { ArgoRollouts } from "../constructs/delivery/argo-rollouts";
+import { PlatformResilience } from "./platform/resilience";
 
 /**
  * `<env>-platform`: cluster-wide controllers and capacity (Karpenter, GPU and EFA device plugins,
@@ -25,8 +28,14 @@ export class PlatformStack extends EnvironmentStack {
   readonly compute: GpuCompute;
   /** kube-prometheus-stack, the platform's monitors, rules and dashboards (see docs/observability.md). */
   readonly observability: Observability;
+  /** Kueue, its monitor, the queue alerts and the teams dashboard (the teams are in `<env>-teams`). */
+  readonly tenancy: PlatformTenancy;
+  /** Shared-GPU pool, MIG (GPU Operator mig-manager), KubeRay operator (docs/serving.md). */
+  readonly serving: PlatformServing;
   /** Argo Rollouts, which the ML stack's model Rollouts need (see docs/delivery.md). */
   readonly delivery: ArgoRollouts;
+  /** Mountpoint CSI driver, node health monitoring, alerts and dashboard (stacks/platform/resilience.ts). */
+  readonly resilience: PlatformResilience;
 
   constructor(scope: Construct, env: Environment, bootstrap: BootstrapStack, foundation: FoundationStack) {
     super(scope, env, "platform");
@@ -64,7 +73,10 @@ export class PlatformStack extends EnvironmentStack {
       externalSecretsReady: () => this.externalSecrets.ready(),
       protect: env.tier === "production",
     });
+    this.tenancy = new PlatformTenancy(this, "tenancy", { env, observability: this.observability });
+    this.serving = new PlatformServing(this, "serving", { env, foundation, compute: this.compute, monitoringCrds: this.observability.stack.chart.release });
     this.delivery = platformDelivery(this, env, foundation, this.observability);
+    this.resilience = new PlatformResilience(this, "resilience", { env, foundation, compute: this.compute, observability: this.observability });
   }
 
   /** A release of the in-repo manifests chart for this stack's custom resources. */

@@ -65,7 +65,8 @@ describe("EFA interface layouts", () => {
 /** Prod with the EFA capacity switched to an EKS managed node group. */
 function managedNodeGroupEnv(name: string, efa: Record<string, unknown>) {
   const input = structuredClone(prodInput) as EnvironmentInput & { compute: { efa: unknown } };
-  input.compute.efa = { mode: "managed-node-group", instanceTypes: ["p5.48xlarge"], availabilityZones: ["us-east-1c"], minSize: 0, maxSize: 4, desiredSize: 0, ...efa };
+  // At its max size (8 x 8 H100) the group holds prod's teams' EFA quotas, so the teams stack synthesizes too.
+  input.compute.efa = { mode: "managed-node-group", instanceTypes: ["p5.48xlarge"], availabilityZones: ["us-east-1c"], minSize: 0, maxSize: 8, desiredSize: 0, ...efa };
   return validateEnvironment(name, input);
 }
 

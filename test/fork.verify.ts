@@ -41,7 +41,7 @@ describe("forking staging into team-a, end to end in a copy of the repository", 
     expect(node(["scripts/build.mjs"]).status).toBe(0);
     const synth = node(["dist/main.js"]);
     expect([synth.status, synth.stderr]).toEqual([0, ""]);
-    expect(readdirSync(join(clone, "cdktf.out", "stacks")).filter((s) => s.startsWith("team-a-")).sort()).toEqual(["team-a-bootstrap", "team-a-foundation", "team-a-ml", "team-a-platform"]);
+    expect(readdirSync(join(clone, "cdktf.out", "stacks")).filter((s) => s.startsWith("team-a-")).sort()).toEqual(["team-a-bootstrap", "team-a-foundation", "team-a-ml", "team-a-platform", "team-a-teams"]);
   });
 
   test("the workflows pick it up (npm run ci), with its own roles and runner", () => {

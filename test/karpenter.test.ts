@@ -1,7 +1,8 @@
 import { App, TerraformStack } from "cdktf";
 import { KarpenterInterruptionQueue } from "../constructs/karpenter/interruption-queue";
 import { helmReleases } from "./helpers/gpu-reference";
-import { resources, stack } from "./helpers/synth";
+import { computeSharing } from "../stacks/platform/serving";
+import { projectEnvironment, resources, stack } from "./helpers/synth";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -68,7 +69,11 @@ describe.each(["dev", "staging", "prod"])("Karpenter in %s", (envName) => {
 
   test("the controller runs on the system nodes with a PDB, the cluster name and the interruption queue", () => {
     const values = releases.get("karpenter")!.values;
-    expect(values.settings).toEqual({ clusterName: `mlp-${envName}`, interruptionQueue: `\${aws_sqs_queue.${queueId}.name}` });
+    // Feature gates: node repair everywhere; NodeOverlay where a Karpenter EFA pool needs huge pages or a pool shares
+    // GPUs (docs/resilience.md, docs/serving.md).
+    const sharing = computeSharing(projectEnvironment(envName)).featureGates;
+    const gates = { nodeRepair: true, ...(envName === "dev" ? {} : { nodeOverlay: true }), ...sharing };
+    expect(values.settings).toEqual({ clusterName: `mlp-${envName}`, interruptionQueue: `\${aws_sqs_queue.${queueId}.name}`, featureGates: gates });
     expect(values.tolerations).toEqual([{ key: "CriticalAddonsOnly", operator: "Exists" }]);
     expect(values.nodeSelector).toEqual({ "kubernetes.io/os": "linux", "node.ml-platform.io/pool": "system" });
     expect(values.podDisruptionBudget).toEqual({ name: "karpenter", maxUnavailable: 1 });

@@ -46,6 +46,8 @@ describe("ml stack", () => {
       "kubeflow/ml-pipeline",
       "kubeflow/ml-pipeline-ui",
       "kubeflow/pipeline-runner",
+      "llm/llm-weights-writer",
+      "llm/vllm-qwen-1-5b",
       "ml-delivery/drift-churn",
       "ml-delivery/promote-churn",
       "mlflow-admin/mlflow-db-admin",
@@ -258,7 +260,8 @@ describe("Kubeflow Trainer", () => {
 
   test("the GPU runtime targets the training pool with the GPUs its smallest instance type has", () => {
     const spec = runtime("staging", "torch-distributed-gpu");
-    expect(spec.nodeSelector).toEqual({ "node.ml-platform.io/pool": "gpu-training", "nvidia.com/gpu.present": "true" });
+    // And the FSx zone (test/resilience/resumable-training.test.ts).
+    expect(spec.nodeSelector).toEqual({ "node.ml-platform.io/pool": "gpu-training", "nvidia.com/gpu.present": "true", "topology.kubernetes.io/zone": "us-east-1b" });
     expect(spec.tolerations).toEqual([
       { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
       { key: "node.ml-platform.io/workload", operator: "Exists", effect: "NoSchedule" },
@@ -270,12 +273,14 @@ describe("Kubeflow Trainer", () => {
     expect(runtime("staging", "torch-distributed-efa").containers[0].resources.limits).toEqual({ "nvidia.com/gpu": "8", "vpc.amazonaws.com/efa": "4" });
     const prod = runtime("prod", "torch-distributed-efa");
     expect(prod.containers[0].resources.limits).toEqual({ "nvidia.com/gpu": "8", "vpc.amazonaws.com/efa": "32" });
-    expect(prod.nodeSelector).toEqual({ "node.ml-platform.io/pool": "efa-training", "nvidia.com/gpu.present": "true", "node.ml-platform.io/efa": "true" });
-    expect(prod.containers[0].env).toEqual([{ name: "HOME", value: "/home/trainer" }, { name: "FI_PROVIDER", value: "efa" }]);
+    expect(prod.nodeSelector).toEqual({ "node.ml-platform.io/pool": "efa-training", "nvidia.com/gpu.present": "true", "node.ml-platform.io/efa": "true", "topology.kubernetes.io/zone": "us-east-1c" });
+    // Then the checkpoint environment (test/resilience/resumable-training.test.ts).
+    expect(prod.containers[0].env.slice(0, 2)).toEqual([{ name: "HOME", value: "/home/trainer" }, { name: "FI_PROVIDER", value: "efa" }]);
   });
 
   test.each(["dev", "staging", "prod"])("%s: every runtime runs restricted (UID 1000, RuntimeDefault seccomp, no escalation, no capabilities) with a writable HOME", (env) => {
-    const runtimes = renderedObjects(stack(`${env}-ml`)).filter(({ obj }) => obj.kind === "ClusterTrainingRuntime");
+    // The PyTorch runtimes; nccl-tests-efa keeps its image's HOME (test/resilience/fabric-check.test.ts).
+    const runtimes = renderedObjects(stack(`${env}-ml`)).filter(({ obj }) => obj.kind === "ClusterTrainingRuntime" && obj.metadata.labels["trainer.kubeflow.org/framework"] === "torch");
     expect(runtimes.length).toBeGreaterThan(0);
     for (const { obj } of runtimes) {
       const pod = obj.spec.template.spec.replicatedJobs[0].template.spec.template.spec;

@@ -1,5 +1,6 @@
 import { EFA_TRAINING_POOL, GENERAL_POOL, GPU_INFERENCE_POOL, GPU_TRAINING_POOL } from "../constructs/karpenter/pool-labels";
 import { costTags } from "../stacks/naming";
+import { computeSharing } from "../stacks/platform/serving";
 import { crdValidator, helmReleases, releaseManifests, withSampleTokenValues } from "./helpers/gpu-reference";
 import { projectEnvironment, resources, stack } from "./helpers/synth";
 
@@ -14,6 +15,9 @@ describe("rendered Karpenter objects validate against the 1.14.1 CRD schemas", (
   const validators: Record<string, ReturnType<typeof crdValidator>> = {
     "karpenter.sh/v1 NodePool": crdValidator("karpenter/crds/karpenter.sh_nodepools.yaml", "v1"),
     "karpenter.k8s.aws/v1 EC2NodeClass": crdValidator("karpenter/crds/karpenter.k8s.aws_ec2nodeclasses.yaml", "v1"),
+    // The huge-pages overlay of the EFA pools (constructs/resilience/capacity-fallback.ts) and GPU sharing's capacity
+    // (constructs/serving/gpu-sharing.ts), behind the nodeOverlay gate.
+    "karpenter.sh/v1alpha1 NodeOverlay": crdValidator("karpenter-alpha/crds/karpenter.sh_nodeoverlays.yaml", "v1alpha1"),
   };
   const cases = ENVS.flatMap((e) => [...pools(e).values()].map((o) => [e, `${o.kind}/${o.metadata.name}`, o] as const));
 
@@ -83,7 +87,8 @@ describe.each(ENVS)("node pools in %s", (envName) => {
     for (const placement of [GENERAL_POOL, GPU_INFERENCE_POOL, GPU_TRAINING_POOL, EFA_TRAINING_POOL]) {
       const p = byName.get(placement.name);
       if (!p) continue;
-      expect(p.spec.template.metadata.labels).toEqual(placement.nodeSelector);
+      // Plus what GPU sharing adds: with a MIG pool, the GPU Operator's operands are kept off the other GPU pools.
+      expect(p.spec.template.metadata.labels).toEqual({ ...placement.nodeSelector, ...computeSharing(env).poolLabels(placement.name) });
       expect(p.spec.template.spec.taints ?? []).toEqual(placement.taints);
     }
   });

@@ -29,7 +29,7 @@ describe("README stays true", () => {
     }
     const destroy = steps({ ...parseStackArgs(["destroy", "dev"]), outdir: synthesizeAll().outdir });
     expect(destroy.filter((s) => "run" in s && s.run.includes("destroy")).map((s) => ("run" in s ? s.run[1] : ""))).toEqual(
-      ["ml", "platform", "foundation"].map((p) => `-chdir=${synthesizeAll().outdir}/stacks/dev-${p}`),
+      ["teams", "ml", "platform", "foundation"].map((p) => `-chdir=${synthesizeAll().outdir}/stacks/dev-${p}`),
     );
   });
 

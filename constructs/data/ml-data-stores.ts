@@ -10,6 +10,13 @@ import { PostgresDatabase } from "./postgres-database";
 
 /** Key prefix of Triton's model repository inside its bucket (`s3://<bucket>/model_repository/<model>/<version>/`). */
 export const MODEL_REPOSITORY_PREFIX = "model_repository";
+/**
+ * Key prefix of LLM weights inside the model bucket (`s3://<bucket>/llm-weights/<model>/`, safetensors as `hf download`
+ * writes them): vLLM streams them from there; servers read one model's prefix, a separate writer role publishes.
+ */
+export const LLM_WEIGHTS_PREFIX = "llm-weights";
+/** Key prefix of Ray checkpoints and results inside the pipelines bucket (Ray Train `storage_path`). */
+export const RAY_STORAGE_PREFIX = "ray";
 /** Sampled inference requests (Triton's tensor traces), shipped by each Triton pod's capture sidecar (docs/delivery.md). */
 export const INFERENCE_LOG_PREFIX = "inference_log";
 /** Feast registry file (registry_type: file) inside the Feast bucket. */
@@ -18,6 +25,8 @@ export const FEAST_REGISTRY_KEY = "registry/registry.db";
 export const FEAST_OFFLINE_PREFIX = "offline";
 /** Key prefix under which the generated feature_store.yaml is published. */
 export const FEAST_CONFIG_PREFIX = "config";
+/** Key prefix of the teams' own data (`teams/<team>/`) in the MLflow artifacts and pipelines buckets. */
+export const TEAM_DATA_PREFIX = "teams";
 
 /** Physical bucket names, one per purpose (derived from the environment by the stack). */
 export interface MlBucketNames {
@@ -211,6 +220,31 @@ export class MlDataStores extends Construct {
     this.grantObjects(this.tritonModels, grantee, { sid: "ModelRepositoryWrite", prefix: MODEL_REPOSITORY_PREFIX, write: true }, policyName);
   }
 
+  /** `s3://<bucket>/llm-weights/<weights>`: where vLLM streams one model's weights from. */
+  llmWeightsUri(weights: string): string {
+    return `s3://${this.bucketNames.tritonModels}/${LLM_WEIGHTS_PREFIX}/${weights}`;
+  }
+
+  /** An LLM server: read-only, its own model's weights prefix only (vLLM's streamer lists the prefix first). */
+  grantLlmWeightsRead(grantee: IGrantable, weights: string, policyName = "llm-weights-read"): void {
+    this.grantObjects(this.tritonModels, grantee, { sid: "LlmWeightsRead", prefix: `${LLM_WEIGHTS_PREFIX}/${weights}`, write: false, allowBucketHead: true }, policyName);
+  }
+
+  /** The weights publisher: read and write every model's weights (llm-weights prefix only). */
+  grantLlmWeightsReadWrite(grantee: IGrantable, policyName = "llm-weights-write"): void {
+    this.grantObjects(this.tritonModels, grantee, { sid: "LlmWeightsWrite", prefix: LLM_WEIGHTS_PREFIX, write: true }, policyName);
+  }
+
+  /** `s3://<pipelines bucket>/ray`: where Ray jobs write checkpoints and results. */
+  get rayStorageUri(): string {
+    return `s3://${this.bucketNames.pipelines}/${RAY_STORAGE_PREFIX}`;
+  }
+
+  /** Ray workloads: read and write checkpoints and results under the ray prefix of the pipelines bucket. */
+  grantRayStorageReadWrite(grantee: IGrantable, policyName = "ray-storage"): void {
+    this.grantObjects(this.pipelines, grantee, { sid: "RayStorage", prefix: RAY_STORAGE_PREFIX, write: true }, policyName);
+  }
+
   /**
    * Feast feature server: read the registry file only. Feast 0.66's S3 registry calls HeadBucket before reading
    * (infra/registry/s3.py), so bucket-level calls without a prefix are allowed (see ObjectAccess.allowBucketHead).
@@ -237,6 +271,16 @@ export class MlDataStores extends Construct {
   /** Kubeflow Pipelines UI: shows artifacts and archived logs. */
   grantPipelineArtifactsRead(grantee: IGrantable, policyName = "pipeline-artifacts-read"): void {
     this.grantObjects(this.pipelines, grantee, { sid: "PipelineArtifactsRead", write: false }, policyName);
+  }
+
+  /**
+   * A team's pods: read and write `teams/<team>/` in the MLflow artifacts bucket (experiments whose artifact location
+   * the team sets there) and the pipelines bucket (datasets, checkpoints, its pipelines' root), nothing else.
+   */
+  grantTeamData(grantee: IGrantable, team: string, policyName = "team-data"): void {
+    const prefix = `${TEAM_DATA_PREFIX}/${team}`;
+    this.grantObjects(this.mlflowArtifacts, grantee, { sid: "TeamMlflowArtifacts", prefix, write: true }, policyName);
+    this.grantObjects(this.pipelines, grantee, { sid: "TeamPipelines", prefix, write: true }, policyName);
   }
 
   private grantObjects(bucket: SecureBucket, grantee: IGrantable, access: ObjectAccess, policyName: string): void {

@@ -2,5 +2,6 @@
 
 /** Content tag of each image the platform builds (images/<name>/), which the deploy workflow pushes to the environment's ECR. */
 export const IMAGE_TAGS = {
-  "drift-monitor": "21a9b293404b4c3c"
+  "drift-monitor": "21a9b293404b4c3c",
+  "nccl-tests": "a6b9867213b3da3c"
 } as const;

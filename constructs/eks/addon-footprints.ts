@@ -1,4 +1,5 @@
 import type { ReleaseFootprint } from "../kubernetes/footprint";
+import { RESILIENCE_ADDON_FOOTPRINTS } from "../resilience/addon-footprints";
 
 const ALL_TAINTS = [{ operator: "Exists" }];
 const CRITICAL_ADDONS = [{ key: "CriticalAddonsOnly", operator: "Exists" }];
@@ -9,7 +10,8 @@ const CRITICAL_ADDONS = [{ key: "CriticalAddonsOnly", operator: "Exists" }];
  * add-ons' own manifests, not something this repository sets: aws-ebs-csi-driver from its chart's values.yaml (six
  * controller containers and three node containers, 10m/40Mi each; the sidecars default to the controller's
  * resources); coredns 100m/70Mi and two replicas; vpc-cni's aws-node 25m CPU; kube-proxy 100m CPU; the Pod Identity
- * agent sets no requests. Every DaemonSet runs on every node.
+ * agent sets no requests. Every DaemonSet runs on every node. The node monitoring agent and the CSI drivers of the
+ * training storage are in constructs/resilience/addon-footprints.ts.
  */
 export const ADDON_FOOTPRINTS: Readonly<Record<string, ReleaseFootprint>> = {
   "eks-pod-identity-agent": { pods: [{ name: "eks-pod-identity-agent", kind: "DaemonSet", namespace: "kube-system", requests: { cpu: "0", memory: "0" }, tolerations: ALL_TAINTS }] },
@@ -46,4 +48,5 @@ export const ADDON_FOOTPRINTS: Readonly<Record<string, ReleaseFootprint>> = {
       { name: "ebs-csi-node", kind: "DaemonSet", namespace: "kube-system", requests: { cpu: "30m", memory: "120Mi" }, tolerations: ALL_TAINTS },
     ],
   },
+  ...RESILIENCE_ADDON_FOOTPRINTS,
 };

@@ -19,6 +19,12 @@ export const ACCESS_POLICIES = {
   adminView: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy",
 } as const;
 
+/**
+ * The vpc-cni add-on's configuration: NetworkPolicy enforcement on (the add-on's schema takes the string "true").
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html
+ */
+export const VPC_CNI_CONFIGURATION = { enableNetworkPolicy: "true" } as const;
+
 /** Control-plane log types; all five are enabled. */
 export const CLUSTER_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
 
@@ -170,6 +176,9 @@ export class EksCluster extends Construct implements PodIdentityCluster, IrsaClu
     const cni = this.addon("vpc-cni", {
       dependsOn: [podIdentityAgent, ...this.cniRole.dependables()],
       podIdentityAssociation: { serviceAccount: "aws-node", roleArn: this.cniRole.roleArn },
+      // The network policy agent in aws-node enforces NetworkPolicies (the teams' isolation, docs/tenancy.md); EKS runs
+      // the policy controller on the control plane. On a running cluster this rolls aws-node node by node.
+      configurationValues: VPC_CNI_CONFIGURATION,
     });
     this.preComputeAddons = [podIdentityAgent, cni];
   }
@@ -180,14 +189,15 @@ export class EksCluster extends Construct implements PodIdentityCluster, IrsaClu
     new EksAccessPolicyAssociation(this, `${key}-policy`, { clusterName: this.cluster.name, principalArn: entry.principalArn, policyArn, accessScope: { type: "cluster" } });
   }
 
-  /** A managed add-on at the default version EKS picks for the cluster version. */
+  /** A managed add-on, at `version` or else at the default version EKS picks for the cluster version. */
   addon(
     name: string,
-    options: { dependsOn?: ITerraformDependable[]; configurationValues?: Record<string, unknown>; podIdentityAssociation?: { serviceAccount: string; roleArn: string } } = {},
+    options: { dependsOn?: ITerraformDependable[]; configurationValues?: Record<string, unknown>; podIdentityAssociation?: { serviceAccount: string; roleArn: string }; version?: string } = {},
   ): EksAddon {
     return new EksAddon(this, `addon-${name}`, {
       clusterName: this.cluster.name,
       addonName: name,
+      ...(options.version ? { addonVersion: options.version } : {}),
       resolveConflictsOnCreate: "OVERWRITE",
       resolveConflictsOnUpdate: "OVERWRITE",
       ...(options.configurationValues ? { configurationValues: JSON.stringify(options.configurationValues) } : {}),

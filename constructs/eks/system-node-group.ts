@@ -4,6 +4,7 @@ import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { serviceTrustPolicy } from "../iam/policy";
 import { WorkloadRole } from "../iam/workload-role";
+import { managedNodeGroupRepairConfig } from "../resilience/node-repair";
 import type { EksCluster } from "./cluster";
 
 /**
@@ -29,6 +30,8 @@ export interface SystemNodeGroupProps {
   readonly tags: Record<string, string>;
   /** What must exist before nodes join (vpc-cni and eks-pod-identity-agent add-ons). */
   readonly dependsOn: ITerraformDependable[];
+  /** EKS node auto repair (managedNodeGroupRepairConfig). @default false */
+  readonly nodeRepair?: boolean;
 }
 
 /**
@@ -80,6 +83,7 @@ export class SystemNodeGroup extends Construct {
       labels: { "node.ml-platform.io/pool": "system" },
       taint: [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" }],
       dependsOn: [...props.dependsOn, ...this.nodeRole.dependables()],
+      ...(props.nodeRepair ? { nodeRepairConfig: managedNodeGroupRepairConfig() } : {}),
       lifecycle: { ignoreChanges: ["scaling_config[0].desired_size"] },
     });
   }

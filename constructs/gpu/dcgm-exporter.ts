@@ -1,7 +1,21 @@
 import { Construct } from "constructs";
-import { copyTolerations } from "../kubernetes/footprint";
+import { copyTolerations, type NodeSelectorTerm } from "../kubernetes/footprint";
 import { HelmChart, type ChartRef } from "../kubernetes/helm-chart";
 import type { PodToleration } from "../karpenter/pool-labels";
+import type { RemoteEngineValues } from "../resilience/dcgm-host-engine";
+
+/** The required node-affinity terms of a pod-spec `affinity`, as the deploy walk reads them. */
+function requiredTerms(affinity: Record<string, unknown>): NodeSelectorTerm[] {
+  const node = affinity.nodeAffinity as { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: NodeSelectorTerm[] } } | undefined;
+  return node?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+}
+
+/** Node-selector terms that require both `a` and `b` (terms are ORed, so every pair of terms is ANDed). */
+function bothTerms(a?: readonly NodeSelectorTerm[], b?: readonly NodeSelectorTerm[]): NodeSelectorTerm[] | undefined {
+  if (!a?.length) return b?.length ? [...b] : undefined;
+  if (!b?.length) return [...a];
+  return a.flatMap((x) => b.map((y) => ({ matchExpressions: [...x.matchExpressions, ...y.matchExpressions] })));
+}
 
 /** NVIDIA DCGM exporter chart, pinned. */
 export const DCGM_EXPORTER_CHART: ChartRef = { repository: "https://nvidia.github.io/dcgm-exporter/helm-charts", chart: "dcgm-exporter", version: "4.8.2" };
@@ -13,6 +27,16 @@ export interface DcgmExporterProps {
   readonly nodeSelector: Readonly<Record<string, string>>;
   /** Tolerations for every taint GPU nodes carry. */
   readonly tolerations: readonly PodToleration[];
+  /**
+   * Chart values that make the exporter a client of the node's DCGM host engine (`arguments`, `extraEnv`, `affinity`;
+   * constructs/resilience/dcgm-host-engine.ts) instead of starting an embedded one. @default - embedded host engine
+   */
+  readonly remoteHostEngine?: RemoteEngineValues;
+  /**
+   * Required node affinity besides the node selector: with MIG pools, the exporter (which holds the GPUs open) waits
+   * on MIG nodes until mig-manager has made the slices (constructs/serving/gpu-sharing.ts). @default - none
+   */
+  readonly affinity?: readonly NodeSelectorTerm[];
 }
 
 /**
@@ -36,6 +60,8 @@ export class DcgmExporter extends Construct {
   constructor(scope: Construct, id: string, props: DcgmExporterProps) {
     super(scope, id);
     this.namespace = props.namespace ?? "kube-system";
+    // Both constraints hold: the host engine's nodes, and (with MIG) nodes whose slices are made.
+    const affinity = bothTerms(props.remoteHostEngine ? requiredTerms(props.remoteHostEngine.affinity) : undefined, props.affinity);
     this.chart = new HelmChart(this, "chart", {
       chart: DCGM_EXPORTER_CHART,
       releaseName: this.releaseName,
@@ -45,10 +71,21 @@ export class DcgmExporter extends Construct {
         serviceMonitor: { enabled: false },
         nodeSelector: { ...props.nodeSelector },
         tolerations: props.tolerations.map((t) => ({ ...t })),
+        ...(props.remoteHostEngine ? { arguments: [...props.remoteHostEngine.arguments], extraEnv: structuredClone(props.remoteHostEngine.extraEnv) } : {}),
+        ...(affinity ? { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: structuredClone(affinity) } } } } : {}),
       },
       footprint: {
         // Requests are the chart's defaults (values.yaml resources.requests: 100m, 128Mi).
-        pods: [{ name: "dcgm-exporter", kind: "DaemonSet", requests: { cpu: "100m", memory: "128Mi" }, nodeSelector: { ...props.nodeSelector }, tolerations: copyTolerations(props.tolerations) }],
+        pods: [
+          {
+            name: "dcgm-exporter",
+            kind: "DaemonSet",
+            requests: { cpu: "100m", memory: "128Mi" },
+            nodeSelector: { ...props.nodeSelector },
+            tolerations: copyTolerations(props.tolerations),
+            ...(affinity ? { requiredNodeAffinity: structuredClone(affinity) } : {}),
+          },
+        ],
         source: "dcgm-exporter chart 4.8.2 values.yaml (resources.requests)",
       },
     });

@@ -8,6 +8,7 @@ import { LAUNCH_TEMPLATE_TAGGED_RESOURCES, NODE_ROLE_POLICIES } from "../eks/sys
 import { serviceTrustPolicy } from "../iam/policy";
 import { WorkloadRole } from "../iam/workload-role";
 import type { NodeTaint } from "../karpenter/pool-labels";
+import { managedNodeGroupRepairConfig } from "../resilience/node-repair";
 
 const TAINT_EFFECTS: Record<NodeTaint["effect"], string> = { NoSchedule: "NO_SCHEDULE", PreferNoSchedule: "PREFER_NO_SCHEDULE", NoExecute: "NO_EXECUTE" };
 
@@ -61,6 +62,8 @@ export interface EfaNodeGroupProps {
   readonly rootVolumeKmsKeyArn: string;
   /** What must exist before nodes join (vpc-cni and eks-pod-identity-agent add-ons). */
   readonly dependsOn: ITerraformDependable[];
+  /** EKS node auto repair (managedNodeGroupRepairConfig). @default false */
+  readonly nodeRepair?: boolean;
 }
 
 /**
@@ -140,6 +143,7 @@ export class EfaNodeGroup extends Construct {
       labels: { ...props.labels },
       taint: props.taints.map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: TAINT_EFFECTS[t.effect] })),
       dependsOn: [...props.dependsOn, ...this.nodeRole.dependables()],
+      ...(props.nodeRepair ? { nodeRepairConfig: managedNodeGroupRepairConfig() } : {}),
       lifecycle: { ignoreChanges: ["scaling_config[0].desired_size"] },
     });
   }

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { copyTolerations } from "../kubernetes/footprint";
+import { copyTolerations, type NodeSelectorTerm } from "../kubernetes/footprint";
 import { HelmChart, type ChartRef } from "../kubernetes/helm-chart";
 import type { PodToleration } from "../karpenter/pool-labels";
 
@@ -11,6 +11,16 @@ export interface NvidiaDevicePluginProps {
   readonly namespace?: string;
   /** Tolerations for every taint GPU nodes carry. */
   readonly tolerations: readonly PodToleration[];
+  /**
+   * Per-node configurations for GPU sharing (constructs/serving/gpu-sharing.ts): named configs chosen by the node
+   * label `nvidia.com/device-plugin.config`, the resources they advertise, and the node affinity that holds the
+   * plugin off MIG nodes until their slices exist. @default - one configuration, whole GPUs, the chart's affinity
+   */
+  readonly sharing?: {
+    readonly configs: { readonly map: Readonly<Record<string, string>>; readonly default: string };
+    readonly advertises: readonly string[];
+    readonly affinity: readonly NodeSelectorTerm[];
+  };
 }
 
 /**
@@ -25,6 +35,13 @@ export class NvidiaDevicePlugin extends Construct {
 
   constructor(scope: Construct, id: string, props: NvidiaDevicePluginProps) {
     super(scope, id);
+    const sharing = props.sharing;
+    // The chart's default affinity: NVIDIA PCI devices found by NFD, or the label AL2023 NVIDIA AMIs set.
+    const defaultAffinity: NodeSelectorTerm[] = [
+      { matchExpressions: [{ key: "feature.node.kubernetes.io/pci-10de.present", operator: "In", values: ["true"] }] },
+      { matchExpressions: [{ key: "nvidia.com/gpu.present", operator: "In", values: ["true"] }] },
+    ];
+    const affinity = sharing ? sharing.affinity.map((t) => structuredClone(t) as NodeSelectorTerm) : defaultAffinity;
     this.chart = new HelmChart(this, "chart", {
       chart: NVIDIA_DEVICE_PLUGIN_CHART,
       releaseName: "nvidia-device-plugin",
@@ -34,20 +51,22 @@ export class NvidiaDevicePlugin extends Construct {
         mofedEnabled: false,
         tolerations: props.tolerations.map((t) => ({ ...t })),
         resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+        ...(sharing
+          ? {
+              config: { map: { ...sharing.configs.map }, default: sharing.configs.default },
+              affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: structuredClone(affinity) } } },
+            }
+          : {}),
       },
       footprint: {
-        advertises: ["nvidia.com/gpu"],
+        advertises: sharing ? [...sharing.advertises] : ["nvidia.com/gpu"],
         pods: [
           {
             name: "nvidia-device-plugin",
             kind: "DaemonSet",
             requests: { cpu: "10m", memory: "32Mi" },
             tolerations: copyTolerations(props.tolerations),
-            // The chart's default affinity: NVIDIA PCI devices found by NFD, or the label AL2023 NVIDIA AMIs set.
-            requiredNodeAffinity: [
-              { matchExpressions: [{ key: "feature.node.kubernetes.io/pci-10de.present", operator: "In", values: ["true"] }] },
-              { matchExpressions: [{ key: "nvidia.com/gpu.present", operator: "In", values: ["true"] }] },
-            ],
+            requiredNodeAffinity: affinity,
           },
         ],
       },

@@ -23,6 +23,11 @@ export interface NodePoolProps {
   readonly labels: Readonly<Record<string, string>>;
   /** @default - none */
   readonly taints?: readonly NodeTaint[];
+  /**
+   * Taints a node starts with that a DaemonSet removes once it is ready (the FSx CSI driver's agent-not-ready);
+   * Karpenter does not wait for them when it packs pods. @default - none
+   */
+  readonly startupTaints?: readonly NodeTaint[];
   readonly requirements: readonly NodeRequirement[];
   /** Resource limits of the whole pool (`cpu`, `memory`, `nvidia.com/gpu`). */
   readonly limits: Readonly<Record<string, string | number>>;
@@ -68,6 +73,7 @@ export function nodePool(props: NodePoolProps): KubernetesObject {
           nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: props.nodeClassName },
           requirements: props.requirements.map((r) => ({ key: r.key, operator: r.operator, ...(r.values ? { values: [...r.values] } : {}) })),
           ...(props.taints?.length ? { taints: props.taints.map((t) => ({ ...t })) } : {}),
+          ...(props.startupTaints?.length ? { startupTaints: props.startupTaints.map((t) => ({ ...t })) } : {}),
           expireAfter: props.expireAfter ?? "720h",
           ...(props.terminationGracePeriod ? { terminationGracePeriod: props.terminationGracePeriod } : {}),
         },

@@ -76,5 +76,11 @@ export const GPU_TRAINING_POOL = pool("gpu-training", [GPU_TAINT, TRAINING_TAINT
  */
 export const EFA_TRAINING_POOL = pool("efa-training", [GPU_TAINT, TRAINING_TAINT], { [GPU_PRESENT_LABEL]: "true", [EFA_LABEL]: "true" });
 
+/**
+ * Optional shared-GPU pool (Karpenter, MIG-capable p4d/p5 class or time-sliced types): inference replicas that need a
+ * MIG slice or a time-slice of a GPU (constructs/serving/gpu-sharing.ts, docs/serving.md).
+ */
+export const SHARED_GPU_POOL = pool("shared-gpu", [GPU_TAINT], { [GPU_PRESENT_LABEL]: "true" });
+
 /** Tolerations DaemonSets for GPU nodes need (device plugins, DCGM exporter): every GPU pool's taints. */
 export const GPU_DAEMONSET_TOLERATIONS: readonly PodToleration[] = [GPU_TAINT, TRAINING_TAINT].map(tolerationFor);

@@ -1,5 +1,5 @@
 import { Release } from "@cdktf/provider-helm/lib/release";
-import { AssetType, ITerraformDependable, Lazy, TerraformAsset } from "cdktf";
+import { AssetType, ITerraformDependable, Lazy, TerraformAsset, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import * as path from "node:path";
 import type { ReleaseFootprint } from "./footprint";
@@ -43,6 +43,18 @@ export interface ManifestsReleaseProps {
 /** Where the in-repo chart lives, relative to this file in both src and dist layouts. */
 const CHART_DIR = path.resolve(__dirname, "../../charts/manifests");
 
+/** One copy of the chart per stack: every release of the stack installs the same chart with its own values. */
+const stackCharts = new WeakMap<TerraformStack, TerraformAsset>();
+function stackChart(scope: Construct): TerraformAsset {
+  const stack = TerraformStack.of(scope);
+  let chart = stackCharts.get(stack);
+  if (!chart) {
+    chart = new TerraformAsset(stack, "manifests-chart", { path: CHART_DIR, type: AssetType.DIRECTORY });
+    stackCharts.set(stack, chart);
+  }
+  return chart;
+}
+
 /**
  * Custom resources (NodePools, ServiceMonitors, ...) rendered through the in-repo `charts/manifests` chart,
  * shipped with the stack as a cdktf asset. Unlike `kubernetes_manifest`, a Helm release needs no API server
@@ -56,7 +68,7 @@ export class ManifestsRelease extends Construct {
   constructor(scope: Construct, id: string, props: ManifestsReleaseProps) {
     super(scope, id);
     this.indirect = props.indirect;
-    const chart = new TerraformAsset(this, "chart", { path: CHART_DIR, type: AssetType.DIRECTORY });
+    const chart = stackChart(this);
     this.release = new Release(this, "release", {
       name: props.releaseName,
       namespace: props.namespace,

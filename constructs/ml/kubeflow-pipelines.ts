@@ -52,6 +52,11 @@ export interface KubeflowPipelinesProps {
   readonly rolePrefix: string;
   /** @default "argocd" */
   readonly argoCdNamespace?: string;
+  /**
+   * The LocalQueue (in this namespace) every pipeline pod is labelled for, through Argo Workflows' default workflow
+   * spec: KFP has no Kueue integration, so its pods are queued as plain pods. @default - not queued
+   */
+  readonly queueName?: string;
   /** @default - none */
   readonly dependsOn?: ITerraformDependable[];
 }
@@ -158,7 +163,7 @@ export class KubeflowPipelines extends Construct {
       podMonitor({ name: "workflow-controller", namespace: ns, matchLabels: { app: "workflow-controller" }, endpoints: [{ port: "metrics", path: "/metrics", scheme: "https", insecureSkipVerify: true }] }),
     );
 
-    this.patches = kfpPatches({ bucket, region: props.region, s3Host, pipelineRoot: this.pipelineRoot });
+    this.patches = kfpPatches({ bucket, region: props.region, s3Host, pipelineRoot: this.pipelineRoot, queueName: props.queueName });
     this.apps = new ManifestsRelease(this, "apps", {
       releaseName: "kubeflow-pipelines",
       namespace: argoNs,
@@ -244,7 +249,7 @@ const yaml = (doc: unknown) => stringify(doc, { lineWidth: 0 });
  * repository text by position ('.'-field 1 and '"'-field 3); the text below keeps those positions meaning
  * "namespace" and "bucket", so the replacements rewrite them to the same values.
  */
-export function kfpPatches(p: { bucket: string; region: string; s3Host: string; pipelineRoot: string }): KustomizePatch[] {
+export function kfpPatches(p: { bucket: string; region: string; s3Host: string; pipelineRoot: string; queueName?: string }): KustomizePatch[] {
   const del = (kind: string, name: string, version = "v1", group?: string): KustomizePatch => ({
     target: { kind, name, version, ...(group ? { group } : {}) },
     patch: yaml({ $patch: "delete", apiVersion: group ? `${group}/${version}` : version, kind, metadata: { name } }),
@@ -309,7 +314,13 @@ export function kfpPatches(p: { bucket: string; region: string; s3Host: string; 
     },
     {
       target: { kind: "ConfigMap", name: "workflow-controller-configmap", version: "v1" },
-      patch: yaml({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "workflow-controller-configmap" }, data: { artifactRepository } }),
+      patch: yaml({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "workflow-controller-configmap" },
+        // Argo merges workflowDefaults into every Workflow; spec.podMetadata labels each of its pods.
+        data: { artifactRepository, ...(p.queueName ? { workflowDefaults: yaml({ spec: { podMetadata: { labels: { "kueue.x-k8s.io/queue-name": p.queueName } } } }) } : {}) },
+      }),
     },
     {
       target: { kind: "Deployment", name: "ml-pipeline", group: "apps", version: "v1" },

@@ -2,6 +2,7 @@ import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { HelmChart } from "../kubernetes/helm-chart";
 import { ManifestsRelease, type KubernetesObject } from "../kubernetes/manifests-release";
+import { JOBSET_NAME_LABEL, resumableFailurePolicy, withCheckpoints, type CheckpointMounts } from "../resilience/checkpoints";
 import { serviceMonitor } from "../kubernetes/prometheus-monitors";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../kubernetes/security-context";
 import { EFA_RESOURCE, efaTrainingPlacement, GPU_RESOURCE, systemTolerations, trainingPlacement } from "./gpu-scheduling";
@@ -38,6 +39,11 @@ export interface KubeflowTrainerProps {
   readonly efaPool?: EfaNodeShape;
   /** @default "kubeflow-system" */
   readonly namespace?: string;
+  /**
+   * Resumable runtimes (constructs/resilience/checkpoints.ts): whole-job restarts up to `maxRestarts` (node loss not
+   * counted) and, with `mounts`, the checkpoint and datasets volumes and their environment. @default - not resumable
+   */
+  readonly resumable?: { readonly maxRestarts: number; readonly mounts?: CheckpointMounts };
   /** @default - none */
   readonly dependsOn?: ITerraformDependable[];
 }
@@ -55,6 +61,7 @@ export class KubeflowTrainer extends Construct {
   readonly runtimes: ManifestsRelease;
   readonly namespace: string;
   readonly runtimeNames: string[] = [];
+  private readonly resumable?: KubeflowTrainerProps["resumable"];
 
   constructor(scope: Construct, id: string, props: KubeflowTrainerProps = {}) {
     super(scope, id);
@@ -82,6 +89,7 @@ export class KubeflowTrainer extends Construct {
       dependsOn: props.dependsOn,
     });
 
+    this.resumable = props.resumable;
     this.runtimes = new ManifestsRelease(this, "runtimes", { releaseName: "training-runtimes", namespace: ns, dependsOn: [this.chart.release] });
     this.addRuntime("torch-distributed", { containerResources: {} });
     if (props.trainingPool) {
@@ -115,6 +123,32 @@ export class KubeflowTrainer extends Construct {
     name: string,
     opts: { nodeSelector?: Record<string, string>; tolerations?: Array<Record<string, string>>; containerResources: Record<string, unknown>; env?: Array<Record<string, string>> },
   ): void {
+    const failure = this.resumable ? resumableFailurePolicy(this.resumable.maxRestarts) : undefined;
+    let podSpec: Record<string, unknown> = {
+      ...(opts.nodeSelector ? { nodeSelector: opts.nodeSelector } : {}),
+      ...(opts.tolerations ? { tolerations: opts.tolerations } : {}),
+      ...failure?.podSpec,
+      securityContext: restrictedPodSecurityContext(),
+      containers: [
+        {
+          name: "node",
+          image: TORCH_IMAGE,
+          env: [{ name: "HOME", value: TRAINER_HOME }, ...(opts.env ?? [])],
+          resources: opts.containerResources,
+          securityContext: restrictedContainerSecurityContext(),
+          volumeMounts: [
+            // NCCL and PyTorch DataLoader workers use shared memory; the default 64 MiB is too small.
+            { name: "dshm", mountPath: "/dev/shm" },
+            { name: "home", mountPath: TRAINER_HOME },
+          ],
+        },
+      ],
+      volumes: [
+        { name: "dshm", emptyDir: { medium: "Memory" } },
+        { name: "home", emptyDir: {} },
+      ],
+    };
+    if (this.resumable?.mounts) podSpec = withCheckpoints(podSpec, this.resumable.mounts, { containers: ["node"], jobNameLabel: JOBSET_NAME_LABEL });
     const runtime: KubernetesObject = {
       apiVersion: "trainer.kubeflow.org/v1alpha1",
       kind: "ClusterTrainingRuntime",
@@ -123,38 +157,13 @@ export class KubeflowTrainer extends Construct {
         mlPolicy: { numNodes: 1, torch: {} },
         template: {
           spec: {
+            ...failure?.jobSetSpec,
             replicatedJobs: [
               {
                 name: "node",
                 template: {
                   metadata: { labels: { "trainer.kubeflow.org/trainjob-ancestor-step": "trainer" } },
-                  spec: {
-                    template: {
-                      spec: {
-                        ...(opts.nodeSelector ? { nodeSelector: opts.nodeSelector } : {}),
-                        ...(opts.tolerations ? { tolerations: opts.tolerations } : {}),
-                        securityContext: restrictedPodSecurityContext(),
-                        containers: [
-                          {
-                            name: "node",
-                            image: TORCH_IMAGE,
-                            env: [{ name: "HOME", value: TRAINER_HOME }, ...(opts.env ?? [])],
-                            resources: opts.containerResources,
-                            securityContext: restrictedContainerSecurityContext(),
-                            volumeMounts: [
-                              // NCCL and PyTorch DataLoader workers use shared memory; the default 64 MiB is too small.
-                              { name: "dshm", mountPath: "/dev/shm" },
-                              { name: "home", mountPath: TRAINER_HOME },
-                            ],
-                          },
-                        ],
-                        volumes: [
-                          { name: "dshm", emptyDir: { medium: "Memory" } },
-                          { name: "home", emptyDir: {} },
-                        ],
-                      },
-                    },
-                  },
+                  spec: { ...failure?.jobSpec, template: { spec: podSpec } },
                 },
               },
             ],

@@ -48,10 +48,12 @@ export interface RuleGroup {
 
 /**
  * XIDs that mean the GPU needs draining or replacement: 48 double-bit ECC, 63/64 row-remapping event/failure,
- * 74 NVLink error, 79 fallen off the bus, 92 high single-bit ECC rate, 94/95 contained/uncontained ECC error.
+ * 74 NVLink error, 79 fallen off the bus, 92 high single-bit ECC rate, 94/95 contained/uncontained ECC error,
+ * 119 GSP RPC timeout (GPU reset required), 154 GPU recovery action changed (the driver asks for a reset, a reboot or a
+ * drain). The node monitoring agent reports the same faults as AcceleratedHardwareReady=False, which node repair acts on.
  * @see https://docs.nvidia.com/deploy/xid-errors/
  */
-export const CRITICAL_XIDS = [48, 63, 64, 74, 79, 92, 94, 95] as const;
+export const CRITICAL_XIDS = [48, 63, 64, 74, 79, 92, 94, 95, 119, 154] as const;
 
 /**
  * Multi-window, multi-burn-rate alerting for a 30-day error budget: page when 2% of the budget burns in 1 hour or 5%
@@ -148,7 +150,7 @@ function gpuRules(t: AlertThresholds): RuleGroup {
         CRITICAL_XIDS.map((x) => `DCGM_FI_DEV_XID_ERRORS == ${x}`).join(" or "),
         undefined,
         "GPU {{ $labels.gpu }} on {{ $labels.node }} reported hardware XID {{ $value }}",
-        "XID {{ $value }} indicates a memory, NVLink or bus fault. Cordon and drain the node so Karpenter replaces it.",
+        "XID {{ $value }} indicates a memory, NVLink, bus or GSP fault. With node repair on, the node monitoring agent marks the node AcceleratedHardwareReady=False and it is replaced after 10 minutes (KarpenterNodeRepaired follows); otherwise cordon and drain it so Karpenter replaces it.",
       ),
       alert(
         "GpuUncorrectableEccErrors",

@@ -1,5 +1,6 @@
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey as KmsKeyResource } from "@cdktf/provider-aws/lib/kms-key";
+import { Lazy } from "cdktf";
 import { Construct } from "constructs";
 import { policyJson, type IGrantable, type PolicyStatement } from "../iam/policy";
 
@@ -64,31 +65,39 @@ export class KmsKey extends Construct {
   readonly key: KmsKeyResource;
   readonly keyArn: string;
   readonly keyId: string;
+  private readonly statements: PolicyStatement[];
 
   constructor(scope: Construct, id: string, props: KmsKeyProps) {
     super(scope, id);
     const window = props.deletionWindowInDays ?? 30;
     if (window < 7 || window > 30) throw new Error(`deletionWindowInDays must be between 7 and 30, got ${window}`);
+    this.statements = [
+      {
+        Sid: "AccountPrincipalsThroughIam",
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${props.accountId}:root` },
+        Action: ACCOUNT_KEY_ACTIONS,
+        Resource: "*",
+      },
+      ...(props.serviceStatements ?? []),
+    ];
     this.key = new KmsKeyResource(this, "key", {
       description: props.description,
       enableKeyRotation: true,
       rotationPeriodInDays: 365,
       deletionWindowInDays: window,
-      policy: policyJson([
-        {
-          Sid: "AccountPrincipalsThroughIam",
-          Effect: "Allow",
-          Principal: { AWS: `arn:aws:iam::${props.accountId}:root` },
-          Action: ACCOUNT_KEY_ACTIONS,
-          Resource: "*",
-        },
-        ...(props.serviceStatements ?? []),
-      ]),
+      // Rendered at synth: services added after construction (addServiceStatement) land in the same policy.
+      policy: Lazy.stringValue({ produce: () => policyJson(this.statements) }),
       lifecycle: props.protect ? { preventDestroy: true } : undefined,
     });
     new KmsAlias(this, "alias", { name: `alias/${props.alias}`, targetKeyId: this.key.keyId });
     this.keyArn = this.key.arn;
     this.keyId = this.key.keyId;
+  }
+
+  /** Adds a key-policy statement for a service that uses the key on this account's behalf. */
+  addServiceStatement(statement: PolicyStatement): void {
+    this.statements.push(statement);
   }
 
   /** Lets the grantee decrypt data encrypted under this key (reading objects, secrets). */

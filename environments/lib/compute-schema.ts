@@ -2,6 +2,7 @@ import { z } from "zod";
 import { EFA_NETWORK_CARDS, efaLayoutKey, hasEfaLayout } from "../../constructs/catalog/efa-layouts";
 import { findInstanceType } from "../../constructs/catalog/instance-types";
 import { amiAlias, capacityTypes, cpuFamily, disruptionBudget, duration, efaInstanceType, gpuFamily, gpuInstanceType, positiveInt, uniqueList } from "./fields";
+import { gpuSharingSettings, sharedGpuPoolSettings } from "./serving-schema";
 
 /** The `compute` section of an environment: node image, Karpenter pools and EFA capacity (docs/gpu-compute.md). */
 
@@ -66,6 +67,9 @@ export const computeSettings = z.strictObject({
     })
     .optional(),
   efa: efaSettings,
+  /** GPU sharing per pool and the optional shared-GPU pool (environments/lib/serving-schema.ts). */
+  gpuSharing: gpuSharingSettings,
+  sharedGpuPool: sharedGpuPoolSettings.optional(),
 });
 
 export type ComputeSettings = z.output<typeof computeSettings>;

@@ -1,6 +1,8 @@
 import { EC2_ON_DEMAND_USD_PER_HOUR, EC2_PRICES_DATE, EC2_PRICES_REGION } from "../../constructs/catalog/ec2-prices.generated";
 import { findInstanceType, instanceTypesOfFamily, type InstanceTypeInfo } from "../../constructs/catalog/instance-types";
+import { resilienceCostItems } from "./resilience-cost";
 import type { Environment } from "./schema";
+import { servingBreakdown, servingCostItems } from "./serving-cost";
 
 /**
  * Worst-case On-Demand cost ceiling of an environment, computed from its validated configuration (so it works
@@ -15,6 +17,7 @@ import type { Environment } from "./schema";
  * - Managed node groups: max size times the dearest instance type listed.
  * - Fixed items: EKS control plane, NAT gateways, the MLflow RDS instance and storage, the ALB if enabled, the
  *   customer managed KMS keys, and the AWS Private CA that issues the load balancer's certificate when one is named.
+ * - Training storage (environments/lib/resilience-cost.ts): the FSx for Lustre file system's provisioned SSD storage.
  * - Not included (usage-based): data transfer and NAT/ALB processing, S3, DynamoDB, CloudWatch, KMS requests, EBS
  *   volumes, CloudTrail data events, Route 53 queries, private certificates issued.
  */
@@ -76,6 +79,8 @@ export interface CostCeiling {
   readonly usdPerHour: number;
   readonly usdPer30Days: number;
   readonly monthlyBudgetUsd?: number;
+  /** vLLM models and Ray at their maximum: already inside the pool lines, shown for who pays for what (serving-cost.ts). */
+  readonly breakdown?: readonly CostItem[];
   /** Prices are us-east-1; other regions differ. */
   readonly priceNote: string;
 }
@@ -149,6 +154,7 @@ export function costCeiling(env: Environment): CostCeiling {
   if (c.gpuTrainingPool) items.push(poolCeiling("nodepool/gpu-training", namedTypes(c.gpuTrainingPool.instanceTypes), { gpus: c.gpuTrainingPool.limits.gpus }));
   if (c.efa.mode === "karpenter") items.push(poolCeiling("nodepool/efa-training", namedTypes(c.efa.instanceTypes), { gpus: c.efa.limits.gpus }));
   if (c.efa.mode === "managed-node-group") items.push(groupCeiling("nodegroup/efa-training", c.efa.instanceTypes, c.efa.maxSize));
+  items.push(...servingCostItems(env, poolCeiling));
   const sys = env.cluster.systemNodeGroup;
   items.push(groupCeiling("nodegroup/system", sys.instanceTypes, sys.maxSize));
 
@@ -180,6 +186,7 @@ export function costCeiling(env: Environment): CostCeiling {
       basis: `AWS Private CA ${certificate.privateCertificateAuthorityArn} at $${pca}/month (general-purpose mode; counted in full in every environment that names it)`,
     });
   }
+  items.push(...resilienceCostItems(env, HOURS_PER_30_DAYS));
 
   const usdPerHour = round(items.reduce((sum, i) => sum + i.usdPerHour, 0));
   return {
@@ -189,6 +196,7 @@ export function costCeiling(env: Environment): CostCeiling {
     usdPerHour,
     usdPer30Days: Math.round(usdPerHour * HOURS_PER_30_DAYS * 100) / 100,
     monthlyBudgetUsd: env.budget?.monthlyUsd,
+    breakdown: servingBreakdown(env),
     priceNote:
       env.account.region === EC2_PRICES_REGION
         ? `EC2 prices: ${EC2_PRICES_REGION} On-Demand Linux, Karpenter's table of ${EC2_PRICES_DATE}`

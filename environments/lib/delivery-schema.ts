@@ -108,7 +108,7 @@ export type DeliverySettings = z.output<typeof deliverySettings>;
 export type DeliveredModel = DeliverySettings["models"][number];
 
 /** What the refinement reads besides `delivery`. */
-interface DeliveryEnv {
+export interface DeliveryEnv {
   readonly tier: string;
   readonly delivery: DeliverySettings;
   readonly ml: { readonly triton: { readonly maxReplicas: number; readonly gpusPerReplica: number }; readonly ingress: { readonly enabled: boolean } };

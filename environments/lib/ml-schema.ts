@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { positiveInt } from "./fields";
 import { ingressSettings } from "./ingress-schema";
+import { llmSettings, raySettings } from "./serving-schema";
 
 /** RDS instance classes are `db.<family>.<size>`; the API rejects anything else at apply time, so check early. */
 const rdsInstanceClass = z.string().regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, "must be an RDS instance class like db.t4g.medium or db.m7g.large");
@@ -57,6 +58,9 @@ export const mlSettings = z.strictObject({
     .prefault({}),
   /** In-cluster Services always; optionally one HTTPS load balancer in front of the UIs and APIs (ingress-schema.ts). */
   ingress: ingressSettings,
+  /** vLLM models and the Ray templates (environments/lib/serving-schema.ts). */
+  llm: llmSettings,
+  ray: raySettings,
 });
 
 

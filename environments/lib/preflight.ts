@@ -110,6 +110,11 @@ export function preflight(env: Environment): Preflight {
       ...demandsOf("NodePool gpu-training", named(training.instanceTypes), { gpus: training.limits.gpus }, { onDemand: training.capacityTypes.includes("on-demand"), spot: false, reservations: training.capacityReservationIds }, azs),
     );
   }
+  const shared = c.sharedGpuPool;
+  if (shared) {
+    // The optional shared-GPU pool (docs/serving.md): its nodes count against the quotas like any other pool's.
+    demands.push(...demandsOf("NodePool shared-gpu", named(shared.instanceTypes), { gpus: shared.limits.gpus }, { onDemand: shared.capacityTypes.includes("on-demand"), spot: shared.capacityTypes.includes("spot") }, azs));
+  }
   const efa = c.efa;
   if (efa.mode === "karpenter") {
     demands.push(...demandsOf("NodePool efa-training", named(efa.instanceTypes), { gpus: efa.limits.gpus }, { onDemand: efa.capacityType === "on-demand", spot: false, reservations: efa.capacityReservationIds }, efa.availabilityZones));

@@ -8,6 +8,9 @@ import { cidr, iamRoleArn, KUBERNETES_VERSIONS, logRetentionDays, positiveInt, R
 import { refineIngress } from "./ingress-schema";
 import { mlSettings, refineMl } from "./ml-schema";
 import { observabilitySettings, refineObservability } from "./observability-schema";
+import { refineResilience, resilienceSettings } from "./resilience-schema";
+import { refineTeams, teamsSettings } from "./tenancy-schema";
+import { refineServing } from "./serving-schema";
 
 export { KUBERNETES_VERSIONS, LOG_RETENTION_DAYS, REGIONS, TIERS } from "./fields";
 export { FEAST_PROJECT_RE } from "./ml-schema";
@@ -76,8 +79,12 @@ export const environmentSchema = z
     ml: mlSettings.prefault({}),
     /** Prometheus, Alertmanager, Grafana, alert thresholds and SLOs (see environments/lib/observability-schema.ts). */
     observability: observabilitySettings.prefault({}),
+    /** Teams sharing the GPUs: namespaces, access, quotas and queues (see environments/lib/tenancy-schema.ts). */
+    teams: teamsSettings.prefault({}),
     /** Model versions Triton serves and how they reach users (see environments/lib/delivery-schema.ts). */
     delivery: deliverySettings.prefault({}),
+    /** Node health and repair, training storage, resumable jobs, capacity fallback (environments/lib/resilience-schema.ts). */
+    resilience: resilienceSettings.prefault({}),
   })
   .superRefine((env, ctx) => {
     const region = env.account.region;
@@ -109,7 +116,11 @@ export const environmentSchema = z
     refineMl(env, ctx);
     refineIngress(env, ctx);
     refineObservability(env, ctx);
+    refineServing(env, ctx);
     refineDelivery(env, ctx);
+    refineResilience(env, ctx);
+    // After delivery: the teams' quotas leave the served models' canary peak free on the inference pool.
+    refineTeams(env, ctx);
   });
 
 /** What an environment file exports: the input form, with optional fields left out. */

@@ -13,9 +13,17 @@ export function foundationDelivery(scope: Construct, env: Environment): ImageRep
     accountId: env.account.id,
     region: env.account.region,
     namePrefix: namePrefix(env),
-    images: Object.keys(IMAGE_TAGS),
+    images: imagesOf(env),
     protect: env.tier === "production",
   });
+}
+
+/**
+ * The images an environment runs: the drift monitor always; the EFA fabric check's image (images/nccl-tests, a long
+ * CUDA build) only where there is an EFA pool to check.
+ */
+export function imagesOf(env: Environment): (keyof typeof IMAGE_TAGS)[] {
+  return (Object.keys(IMAGE_TAGS) as (keyof typeof IMAGE_TAGS)[]).filter((name) => name !== "nccl-tests" || env.compute.efa.mode !== "disabled");
 }
 
 /** An image the platform builds: its ECR repository URI, content tag and build context (for the deploy workflow). */
@@ -28,5 +36,5 @@ export interface PlatformImage {
 
 /** The images of an environment, as `npm run -s ci -- environments` lists them for the deploy workflow. */
 export function platformImages(env: Environment): PlatformImage[] {
-  return Object.entries(IMAGE_TAGS).map(([name, tag]) => ({ name, repository: imageRepositoryUri(env.account.id, env.account.region, namePrefix(env), name), tag, context: `images/${name}` }));
+  return imagesOf(env).map((name) => ({ name, repository: imageRepositoryUri(env.account.id, env.account.region, namePrefix(env), name), tag: IMAGE_TAGS[name], context: `images/${name}` }));
 }

@@ -63,6 +63,7 @@ export class GpuFoundation extends Construct {
         tags: costTags(props.env),
         rootVolumeGiB: EFA_ROOT_VOLUME_GIB,
         rootVolumeKmsKeyArn: props.rootVolumeKmsKeyArn,
+        nodeRepair: props.env.resilience.nodeRepair.enabled,
         dependsOn: [...props.nodeDependencies, ...(this.efaNetwork.placementGroup ? [this.efaNetwork.placementGroup] : [])],
       });
     }

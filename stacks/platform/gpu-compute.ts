@@ -21,10 +21,15 @@ import {
   type PoolPlacement,
 } from "../../constructs/karpenter/pool-labels";
 import { ManifestsRelease } from "../../constructs/kubernetes/manifests-release";
+import { efaHugePagesOverlay, reservedTiers } from "../../constructs/resilience/capacity-fallback";
+import { exporterRemoteEngineValues } from "../../constructs/resilience/dcgm-host-engine";
+import { FSX_CSI } from "../../constructs/storage/csi-drivers";
+import { fsxZone } from "../../environments/lib/resilience-schema";
 import type { Environment } from "../../environments/lib/schema";
 import { EFA_ROOT_VOLUME_GIB } from "../foundation/gpu-foundation";
 import type { FoundationStack } from "../foundation-stack";
 import { costTags } from "../naming";
+import { computeSharing } from "./serving";
 
 export interface GpuComputeProps {
   readonly env: Environment;
@@ -42,9 +47,12 @@ function platformRequirements(types: readonly InstanceTypeInfo[]) {
   ];
 }
 
-/** A NodePool's identity from the scheduling contract: its name, its EC2NodeClass, and the labels and taints of its nodes. */
-function poolIdentity(pool: PoolPlacement) {
-  return { name: pool.name, nodeClassName: pool.name, labels: pool.nodeSelector, taints: pool.taints };
+/**
+ * A NodePool's identity from the scheduling contract: its name, its EC2NodeClass, and the labels and taints of its
+ * nodes (plus the labels GPU sharing adds, stacks/platform/serving.ts).
+ */
+function poolIdentity(pool: PoolPlacement, extraLabels: Readonly<Record<string, string>> = {}) {
+  return { name: pool.name, nodeClassName: pool.name, labels: { ...pool.nodeSelector, ...extraLabels }, taints: pool.taints };
 }
 
 function hasNvme(types: readonly InstanceTypeInfo[]): boolean {
@@ -83,6 +91,12 @@ export class GpuCompute extends Construct {
     const clusterName = cluster.physicalName;
     const compute = env.compute;
     const tags = costTags(env);
+    // Pools that mount the FSx file system: pinned to its zone, and tainted until the FSx CSI node plugin is ready.
+    const fsxPools = new Set<string>(env.resilience.storage.fsx?.pools ?? []);
+    const fsxStartup = (pool: string) => (fsxPools.has(pool) ? [FSX_CSI.startupTaint] : undefined);
+    // Huge pages for EFA pods on Karpenter nodes come from a NodeOverlay (alpha gate); node repair is alpha too.
+    const hugePagesOverlay = compute.efa.mode === "karpenter";
+    const sharing = computeSharing(env);
 
     this.nodeRole = new KarpenterNodeRole(this, "node-role", { roleName: `${clusterName}-karpenter-node`, clusterName: cluster.clusterName });
     this.interruptionQueue = new KarpenterInterruptionQueue(this, "interruption", {
@@ -96,6 +110,7 @@ export class GpuCompute extends Construct {
       nodeRole: this.nodeRole,
       interruptionQueue: this.interruptionQueue,
       nodeVolumesKeyArn: foundation.nodeVolumesKey.keyArn,
+      featureGates: { nodeRepair: env.resilience.nodeRepair.enabled, ...(hugePagesOverlay ? { nodeOverlay: true } : {}), ...sharing.featureGates },
     });
     this.karpenterRelease = this.karpenter.controller.release;
 
@@ -152,7 +167,7 @@ export class GpuCompute extends Construct {
     );
     this.nodePools.add(
       nodePool({
-        ...poolIdentity(GPU_INFERENCE_POOL),
+        ...poolIdentity(GPU_INFERENCE_POOL, sharing.poolLabels(GPU_INFERENCE_POOL.name)),
         requirements: [
           { key: "karpenter.k8s.aws/instance-family", operator: "In", values: inference.instanceFamilies },
           // Families mix GPU and non-GPU sizes rarely, but never launch a GPU pool node without one.
@@ -160,7 +175,7 @@ export class GpuCompute extends Construct {
           { key: "karpenter.sh/capacity-type", operator: "In", values: inference.capacityTypes },
           ...platformRequirements(inferenceTypes.filter((t) => t.gpuCount > 0)),
         ],
-        limits: { cpu: inference.limits.cpu, "nvidia.com/gpu": inference.limits.gpus },
+        limits: { cpu: inference.limits.cpu, "nvidia.com/gpu": sharing.gpuLimit(GPU_INFERENCE_POOL.name, inference.limits.gpus) },
         consolidationPolicy: "WhenEmptyOrUnderutilized",
         consolidateAfter: inference.consolidateAfter,
         budgets: inference.budgets,
@@ -185,13 +200,15 @@ export class GpuCompute extends Construct {
       );
       this.nodePools.add(
         nodePool({
-          ...poolIdentity(GPU_TRAINING_POOL),
+          ...poolIdentity(GPU_TRAINING_POOL, sharing.poolLabels(GPU_TRAINING_POOL.name)),
           requirements: [
             { key: "node.kubernetes.io/instance-type", operator: "In", values: training.instanceTypes },
             { key: "karpenter.sh/capacity-type", operator: "In", values: training.capacityTypes },
+            ...(fsxPools.has(GPU_TRAINING_POOL.name) ? [{ key: "topology.kubernetes.io/zone", operator: "In" as const, values: [fsxZone(env)!] }] : []),
             ...platformRequirements(trainingTypes),
           ],
-          limits: { "nvidia.com/gpu": training.limits.gpus },
+          startupTaints: fsxStartup(GPU_TRAINING_POOL.name),
+          limits: { "nvidia.com/gpu": sharing.gpuLimit(GPU_TRAINING_POOL.name, training.limits.gpus) },
           consolidationPolicy: "WhenEmpty",
           consolidateAfter: training.consolidateAfter,
           terminationGracePeriod: training.terminationGracePeriod,
@@ -206,46 +223,63 @@ export class GpuCompute extends Construct {
       const gpu = foundation.gpu;
       if (!gpu.efaNetwork || !gpu.efaSubnetId) throw new Error(`environment "${env.name}": the foundation has no EFA network for the Karpenter EFA pool`);
       const efaTypes = efa.instanceTypes.map(instanceType);
+      const efaClass = {
+        ...nodeClassBase,
+        subnetSelectorTerms: [{ id: gpu.efaSubnetId }],
+        securityGroupSelectorTerms: [...clusterSecurityGroup, { id: gpu.efaNetwork.securityGroupId }],
+        rootVolumeGiB: EFA_ROOT_VOLUME_GIB,
+        rootVolumeThroughputMiBs: 500,
+        raid0InstanceStore: hasNvme(efaTypes),
+        // Validation guarantees one layout for every type of the pool.
+        networkInterfaces: efaNetworkInterfaces(efa.instanceTypes[0]),
+      };
       this.nodePools.add(
         ec2NodeClass({
-          ...nodeClassBase,
+          ...efaClass,
           name: EFA_TRAINING_POOL.name,
-          subnetSelectorTerms: [{ id: gpu.efaSubnetId }],
-          securityGroupSelectorTerms: [...clusterSecurityGroup, { id: gpu.efaNetwork.securityGroupId }],
-          rootVolumeGiB: EFA_ROOT_VOLUME_GIB,
-          rootVolumeThroughputMiBs: 500,
-          raid0InstanceStore: hasNvme(efaTypes),
-          // Validation guarantees one layout for every type of the pool.
-          networkInterfaces: efaNetworkInterfaces(efa.instanceTypes[0]),
           placementGroupName: gpu.efaNetwork.placementGroupName,
           capacityReservationIds: efa.capacityType === "reserved" ? efa.capacityReservationIds : undefined,
         }),
       );
+      const baseRequirements = [{ key: "topology.kubernetes.io/zone", operator: "In" as const, values: efa.availabilityZones }, ...platformRequirements(efaTypes)];
       this.nodePools.add(
         nodePool({
-          ...poolIdentity(EFA_TRAINING_POOL),
+          ...poolIdentity(EFA_TRAINING_POOL, sharing.poolLabels(EFA_TRAINING_POOL.name)),
           requirements: [
             { key: "node.kubernetes.io/instance-type", operator: "In", values: efa.instanceTypes },
             { key: "karpenter.sh/capacity-type", operator: "In", values: [efa.capacityType] },
-            { key: "topology.kubernetes.io/zone", operator: "In", values: efa.availabilityZones },
-            ...platformRequirements(efaTypes),
+            ...baseRequirements,
           ],
+          startupTaints: fsxStartup(EFA_TRAINING_POOL.name),
           limits: { "nvidia.com/gpu": efa.limits.gpus },
           consolidationPolicy: "WhenEmpty",
           consolidateAfter: efa.consolidateAfter,
           terminationGracePeriod: efa.terminationGracePeriod,
         }),
       );
+      // Capacity Blocks, then ODCRs, in weighted pools in front of this one (constructs/resilience/capacity-fallback.ts).
+      const fallback = env.resilience.capacityFallback;
+      if (fallback) {
+        const tiers = reservedTiers({ pool: EFA_TRAINING_POOL, nodeClass: efaClass, instanceTypes: efaTypes, baseRequirements, reservations: fallback, startupTaints: fsxStartup(EFA_TRAINING_POOL.name), consolidateAfter: efa.consolidateAfter, terminationGracePeriod: efa.terminationGracePeriod });
+        for (const o of tiers) this.nodePools.add(o);
+      }
+      this.nodePools.add(efaHugePagesOverlay(efa.instanceTypes));
       efaTraining = EFA_TRAINING_POOL;
     } else if (efa.mode === "managed-node-group") {
       efaTraining = EFA_TRAINING_POOL;
     }
 
-    this.nvidiaDevicePlugin = new NvidiaDevicePlugin(this, "nvidia-device-plugin", { tolerations: GPU_DAEMONSET_TOLERATIONS });
+    this.nvidiaDevicePlugin = new NvidiaDevicePlugin(this, "nvidia-device-plugin", { tolerations: GPU_DAEMONSET_TOLERATIONS, sharing: sharing.devicePlugin });
     if (efaTraining) {
       this.efaDevicePlugin = new EfaDevicePlugin(this, "efa-device-plugin", { nodeSelector: { [EFA_LABEL]: "true" }, tolerations: GPU_DAEMONSET_TOLERATIONS });
     }
-    this.dcgmExporter = new DcgmExporter(this, "dcgm-exporter", { nodeSelector: { [GPU_PRESENT_LABEL]: "true" }, tolerations: GPU_DAEMONSET_TOLERATIONS });
+    this.dcgmExporter = new DcgmExporter(this, "dcgm-exporter", {
+      nodeSelector: { [GPU_PRESENT_LABEL]: "true" },
+      tolerations: GPU_DAEMONSET_TOLERATIONS,
+      // The node monitoring agent's dcgm-server is the node's one DCGM host engine (constructs/resilience/dcgm-host-engine.ts).
+      remoteHostEngine: env.resilience.nodeMonitoring.enabled ? exporterRemoteEngineValues() : undefined,
+      affinity: sharing.dcgmAffinity,
+    });
 
     this.pools = {
       general: GENERAL_POOL,

@@ -27,9 +27,9 @@ describe("security audit (every stack of every environment)", () => {
     const pods = targets.flatMap((t) => renderedManifests(t)).filter((m) => ["Deployment", "ClusterTrainingRuntime"].includes(m.manifest.kind));
     expect(pods.length).toBeGreaterThanOrEqual(3 * 2);
     const count = (type: string) => targets.flatMap((t) => resourcesOf(t.json)).filter(([ty]) => ty === type).length;
-    // Per environment the state bucket and the four ML data buckets, and in production tier the access-log bucket.
+    // Per environment the state bucket, the four ML data buckets and the training bucket, and in production tier the access-log bucket.
     const envs = new Map(targets.map((t) => [t.id.replace(EXAMPLE_TARGET_SUFFIX, "").replace(/-[a-z]+$/, ""), t.tier]));
-    expect(count("aws_s3_bucket")).toBe(envs.size * 5 + [...envs.values()].filter((tier) => tier === "production").length);
+    expect(count("aws_s3_bucket")).toBe(envs.size * 6 + [...envs.values()].filter((tier) => tier === "production").length);
     expect(count("aws_secretsmanager_secret")).toBeGreaterThanOrEqual(6);
   });
 });

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { IMAGE_TAGS } from "../../constructs/delivery/image-tags.generated";
 import { ciEnvironments } from "../../scripts/ci";
-import { projectEnvironments } from "../helpers/synth";
+import { projectEnvironment, projectEnvironments } from "../helpers/synth";
 import { REPO_ROOT } from "../helpers/workflows";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -57,7 +57,11 @@ describe("building and pushing it (deploy workflow)", () => {
 
   test("every environment lists its images: its own ECR repository, the content tag the ML stack names", () => {
     for (const e of ciEnvironments(projectEnvironments())) {
-      expect(e.images).toEqual([{ name: "drift-monitor", repository: `${e.account}.dkr.ecr.${e.region}.amazonaws.com/mlp-${e.name}/drift-monitor`, tag: IMAGE_TAGS["drift-monitor"], context: "images/drift-monitor" }]);
+      const image = (name: keyof typeof IMAGE_TAGS) => ({ name, repository: `${e.account}.dkr.ecr.${e.region}.amazonaws.com/mlp-${e.name}/${name}`, tag: IMAGE_TAGS[name], context: `images/${name}` });
+      // The fabric check's image only where an EFA pool runs it (dev has none).
+      const efa = projectEnvironment(e.name).compute.efa.mode !== "disabled";
+      expect(e.images).toEqual([image("drift-monitor"), ...(efa ? [image("nccl-tests")] : [])]);
+      expect(e.images.length).toBe(e.name === "dev" ? 1 : 2);
     }
   });
 

@@ -86,11 +86,13 @@ describe("bad delivery input is rejected at synth, naming environment, field and
 
   test("canaries whose peak needs more GPUs than the inference pool may launch", () => {
     // staging: 4 replicas of 1 GPU; from the 50% step to 100% the canary has 4 pods and the stable still 2: 6 GPUs.
-    const input = staging((_d, e) => (e.compute.gpuInferencePool.limits.gpus = 5));
+    // Without staging's vLLM model, whose GPUs the serving rules add to the canaries' (serving-schema.test.ts).
+    const input = staging((_d, e) => ((e.compute.gpuInferencePool.limits.gpus = 5), (e.ml.llm.models = [])));
     expect(problemsOf("staging", input)).toEqual([
       `${STG}: delivery.models: got ["churn"]; need 6 GPUs at the peak of their canaries (churn 6 pods, 1 GPU(s) each), over compute.gpuInferencePool.limits.gpus 5: raise the limit or lower ml.triton.maxReplicas`,
     ]);
-    expect(() => validateEnvironment("staging", staging((_d, e) => (e.compute.gpuInferencePool.limits.gpus = 6)))).not.toThrow();
+    // Without staging's teams, whose inference quotas need GPUs beyond the canary's (test/tenancy), and its LLM.
+    expect(() => validateEnvironment("staging", staging((_d, e) => ((e.compute.gpuInferencePool.limits.gpus = 6), (e.ml.llm.models = []), delete e.teams)))).not.toThrow();
   });
 
   test("an unknown field in the section", () => {

@@ -88,7 +88,7 @@ describe.each(ENVS)("%s: how CI and people reach the private API endpoint", (env
     expect(entries.some(([p]) => /ci_pr_role/.test(p))).toBe(false);
   });
 
-  test.each(["platform", "ml"])("%s's providers can be pointed at a tunnel while verifying the cluster's certificate name", (part) => {
+  test.each(["platform", "ml", "teams"])("%s's providers can be pointed at a tunnel while verifying the cluster's certificate name", (part) => {
     const json = stack(`${env}-${part}`).json;
     expect(json.variable?.[API_ENDPOINT_VARIABLE]).toEqual(expect.objectContaining({ type: "string", default: "" }));
     const [k8s] = json.provider!.kubernetes as Any[];

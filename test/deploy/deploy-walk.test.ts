@@ -72,6 +72,16 @@ describe.each(["dev", "staging", "prod"])("%s with its example model (docs/deliv
 });
 
 describe("the walk catches what a first deploy would trip on", () => {
+  test("the teams stack applied right after the foundation: no kubeflow namespace to label, no Kueue CRDs for its queues", () => {
+    const r = walkChanged("dev", (_s, deps) => (deps["dev-teams"] = ["dev-foundation"]));
+    expect(r.findings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^dev-teams: kubernetes_labels\.kubeflow-managed \(labels of Namespace kubeflow\): namespace kubeflow is created by dev-ml: .*which is not applied before it$/),
+        expect.stringMatching(/^dev-teams: helm_release\.queues_release_\w+ \(ClusterQueue pipelines\): CRD kueue\.x-k8s\.io\/ClusterQueue is created by dev-platform: .*which is not applied before it$/),
+      ]),
+    );
+  });
+
   test("the ml stack applied beside the platform stack: its ExternalSecrets, monitors and store have no CRD yet", () => {
     const r = walkChanged("dev", (_s, deps) => (deps["dev-ml"] = ["dev-foundation"]));
     expect(r.findings).toEqual(
@@ -153,23 +163,23 @@ describe("the walk catches what a first deploy would trip on", () => {
     expect(r.findings).toEqual([expect.stringMatching(/\(node group system, 1 x m7i\.large\): the pods that can only run there do not fit: .*Deployment kube-system\/karpenter wants 2 replicas on separate nodes, only 1 nodes/)]);
   });
 
-  test("a model's Rollout at its autoscaler's maximum plus its canary pod must fit the inference pool's GPU limit", () => {
+  test("a model's Rollout at its autoscaler's maximum plus its canary pod, and the vLLM models at theirs, must fit the inference pool's GPU limit", () => {
     const r = walkChanged("dev", (s) => {
       const nodePools = releaseOf(s["dev-platform"], "karpenter-node-pools");
       nodePools.values = [String(nodePools.values[0]).replace(/"nvidia\.com\/gpu": 4\b/, '"nvidia.com/gpu": 2')];
     });
-    // dev: at most 2 replicas, and the basic canary's one surge pod during a step.
-    expect(r.findings).toEqual([expect.stringMatching(/\(NodePool gpu-inference\): its pods at full scale need nvidia\.com\/gpu 3, over the pool's limit 2 \[Rollout triton\/triton-churn x3\]$/)]);
+    // dev: at most 2 replicas and the basic canary's one surge pod during a step, plus the scale-to-zero vLLM model's one.
+    expect(r.findings).toEqual([expect.stringMatching(/\(NodePool gpu-inference\): its pods at full scale need nvidia\.com\/gpu 4, over the pool's limit 2 \[Rollout triton\/triton-churn x3, Deployment llm\/qwen-1-5b x1\]$/)]);
   });
 
   test("through the load balancer, the stable still sized for the last step while the canary takes all the traffic counts", () => {
-    // staging: 4 replicas; from 50% to 100% the canary has 4 pods and the stable still 2 until the weights moved.
+    // staging: 4 replicas; from 50% to 100% the canary has 4 pods and the stable still 2 until the weights moved; vLLM's llama-8b at 2.
     const r = walkChanged("staging", (s) => {
       const nodePools = releaseOf(s["staging-platform"], "karpenter-node-pools");
       nodePools.values = [String(nodePools.values[0]).replace(/"nvidia\.com\/gpu": 16\b/, '"nvidia.com/gpu": 5')];
     });
     // Besides the example's pinned version, which any first deploy of it trips on (tested above).
-    expect(r.findings.filter((f) => !f.includes("registered in the environment's MLflow"))).toEqual([expect.stringMatching(/\(NodePool gpu-inference\): its pods at full scale need nvidia\.com\/gpu 6, over the pool's limit 5 \[Rollout triton\/triton-churn x6\]$/)]);
+    expect(r.findings.filter((f) => !f.includes("registered in the environment's MLflow"))).toEqual([expect.stringMatching(/\(NodePool gpu-inference\): its pods at full scale need nvidia\.com\/gpu 8, over the pool's limit 5 \[Rollout triton\/triton-churn x6, Deployment llm\/llama-8b x2\]$/)]);
   });
 
   test("a GPU workload without the GPU pools' tolerations has nowhere to run", () => {

@@ -12,17 +12,17 @@ const run = (command: StackRun["command"], env: string, extra: Partial<StackRun>
   );
 
 describe("deploying an environment with plain terraform, in order (npm run stacks)", () => {
-  test.each(projectEnvironments().map((e) => e.name))("%s applies bootstrap, foundation, platform, ml; destroys ml, platform, foundation (production tier: refused)", (env) => {
-    expect(applyOrder(readManifest(outdir), env)).toEqual(["bootstrap", "foundation", "platform", "ml"].map((p) => `${env}-${p}`));
+  test.each(projectEnvironments().map((e) => e.name))("%s applies bootstrap, foundation, platform, ml, teams; destroys teams, ml, platform, foundation (production tier: refused)", (env) => {
+    expect(applyOrder(readManifest(outdir), env)).toEqual(["bootstrap", "foundation", "platform", "ml", "teams"].map((p) => `${env}-${p}`));
     expect(run("apply", env, { autoApprove: true }).filter((c) => c.includes(" apply "))).toEqual(
-      ["bootstrap", "foundation", "platform", "ml"].map((p) => `terraform -chdir=cdktf.out/stacks/${env}-${p} apply -input=false -auto-approve`),
+      ["bootstrap", "foundation", "platform", "ml", "teams"].map((p) => `terraform -chdir=cdktf.out/stacks/${env}-${p} apply -input=false -auto-approve`),
     );
     if (projectEnvironments().find((e) => e.name === env)!.tier === "production") {
       // Before anything is destroyed: Terraform itself would tear down the ML stack and stop at the platform's first protected resource.
       expect(() => run("destroy", env)).toThrow(new RegExp(`^${env}: refusing to destroy: \\d+ resource\\(s\\) carry prevent_destroy \\(${env}-platform: aws_secretsmanager_secret\\.`));
       return;
     }
-    expect(run("destroy", env).filter((c) => c.includes(" destroy "))).toEqual(["ml", "platform", "foundation"].map((p) => `terraform -chdir=cdktf.out/stacks/${env}-${p} destroy -input=false`));
+    expect(run("destroy", env).filter((c) => c.includes(" destroy "))).toEqual(["teams", "ml", "platform", "foundation"].map((p) => `terraform -chdir=cdktf.out/stacks/${env}-${p} destroy -input=false`));
   });
 
   test("every stack is initialized before it is planned or applied, and saved plans are applied as planned", () => {
@@ -105,7 +105,7 @@ describe("what the workflows read (npm run -s ci -- environments)", () => {
         },
         runnerProject: "mlp-staging-runner",
         cloudStacks: ["staging-bootstrap", "staging-foundation"],
-        clusterStacks: ["staging-platform", "staging-ml"],
+        clusterStacks: ["staging-platform", "staging-ml", "staging-teams"],
       }),
     );
   });

@@ -23,7 +23,9 @@ describe("cost ceiling", () => {
     expect(byKey["fixed/alb"]).toBeUndefined();
     // 8 keys x $3/month / 720 h = 0.033
     expect(byKey["fixed/kms-keys"]).toBe(0.033);
-    expect(Object.keys(byKey)).toHaveLength(7);
+    // and storage/mountpoint-s3 at $0 (environments/lib/resilience-cost.ts).
+    expect(byKey["storage/mountpoint-s3"]).toBe(0);
+    expect(Object.keys(byKey)).toHaveLength(8);
     // 3.548 + 6.496 + 0.302 + 0.1 + 0.045 + 0.04 + 0.033 = 10.564/h; x 720 h = 7,606.08 per 30 days
     expect(c.usdPerHour).toBe(10.564);
     expect(c.usdPer30Days).toBe(7606.08);
@@ -49,7 +51,7 @@ describe("cost ceiling", () => {
     const prod = { ...projectEnvironment("prod"), budget: { monthlyUsd: 1000 } };
     const dev = { ...projectEnvironment("dev"), budget: { monthlyUsd: 1000 } };
     expect(checkBudgets([prod, dev])).toEqual({
-      errors: ['environment "prod": budget.monthlyUsd: got 1000; the worst-case On-Demand ceiling is $618832.80 per 30 days (run `npm run cost`): raise the budget or lower the pool limits'],
+      errors: ['environment "prod": budget.monthlyUsd: got 1000; the worst-case On-Demand ceiling is $659469.60 per 30 days (run `npm run cost`): raise the budget or lower the pool limits'],
       warnings: ['environment "dev": budget.monthlyUsd: got 1000; the worst-case On-Demand ceiling is $7606.08 per 30 days (run `npm run cost`): raise the budget or lower the pool limits'],
     });
   });

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { allResources, projectEnvironments, synthesizeAll } from "../helpers/synth";
 
 /** Types whose replacement or deletion loses data or locks data away (a KMS key encrypts everything else). */
-export const STATEFUL_TYPES = ["aws_s3_bucket", "aws_db_instance", "aws_rds_cluster", "aws_dynamodb_table", "aws_kms_key", "aws_eks_cluster", "aws_efs_file_system"] as const;
+export const STATEFUL_TYPES = ["aws_s3_bucket", "aws_db_instance", "aws_rds_cluster", "aws_dynamodb_table", "aws_kms_key", "aws_eks_cluster", "aws_efs_file_system", "aws_fsx_lustre_file_system"] as const;
 
 /** Every stateful resource of one environment: `<stack part> <type>.<logical id>` (the same in every fork). */
 function statefulAddresses(envName: string): string[] {
@@ -53,7 +53,7 @@ describe("destroy and refactor safety", () => {
     expect(checked).toBeGreaterThanOrEqual(10);
   });
 
-  test("lists the protected stateful resources of prod: state, cluster, keys, data buckets, Feast's online tables and the MLflow database", () => {
+  test("lists the protected stateful resources of prod: state, cluster, keys, data buckets, Feast's online tables, the MLflow database and the training storage", () => {
     const prod = statefulAddresses("prod").map((a) => a.replace(/_[0-9A-F]{8}$/, ""));
     expect(prod).toEqual([
       "bootstrap aws_kms_key.ci_plans-key",
@@ -65,6 +65,7 @@ describe("destroy and refactor safety", () => {
       "foundation aws_dynamodb_table.ml-data_feast-online_driver_hourly_stats",
       "foundation aws_dynamodb_table.ml-data_feast-online_driver_hourly_stats_fresh",
       "foundation aws_eks_cluster.eks_cluster",
+      "foundation aws_fsx_lustre_file_system.resilience_fsx_file-system",
       "foundation aws_kms_key.eks-secrets-key",
       "foundation aws_kms_key.images_key",
       "foundation aws_kms_key.logs-key",
@@ -74,6 +75,7 @@ describe("destroy and refactor safety", () => {
       "foundation aws_s3_bucket.ml-data_mlflow-artifacts_bucket",
       "foundation aws_s3_bucket.ml-data_pipelines_bucket",
       "foundation aws_s3_bucket.ml-data_triton-models_bucket",
+      "foundation aws_s3_bucket.resilience_training-bucket",
     ]);
   });
 

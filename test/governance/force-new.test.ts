@@ -23,6 +23,10 @@ const STATEFUL_CASES: Record<string, { replaces: string[]; inPlace: string[] }> 
   aws_s3_object: { replaces: ["bucket", "key"], inPlace: ["content", "content_type"] },
   aws_dynamodb_table: { replaces: ["name", "hash_key", "range_key", "local_secondary_index"], inPlace: ["point_in_time_recovery", "server_side_encryption", "deletion_protection_enabled", "billing_mode", "attribute"] },
   kubernetes_namespace_v1: { replaces: ["metadata.name"], inPlace: ["metadata.labels", "metadata.annotations"] },
+  aws_fsx_lustre_file_system: {
+    replaces: ["deployment_type", "kms_key_id", "subnet_ids", "security_group_ids", "storage_type", "file_system_type_version"],
+    inPlace: ["automatic_backup_retention_days", "per_unit_storage_throughput", "data_compression_type", "skip_final_backup"],
+  },
 };
 
 describe("force-new table", () => {
@@ -57,5 +61,7 @@ describe("force-new table", () => {
     expect(classify("aws_not_a_type", "anything")).toEqual({ kind: "may-replace", why: "aws_not_a_type is not in the force-new table" });
     // List selectors in a changed path are ignored: a subnet of the node group changes, and subnet_ids is ForceNew.
     expect(classify("aws_eks_node_group", "subnet_ids[2]").kind).toBe("replaces");
+    // FSx replaces the file system when its storage capacity shrinks (CustomizeDiff); growing it is in place.
+    expect(classify("aws_fsx_lustre_file_system", "storage_capacity").kind).toBe("may-replace");
   });
 });

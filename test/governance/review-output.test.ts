@@ -47,7 +47,7 @@ describe("the pull-request comment", () => {
     const r = buildReview({ base: { ref: "main", commit: "b".repeat(40) }, baseStacks: new Map(), headStacks: stacks });
     const comment = reviewComment(r, { fullReportUrl: "https://github.com/example-org/ml-platform/actions/runs/1/artifacts/2" });
     expect(comment.length).toBeLessThanOrEqual(COMMENT_LIMIT);
-    expect(comment).toContain("**New environments** (every stack added; resource lists in the full report): `dev` (4 stacks, ");
+    expect(comment).toContain("**New environments** (every stack added; resource lists in the full report): `dev` (5 stacks, ");
     expect(comment).toContain("[the full report](https://github.com/example-org/ml-platform/actions/runs/1/artifacts/2)");
     // The full report lists what the new environments create.
     expect(fullReport(r)).toContain("- + `ml-data/mlflow-db/instance` (aws_db_instance `mlp-prod-mlflow`)");
@@ -108,6 +108,14 @@ describe("the JSON review", () => {
   test("validates against the committed, versioned schema: new environments, replacements, budgets, plans", () => {
     const cost = [{ environment: "prod", fromPer30Days: 600_000, toPer30Days: 700_000, budgetPer30Days: 650_000, tier: "production" }];
     for (const r of [review(withDbName, { cost }), buildReview({ base: { ref: "main", commit: "d".repeat(40) }, baseStacks: new Map(), headStacks: stacks, tests: "failure" })]) expect(errors(r)).toEqual([]);
+  });
+
+  test("a model whose maximum cost changed within its pool's limits is listed under the cost, and validates", () => {
+    const cost = [{ environment: "prod", fromPer30Days: 700_000, toPer30Days: 700_000, budgetPer30Days: 700_000, serving: [{ key: "llm/llama-8b", fromPer30Days: 12914.64, toPer30Days: 25829.28 }] }];
+    const r = review(withDbName, { cost });
+    expect(errors(r)).toEqual([]);
+    expect(fullReport(r)).toContain("Models and Ray at their maximum (inside the pool ceilings):\n\n- prod: `llm/llama-8b` at its maximum $12,914.64 → $25,829.28");
+    expect(fullReport(review(withDbName, { cost: [{ ...cost[0], serving: [] }] }))).not.toContain("### Cost ceiling");
   });
 
   test("rejects another schemaVersion, an unknown action and a missing field", () => {

@@ -57,7 +57,7 @@ describe("npm run review (end to end, temporary git repository)", () => {
       edit("constructs/karpenter/node-role.ts", "managedPolicies: [...NODE_ROLE_POLICIES]", 'managedPolicies: [...NODE_ROLE_POLICIES, "AdministratorAccess"]');
       edit("environments/dev.ts", "    adminRoleArns:", '    publicAccessCidrs: ["198.51.100.0/24"],\n    adminRoleArns:');
       edit("constructs/deploy/vpc-runner.ts", '    new VpcSecurityGroupIngressRule(this, "api-from-runner", {', '    new VpcSecurityGroupIngressRule(this, "api-from-anywhere", { securityGroupId: props.apiSecurityGroupId, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" });\n    new VpcSecurityGroupIngressRule(this, "api-from-runner", {');
-      edit("environments/prod.ts", "budget: { monthlyUsd: 650_000 }", "budget: { monthlyUsd: 100_000 }");
+      edit("environments/prod.ts", "budget: { monthlyUsd: 700_000 }", "budget: { monthlyUsd: 100_000 }");
       edit("constructs/observability/targets.ts", 'version: "88.5.3"', 'version: "89.0.0"');
       edit("environments/dev.ts", 'instanceFamilies: ["g6", "g5"]', 'instanceFamilies: ["g6", "g6e", "g5"]');
       edit("constructs/observability/amp-remote-write.ts", "{ alias: props.alias, kmsKeyArn", "{ kmsKeyArn");
@@ -153,7 +153,7 @@ describe("npm run review (end to end, temporary git repository)", () => {
     expect([r.status, r.stderr]).toEqual([0, ""]);
     const comment = readFileSync(join(tmp, "comment-envs.md"), "utf8");
     expect(comment.length).toBeLessThanOrEqual(COMMENT_LIMIT);
-    expect(comment).toMatch(/\*\*New environments\*\* .*`research` \(4 stacks, \d+ resources to add\), `speech` \(4 stacks, \d+ resources to add\), `vision` \(4 stacks/);
+    expect(comment).toMatch(/\*\*New environments\*\* .*`research` \(5 stacks, \d+ resources to add\), `speech` \(5 stacks, \d+ resources to add\), `vision` \(5 stacks/);
     const json = JSON.parse(readFileSync(join(tmp, "envs.json"), "utf8")) as Review;
     expect(json.summary.filter((e) => e.status === "new").map((e) => e.environment)).toEqual(["research", "speech", "vision"]);
     expect(statSync(join(tmp, "envs.json")).size).toBeGreaterThan(65_536);

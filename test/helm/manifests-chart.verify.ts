@@ -97,9 +97,9 @@ describe("releases of the in-repo chart, rendered by helm template with the stac
     all.forEach(([r], i) => validations.set(r, [...(validations.get(r) ?? []), results[i]]));
   });
 
-  test("every environment's platform and ml stacks render objects through the in-repo chart", () => {
+  test("every environment's platform, ml and teams stacks render objects through the in-repo chart", () => {
     const withReleases = stackIds.filter((id) => releasesOf(id).length > 0).sort();
-    const expected = stackIds.filter((id) => /-(platform|ml)( \(example models\))?$/.test(id)).sort();
+    const expected = stackIds.filter((id) => /-(platform|ml|teams)( \(example models\))?$/.test(id)).sort();
     expect(withReleases).toEqual(expected);
   });
 

@@ -6,8 +6,10 @@
  * cases into a promtool test file with the expected labels and rendered annotations.
  */
 import { BURN_RATE_WINDOWS, CRITICAL_XIDS, type AlertThresholds, type SloTargets } from "../../constructs/observability/rules";
+import { queueAlertCases } from "./queue-alert-scenarios";
 import type { DeliverySettings } from "../../environments/lib/delivery-schema";
 import { deliveryCases } from "./delivery-alert-scenarios";
+import { resilienceAlertCases } from "./resilience-alert-scenarios";
 
 /** One input series: a metric, its labels and promtool's expanding notation (`a+bxn`) or explicit values. */
 export interface InputSeries {
@@ -218,5 +220,5 @@ function kubernetesCases(s: ScenarioSettings): AlertCase[] {
 
 /** Every case of every platform alert for an environment's settings. */
 export function alertCases(s: ScenarioSettings): AlertCase[] {
-  return [...gpuCases(s), ...tritonCases(s), ...capacityCases(s), ...kubernetesCases(s), ...(s.delivery ? deliveryCases(s.delivery) : [])];
+  return [...gpuCases(s), ...tritonCases(s), ...capacityCases(s), ...kubernetesCases(s), ...resilienceAlertCases(s.fixedForMinutes), ...queueAlertCases(s), ...(s.delivery ? deliveryCases(s.delivery) : [])];
 }

@@ -6,7 +6,7 @@
  */
 import { ARGO_ROLLOUTS_LABELS, DRIFT_MONITOR_LABELS, KUBE_STATE_METRICS_JOB_LABELS, POD_MONITOR_TARGET_LABELS, TRITON_POD_TARGET_LABELS } from "./delivery-metrics";
 import type { LabelCatalog } from "./promql-labels";
-import { DCGM_EXPORTER_METRICS, TRITON_METRICS } from "./obs-upstream-metrics";
+import { DCGM_EXPORTER_METRICS, KUEUE_METRICS, TRITON_METRICS, VLLM_METRICS, VLLM_ROUTER_METRICS } from "./obs-upstream-metrics";
 
 /**
  * Target labels of a ServiceMonitor scrape: `namespace`, `service`, `pod`, `container` from the endpoint's
@@ -53,7 +53,20 @@ const KARPENTER_LABELS: Readonly<Record<string, readonly string[]>> = {
   karpenter_cloudprovider_instance_type_offering_available: ["instance_type", "capacity_type", "zone"],
   karpenter_cloudprovider_instance_launch_failures_total: ["zone", "zone_id", "capacity_type", "reason"],
   karpenter_cloudprovider_instance_termination_failures_total: ["zone", "zone_id"],
+  // pkg/controllers/node/health/metrics.go (kubernetes-sigs/karpenter v1.14.1): the condition in snake case.
+  karpenter_nodeclaims_unhealthy_disrupted_total: ["condition", "nodepool", "capacity_type", "image_id"],
 };
+
+/**
+ * EKS node monitoring agent 1.7.0 (pkg/manager/manager.go): labels of its two metrics. It is scraped by a PodMonitor
+ * (constructs/resilience/node-monitoring-agent.ts), whose targets carry `job`, `instance`, `namespace`, `pod`,
+ * `container` and `endpoint`, plus `node` that the PodMonitor copies from the pod's node.
+ */
+const NODE_MONITORING_AGENT_LABELS: Readonly<Record<string, readonly string[]>> = {
+  problem_condition_count: ["severity", "reason"],
+  fatal_condition_gauge: ["type"],
+};
+const AGENT_POD_MONITOR_TARGET_LABELS = ["job", "instance", "namespace", "pod", "container", "endpoint", "node"];
 
 /**
  * kube-state-metrics 2.20.0 (docs/metrics at tag v2.20.0, 4ffeda2e). `label_<key>` labels of the `*_labels` metrics
@@ -71,6 +84,26 @@ const KUBE_STATE_METRICS_LABELS: Readonly<Record<string, readonly string[]>> = {
   kube_node_status_condition: ["node", "condition", "status"],
   kube_namespace_labels: ["namespace"],
 };
+
+/**
+ * Kueue 0.19.2 (site/content/en/docs/reference/metrics.md at v0.19.2, the "Labels" column): every series carries
+ * `replica_role`; histograms add `le` on their buckets.
+ */
+function kueueLabels(metric: string): string[] {
+  const own: Record<string, string[]> = {
+    kueue_pending_workloads: ["cluster_queue", "status"],
+    kueue_admitted_active_workloads: ["cluster_queue"],
+    kueue_evicted_workloads_total: ["cluster_queue", "reason", "underlying_cause", "priority_class"],
+    kueue_cluster_queue_status: ["cluster_queue", "status"],
+    kueue_cluster_queue_weighted_share: ["cluster_queue", "cohort"],
+    kueue_admission_wait_time_seconds: ["cluster_queue", "priority_class"],
+  };
+  const quota = ["cohort", "cluster_queue", "flavor", "resource"];
+  const base = metric.replace(/_(bucket|count|sum)$/, "");
+  const labels = own[metric] ?? own[base] ?? (/^kueue_cluster_queue_(resource_usage|resource_reservation|nominal_quota|borrowing_limit|lending_limit)$/.test(metric) ? quota : undefined);
+  if (!labels) throw new Error(`no labels transcribed for ${metric}`);
+  return [...labels, "replica_role", ...(metric.endsWith("_bucket") ? ["le"] : [])];
+}
 
 /** Which `*_labels` metric a --metric-labels-allowlist resource feeds. */
 const ALLOWLIST_METRIC: Readonly<Record<string, string>> = { namespaces: "kube_namespace_labels", nodes: "kube_node_labels", pods: "kube_pod_labels" };
@@ -116,6 +149,11 @@ export function upstreamLabelCatalog(settings: ScrapeSettings): LabelCatalog {
   }
   for (const m of TRITON_METRICS) catalog.set(m, scraped(tritonLabels(m), false, TRITON_POD_TARGET_LABELS));
   for (const [m, own] of Object.entries(KARPENTER_LABELS)) catalog.set(m, scraped(own, false));
+  for (const [m, own] of Object.entries(NODE_MONITORING_AGENT_LABELS)) catalog.set(m, new Set([...own, ...AGENT_POD_MONITOR_TARGET_LABELS]));
+  // Scraped by the platform's ServiceMonitor `kueue` (stacks/platform/tenancy.ts), honor_labels false.
+  for (const m of KUEUE_METRICS) catalog.set(m, scraped(kueueLabels(m), false));
+  for (const m of VLLM_METRICS) catalog.set(m, scraped(["model_name", "engine", ...(m.endsWith("_bucket") ? ["le"] : [])], false));
+  for (const m of VLLM_ROUTER_METRICS) catalog.set(m, scraped(["model"], false));
   for (const [m, own] of Object.entries(KUBE_STATE_METRICS_LABELS)) catalog.set(m, scraped([...own, ...(allowlisted.get(m) ?? [])], true));
   for (const [m, own] of Object.entries(KUBE_STATE_METRICS_JOB_LABELS)) catalog.set(m, scraped(own, true));
   for (const [m, own] of Object.entries(ARGO_ROLLOUTS_LABELS)) catalog.set(m, scraped(own, false));

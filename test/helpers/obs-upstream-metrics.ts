@@ -180,6 +180,55 @@ export const KUBE_STATE_METRICS = [
   "kube_namespace_labels",
 ] as const;
 
+/**
+ * EKS node monitoring agent 1.7.0: the two collectors it registers with controller-runtime's registry
+ * (github.com/aws/eks-node-monitoring-agent, tag v1.7.0, commit c399089d, pkg/manager/manager.go):
+ * `problem_condition_count` (counter, per reported condition reason such as `EFAErrorMetric` or `NvidiaXID79Error`) and
+ * `fatal_condition_gauge` (1 per condition type that went fatal), served on `--metrics-address=:8003`.
+ */
+export const NODE_MONITORING_AGENT_METRICS = ["problem_condition_count", "fatal_condition_gauge"] as const;
+
+/**
+ * Kueue 0.19.2: the metrics the queue rules and the teams dashboard read, from site/content/en/docs/reference/metrics.md
+ * at tag v0.19.2 (github.com/kubernetes-sigs/kueue, commit 8eab6877; tables generated from the code, file last changed
+ * in 0150d327). The `kueue_cluster_queue_*` quota and usage series need `metrics.enableClusterQueueResources: true`.
+ */
+export const KUEUE_METRICS = [
+  "kueue_pending_workloads",
+  "kueue_admitted_active_workloads",
+  "kueue_evicted_workloads_total",
+  "kueue_cluster_queue_status",
+  "kueue_cluster_queue_resource_usage",
+  "kueue_cluster_queue_resource_reservation",
+  "kueue_cluster_queue_nominal_quota",
+  "kueue_cluster_queue_borrowing_limit",
+  "kueue_cluster_queue_lending_limit",
+  "kueue_cluster_queue_weighted_share",
+  ...withSuffixes("kueue_admission_wait_time_seconds", ["_bucket", "_count", "_sum"]),
+] as const;
+
+/**
+ * vLLM 0.13 engine metrics the LLM rules, dashboard and autoscaling read (vllm/v1/metrics/loggers.py: gauges
+ * `vllm:num_requests_running`, `vllm:num_requests_waiting`, `vllm:kv_cache_usage_perc`; counters
+ * `vllm:num_preemptions`, `vllm:generation_tokens`; histograms `vllm:time_to_first_token_seconds`,
+ * `vllm:inter_token_latency_seconds`), labelled `model_name` and `engine`.
+ */
+export const VLLM_METRICS = [
+  "vllm:num_requests_running",
+  "vllm:num_requests_waiting",
+  "vllm:kv_cache_usage_perc",
+  "vllm:num_preemptions_total",
+  "vllm:generation_tokens_total",
+  "vllm:time_to_first_token_seconds_bucket",
+  "vllm:inter_token_latency_seconds_bucket",
+] as const;
+
+/**
+ * The production-stack router of vllm-stack 0.1.12 (src/vllm_router/services/metrics_service/__init__.py): the
+ * counter `vllm:num_incoming_requests` (label `model`), counted also while no engine of the model runs.
+ */
+export const VLLM_ROUTER_METRICS = ["vllm:num_incoming_requests_total"] as const;
+
 /** Every upstream metric name the platform's rules and dashboards may read, by exporter. */
 export const UPSTREAM_METRICS: Readonly<Record<string, readonly string[]>> = {
   "dcgm-exporter 4.8.2": DCGM_EXPORTER_METRICS,
@@ -188,6 +237,10 @@ export const UPSTREAM_METRICS: Readonly<Record<string, readonly string[]>> = {
   "kube-state-metrics 2.20.0": [...KUBE_STATE_METRICS, ...Object.keys(KUBE_STATE_METRICS_JOB_LABELS)],
   "argo-rollouts v1.9.0": Object.keys(ARGO_ROLLOUTS_LABELS),
   "drift monitor (images/drift-monitor)": Object.keys(DRIFT_MONITOR_LABELS),
+  "eks-node-monitoring-agent 1.7.0": NODE_MONITORING_AGENT_METRICS,
+  "kueue 0.19.2": KUEUE_METRICS,
+  "vllm 0.13.0": VLLM_METRICS,
+  "vllm-router 0.1.12": VLLM_ROUTER_METRICS,
 };
 
 /** The union of UPSTREAM_METRICS. */

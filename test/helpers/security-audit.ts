@@ -37,7 +37,7 @@ const excepted = (type: string, name: string) => CUSTOMER_KEY_EXCEPTIONS.some((x
 /**
  * Customer managed keys wherever a scanner expects one: S3 default encryption (SSE-KMS with a key), Secrets Manager
  * secrets, launch-template and EC2NodeClass volumes, AMP workspaces, log groups, RDS storage and master secret, EKS
- * secrets, CloudTrail, SQS, DynamoDB; and the state backend writes with a key.
+ * secrets, CloudTrail, SQS, DynamoDB, FSx for Lustre; and the state backend writes with a key.
  */
 export function auditCustomerKeys(t: SecurityTarget): string[] {
   const out: string[] = [];
@@ -68,6 +68,9 @@ export function auditCustomerKeys(t: SecurityTarget): string[] {
         break;
       case "aws_sqs_queue":
         if (!excepted(type, String(cfg.name))) need("kms_master_key_id", "the queue uses SSE-SQS");
+        break;
+      case "aws_fsx_lustre_file_system":
+        need("kms_key_id", "the file system uses the AWS managed key aws/fsx");
         break;
       case "aws_dynamodb_table":
         if (!blocks<Config>(cfg.server_side_encryption).some((s) => isTrue(s.enabled) && set(s.kms_key_arn))) add(address, "no server_side_encryption with a kms_key_arn: the table uses an AWS owned key");

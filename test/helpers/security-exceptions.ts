@@ -92,9 +92,9 @@ export const ACCESS_LOG_EXCEPTIONS: ReadonlyArray<{ name: RegExp; tiers: readonl
       "bucket per environment for state that holds no secret and is rebuilt from code",
   },
   {
-    name: /^mlp-[a-z0-9-]+-(mlflow-artifacts|triton-models|feast|pipelines)-\d{12}$/,
+    name: /^mlp-[a-z0-9-]+-(mlflow-artifacts|triton-models|feast|pipelines|training)-\d{12}$/,
     tiers: ["development", "staging"],
-    reason: "non-production ML data (experiments, test models): emptied on destroy, no audit requirement; production logs and traces these buckets",
+    reason: "non-production ML data (experiments, test models, training data and checkpoints): emptied on destroy, no audit requirement; production logs and traces these buckets",
   },
 ];
 

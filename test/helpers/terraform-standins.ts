@@ -57,6 +57,10 @@ const STAND_INS: Readonly<Record<string, StandIn>> = {
   "aws_kms_key.arn": (e, ctx) => `arn:aws:kms:${ctx.region}:${ctx.accountId}:key/${uuid(e)}`,
   "aws_acm_certificate.arn": (e, ctx) => `arn:aws:acm:${ctx.region}:${ctx.accountId}:certificate/${uuid(e)}`,
   "aws_acm_certificate_validation.certificate_arn": (e, ctx) => `arn:aws:acm:${ctx.region}:${ctx.accountId}:certificate/${uuid(e)}`,
+  // FSx for Lustre: `fs-` and 17 hex digits; DNS name `<id>.fsx.<region>.amazonaws.com`; an 8-character mount name.
+  "aws_fsx_lustre_file_system.id": (e) => `fs-${hex(e.replace(/\.id$/, ""), 17)}`,
+  "aws_fsx_lustre_file_system.dns_name": (e, ctx) => `fs-${hex(e.replace(/\.dns_name$/, ""), 17)}.fsx.${ctx.region}.amazonaws.com`,
+  "aws_fsx_lustre_file_system.mount_name": (e) => hex(e, 8),
 };
 
 /** The attribute-path key of a resource reference, e.g. `aws_eks_cluster.vpc_config.cluster_security_group_id`. */

@@ -19,16 +19,19 @@ describe.each(ENVS)("%s: alert cases", (env) => {
     ]);
     expect(missing).toEqual([]);
     expect(cases.filter((c) => !alerts.includes(c.alert))).toEqual([]);
-    // 15 platform alerts, 6 delivery alerts and one drift-monitor staleness alert per served model.
+    // 15 platform alerts, 6 of node health, repair and capacity (constructs/resilience/alert-rules.ts), 3 queue alerts,
+    // 6 delivery alerts and one drift-monitor staleness alert per served model, and the 5 LLM alerts where the
+    // environment serves LLMs (every shipped one does).
     const e = env.startsWith(EXAMPLE_ENV_PREFIX) ? exampleEnvironment(env.slice(EXAMPLE_ENV_PREFIX.length)) : projectEnvironment(env);
-    expect(alerts.length).toBe(21 + e.delivery.models.length);
+    expect(alerts.length).toBe(30 + e.delivery.models.length + (e.ml.llm.models.length ? 5 : 0));
   });
 
   test("every case is written with the rendered rule's labels and annotations", () => {
     const file = promtoolTestFile("rules.yaml", groups, cases);
-    // The recording groups run before the platform's alert groups that read them (the ML stack's delivery group, which
-    // reads no recorded series, may come first: its stack renders first).
-    expect(file).toMatch(/group_eval_order:\n(  - ml-platform\.delivery\n)?  - ml-platform\.capacity\.recording\n  - ml-platform\.triton\.recording\n/);
+    // The recording groups run before the alert groups that read them (the ML stack's delivery and LLM groups come first:
+    // its stack renders first; the LLM recording group before the LLM alerts).
+    expect(file).toMatch(/group_eval_order:\n(  - ml-platform\.(delivery|llm\.recording|llm)\n)*  - ml-platform\.capacity\.recording\n  - ml-platform\.triton\.recording\n/);
+    expect(file.indexOf("  - ml-platform.llm.recording\n")).toBeLessThan(file.indexOf("  - ml-platform.llm\n"));
     expect(file.match(/- name: /g)).toHaveLength(cases.length);
   });
 });

@@ -21,18 +21,21 @@ describe.each(ENVS)("%s: dashboards", (env) => {
     return { file, model: JSON.parse(text) as Any, obj };
   });
 
-  test("are three ConfigMaps in the monitoring namespace with the sidecar's label, one dashboard JSON each", () => {
+  test("are five ConfigMaps in the monitoring namespace with the sidecar's label, one dashboard JSON each", () => {
     expect(maps.map(({ release, obj }) => ({ release, name: obj.metadata.name, ns: obj.metadata.namespace, label: obj.metadata.labels.grafana_dashboard })).sort((a, b) => a.name.localeCompare(b.name))).toEqual([
       { release: "ml-platform-dashboards", name: "ml-platform-dashboard-capacity-cost", ns: "monitoring", label: "1" },
       { release: "ml-platform-dashboards", name: "ml-platform-dashboard-gpu-fleet", ns: "monitoring", label: "1" },
       { release: "ml-platform-dashboards", name: "ml-platform-dashboard-inference", ns: "monitoring", label: "1" },
+      // Node health and capacity (constructs/resilience/node-health-dashboard.ts).
+      { release: "ml-platform-dashboards", name: "ml-platform-dashboard-node-health", ns: "monitoring", label: "1" },
+      { release: "kueue-monitoring", name: "ml-platform-dashboard-teams", ns: "monitoring", label: "1" },
     ]);
     for (const { file, model, obj } of models) {
       expect(Object.keys(obj.data)).toEqual([file]);
       expect(file).toBe(`${model.uid}.json`);
       expect(model).toEqual(expect.objectContaining({ schemaVersion: 39, title: expect.stringMatching(/^ML platform \/ /) }));
     }
-    expect(new Set(models.map((m) => m.model.uid)).size).toBe(3);
+    expect(new Set(models.map((m) => m.model.uid)).size).toBe(5);
   });
 
   test("every panel queries the data source variable, with unique ids and grid positions inside 24 columns", () => {

@@ -283,13 +283,14 @@ describe("OpenCost", () => {
 });
 
 describe.each(ENVS)("%s: monitors", (env) => {
-  // The observability stack's own; Argo Rollouts brings its monitor with it (test/delivery).
-  const monitors = renderedObjects(platform(env)).filter(({ obj, release: r }) => obj.kind === "ServiceMonitor" && r === "ml-platform-monitoring");
+  // The observability stack's own and Kueue's (platform tenancy); Argo Rollouts brings its monitor with it (test/delivery).
+  const monitors = renderedObjects(platform(env)).filter(({ obj, release: r }) => obj.kind === "ServiceMonitor" && (r === "ml-platform-monitoring" || r === "kueue-monitoring"));
 
   test("scrape the DCGM exporter and Karpenter where the GPU compute installs them, by their charts' Service port names", () => {
     expect(monitors.map(({ release: r, obj }) => ({ r, name: obj.metadata.name, ns: obj.metadata.namespace, target: obj.spec.namespaceSelector.matchNames, selector: obj.spec.selector.matchLabels, port: obj.spec.endpoints[0].port, path: obj.spec.endpoints[0].path }))).toEqual([
       { r: "ml-platform-monitoring", name: "dcgm-exporter", ns: "monitoring", target: ["kube-system"], selector: { "app.kubernetes.io/name": "dcgm-exporter", "app.kubernetes.io/instance": "dcgm-exporter" }, port: "metrics", path: "/metrics" },
       { r: "ml-platform-monitoring", name: "karpenter", ns: "monitoring", target: ["kube-system"], selector: { "app.kubernetes.io/name": "karpenter", "app.kubernetes.io/instance": "karpenter" }, port: "http-metrics", path: "/metrics" },
+      { r: "kueue-monitoring", name: "kueue", ns: "kueue-system", target: ["kueue-system"], selector: { "app.kubernetes.io/name": "kueue", "app.kubernetes.io/instance": "kueue", "app.kubernetes.io/component": "metrics-service" }, port: "https", path: "/metrics" },
     ]);
     expect(monitors[0].obj.spec.endpoints[0].relabelings).toEqual([{ sourceLabels: ["__meta_kubernetes_pod_node_name"], targetLabel: "node", action: "replace" }]);
   });
@@ -333,7 +334,7 @@ describe("chart values against the charts' values.yaml", () => {
 describe("ServiceMonitors against the Prometheus Operator CRD", () => {
   test.each(ENVS)("%s: every rendered ServiceMonitor is valid", (env) => {
     const monitors = renderedObjects(platform(env)).filter(({ obj }) => obj.kind === "ServiceMonitor");
-    expect(monitors.map(({ obj }) => obj.metadata.name).sort()).toEqual(["argo-rollouts", "dcgm-exporter", "karpenter"]);
+    expect(monitors.map(({ obj }) => obj.metadata.name).sort()).toEqual(["argo-rollouts", "dcgm-exporter", "karpenter", "kueue"]);
     for (const { obj } of monitors) expect(validateCustomResource(obj)).toEqual([]);
   });
 });

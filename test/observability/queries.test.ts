@@ -3,6 +3,9 @@
 // record, and groups, matches and filters only by labels those series carry. promtool checks the same rules in
 // test/observability/promtool.verify.ts.
 import { tritonQueueTimeQuery } from "../../constructs/ml/triton";
+import { llmScalingQueries } from "../../constructs/serving/llm-autoscaling";
+import { exampleEnvironment } from "../helpers/delivery-examples";
+import { projectEnvironment } from "../helpers/synth";
 import { upstreamLabelCatalog } from "../helpers/obs-upstream-labels";
 import { ALL_UPSTREAM_METRICS } from "../helpers/obs-upstream-metrics";
 import { metricNames, parsePromql, promqlProblems, valueType } from "../helpers/promql";
@@ -16,13 +19,18 @@ describe.each(ENVS)("%s: every deployed PromQL query", (env) => {
   const queries = renderedQueries(env);
   const recordedBy = new Map(queries.flatMap((q, i) => (q.record ? [[q.record, i] as const] : [])));
 
-  test("covers every rule, the dashboards' panels and variables, and the KEDA trigger of each Triton model", () => {
+  test("covers every rule, the dashboards' panels and variables, and the KEDA triggers of each Triton model and each vLLM model", () => {
     const rules = renderedRuleGroups(env).flatMap((g) => g.rules);
     expect(queries.filter((q) => q.kind === "rule")).toHaveLength(rules.length);
     expect(rules.length).toBeGreaterThan(20);
     expect(queries.filter((q) => q.kind === "dashboard").length).toBeGreaterThan(30);
-    const models = env.startsWith(EXAMPLE_ENV_PREFIX) ? ["churn"] : [];
-    expect(queries.filter((q) => q.kind === "keda").map((q) => q.expr)).toEqual(models.map((m) => tritonQueueTimeQuery("triton", `triton-${m}`)));
+    const e = env.startsWith(EXAMPLE_ENV_PREFIX) ? exampleEnvironment(env.slice(EXAMPLE_ENV_PREFIX.length)) : projectEnvironment(env);
+    const vllm = e.ml.llm.models.flatMap((m) => {
+      const q = llmScalingQueries({ namespace: "llm", routerNamespace: "llm", modelId: m.modelId });
+      return m.replicas.min === 0 ? [q.waiting, q.kvcache, q.incoming] : [q.waiting, q.kvcache];
+    });
+    expect(vllm.length).toBeGreaterThan(0);
+    expect(queries.filter((q) => q.kind === "keda").map((q) => q.expr).sort()).toEqual([...vllm, ...e.delivery.models.map((m) => tritonQueueTimeQuery("triton", `triton-${m.name}`))].sort());
   });
 
   test("parses and type-checks as Prometheus v3.14 does; rules and the KEDA trigger yield instant vectors", () => {

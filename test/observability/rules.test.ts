@@ -89,7 +89,7 @@ describe("platform alert rules", () => {
   test("treat the hardware XIDs as critical and every other XID as a warning", () => {
     const g = platformRuleGroups(dev.alerts, dev.slo);
     expect(alertNamed(g, "GpuCriticalXidError").expr).toBe(CRITICAL_XIDS.map((x) => `DCGM_FI_DEV_XID_ERRORS == ${x}`).join(" or "));
-    expect(CRITICAL_XIDS).toEqual([48, 63, 64, 74, 79, 92, 94, 95]);
+    expect(CRITICAL_XIDS).toEqual([48, 63, 64, 74, 79, 92, 94, 95, 119, 154]);
     expect(alertNamed(g, "GpuXidError")).toEqual(expect.objectContaining({ expr: "DCGM_FI_DEV_XID_ERRORS > 0", labels: { severity: "warning", component: "gpu" } }));
   });
 

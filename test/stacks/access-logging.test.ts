@@ -33,7 +33,7 @@ describe("production: server access logs and data events", () => {
     expect(policy[3]).toEqual(expect.objectContaining({ Resource: `${arn}/cloudtrail/AWSLogs/444455556666/*`, Condition: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": [trail] } } }));
   });
 
-  test("the state bucket and the four data buckets deliver their access logs there, each under its own prefix", () => {
+  test("the state bucket, the four data buckets and the training bucket deliver their access logs there, each under its own prefix", () => {
     const logged: string[] = [];
     for (const part of ["bootstrap", "foundation"]) {
       for (const [id, b] of Object.entries(resources(stack(`prod-${part}`), "aws_s3_bucket")) as Array<[string, Any]>) {
@@ -44,7 +44,7 @@ describe("production: server access logs and data events", () => {
         logged.push(b.bucket);
       }
     }
-    expect(logged.sort()).toEqual(["feast", "mlflow-artifacts", "pipelines", "triton-models"].map((p) => `mlp-prod-${p}-444455556666`).concat("mlp-tfstate-prod-444455556666").sort());
+    expect(logged.sort()).toEqual(["feast", "mlflow-artifacts", "pipelines", "training", "triton-models"].map((p) => `mlp-prod-${p}-444455556666`).concat("mlp-tfstate-prod-444455556666").sort());
   });
 
   test("a trail records object-level events of exactly the data buckets, encrypted with the telemetry key, with log file validation", () => {

@@ -34,10 +34,13 @@ describe("values that cross stacks", () => {
       "arn",
       "bucket",
       "certificate_authority[0].data",
+      // The FSx file system's DNS and Lustre mount names, for the training volumes (stacks/ml/resilience.ts).
+      "dns_name",
       "endpoint",
       "id",
       "identity[0].oidc[0].issuer",
       "master_user_secret[0].secret_arn",
+      "mount_name",
       "name",
       "vpc_config[0].cluster_security_group_id",
     ]);
@@ -64,5 +67,10 @@ describe("the stack graph", () => {
     expect([...manifest.stacks[ml].dependencies].sort()).toEqual([...(oidc ? [`${env}-bootstrap`] : []), `${env}-foundation`, `${env}-platform`]);
     expect(manifest.stacks[`${env}-platform`].dependencies).toContain(`${env}-foundation`);
     expect(manifest.stacks[`${env}-foundation`].dependencies).toEqual([`${env}-bootstrap`]);
+  });
+
+  test.each(Object.keys(manifest.stacks).filter((s) => s.endsWith("-teams")))("%s comes after its ML stack (the kubeflow namespace, the platform's Kueue CRDs) and reads the foundation", (teams) => {
+    const env = teams.slice(0, -"-teams".length);
+    expect([...manifest.stacks[teams].dependencies].sort()).toEqual([`${env}-foundation`, `${env}-ml`]);
   });
 });

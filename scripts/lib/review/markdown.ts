@@ -90,13 +90,17 @@ function bannerSection(banners: Banner[], cap: number, full: boolean): string[] 
 
 function costSection(cost: CostChange[]): string[] {
   const rows = cost.filter((c) => c.fromPer30Days !== c.toPer30Days || (c.budgetPer30Days !== undefined && c.toPer30Days !== null && c.toPer30Days > c.budgetPer30Days));
-  if (!rows.length) return [];
-  const out = ["### Cost ceiling (worst case, On-Demand, per 30 days)", "", "| environment | before | after | change | budget |", "|---|--:|--:|--:|--:|"];
+  // A model's replicas or GPUs can change within its pool's limits, leaving the ceiling as it was.
+  const serving = cost.flatMap((c) => (c.serving ?? []).map((s) => `- ${c.environment}: \`${s.key}\` at its maximum ${usd(s.fromPer30Days)} → ${usd(s.toPer30Days)}`));
+  if (!rows.length && !serving.length) return [];
+  const out = ["### Cost ceiling (worst case, On-Demand, per 30 days)", ""];
+  if (rows.length) out.push("| environment | before | after | change | budget |", "|---|--:|--:|--:|--:|");
   for (const c of rows) {
     const delta = c.fromPer30Days !== null && c.toPer30Days !== null ? `${c.toPer30Days >= c.fromPer30Days ? "+" : "−"}${usd(Math.abs(c.toPer30Days - c.fromPer30Days))}` : "n/a";
     const over = c.budgetPer30Days !== undefined && c.toPer30Days !== null && c.toPer30Days > c.budgetPer30Days;
     out.push(`| ${c.environment} | ${usd(c.fromPer30Days)} | ${usd(c.toPer30Days)} | ${delta} | ${c.budgetPer30Days === undefined ? "—" : `${usd(c.budgetPer30Days)}${over ? " **over**" : ""}`} |`);
   }
+  if (serving.length) out.push(...(rows.length ? [""] : []), "Models and Ray at their maximum (inside the pool ceilings):", "", ...serving);
   return [...out, ""];
 }
 

@@ -18,6 +18,7 @@ const LOSES: Readonly<Record<string, string>> = {
   aws_cloudwatch_log_group: "the log events in the group",
   aws_prometheus_workspace: "the stored metrics",
   aws_efs_file_system: "every file on the file system",
+  aws_fsx_lustre_file_system: "every file on the file system not yet exported to its linked S3 prefixes (checkpoints written since the last export)",
   aws_ebs_volume: "the volume's data",
   aws_ecr_repository: "every image in the repository",
   kubernetes_namespace_v1: "every object in the namespace, PersistentVolumeClaims included",

@@ -139,6 +139,8 @@ export interface CostChange {
   readonly toPer30Days: number | null;
   readonly budgetPer30Days?: number;
   readonly tier?: string;
+  /** vLLM models and Ray at their maximum whose cost changed (inside the pool ceilings; environments/lib/serving-cost.ts). */
+  readonly serving?: readonly { readonly key: string; readonly fromPer30Days: number | null; readonly toPer30Days: number | null }[];
 }
 
 /** Per environment: new (every stack added), removed, changed or unchanged, and its stacks' counts. */

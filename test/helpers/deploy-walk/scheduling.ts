@@ -25,7 +25,16 @@ export interface NodeSource {
   readonly nodes: number;
   /** Karpenter NodePool limits (cpu in millicores, memory in MiB, extended resources as counts). */
   readonly limits?: Readonly<Record<string, number>>;
+  /** Zones a NodePool's requirements allow (`topology.kubernetes.io/zone`); undefined: any zone (node groups are not modelled). */
+  readonly zones?: readonly string[];
+  /**
+   * Extended capacity per instance type from NodeOverlays (Karpenter assigns an overlay's quantities over the type's
+   * own: `ApplyCapacityOverlay` at v1.14.1), only when the `nodeOverlay` feature gate is on. @default - none
+   */
+  readonly overlays?: ReadonlyMap<string, Readonly<Record<string, number>>>;
 }
+
+const ZONE_LABEL = "topology.kubernetes.io/zone";
 
 /** Labels every node carries whatever its source. */
 function wellKnownLabels(t: InstanceTypeInfo): Record<string, string> {
@@ -60,7 +69,8 @@ export function placementProblem(pod: PodFootprint, source: NodeSource, type: In
   const labels = { ...wellKnownLabels(type), ...source.labels };
   const untolerated = source.taints.filter((taint) => taint.effect !== "PreferNoSchedule" && !(pod.tolerations ?? []).some((t) => tolerates(t, taint)));
   if (untolerated.length) return `does not tolerate ${untolerated.map((t) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`).join(", ")}`;
-  const selector = Object.entries(pod.nodeSelector ?? {}).filter(([k, v]) => labels[k] !== v);
+  // A zone selector matches a source that may launch in that zone (Karpenter picks the zone to fit the pod).
+  const selector = Object.entries(pod.nodeSelector ?? {}).filter(([k, v]) => (k === ZONE_LABEL ? !(source.zones?.includes(v) ?? true) : labels[k] !== v));
   if (selector.length) return `nodeSelector ${selector.map(([k, v]) => `${k}=${v}`).join(", ")} does not match`;
   if (pod.requiredNodeAffinity?.length && !pod.requiredNodeAffinity.some((t) => matchesTerm(t, labels))) return "required node affinity does not match";
   return undefined;
@@ -93,15 +103,18 @@ export function demandOf(pod: PodFootprint): Demand {
   };
 }
 
-/** Extended resources an instance type offers (GPUs and EFA interfaces; huge pages are not modelled by Karpenter). */
-export function extendedCapacity(t: InstanceTypeInfo): Record<string, number> {
-  return { "nvidia.com/gpu": t.gpuCount, "vpc.amazonaws.com/efa": t.efaInterfaces };
+/**
+ * Extended resources an instance type offers as Karpenter sees it (GPUs and EFA interfaces; huge pages and GPU slices
+ * only through a NodeOverlay of the node source).
+ */
+export function extendedCapacity(t: InstanceTypeInfo, source?: NodeSource): Record<string, number> {
+  return { "nvidia.com/gpu": t.gpuCount, "vpc.amazonaws.com/efa": t.efaInterfaces, ...(source?.overlays?.get(t.name) ?? {}) };
 }
 
 /** Whether one pod fits an empty node of the type (after the node's DaemonSets). */
-export function fitsType(d: Demand, t: InstanceTypeInfo, daemonSets: Demand): boolean {
+export function fitsType(d: Demand, t: InstanceTypeInfo, daemonSets: Demand, source?: NodeSource): boolean {
   const a: Allocatable = allocatable(t);
-  const ext = extendedCapacity(t);
+  const ext = extendedCapacity(t, source);
   return (
     d.cpuMilli + daemonSets.cpuMilli <= a.cpuMilli &&
     d.memoryMiB + daemonSets.memoryMiB <= a.memoryMiB &&
@@ -159,7 +172,29 @@ export function nodePoolSource(pool: Record<string, Any>): NodeSource {
     instanceTypes: poolTypes(spec.template.spec.requirements),
     nodes: 0,
     limits,
+    zones: (spec.template.spec.requirements as Array<Record<string, Any>>).find((r) => r.key === ZONE_LABEL && r.operator === "In")?.values,
   };
+}
+
+/** Whether a NodeOverlay's requirements select a NodePool's instance type (NodePool name, template labels, type labels). */
+export function overlayMatches(requirements: ReadonlyArray<Record<string, Any>>, source: NodeSource, t: InstanceTypeInfo): boolean {
+  const labels: Record<string, string> = { ...wellKnownLabels(t), ...source.labels, "karpenter.k8s.aws/instance-family": t.family };
+  return requirements.every((r) => {
+    const v = labels[r.key];
+    switch (r.operator) {
+      case "In":
+        return v !== undefined && (r.values as string[]).includes(v);
+      case "NotIn":
+        return v === undefined || !(r.values as string[]).includes(v);
+      case "Exists":
+        return v !== undefined;
+      case "DoesNotExist":
+        return v === undefined;
+      default:
+        // Gt/Lt on labels the walk does not model: treat as not matching, so an overlay is never assumed.
+        return false;
+    }
+  });
 }
 
 /**

@@ -65,6 +65,11 @@ export function walkDeploy(input: WalkInput): WalkResult {
 
   for (const s of input.stacks) {
     for (const node of graphs.get(s.id)!.nodes.values()) {
+      // Labels put on an existing Namespace (the teams stack marks `kubeflow` for Kueue): it must exist first.
+      if (node.type === "kubernetes_labels" && node.config.kind === "Namespace") {
+        const name = node.config.metadata.name;
+        need({ stack: s.id, address: node.address }, `labels of Namespace ${name}`, `namespace ${name}`, w.namespaces.get(name));
+      }
       if (node.type !== "helm_release" || node.config.create_namespace) continue;
       need({ stack: s.id, address: node.address }, `release ${node.config.name}`, `namespace ${node.config.namespace}`, w.namespaces.get(node.config.namespace));
     }
@@ -102,11 +107,11 @@ export function walkDeploy(input: WalkInput): WalkResult {
     const demand = demandOf(pod);
     for (const resource of Object.keys(demand.extended)) {
       if (!p.templateOnly) need(p, p.label, `the device plugin advertising ${resource}`, w.advertised.get(resource));
-      if (!sites.some((n) => n.source.instanceTypes.some((t) => (extendedCapacity(t)[resource] ?? 0) > 0))) findings.push(`${where(p)} (${p.label}): requests ${resource}, which no node it may use has`);
+      if (!sites.some((n) => n.source.instanceTypes.some((t) => (extendedCapacity(t, n.source)[resource] ?? 0) > 0))) findings.push(`${where(p)} (${p.label}): requests ${resource}, which no node it may use has`);
     }
     // A DaemonSet only needs somewhere to run eventually (it is ready with no nodes); other pods need nodes now.
     const reachable = p.templateOnly || pod.kind === "DaemonSet" ? sites : sites.filter((n) => available(p, n));
-    const fits = reachable.filter((n) => n.source.instanceTypes.some((t) => fitsType(demand, t, sumDemand(daemonSetsOn(n.source)))));
+    const fits = reachable.filter((n) => n.source.instanceTypes.some((t) => fitsType(demand, t, sumDemand(daemonSetsOn(n.source)), n.source)));
     if (!reachable.length) {
       findings.push(`${where(p)} (${p.label}): may only run on ${sites.map((n) => `${n.source.name} (${where(n)})`).join(", ")}, which has no nodes before it starts`);
     } else if (!fits.length) {

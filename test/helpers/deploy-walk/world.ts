@@ -1,10 +1,13 @@
+import { memoryMiB } from "../../../constructs/catalog/allocatable";
+import { parse as parseYaml } from "yaml";
 import { ADDON_FOOTPRINTS } from "../../../constructs/eks/addon-footprints";
+import { EFA_HUGE_PAGES_2MI } from "../../../constructs/resilience/capacity-fallback";
 import type { PodFootprint, ReleaseFootprint } from "../../../constructs/kubernetes/footprint";
 import { blocks } from "../audit-context";
 import { helmReleases } from "../manifests";
 import type { SynthesizedStack } from "../synth";
 import type { StackGraph } from "./graph";
-import { nodeGroupSource, nodePoolSource, podOfObject, type NodeSource } from "./scheduling";
+import { nodeGroupSource, nodePoolSource, overlayMatches, podOfObject, type NodeSource } from "./scheduling";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -71,6 +74,9 @@ export class ClusterWorld {
   readonly objects: ObjectSite[] = [];
   /** Deployments and Rollouts whose replica count an autoscaler owns: `namespace/name` → maximum replicas. */
   readonly autoscaled = new Map<string, number>();
+  /** Karpenter NodeOverlays (`spec` of each), applied to the pools when the controller's `nodeOverlay` gate is on. */
+  readonly nodeOverlays: Array<Record<string, Any>> = [];
+  nodeOverlayGate = false;
   /** Argo Rollouts by `namespace/name`: their canaries run more pods than their replicas. */
   readonly rollouts = new Map<string, Any>();
   /**
@@ -150,13 +156,51 @@ export function buildWorld(stacks: readonly SynthesizedStack[], graphs: Readonly
               if (vars.MODE === "stage") w.awaitedExternalData.push({ ...at, label: `Job ${job.metadata.namespace}/${job.metadata.name}`, needs: `version ${vars.VERSION} of ${vars.REGISTERED_MODEL} registered in the environment's MLflow` });
             }
           }
-          if (cfg.chart === "karpenter") w.karpenterControllers.push(at);
+          if (cfg.chart === "karpenter") {
+            w.karpenterControllers.push(at);
+            if ((release.values.settings as Any)?.featureGates?.nodeOverlay === true) w.nodeOverlayGate = true;
+          }
           break;
         }
       }
     }
   }
+  applyNodeOverlays(w);
+  applyNodeGroupHugePages(w);
   return w;
+}
+
+/** An overlay quantity in the walk's units: huge pages in MiB (like memory), counts as numbers. */
+function quantity(resource: string, value: unknown): number {
+  return resource.startsWith("hugepages-") ? memoryMiB(String(value)) : Number(value);
+}
+
+/** A managed node group's EFA types preallocate 2 MiB huge pages (the EFA driver's static capacity, no overlay). */
+function applyNodeGroupHugePages(w: ClusterWorld): void {
+  w.nodeSources.forEach((site, i) => {
+    const source = site.source;
+    if (source.kind !== "node-group") return;
+    const overlays = new Map<string, Record<string, number>>(source.overlays ?? []);
+    for (const t of source.instanceTypes) if (t.efaInterfaces > 0) overlays.set(t.name, { ...(overlays.get(t.name) ?? {}), "hugepages-2Mi": memoryMiB(EFA_HUGE_PAGES_2MI) });
+    if (overlays.size) w.nodeSources[i] = { ...site, source: { ...source, overlays } };
+  });
+}
+
+/** Gives each Karpenter pool the capacity its matching NodeOverlays declare (nothing without the feature gate). */
+function applyNodeOverlays(w: ClusterWorld): void {
+  if (!w.nodeOverlayGate || !w.nodeOverlays.length) return;
+  w.nodeSources.forEach((site, i) => {
+    const source = site.source;
+    if (source.kind !== "karpenter") return;
+    const overlays = new Map<string, Record<string, number>>();
+    for (const t of source.instanceTypes) {
+      // Higher weight wins; equal weights may not overlap (Karpenter marks such overlays conflicting).
+      const matching = w.nodeOverlays.filter((o) => overlayMatches(o.requirements ?? [], source, t)).sort((a, b) => (a.weight ?? 0) - (b.weight ?? 0));
+      const capacity = Object.assign({}, ...matching.map((o) => Object.fromEntries(Object.entries(o.capacity ?? {}).map(([k, v]) => [k, quantity(k, v)]))));
+      if (Object.keys(capacity).length) overlays.set(t.name, capacity);
+    }
+    if (overlays.size) w.nodeSources[i] = { ...site, source: { ...source, overlays } };
+  });
 }
 
 function addFootprint(w: ClusterWorld, at: Site, namespace: string, fp: ReleaseFootprint, indirect: boolean): void {
@@ -180,6 +224,13 @@ function addFootprint(w: ClusterWorld, at: Site, namespace: string, fp: ReleaseF
 function storeOf(o: Record<string, Any>, ns: string): { kind: string; key: string } {
   const ref = o.spec.secretStoreRef ?? {};
   return ref.kind === "ClusterSecretStore" ? { kind: "ClusterSecretStore", key: ref.name } : { kind: "SecretStore", key: `${ns}/${ref.name}` };
+}
+
+/** The pod templates of a RayCluster, RayJob or RayService, by group (`head`, `worker <name>`). */
+function rayPodTemplates(t: Record<string, Any>): Array<[string, Any]> {
+  const cluster = t.kind === "RayCluster" ? t.spec : t.kind === "RayJob" ? t.spec.rayClusterSpec : t.kind === "RayService" ? t.spec.rayClusterConfig : undefined;
+  if (!cluster) return [];
+  return [["head", cluster.headGroupSpec.template], ...(cluster.workerGroupSpecs ?? []).map((g: Any) => [`worker ${g.groupName}`, g.template] as [string, Any])];
 }
 
 /** Objects of an in-repo manifests release: what they provide, and the pods and custom resources they make. */
@@ -215,6 +266,9 @@ function addObjects(w: ClusterWorld, at: Site, releaseNamespace: string, creates
         break;
       case "NodePool":
         w.nodeSources.push({ ...at, source: nodePoolSource(o) });
+        break;
+      case "NodeOverlay":
+        w.nodeOverlays.push(o.spec);
         break;
       case "ScaledObject":
         if (["Deployment", "Rollout"].includes(o.spec.scaleTargetRef?.kind)) w.autoscaled.set(`${ns}/${o.spec.scaleTargetRef.name}`, o.spec.maxReplicaCount);
@@ -255,6 +309,18 @@ function addObjects(w: ClusterWorld, at: Site, releaseNamespace: string, creates
     }
     const pod = podOfObject(o);
     if (pod) w.pods.push({ ...at, pod, namespace: ns, label, indirect: false, templateOnly: false, sameRelease });
+    // Workload templates shipped in ConfigMaps (Ray): their pods must reach a pool, and their CRDs exist before users apply them.
+    if (o.kind === "ConfigMap" && o.metadata.labels?.["ml-platform.io/template"]) {
+      for (const text of Object.values((o.data ?? {}) as Record<string, string>)) {
+        const t = parseYaml(text) as Record<string, Any>;
+        const label = `${t.kind} template ${o.metadata.name}/${t.metadata.name}`;
+        w.objects.push({ ...at, groupKind: `${groupOf(t.apiVersion)}/${t.kind}`, core: false, label, namespace: ns, sameReleaseCrds: sameRelease.crds, sameReleaseNamespaces: namespaces });
+        for (const [group, template] of rayPodTemplates(t)) {
+          const p = podOfObject({ kind: "Job", metadata: { name: `${t.metadata.name}/${group}`, namespace: ns }, spec: { template } });
+          if (p) w.pods.push({ ...at, pod: p, namespace: ns, label: `${label} (${group})`, indirect: false, templateOnly: true, sameRelease });
+        }
+      }
+    }
     // Training runtimes are pod templates: their placement must reach a pool, though nothing runs yet.
     if (o.kind === "ClusterTrainingRuntime" || o.kind === "TrainingRuntime") {
       for (const job of o.spec.template.spec.replicatedJobs ?? []) {

@@ -1,0 +1,92 @@
+import { Labels } from "@cdktf/provider-kubernetes/lib/labels";
+import { Construct } from "constructs";
+import { ClusterAccess } from "../constructs/kubernetes/cluster-access";
+import { ManifestsRelease } from "../constructs/kubernetes/manifests-release";
+import { MONITORING_NAMESPACE } from "../constructs/observability/targets";
+import { gpuFlavors } from "../constructs/tenancy/flavors";
+import { KUBERAY_NAMESPACE, KUEUE_NAMESPACE, MANAGED_NAMESPACE_LABEL, PIPELINES_NAMESPACE, PIPELINES_QUEUE } from "../constructs/tenancy/names";
+import { clusterQueue, cohort, listedQuotas, localQueue, resourceFlavor, workloadPriorityClasses } from "../constructs/tenancy/queues";
+import { Team } from "../constructs/tenancy/team";
+import { TeamAccess } from "../constructs/tenancy/team-access";
+import { cohortQueues } from "../environments/lib/tenancy-schema";
+import type { Environment } from "../environments/lib/schema";
+import { EnvironmentStack } from "./environment-stack";
+import type { FoundationStack } from "./foundation-stack";
+import type { MlStack } from "./ml-stack";
+import { namePrefix } from "./naming";
+
+/** Platform services team pods call (their namespaces): MLflow, Feast, Triton, Prometheus and the Kubeflow Pipelines API. */
+const SERVICE_NAMESPACES = ["mlflow", "feast", "triton", MONITORING_NAMESPACE, PIPELINES_NAMESPACE];
+
+/** Namespaces whose pods call into team pods: Prometheus scraping them, the KubeRay operator polling Ray jobs. */
+const CALLER_NAMESPACES = [MONITORING_NAMESPACE, KUBERAY_NAMESPACE];
+
+/**
+ * `<env>-teams`: the teams sharing the cluster (docs/tenancy.md), applied after the ML stack. Adding a team is the most
+ * frequent change of a platform like this one; in a stack of its own its plan holds only the teams' objects and its
+ * apply cannot touch the platform or the ML services. It holds the cohort's queue objects (ResourceFlavors from the
+ * pools, the Cohort, WorkloadPriorityClasses, the pipelines queue and its LocalQueue in `kubeflow`, which it marks for
+ * Kueue), one Team per entry of the environment's `teams` section and the members' access entries. It reads the
+ * cluster and the ML buckets from the foundation; Kueue's CRDs come from the platform stack, `kubeflow` from the ML
+ * stack, hence the dependency.
+ */
+export class TeamsStack extends EnvironmentStack {
+  readonly access: ClusterAccess;
+  /** The cohort's shared queue objects. */
+  readonly queues: ManifestsRelease;
+  readonly teams: Team[] = [];
+  readonly members: TeamAccess;
+
+  constructor(scope: Construct, env: Environment, foundation: FoundationStack, ml: MlStack) {
+    super(scope, env, "teams");
+    this.addDependency(ml);
+    const cluster = foundation.cluster;
+    this.access = new ClusterAccess(this, "cluster-access", {
+      clusterName: cluster.clusterName,
+      clusterEndpoint: cluster.clusterEndpoint,
+      clusterCertificateAuthority: cluster.clusterCertificateAuthority,
+      region: env.account.region,
+    });
+
+    const flavors = gpuFlavors(env);
+    const queues = cohortQueues(env.teams);
+    const pipelines = env.teams.pipelines;
+    this.queues = new ManifestsRelease(this, "queues", { releaseName: "team-queues", namespace: KUEUE_NAMESPACE });
+    for (const f of flavors) this.queues.add(resourceFlavor(f));
+    this.queues.add(cohort());
+    for (const p of workloadPriorityClasses()) this.queues.add(p);
+    // Flavors in the cohort's order (pool, then GPU): Kueue tries a queue's flavors in the order it lists them.
+    this.queues.add(clusterQueue({ name: PIPELINES_QUEUE, namespace: PIPELINES_NAMESPACE, gpus: listedQuotas(pipelines.gpus, flavors), weight: pipelines.priority }));
+    this.queues.add(localQueue(PIPELINES_QUEUE, PIPELINES_NAMESPACE, PIPELINES_QUEUE));
+
+    // Kubeflow Pipelines' pods carry the pipelines queue's label (ml stack); Kueue manages them once their namespace
+    // is marked, which waits for the LocalQueue they name.
+    new Labels(this, "kubeflow-managed", {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: PIPELINES_NAMESPACE },
+      labels: { [MANAGED_NAMESPACE_LABEL.key]: MANAGED_NAMESPACE_LABEL.value },
+      fieldManager: "ml-platform-teams",
+      dependsOn: [this.queues.release],
+    });
+
+    for (const t of env.teams.tenants) {
+      this.teams.push(
+        new Team(this, `team-${t.name}`, {
+          name: t.name,
+          costCenter: t.costCenter,
+          cohort: queues,
+          flavors,
+          weight: t.priority,
+          resources: t.resources,
+          network: { vpcCidr: env.network.vpcCidr, serviceNamespaces: SERVICE_NAMESPACES, callerNamespaces: CALLER_NAMESPACES },
+          cluster,
+          dataStores: foundation.mlData,
+          roleName: `${namePrefix(env)}-team-${t.name}`,
+          dependsOn: [this.queues.release],
+        }),
+      );
+    }
+    this.members = new TeamAccess(this, "members", { clusterName: cluster.clusterName, teams: env.teams.tenants });
+  }
+}

@@ -1,0 +1,119 @@
+// Bad GPU sharing and LLM settings are rejected at synth time with the environment, the field, the value and the rule.
+import { validateEnvironment } from "../../environments/lib/load";
+import { EXAMPLE_MODELS } from "../helpers/delivery-examples";
+import { brokenStaging, problemsOf, type LooseInput } from "../helpers/environments";
+
+const STG = 'environment "staging"';
+
+/** A staging copy with a MIG shared-GPU pool on p5 and two models: one on an L40S node, one on a 1g.10gb slice. */
+function withServing(mutate: (e: LooseInput) => void = () => undefined): LooseInput {
+  return brokenStaging((e) => {
+    e.compute.sharedGpuPool = {
+      instanceTypes: ["p5.48xlarge"],
+      capacityTypes: ["on-demand"],
+      limits: { gpus: 8 },
+      sharing: { mode: "mig", strategy: "mixed", layouts: { "p5.48xlarge": "all-1g.10gb" } },
+    };
+    e.ml.llm = {
+      models: [
+        { name: "llama-8b", modelId: "meta-llama/Llama-3.1-8B-Instruct", weights: "meta-llama/Llama-3.1-8B-Instruct", gpu: { instanceType: "g6e.xlarge" }, maxModelLen: 8192, replicas: { min: 1, max: 2 } },
+        { name: "qwen-3b", modelId: "Qwen/Qwen2.5-3B-Instruct", weights: "Qwen/Qwen2.5-3B-Instruct", gpu: { instanceType: "p5.48xlarge", migProfile: "1g.10gb" }, maxModelLen: 4096, replicas: { min: 1, max: 8 } },
+      ],
+    };
+    mutate(e);
+  });
+}
+
+describe("GPU sharing and LLM models", () => {
+  test("a MIG pool on p5 with a slice-sized model and a whole-GPU model is accepted", () => {
+    const env = validateEnvironment("staging", withServing());
+    expect(env.ml.llm.models.map((m) => [m.name, m.tensorParallelSize, m.gpu.count])).toEqual([["llama-8b", 1, undefined], ["qwen-3b", 1, undefined]]);
+  });
+
+  test.each<[string, (e: LooseInput) => void, string]>([
+    [
+      "tensor parallel size larger than the GPUs of the chosen type",
+      (e) => (e.ml.llm.models[0].tensorParallelSize = 2),
+      `${STG}: ml.llm.models[0].tensorParallelSize: got 2; is larger than the 1 GPUs of g6e.xlarge (one replica runs on one node)`,
+    ],
+    [
+      "MIG on a pool whose types have no MIG",
+      (e) => (e.compute.gpuSharing = { "gpu-inference": { mode: "mig", strategy: "single", layouts: {} } }),
+      `${STG}: compute.gpuSharing.gpu-inference.mode: got "mig"; `,
+    ],
+    [
+      "MIG on a shared pool type without MIG",
+      (e) => (e.compute.sharedGpuPool.instanceTypes = ["p5.48xlarge", "g4dn.12xlarge"]),
+      `${STG}: compute.sharedGpuPool.sharing.mode: got "mig"; g4dn.12xlarge has no MIG-capable GPU (MIG exists on p4d.24xlarge, p4de.24xlarge, p5.4xlarge, p5.48xlarge, p5e.48xlarge, p5en.48xlarge, p6-b200.48xlarge, p6-b300.48xlarge)`,
+    ],
+    [
+      "time-slicing on the EFA training pool",
+      (e) => (e.compute.gpuSharing = { "efa-training": { mode: "time-slicing", replicas: 4 } }),
+      `${STG}: compute.gpuSharing.efa-training.mode: got "time-slicing"; EFA training pools share no GPUs: their multi-node jobs need whole GPUs and the EFA devices of the node (time-slicing only where no EFA training runs)`,
+    ],
+    ["a model without a weights path", (e) => delete e.ml.llm.models[0].weights, `${STG}: ml.llm.models[0].weights: got nothing; Invalid input: expected string, received undefined`],
+    ["min replicas above max", (e) => (e.ml.llm.models[1].replicas = { min: 3, max: 2 }), `${STG}: ml.llm.models[1].replicas.min: got 3; must be at most replicas.max (2)`],
+    [
+      "scale-to-zero outside development",
+      (e) => (e.ml.llm.models[0].replicas.min = 0),
+      `${STG}: ml.llm.models[0].replicas.min: got 0; must be at least 1 in staging tier: scale-to-zero (cold starts of minutes while a GPU node and the weights arrive) is for development only`,
+    ],
+    [
+      "a slice profile the pool's layout does not make",
+      (e) => (e.ml.llm.models[1].gpu.migProfile = "3g.40gb"),
+      `${STG}: ml.llm.models[1].gpu.migProfile: got "3g.40gb"; is not in the all-1g.10gb layout of p5.48xlarge (1g.10gb)`,
+    ],
+    [
+      "a layout the GPU does not have",
+      (e) => (e.compute.sharedGpuPool.sharing.layouts["p5.48xlarge"] = "all-1g.18gb"),
+      `${STG}: compute.sharedGpuPool.sharing.layouts.p5.48xlarge: got "all-1g.18gb"; is not a MIG layout of H100-SXM5-80GB (all-1g.10gb, all-1g.20gb, all-2g.20gb, all-3g.40gb, all-4g.40gb, all-7g.80gb, all-balanced)`,
+    ],
+    [
+      "the single strategy with a layout of several profiles",
+      (e) => {
+        e.compute.sharedGpuPool.sharing = { mode: "mig", strategy: "single", layouts: { "p5.48xlarge": "all-balanced" } };
+        delete e.ml.llm.models[1].gpu.migProfile;
+      },
+      `${STG}: compute.sharedGpuPool.sharing.layouts.p5.48xlarge: got "all-balanced"; mixes profiles, which the single strategy cannot advertise as one resource: use mixed, or a layout of one profile`,
+    ],
+    [
+      "a model whose type is in no serving pool",
+      (e) => (e.ml.llm.models[0].gpu.instanceType = "p4d.24xlarge"),
+      `${STG}: ml.llm.models[0].gpu.instanceType: got "p4d.24xlarge"; is in no serving pool (gpu-inference families g6, g6e, g5; shared-gpu types p5.48xlarge)`,
+    ],
+    [
+      "more replicas at full scale than the pool's limit holds",
+      // With docs/delivery.md's example model served beside them (the shipped staging serves none).
+      (e) => ((e.ml.llm.models[0].replicas.max = 13), (e.delivery.models = structuredClone(EXAMPLE_MODELS.staging))),
+      `${STG}: compute.gpuInferencePool.limits.gpus: got 16; holds 16 nvidia.com/gpu but the serving workloads at full scale need 19 (triton churn 6 x 1, llama-8b 13 x 1): raise the limit or lower replicas.max`,
+    ],
+    [
+      "more slices at full scale than the shared pool's limit holds",
+      (e) => (e.ml.llm.models[1].replicas.max = 57),
+      `${STG}: compute.sharedGpuPool.limits.gpus: got 8; holds 56 nvidia.com/mig-1g.10gb but the serving workloads at full scale need 57 (qwen-3b 57 x 1): raise the limit or lower replicas.max`,
+    ],
+    [
+      "tensor parallelism on a time-sliced pool",
+      (e) => {
+        e.compute.gpuSharing = { "gpu-inference": { mode: "time-slicing", replicas: 4 } };
+        e.ml.llm.models[0].gpu.instanceType = "g6e.12xlarge";
+        e.ml.llm.models[0].tensorParallelSize = 2;
+      },
+      `${STG}: ml.llm.models[0].tensorParallelSize: got 2; must be 1 with one GPU on gpu-inference, which is time-sliced (the device plugin refuses requests for more than one shared GPU)`,
+    ],
+  ])("rejects %s", (_what, mutate, message) => {
+    const problems = problemsOf("staging", withServing(mutate));
+    expect(problems).toEqual([expect.stringContaining(message)]);
+  });
+
+  test("the EFA pool of an environment without EFA, and a sharing setting for a pool it lacks, are named", () => {
+    const problems = problemsOf("dev", brokenStaging((e) => {
+      e.tier = "development";
+      e.compute.efa = { mode: "disabled" };
+      delete e.resilience;
+      delete e.compute.gpuTrainingPool;
+      e.compute.gpuSharing = { "gpu-training": { mode: "time-slicing", replicas: 2 } };
+    }));
+    expect(problems).toEqual(['environment "dev": compute.gpuSharing.gpu-training.mode: got "time-slicing"; the environment has no gpu-training pool']);
+  });
+});
