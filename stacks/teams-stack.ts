@@ -14,6 +14,7 @@ import { EnvironmentStack } from "./environment-stack";
 import type { FoundationStack } from "./foundation-stack";
 import type { MlStack } from "./ml-stack";
 import { namePrefix } from "./naming";
+import { TeamTrainingStorage } from "./teams/training-storage";
 
 /** Platform services team pods call (their namespaces): MLflow, Feast, Triton, Prometheus and the Kubeflow Pipelines API. */
 const SERVICE_NAMESPACES = ["mlflow", "feast", "triton", MONITORING_NAMESPACE, PIPELINES_NAMESPACE];
@@ -26,8 +27,9 @@ const CALLER_NAMESPACES = [MONITORING_NAMESPACE, KUBERAY_NAMESPACE];
  * frequent change of a platform like this one; in a stack of its own its plan holds only the teams' objects and its
  * apply cannot touch the platform or the ML services. It holds the cohort's queue objects (ResourceFlavors from the
  * pools, the Cohort, WorkloadPriorityClasses, the pipelines queue and its LocalQueue in `kubeflow`, which it marks for
- * Kueue), one Team per entry of the environment's `teams` section and the members' access entries. It reads the
- * cluster and the ML buckets from the foundation; Kueue's CRDs come from the platform stack, `kubeflow` from the ML
+ * Kueue), one Team per entry of the environment's `teams` section with the training claims the TrainJob runtimes
+ * mount (stacks/teams/training-storage.ts), and the members' access entries. It reads the cluster, the ML buckets and
+ * the training storage from the foundation (the CSI drivers are the foundation's and the platform's); Kueue's CRDs come from the platform stack, `kubeflow` from the ML
  * stack, hence the dependency.
  */
 export class TeamsStack extends EnvironmentStack {
@@ -71,21 +73,23 @@ export class TeamsStack extends EnvironmentStack {
     });
 
     for (const t of env.teams.tenants) {
-      this.teams.push(
-        new Team(this, `team-${t.name}`, {
-          name: t.name,
-          costCenter: t.costCenter,
-          cohort: queues,
-          flavors,
-          weight: t.priority,
-          resources: t.resources,
-          network: { vpcCidr: env.network.vpcCidr, serviceNamespaces: SERVICE_NAMESPACES, callerNamespaces: CALLER_NAMESPACES },
-          cluster,
-          dataStores: foundation.mlData,
-          roleName: `${namePrefix(env)}-team-${t.name}`,
-          dependsOn: [this.queues.release],
-        }),
-      );
+      const team = new Team(this, `team-${t.name}`, {
+        name: t.name,
+        costCenter: t.costCenter,
+        cohort: queues,
+        flavors,
+        weight: t.priority,
+        resources: t.resources,
+        network: { vpcCidr: env.network.vpcCidr, serviceNamespaces: SERVICE_NAMESPACES, callerNamespaces: CALLER_NAMESPACES },
+        cluster,
+        dataStores: foundation.mlData,
+        roleName: `${namePrefix(env)}-team-${t.name}`,
+        dependsOn: [this.queues.release],
+      });
+      // The training claims the TrainJob runtimes mount, in the team's namespace (the runtimes are cluster-wide).
+      const storage = new TeamTrainingStorage(this, `team-${t.name}-storage`, { env, foundation, team: t.name, role: team.role });
+      for (const o of storage.objects) team.release.add(o);
+      this.teams.push(team);
     }
     this.members = new TeamAccess(this, "members", { clusterName: cluster.clusterName, teams: env.teams.tenants });
   }

@@ -225,9 +225,13 @@ export class MlDataStores extends Construct {
     return `s3://${this.bucketNames.tritonModels}/${LLM_WEIGHTS_PREFIX}/${weights}`;
   }
 
-  /** An LLM server: read-only, its own model's weights prefix only (vLLM's streamer lists the prefix first). */
+  /**
+   * An LLM server: read-only, its own model's weights prefix only. No bucket-level call without a prefix: the Run:ai
+   * streamer only lists with its prefix (runai-model-streamer 0.15.x files.py `list_objects_v2(Prefix=...)`, no
+   * head_bucket), so listing the whole bucket (other models, Triton's repository) stays denied.
+   */
   grantLlmWeightsRead(grantee: IGrantable, weights: string, policyName = "llm-weights-read"): void {
-    this.grantObjects(this.tritonModels, grantee, { sid: "LlmWeightsRead", prefix: `${LLM_WEIGHTS_PREFIX}/${weights}`, write: false, allowBucketHead: true }, policyName);
+    this.grantObjects(this.tritonModels, grantee, { sid: "LlmWeightsRead", prefix: `${LLM_WEIGHTS_PREFIX}/${weights}`, write: false }, policyName);
   }
 
   /** The weights publisher: read and write every model's weights (llm-weights prefix only). */

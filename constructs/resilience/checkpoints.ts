@@ -1,4 +1,4 @@
-import { CHECKPOINT_RUNS_DIR, CLAIMS, CHECKPOINTS_PREFIX, DATASETS_PREFIX } from "./training-storage-layout";
+import { CHECKPOINT_RUNS_DIR, CLAIMS } from "./training-storage-layout";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
@@ -25,7 +25,7 @@ export const JOBSET_NAME_LABEL = "jobset.sigs.k8s.io/jobset-name";
  */
 export const RAYJOB_NAME_LABEL = "ray.io/originated-from-cr-name";
 
-/** A claim of the training namespace and the directory of it to mount. */
+/** A claim every namespace that runs training has (`training` and each team's), and the directory of it to mount. */
 export interface ClaimMount {
   readonly claim: string;
   readonly subPath?: string;
@@ -41,12 +41,13 @@ export interface CheckpointMounts {
 }
 
 /**
- * The mounts of an environment's training storage: FSx (both directories) when it has one, else Mountpoint (datasets
+ * The mounts of an environment's training storage: FSx (its checkpoints and datasets directories, one claim each, so a
+ * team namespace's checkpoint claim can be the team's own directory) when it has one, else Mountpoint (datasets
  * read-only, checkpoints read-write); none without either, so runtimes stay as they were.
  */
 export function checkpointMounts(storage: { readonly fsxZone?: string; readonly mountpoint: boolean }, intervalMinutes: number): CheckpointMounts | undefined {
   if (storage.fsxZone) {
-    return { checkpoints: { claim: CLAIMS.fsx, subPath: CHECKPOINTS_PREFIX }, datasets: { claim: CLAIMS.fsx, subPath: DATASETS_PREFIX }, intervalMinutes, zone: storage.fsxZone };
+    return { checkpoints: { claim: CLAIMS.fsxCheckpoints }, datasets: { claim: CLAIMS.fsxDatasets }, intervalMinutes, zone: storage.fsxZone };
   }
   if (storage.mountpoint) return { checkpoints: { claim: CLAIMS.s3Checkpoints }, datasets: { claim: CLAIMS.datasets }, intervalMinutes };
   return undefined;

@@ -10,8 +10,10 @@ import type { KubernetesObject } from "../kubernetes/manifests-release";
  *   deprecated name of the same gauge.)
  * - `incoming` (only when the model may scale to zero): the router's `vllm:num_incoming_requests_total{model}`, which
  *   the production-stack router (vllm-stack 0.1.12, src/vllm_router/services/request_service/request.py) increments
- *   for every request before it looks for an engine, also when none runs (it then answers 503). With zero engines no
- *   `vllm:*` engine series exists, so this is the only signal that can wake the model.
+ *   for every request before it looks for an engine, also when none runs (it then answers 503, or 404 if it has not
+ *   seen the model since it started). With zero engines no `vllm:*` engine series exists, so this is the only signal
+ *   that can wake the model. The first request creates the router's series already at 1, so a rate alone stays 0:
+ *   a series that appeared within the window counts too.
  *
  * The formula's value is a replica count (metricType AverageValue, target 1), so the HPA runs `ceil(value)` replicas.
  */
@@ -37,10 +39,13 @@ const q = (s: string) => JSON.stringify(s);
 /** The queries of the three triggers (each is 0, not empty, when its series are absent). */
 export function llmScalingQueries(p: Pick<LlmScalingProps, "namespace" | "modelId" | "routerNamespace">): { waiting: string; kvcache: string; incoming: string } {
   const engine = `{namespace=${q(p.namespace)},model_name=${q(p.modelId)}}`;
+  const incoming = `vllm:num_incoming_requests_total{namespace=${q(p.routerNamespace)},model=${q(p.modelId)}}`;
   return {
     waiting: `sum(vllm:num_requests_waiting${engine}) or vector(0)`,
     kvcache: `sum(vllm:kv_cache_usage_perc${engine}) or vector(0)`,
-    incoming: `sum(rate(vllm:num_incoming_requests_total{namespace=${q(p.routerNamespace)},model=${q(p.modelId)}}[2m])) or vector(0)`,
+    // Requests per second, plus router series that did not exist 2 minutes ago (a first request, or the first one a
+    // restarted router pod sees): both are 0 when nothing arrived.
+    incoming: `(sum(rate(${incoming}[2m])) or vector(0)) + (count(${incoming} unless (${incoming} offset 2m)) or vector(0))`,
   };
 }
 

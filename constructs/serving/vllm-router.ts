@@ -2,12 +2,19 @@ import type { KubernetesObject } from "../kubernetes/manifests-release";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../kubernetes/security-context";
 import { ENGINE_LABELS } from "./vllm-engine";
 
+/** Commit of production-stack's lightweight tag `vllm-stack-0.1.12` (the push to main that bumped the chart to 0.1.12). */
+export const VLLM_STACK_COMMIT = "66b60661aa3052810859a417559e9e830772a091";
+
 /**
- * The vLLM production-stack router of vllm-stack 0.1.12: the chart's release workflow (.github/workflows/
- * helm-release.yml at tag vllm-stack-0.1.12) pushes `lmcache/lmstack-router:v<chart version>` with the chart.
+ * The vLLM production-stack router of vllm-stack 0.1.12, by the per-commit tag of the tag's commit. The chart's
+ * release workflow (.github/workflows/helm-release.yml at vllm-stack-0.1.12, job release-docker) builds the router on
+ * every push to main under helm/ and tags the one build `router:<github.sha>` on GHCR besides `v<chart version>` and
+ * `latest` (also as `lmcache/lmstack-router`, the chart's default). `v0.1.12` is not immutable: later pushes to main
+ * under helm/ with the chart still at 0.1.12 re-pushed it, some after router changes (f2290319 after a0f4980a,
+ * 01eaf92c after 51022d65); the commit tag names exactly the router source of the chart's tag.
  * @see https://github.com/vllm-project/production-stack/tree/vllm-stack-0.1.12/src/vllm_router
  */
-export const VLLM_ROUTER_IMAGE = "lmcache/lmstack-router:v0.1.12";
+export const VLLM_ROUTER_IMAGE = `ghcr.io/vllm-project/production-stack/router:${VLLM_STACK_COMMIT}`;
 
 /** The router's port (OpenAI API and its own /metrics). */
 export const ROUTER_PORT = 8000;
@@ -20,9 +27,17 @@ export interface RouterSpec {
   readonly namespace: string;
   readonly replicas: number;
   readonly routingLogic: "roundrobin" | "session" | "prefixaware";
+  /** Header that identifies a session; required with `session` (the router refuses to start without it). */
+  readonly sessionKey?: string;
   /** Where it runs (the general pool, no GPU). */
   readonly nodeSelector: Readonly<Record<string, string>>;
   readonly tolerations: ReadonlyArray<Record<string, string>>;
+}
+
+function sessionKeyOf(r: RouterSpec): string {
+  // The environment schema rejects this earlier; a direct caller gets the router's own rule rather than a crash-loop.
+  if (!r.sessionKey) throw new Error(`router ${r.name}: routingLogic "session" needs a sessionKey (the router exits without --session-key)`);
+  return r.sessionKey;
 }
 
 /**
@@ -85,6 +100,7 @@ export function routerObjects(r: RouterSpec): KubernetesObject[] {
                   engineSelector,
                   "--routing-logic",
                   r.routingLogic,
+                  ...(r.routingLogic === "session" ? ["--session-key", sessionKeyOf(r)] : []),
                   "--engine-stats-interval",
                   "15",
                   "--request-stats-window",

@@ -81,7 +81,8 @@ export const llmModel = z.strictObject({
   memoryGiB: z.number().int().min(4).max(2048).default(32),
   /** /dev/shm for tensor-parallel workers (NCCL), counted in the memory limit. */
   shmGiB: z.number().int().min(1).max(256).default(8),
-  gpuMemoryUtilization: z.number().min(0.5).max(0.98).default(0.9),
+  /** Fraction of the whole GPU vLLM reserves at start; on a time-sliced pool at most 1 / the pool's replicas. */
+  gpuMemoryUtilization: z.number().min(0.1).max(0.98).default(0.9),
   autoscaling: z
     .strictObject({
       /** Scale out when more than this many requests wait per replica (`vllm:num_requests_waiting`, primary). */
@@ -100,6 +101,8 @@ export const llmSettings = z
       .strictObject({
         replicas: z.number().int().min(1).max(10).default(1),
         routingLogic: z.enum(["roundrobin", "session", "prefixaware"]).default("roundrobin"),
+        /** Request header naming the session (`--session-key`); required by, and only meaningful with, `session`. */
+        sessionKey: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, "must be an HTTP header name of letters, digits and -").optional(),
       })
       .prefault({}),
     models: z.array(llmModel).default([]),
@@ -191,6 +194,14 @@ const MIG_TYPES = MIG_GPUS.flatMap((g) => g.instanceTypes);
 export function refineServing(env: ServingContext, ctx: z.RefinementCtx): void {
   const issue = (path: readonly PropertyKey[], input: unknown, message: string) => ctx.addIssue({ code: "custom", path: [...path], input, message });
   const c = env.compute;
+  const router = env.ml.llm.router;
+  // production-stack vllm-stack-0.1.12 src/vllm_router/parsers/parser.py validate_args raises without --session-key.
+  if (router.routingLogic === "session" && router.sessionKey === undefined) {
+    issue(["ml", "llm", "router", "routingLogic"], router.routingLogic, "needs ml.llm.router.sessionKey (the request header that identifies a session): the router exits at start without --session-key");
+  }
+  if (router.routingLogic !== "session" && router.sessionKey !== undefined) {
+    issue(["ml", "llm", "router", "sessionKey"], router.sessionKey, `is only used by routingLogic "session" (got "${router.routingLogic}")`);
+  }
   const invalid = new Set<string>();
   const existing: Record<ShareablePool, readonly string[] | undefined> = {
     "gpu-inference": servingPools(env)[0].instanceTypes,
@@ -306,6 +317,12 @@ function refineModels(env: ServingContext, issue: Issue, invalid: ReadonlySet<st
     }
     if (s.mode === "time-slicing" && (count !== 1 || m.tensorParallelSize !== 1)) {
       issue([...at, "tensorParallelSize"], m.tensorParallelSize, `must be 1 with one GPU on ${pool.name}, which is time-sliced (the device plugin refuses requests for more than one shared GPU)`);
+    }
+    // Time-slicing isolates no memory: vLLM sizes its KV cache as a fraction of the whole GPU and refuses to start
+    // when less than that is free ("Free memory on device ... on startup is less than desired GPU memory
+    // utilization"), so the engines that may share one GPU must fit in it together.
+    if (s.mode === "time-slicing" && m.gpuMemoryUtilization > 1 / s.replicas + 1e-9) {
+      issue([...at, "gpuMemoryUtilization"], m.gpuMemoryUtilization, `must be at most ${Math.floor(100 / s.replicas) / 100} on ${pool.name}, which time-slices each GPU ${s.replicas} ways: vLLM reserves this fraction of the whole GPU at start and fails when other engines on the same GPU hold the rest`);
     }
     add(pool.name, "nvidia.com/gpu", m.replicas.max * count, who);
   });

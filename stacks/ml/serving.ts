@@ -117,7 +117,7 @@ export class MlServing extends Construct {
         region: env.account.region,
         rolePrefix: props.prefix,
         models: llmModelSpecs(env),
-        router: { replicas: llm.router.replicas, routingLogic: llm.router.routingLogic, nodeSelector: GENERAL_POOL.nodeSelector, tolerations: tolerations(GENERAL_POOL) },
+        router: { replicas: llm.router.replicas, routingLogic: llm.router.routingLogic, sessionKey: llm.router.sessionKey, nodeSelector: GENERAL_POOL.nodeSelector, tolerations: tolerations(GENERAL_POOL) },
         alerts: llm.alerts,
         prometheusUrl: props.prometheusUrl,
         dependsOn: props.dependsOn,

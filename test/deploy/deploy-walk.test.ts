@@ -1,7 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
+import { TRAINING_NAMESPACE } from "../../constructs/resilience/training-storage-layout";
 import { declaredFootprints } from "../helpers/deploy-walk/footprints";
+import { docExamples } from "../helpers/doc-examples";
+import { helmReleases } from "../helpers/manifests";
 import { walkDeploy, type WalkInput } from "../helpers/deploy-walk/walk";
 import { synthesizeExamples } from "../helpers/delivery-examples";
 import { projectEnvironments, synthesizeAll, type SynthesizedStack } from "../helpers/synth";
@@ -15,11 +18,31 @@ const manifests = Object.fromEntries(Object.entries(synths).map(([k, v]) => [k, 
 // The example environments differ only in their models, which declare no footprint: the keys are the same.
 const footprints = declaredFootprints(projectEnvironments());
 
+/** The docs' TrainJob examples (docs/tenancy.md, docs/ml-services.md), as users submit them. */
+const DOC_TRAINJOBS = ["tenancy.md", "ml-services.md"].flatMap((d) => docExamples(d, "TrainJob"));
+
+/**
+ * What users submit once `env` is deployed: a TrainJob of every runtime in `training` and in every team namespace, and
+ * the docs' examples whose team the environment has. Their pods must find every claim their runtime mounts there.
+ */
+function trainJobsOf(env: string, stacks: readonly SynthesizedStack[]): Any[] {
+  const runtimes = stacks.flatMap((s) => helmReleases(s)).flatMap((r) => ((r.values.manifests ?? []) as Any[]).filter((o) => o.kind === "ClusterTrainingRuntime").map((o) => o.metadata.name as string));
+  const teams = projectEnvironments().find((e) => e.name === env)!.teams.tenants.map((t) => t.name);
+  const jobs = [TRAINING_NAMESPACE, ...teams].flatMap((ns) => runtimes.map((r) => ({ apiVersion: "trainer.kubeflow.org/v1alpha1", kind: "TrainJob", metadata: { name: `${r}-job`, namespace: ns }, spec: { runtimeRef: { name: r } } })));
+  return [...jobs, ...DOC_TRAINJOBS.filter((j) => teams.includes(j.metadata.namespace))];
+}
+
+const inputs = new Map<string, WalkInput>();
+
 /** The first deploy of a shipped environment, or of its example with docs/delivery.md's models (`example`). */
 function inputFor(env: string, source: keyof typeof synths = "project"): WalkInput {
+  const key = `${source} ${env}`;
+  if (inputs.has(key)) return inputs.get(key)!;
   const manifest = manifests[source];
   const stacks = synths[source].stacks.filter((s) => s.id.startsWith(`${env}-`) && manifest.stacks[s.id]);
-  return { stacks, dependencies: Object.fromEntries(stacks.map((s) => [s.id, manifest.stacks[s.id].dependencies])), footprints };
+  const input = { stacks, dependencies: Object.fromEntries(stacks.map((s) => [s.id, manifest.stacks[s.id].dependencies])), footprints, submitted: trainJobsOf(env, stacks) };
+  inputs.set(key, input);
+  return input;
 }
 
 /** The walk of `env` (its example with models by default) after `change` edits a deep copy of its stacks (and stack graph). */
@@ -51,6 +74,13 @@ describe.each(projectEnvironments().map((e) => e.name))("%s: the first deploy, w
     expect(result.findings).toEqual([]);
   });
 
+  test("TrainJobs of every runtime are walked in training and every team namespace, the docs' examples with them", () => {
+    const input = inputFor(env);
+    const namespaces = new Set(input.submitted!.map((j) => j.metadata.namespace));
+    expect(namespaces).toEqual(new Set([TRAINING_NAMESPACE, ...projectEnvironments().find((e) => e.name === env)!.teams.tenants.map((t) => t.name)]));
+    if (env !== "dev") expect(input.submitted!.filter((j) => DOC_TRAINJOBS.includes(j))).not.toHaveLength(0);
+  });
+
   test("the system node group holds what must run there (controllers, CoreDNS, EBS CSI) with its DaemonSets, at its desired size", () => {
     const [system] = result.nodeGroups.filter((g) => g.source === "node group system");
     const sys = projectEnvironments().find((e) => e.name === env)!.cluster.systemNodeGroup;
@@ -71,7 +101,46 @@ describe.each(["dev", "staging", "prod"])("%s with its example model (docs/deliv
   });
 });
 
+/** Edits the manifests of release `name` of a stack. */
+function editManifests(json: Any, name: string, edit: (objects: Any[]) => Any[]): void {
+  const r = releaseOf(json, name);
+  const values = parse(r.values[0]);
+  values.manifests = edit(values.manifests);
+  r.values = [stringify(values)];
+}
+
 describe("the walk catches what a first deploy would trip on", () => {
+  test("a team namespace without the training claims: its TrainJobs' pods would stay Pending", () => {
+    const r = walkChanged("dev", (s) => editManifests(s["dev-teams"], "team-sandbox", (objects) => objects.filter((o) => !/^Persistent/.test(o.kind))));
+    expect(r.findings).toEqual(
+      expect.arrayContaining([
+        "submitted: TrainJob sandbox/torch-distributed-job (runtime torch-distributed, job node): PersistentVolumeClaim sandbox/training-checkpoints-s3 is created by nothing in the deploy",
+        "submitted: TrainJob sandbox/torch-distributed-job (runtime torch-distributed, job node): PersistentVolumeClaim sandbox/training-datasets is created by nothing in the deploy",
+      ]),
+    );
+    expect(r.findings.every((f) => f.startsWith("submitted: TrainJob sandbox/"))).toBe(true);
+  });
+
+  test("staging's docs example in vision without its FSx checkpoint claim", () => {
+    const r = walkChanged("staging", (s) => editManifests(s["staging-teams"], "team-vision", (objects) => objects.filter((o) => o.kind !== "PersistentVolumeClaim" || o.metadata.name !== "training-checkpoints-fsx")));
+    expect(r.findings).toEqual(expect.arrayContaining(["submitted: TrainJob vision/llm-finetune (runtime torch-distributed-efa, job node): PersistentVolumeClaim vision/training-checkpoints-fsx is created by nothing in the deploy"]));
+  });
+
+  test("a team claim naming the training namespace's volume never binds", () => {
+    const r = walkChanged("dev", (s) =>
+      editManifests(s["dev-teams"], "team-sandbox", (objects) => objects.map((o) => (o.kind === "PersistentVolumeClaim" && o.metadata.name === "training-datasets" ? { ...o, spec: { ...o.spec, volumeName: "training-training-datasets" } } : o))),
+    );
+    expect(r.findings).toEqual(expect.arrayContaining(["submitted: TrainJob sandbox/torch-distributed-job (runtime torch-distributed, job node): PersistentVolume training-training-datasets is reserved for claim training/training-datasets, not sandbox/training-datasets"]));
+  });
+
+  test("without the Mountpoint driver, the S3 volumes of every namespace cannot mount", () => {
+    const r = walkChanged("dev", (s) => {
+      const addons = s["dev-platform"].resource.aws_eks_addon as Record<string, Any>;
+      for (const [k, a] of Object.entries(addons)) if (a.addon_name === "aws-mountpoint-s3-csi-driver") delete addons[k];
+    });
+    expect(r.findings).toEqual(expect.arrayContaining([expect.stringMatching(/^submitted: TrainJob sandbox\/torch-distributed-job \(runtime torch-distributed, job node\): the s3\.csi\.aws\.com CSI driver is created by nothing in the deploy$/)]));
+  });
+
   test("the teams stack applied right after the foundation: no kubeflow namespace to label, no Kueue CRDs for its queues", () => {
     const r = walkChanged("dev", (_s, deps) => (deps["dev-teams"] = ["dev-foundation"]));
     expect(r.findings).toEqual(

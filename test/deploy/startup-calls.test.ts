@@ -87,6 +87,18 @@ const WORKLOADS: ReadonlyArray<{ name: string; role: string; calls: readonly Sta
   },
 ];
 
+/**
+ * vLLM 0.13 with `--load-format runai_streamer` from `s3://<bucket>/llm-weights/<weights>`: run-ai/runai-model-streamer
+ * (0.15.0 to 0.15.9, py/runai_model_streamer_s3/runai_model_streamer_s3/files/files.py) lists with
+ * `list_objects_v2(Bucket, Prefix="<prefix>/")` and never calls head_bucket; the C++ reader only GETs byte ranges.
+ */
+const vllmCalls = (weights: string): StartupCall[] => [
+  { why: "runai streamer list_files: list_objects_v2 with the weights prefix", action: "s3:ListBucket", on: "bucket:triton-models", prefix: `llm-weights/${weights}/` },
+  { why: "config.json and tokenizer files pulled before loading", action: "s3:GetObject", on: `object:triton-models/llm-weights/${weights}/config.json` },
+  { why: "C++ reader: ranged GETs of the safetensors", action: "s3:GetObject", on: `object:triton-models/llm-weights/${weights}/model-00001-of-00004.safetensors` },
+  { why: "SSE-KMS objects: decrypt through S3", action: "kms:Decrypt", on: "key" },
+];
+
 let resolver: TokenResolver;
 beforeAll(() => {
   resolver = new TokenResolver(synthesizeAll().stacks);
@@ -117,7 +129,10 @@ function requestFor(envName: string, call: StartupCall): Request {
   }
 }
 
-const cases = projectEnvironments().flatMap((e) => WORKLOADS.map((w) => [e.name, w.name, w] as const));
+const cases = projectEnvironments().flatMap((e) => [
+  ...WORKLOADS.map((w) => [e.name, w.name, w] as const),
+  ...e.ml.llm.models.map((m) => [e.name, `vLLM 0.13 ${m.name}`, { name: `vLLM 0.13 ${m.name}`, role: `vllm-${m.name}`, calls: vllmCalls(m.weights) }] as const),
+]);
 
 describe("each ML workload can make the AWS calls it makes at start", () => {
   test.each(cases)("%s: %s", async (envName, _name, workload) => {

@@ -18,28 +18,35 @@ const runtimePod = (env: string, name: string): Json => named(env, "ClusterTrain
 const envOf = (c: Json) => Object.fromEntries(c.env.map((e: Json) => [e.name, e.value ?? e.valueFrom]));
 
 describe("training volumes", () => {
-  test("prod: one static FSx volume, bound only to training/training-fsx, its data kept when the claim goes", () => {
-    const pv = named("prod", "PersistentVolume", "training-training-fsx");
+  test("prod: two static FSx volumes, the linked checkpoints/ and datasets/ directories as Lustre filesets, bound only to their claims in training, their data kept when a claim goes", () => {
+    const pv = named("prod", "PersistentVolume", "training-training-checkpoints-fsx");
     expect(pv.spec).toEqual({
       capacity: { storage: "4800Gi" },
       accessModes: ["ReadWriteMany"],
       persistentVolumeReclaimPolicy: "Retain",
       storageClassName: "",
-      claimRef: { namespace: "training", name: "training-fsx" },
+      claimRef: { namespace: "training", name: "training-checkpoints-fsx" },
       mountOptions: ["flock"],
       csi: {
         driver: "fsx.csi.aws.com",
-        // The foundation's file system, through cross-stack outputs.
-        volumeHandle: expect.stringMatching(/aws_fsx_lustre_file_systemresilience_fsx_file-system_\w+id\}$/),
-        volumeAttributes: { dnsname: expect.stringMatching(/file-system_\w+dns_name\}$/), mountname: expect.stringMatching(/file-system_\w+mount_name\}$/) },
+        // The foundation's file system, through cross-stack outputs; one handle per volume.
+        volumeHandle: expect.stringMatching(/aws_fsx_lustre_file_systemresilience_fsx_file-system_\w+id\}-checkpoints$/),
+        volumeAttributes: { dnsname: expect.stringMatching(/file-system_\w+dns_name\}$/), mountname: expect.stringMatching(/file-system_\w+mount_name\}\/checkpoints$/) },
       },
     });
-    expect(named("prod", "PersistentVolumeClaim", "training-fsx").spec).toEqual({
+    expect(named("prod", "PersistentVolumeClaim", "training-checkpoints-fsx").spec).toEqual({
       accessModes: ["ReadWriteMany"],
       storageClassName: "",
-      volumeName: "training-training-fsx",
+      volumeName: "training-training-checkpoints-fsx",
       resources: { requests: { storage: "4800Gi" } },
     });
+    const datasets = named("prod", "PersistentVolume", "training-training-datasets-fsx").spec;
+    expect([datasets.claimRef, datasets.mountOptions, datasets.csi.volumeHandle, datasets.csi.volumeAttributes.mountname]).toEqual([
+      { namespace: "training", name: "training-datasets-fsx" },
+      ["ro", "flock"],
+      expect.stringMatching(/id\}-datasets$/),
+      expect.stringMatching(/mount_name\}\/datasets$/),
+    ]);
   });
 
   test("datasets/ through Mountpoint is read-only in every environment; dev writes checkpoints/ through Mountpoint instead of FSx", () => {
@@ -49,7 +56,7 @@ describe("training volumes", () => {
       expect(pv.spec.csi).toEqual({ driver: "s3.csi.aws.com", volumeHandle: expect.stringMatching(/-datasets$/), volumeAttributes: { bucketName: expect.stringMatching(new RegExp(`^mlp-${env}-training-\\d{12}$`)) } });
     }
     expect(named("dev", "PersistentVolume", "training-training-checkpoints-s3").spec.mountOptions).toEqual(["region us-east-1", "prefix checkpoints/", "uid=1000", "gid=1000", "allow-other", "allow-delete", "allow-overwrite"]);
-    expect(named("dev", "PersistentVolume", "training-training-fsx")).toBeUndefined();
+    expect(named("dev", "PersistentVolume", "training-training-checkpoints-fsx")).toBeUndefined();
     expect(named("prod", "PersistentVolume", "training-training-checkpoints-s3")).toBeUndefined();
   });
 });
@@ -77,11 +84,16 @@ describe("resumable TrainJob runtimes", () => {
   test("prod: every runtime mounts FSx checkpoints/ read-write and datasets/ read-only, with the checkpoint environment", () => {
     for (const name of ["torch-distributed", "torch-distributed-gpu", "torch-distributed-efa"]) {
       const pod = runtimePod("prod", name);
-      expect(pod.volumes).toContainEqual({ name: "training-0", persistentVolumeClaim: { claimName: "training-fsx" } });
+      expect(pod.volumes).toEqual(
+        expect.arrayContaining([
+          { name: "training-0", persistentVolumeClaim: { claimName: "training-checkpoints-fsx" } },
+          { name: "training-1", persistentVolumeClaim: { claimName: "training-datasets-fsx" } },
+        ]),
+      );
       expect(pod.containers[0].volumeMounts).toEqual(
         expect.arrayContaining([
-          { name: "training-0", mountPath: CHECKPOINT_MOUNT, subPath: "checkpoints" },
-          { name: "training-0", mountPath: DATASETS_MOUNT, readOnly: true, subPath: "datasets" },
+          { name: "training-0", mountPath: CHECKPOINT_MOUNT },
+          { name: "training-1", mountPath: DATASETS_MOUNT, readOnly: true },
         ]),
       );
       expect(envOf(pod.containers[0])).toEqual(
@@ -145,7 +157,14 @@ describe("withCheckpoints (shared with the Ray templates)", () => {
   test("adds volumes once per claim and mounts only on the named containers, with the job name from the given label", () => {
     const pod = { containers: [{ name: "ray-head", env: [{ name: "A", value: "1" }] }, { name: "sidecar" }], volumes: [{ name: "x", emptyDir: {} }] };
     const out = withCheckpoints(pod, mounts, { containers: ["ray-head"], jobNameLabel: RAYJOB_NAME_LABEL });
-    expect(out.volumes).toEqual([{ name: "x", emptyDir: {} }, { name: "training-0", persistentVolumeClaim: { claimName: "training-fsx" } }]);
+    expect(out.volumes).toEqual([
+      { name: "x", emptyDir: {} },
+      { name: "training-0", persistentVolumeClaim: { claimName: "training-checkpoints-fsx" } },
+      { name: "training-1", persistentVolumeClaim: { claimName: "training-datasets-fsx" } },
+    ]);
+    // Two directories of one claim: one volume, two mounts.
+    const shared = withCheckpoints(pod, { checkpoints: { claim: "c", subPath: "a" }, datasets: { claim: "c", subPath: "b" }, intervalMinutes: 15 }, { containers: ["ray-head"], jobNameLabel: RAYJOB_NAME_LABEL });
+    expect(shared.volumes).toEqual([{ name: "x", emptyDir: {} }, { name: "training-0", persistentVolumeClaim: { claimName: "c" } }]);
     expect(out.containers[1]).toEqual({ name: "sidecar" });
     expect(out.nodeSelector).toEqual({ "topology.kubernetes.io/zone": "us-east-1c" });
     expect(envOf(out.containers[0])).toEqual(expect.objectContaining({ A: "1", CHECKPOINT_INTERVAL_SECONDS: "900", TRAINING_JOB_NAME: { fieldRef: { fieldPath: "metadata.labels['ray.io/originated-from-cr-name']" } } }));

@@ -111,22 +111,27 @@ describe("prod's first deploy: a pod requesting nvidia.com/mig-1g.10gb", () => {
 });
 
 describe("what sharing changes in the compute of an environment (stacks/platform/serving.ts computeSharing)", () => {
-  const staging = (gpuSharing: Any) => validateEnvironment("staging", brokenStaging((e) => (e.compute.gpuSharing = gpuSharing)));
+  const staging = (gpuSharing: Any) =>
+    validateEnvironment("staging", brokenStaging((e) => {
+      e.compute.gpuSharing = gpuSharing;
+      // Two Llama-3.1-8B engines (16 GB of bf16 weights each) fit one 48 GB L40S at 0.45 each.
+      if (gpuSharing["gpu-inference"]) e.ml.llm.models[0].gpuMemoryUtilization = 0.45;
+    }));
 
-  test("time-slicing the inference pool: its nodes select the pool's config, its limit counts slices, Karpenter learns 4 x the GPUs", () => {
-    const env = staging({ "gpu-inference": { mode: "time-slicing", replicas: 4 } });
+  test("time-slicing the inference pool: its nodes select the pool's config, its limit counts slices, Karpenter learns 2 x the GPUs", () => {
+    const env = staging({ "gpu-inference": { mode: "time-slicing", replicas: 2 } });
     const s = computeSharing(env);
     expect(s.featureGates).toEqual({ nodeOverlay: true });
     expect(s.poolLabels("gpu-inference")).toEqual({ "nvidia.com/device-plugin.config": "gpu-inference" });
     // No MIG pool: no GPU Operator, so the other pools need no label keeping its operands away.
     expect(s.poolLabels("gpu-training")).toEqual({});
-    expect(s.gpuLimit("gpu-inference", 16)).toBe(64);
+    expect(s.gpuLimit("gpu-inference", 16)).toBe(32);
     expect(s.gpuLimit("gpu-training", 16)).toBe(16);
     expect(Object.keys(s.devicePlugin!.configs.map).sort()).toEqual(["default", "gpu-inference"]);
     expect(s.dcgmAffinity).toBeUndefined();
     const pool = sharedPools(env).find((p) => p.pool === "gpu-inference")!;
     const overlay = sharingOverlays(pool).find((o) => o.metadata.name === "gpu-inference-g6e-12xlarge")!;
-    expect((overlay.spec as Any).capacity).toEqual({ "nvidia.com/gpu": "16" });
+    expect((overlay.spec as Any).capacity).toEqual({ "nvidia.com/gpu": "8" });
   });
 
   test("no sharing anywhere: nothing changes (no gate, no plugin configs, no labels)", () => {

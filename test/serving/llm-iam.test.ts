@@ -27,6 +27,10 @@ describe.each(["dev", "staging", "prod"])("%s: LLM weights", (env) => {
     expect(await decide("s3:GetObject", object(env, "llm-weights/other-org/other-model/model.safetensors"))).toBe("ImplicitlyDenied");
     expect(await decide("s3:GetObject", object(env, "model_repository/resnet/1/model.onnx"))).toBe("ImplicitlyDenied");
     expect(await decide("s3:ListBucket", `arn:aws:s3:::${bucket(env)}`, { "s3:prefix": "llm-weights/" })).toBe("ImplicitlyDenied");
+    // Listing with no prefix (no s3:prefix key at all) would enumerate every key of the bucket: other models' weights
+    // and Triton's repository. The streamer never needs it (it lists with its prefix only).
+    expect(await decide("s3:ListBucket", `arn:aws:s3:::${bucket(env)}`)).toBe("ImplicitlyDenied");
+    expect(await decide("s3:ListBucket", `arn:aws:s3:::${bucket(env)}`, { "s3:prefix": "" })).toBe("ImplicitlyDenied");
   });
 
   test("the writer publishes weights of any model, only under llm-weights/", async () => {

@@ -1,7 +1,11 @@
 // Bad GPU sharing and LLM settings are rejected at synth time with the environment, the field, the value and the rule.
 import { validateEnvironment } from "../../environments/lib/load";
+import { routerObjects } from "../../constructs/serving/vllm-router";
 import { EXAMPLE_MODELS } from "../helpers/delivery-examples";
 import { brokenStaging, problemsOf, type LooseInput } from "../helpers/environments";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any;
 
 const STG = 'environment "staging"';
 
@@ -98,12 +102,44 @@ describe("GPU sharing and LLM models", () => {
         e.compute.gpuSharing = { "gpu-inference": { mode: "time-slicing", replicas: 4 } };
         e.ml.llm.models[0].gpu.instanceType = "g6e.12xlarge";
         e.ml.llm.models[0].tensorParallelSize = 2;
+        e.ml.llm.models[0].gpuMemoryUtilization = 0.25;
       },
       `${STG}: ml.llm.models[0].tensorParallelSize: got 2; must be 1 with one GPU on gpu-inference, which is time-sliced (the device plugin refuses requests for more than one shared GPU)`,
+    ],
+    [
+      "vLLM's default GPU memory share on a time-sliced pool (a second engine on the GPU fails at start)",
+      (e) => (e.compute.gpuSharing = { "gpu-inference": { mode: "time-slicing", replicas: 4 } }),
+      `${STG}: ml.llm.models[0].gpuMemoryUtilization: got 0.9; must be at most 0.25 on gpu-inference, which time-slices each GPU 4 ways: vLLM reserves this fraction of the whole GPU at start and fails when other engines on the same GPU hold the rest`,
+    ],
+    [
+      "session routing without a session key (the router exits at start without --session-key)",
+      (e) => (e.ml.llm.router = { routingLogic: "session" }),
+      `${STG}: ml.llm.router.routingLogic: got "session"; needs ml.llm.router.sessionKey (the request header that identifies a session): the router exits at start without --session-key`,
+    ],
+    [
+      "a session key the routing logic ignores",
+      (e) => (e.ml.llm.router = { routingLogic: "roundrobin", sessionKey: "x-user-id" }),
+      `${STG}: ml.llm.router.sessionKey: got "x-user-id"; is only used by routingLogic "session" (got "roundrobin")`,
     ],
   ])("rejects %s", (_what, mutate, message) => {
     const problems = problemsOf("staging", withServing(mutate));
     expect(problems).toEqual([expect.stringContaining(message)]);
+  });
+
+  test("a time-sliced pool takes engines whose memory shares fit one GPU together", () => {
+    const env = validateEnvironment("staging", withServing((e) => {
+      e.compute.gpuSharing = { "gpu-inference": { mode: "time-slicing", replicas: 3 } };
+      e.ml.llm.models[0].gpuMemoryUtilization = 0.33;
+    }));
+    expect(env.ml.llm.models[0].gpuMemoryUtilization).toBe(0.33);
+  });
+
+  test("session routing with a key reaches the router as --session-key", () => {
+    const env = validateEnvironment("staging", withServing((e) => (e.ml.llm.router = { routingLogic: "session", sessionKey: "x-user-id" })));
+    const { routingLogic, sessionKey, replicas } = env.ml.llm.router;
+    const deployment = routerObjects({ name: "vllm-router", namespace: "llm", replicas, routingLogic, sessionKey, nodeSelector: {}, tolerations: [] }).find((o) => o.kind === "Deployment") as Any;
+    const args: string[] = deployment.spec.template.spec.containers[0].args;
+    expect([args[args.indexOf("--routing-logic") + 1], args[args.indexOf("--session-key") + 1]]).toEqual(["session", "x-user-id"]);
   });
 
   test("the EFA pool of an environment without EFA, and a sharing setting for a pool it lacks, are named", () => {

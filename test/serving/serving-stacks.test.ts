@@ -27,7 +27,7 @@ describe.each(ENVS)("%s: vLLM", (env) => {
     const pods = renderedObjects(ml).filter(({ release: r, obj }) => r === "llm" && obj.kind === "Deployment").map(({ obj }) => obj.spec.template.spec);
     expect(pods).toHaveLength(models.length + 1);
     for (const spec of pods) {
-      for (const image of images(spec)) expect(image).toMatch(/^(vllm\/vllm-openai:v0\.13\.0|lmcache\/lmstack-router:v0\.1\.12)$/);
+      for (const image of images(spec)) expect(image).toMatch(/^(vllm\/vllm-openai:v0\.13\.0|ghcr\.io\/vllm-project\/production-stack\/router:66b60661aa3052810859a417559e9e830772a091)$/);
       for (const c of spec.containers) expect(c.imagePullPolicy).toBe("IfNotPresent");
       // EKS AL2023 NVIDIA AMIs define no RuntimeClass `nvidia` (the chart's default).
       expect(spec.runtimeClassName).toBeUndefined();
@@ -84,7 +84,10 @@ describe("the in-repo router and engines against the vllm-stack 0.1.12 chart def
   const arg = (name: string) => router.args[router.args.indexOf(name) + 1];
 
   test("keep the chart's router image, resources, ports and scrape settings", () => {
-    expect(router.image.split(":")[0]).toBe(chart.routerSpec.repository);
+    // The chart's lmcache/lmstack-router:v<version> and GHCR's router:<commit> are tags of one build (helm-release.yml);
+    // only the commit tag is never re-pushed with other code.
+    expect(chart.routerSpec.repository).toBe("lmcache/lmstack-router");
+    expect(router.image).toMatch(/^ghcr\.io\/vllm-project\/production-stack\/router:[0-9a-f]{40}$/);
     expect(router.resources).toEqual(chart.routerSpec.resources);
     expect([router.ports[0].containerPort, engine.containers[0].ports[0].containerPort]).toEqual([chart.routerSpec.containerPort, chart.servingEngineSpec.containerPort]);
     expect([arg("--engine-stats-interval"), arg("--request-stats-window"), arg("--routing-logic")]).toEqual([String(chart.routerSpec.engineScrapeInterval), String(chart.routerSpec.requestStatsWindow), chart.routerSpec.routingLogic]);

@@ -1,21 +1,13 @@
 // The TrainJob examples in the docs are what a team can submit as written: valid against the pinned Trainer CRD, in a
-// team namespace of a shipped environment, and labelled for the LocalQueue every team namespace has.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
+// team namespace of a shipped environment, and labelled for the LocalQueue every team namespace has (that their pods
+// find the claims they mount there is checked by the deploy walk, test/deploy/deploy-walk.test.ts).
 import { DEFAULT_LOCAL_QUEUE, QUEUE_LABEL } from "../../constructs/tenancy/names";
 import { validateCustomResource } from "../helpers/crd";
+import { docExamples as examples } from "../helpers/doc-examples";
 import { projectEnvironments } from "../helpers/synth";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
-
-/** Every YAML object of `kind` in the fenced yaml blocks of a doc. */
-function examples(doc: string, kind: string): Any[] {
-  const text = readFileSync(join(__dirname, "..", "..", "docs", doc), "utf8");
-  const blocks = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
-  return blocks.flatMap((b) => parseAllDocuments(b).map((d) => d.toJS())).filter((o) => o?.kind === kind);
-}
 
 const teams = new Set(projectEnvironments().flatMap((e) => e.teams.tenants.map((t) => t.name)));
 

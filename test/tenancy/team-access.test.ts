@@ -94,8 +94,11 @@ describe("each team's Pod Identity role reaches only its own prefix in the ML bu
 
   test.each(projectEnvironments().flatMap((e) => e.teams.tenants.map((t) => [e.name, t.name] as const)))("%s %s: one prefix per bucket, its own", (env, team) => {
     const resourcesOf = policies(env, team).flatMap((d) => d.Statement.filter((s: Any) => String(s.Action).startsWith("s3:") || (Array.isArray(s.Action) && s.Action[0].startsWith("s3:"))).flatMap((s: Any) => [s.Resource].flat()));
+    // Where checkpoints go to S3 (Mountpoint, no FSx), the team's own checkpoint prefix of the training bucket too.
+    const storage = projectEnvironment(env).resilience.storage;
+    const training = storage.mountpoint.enabled && !storage.fsx ? [`arn:aws:s3:::${bucket(env, "training")}`, `arn:aws:s3:::${bucket(env, "training")}/teams/${team}/checkpoints/*`] : [];
     expect(resourcesOf.sort()).toEqual(
-      ["mlflow-artifacts", "pipelines"].flatMap((p) => [`arn:aws:s3:::${bucket(env, p)}`, `arn:aws:s3:::${bucket(env, p)}/teams/${team}/*`]).sort(),
+      [...["mlflow-artifacts", "pipelines"].flatMap((p) => [`arn:aws:s3:::${bucket(env, p)}`, `arn:aws:s3:::${bucket(env, p)}/teams/${team}/*`]), ...training].sort(),
     );
     const assoc = (Object.values(resources(stack(`${env}-teams`), "aws_eks_pod_identity_association")) as Any[]).filter((a) => a.namespace === team);
     expect(assoc.map((a) => a.service_account)).toEqual(["default"]);
@@ -122,5 +125,21 @@ describe("each team's Pod Identity role reaches only its own prefix in the ML bu
     const keyPolicy = keyPolicyFor(synthesizeAll().stacks, resolver, key);
     expect(await simulate(account, p, { action: "kms:GenerateDataKey", resource: key, context: { "kms:ViaService": "s3.us-east-1.amazonaws.com" }, resourcePolicy: keyPolicy })).toBe("Allowed");
     expect(await simulate(account, p, { action: "kms:Decrypt", resource: key, resourcePolicy: keyPolicy })).toBe("ImplicitlyDenied");
+  });
+
+  test("dev: sandbox's checkpoint volume (Mountpoint with the pod's role) writes teams/sandbox/checkpoints/ of the training bucket, nothing else there", async () => {
+    const p = policies("dev", "sandbox");
+    const account = projectEnvironment("dev").account.id;
+    const training = `arn:aws:s3:::${bucket("dev", "training")}`;
+    const decide = (action: string, resource: string, context?: Record<string, string>) => simulate(account, p, { action, resource, ...(context ? { context } : {}) });
+    for (const action of ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]) {
+      expect(await decide(action, `${training}/teams/sandbox/checkpoints/runs/sandbox/job-1/step-100.pt`)).toBe("Allowed");
+    }
+    expect(await decide("s3:ListBucket", training, { "s3:prefix": "teams/sandbox/checkpoints/" })).toBe("Allowed");
+    // The training namespace's checkpoints, another team's, and the shared datasets (read through the driver's role).
+    expect(await decide("s3:GetObject", `${training}/checkpoints/runs/training/job-1/step-100.pt`)).toBe("ImplicitlyDenied");
+    expect(await decide("s3:GetObject", `${training}/teams/vision/checkpoints/runs/vision/job-1/step-100.pt`)).toBe("ImplicitlyDenied");
+    expect(await decide("s3:ListBucket", training, { "s3:prefix": "teams/vision/checkpoints/" })).toBe("ImplicitlyDenied");
+    expect(await decide("s3:PutObject", `${training}/datasets/x`)).toBe("ImplicitlyDenied");
   });
 });

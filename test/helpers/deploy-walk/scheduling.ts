@@ -210,6 +210,12 @@ export function rolloutPeak(spec: Record<string, Any>, replicas: number): number
   return peakPods(replicas, weights, { trafficRouted: canary.trafficRouting !== undefined, experimentPods });
 }
 
+/** The PersistentVolumeClaims a workload object's pods mount by name (claim templates are checked as storage). */
+export function claimNamesOf(obj: Record<string, Any>): string[] {
+  const template = obj.kind === "CronJob" ? obj.spec?.jobTemplate?.spec?.template : obj.spec?.template;
+  return ((template?.spec?.volumes ?? []) as Array<Record<string, Any>>).flatMap((v) => (v.persistentVolumeClaim ? [v.persistentVolumeClaim.claimName as string] : []));
+}
+
 /** The pod a workload object runs, from its pod template (requests of all regular containers summed). */
 export function podOfObject(obj: Record<string, Any>): PodFootprint | undefined {
   const kind = obj.kind as string;

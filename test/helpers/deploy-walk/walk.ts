@@ -5,12 +5,20 @@ import { StackGraph } from "./graph";
 import { demandOf, extendedCapacity, fitsType, placements, rolloutPeak, sumDemand, type Demand, type NodeSource } from "./scheduling";
 import { buildWorld, type ClusterWorld, type FootprintIndex, type PodSite, type Site } from "./world";
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = any;
+
 /** One environment's deploy, as synthesized: its stacks, the stack graph (manifest.json) and the declared footprints. */
 export interface WalkInput {
   readonly stacks: readonly SynthesizedStack[];
   /** Stack id → the stacks it depends on (cdktf's manifest.json). */
   readonly dependencies: Readonly<Record<string, readonly string[]>>;
   readonly footprints: FootprintIndex;
+  /**
+   * Jobs users submit once the deploy is done (TrainJobs): each runs its runtime's pods in its own namespace, which must
+   * hold everything they mount. @default - none
+   */
+  readonly submitted?: ReadonlyArray<Record<string, Any>>;
 }
 
 /** How full a node group is once everything that must run there runs. */
@@ -61,6 +69,25 @@ export function walkDeploy(input: WalkInput): WalkResult {
     const made = providers?.length ? `is created by ${providers.map(where).join(", ")}, which is not applied before it` : "is created by nothing in the deploy";
     findings.push(`${where(consumer)} (${label}): ${what} ${made}`);
     return false;
+  };
+
+  /**
+   * A claim a pod mounts: the PersistentVolumeClaim in its namespace, the PersistentVolume the claim names (reserved for
+   * it: a volume whose claimRef names another claim never binds) and the volume's CSI driver. Without any of them the pod
+   * stays Pending. `anywhere`: the pod starts after the whole deploy (a submitted job).
+   */
+  const needClaim = (consumer: Site, label: string, namespace: string, claim: string, anywhere: boolean, sameRelease = false): void => {
+    const claims = w.claims.get(`${namespace}/${claim}`);
+    const inPlace = (providers?: readonly Site[]) => sameRelease || (anywhere && (providers?.length ?? 0) > 0);
+    if (!need(consumer, label, `PersistentVolumeClaim ${namespace}/${claim}`, claims, inPlace(claims))) return;
+    for (const c of claims!.filter((c) => c.volumeName)) {
+      const volumes = w.volumes.get(c.volumeName!);
+      if (!need(consumer, label, `PersistentVolume ${c.volumeName} (named by claim ${namespace}/${claim})`, volumes, inPlace(volumes))) continue;
+      for (const v of volumes!) {
+        if (v.claimRef && v.claimRef !== `${namespace}/${claim}`) findings.push(`${where(consumer)} (${label}): PersistentVolume ${c.volumeName} is reserved for claim ${v.claimRef}, not ${namespace}/${claim}`);
+        if (v.driver) need(consumer, label, `the ${v.driver} CSI driver`, w.provisioners.get(v.driver), inPlace(w.provisioners.get(v.driver)));
+      }
+    }
   };
 
   for (const s of input.stacks) {
@@ -132,11 +159,25 @@ export function walkDeploy(input: WalkInput): WalkResult {
       if (w.irsaServiceAccounts.has(`${p.namespace}/${sa}`)) need(p, p.label, "the cluster's IAM OIDC provider (IRSA)", w.oidcProviders);
     }
     for (const secret of pod.secrets ?? []) need(p, p.label, `Secret ${p.namespace}/${secret}`, w.secrets.get(`${p.namespace}/${secret}`), same.secrets.has(secret));
+    for (const claim of p.claims ?? []) needClaim(p, p.label, p.namespace, claim, false, w.claims.get(`${p.namespace}/${claim}`)?.some((c) => c.stack === p.stack && c.address === p.address));
     for (const claim of pod.volumeClaims ?? []) {
       const classes = claim.storageClass ? w.storageClasses.get(claim.storageClass) : [...w.storageClasses.values()].flat().filter((c) => c.isDefault);
       const ok = need(p, p.label, claim.storageClass ? `StorageClass ${claim.storageClass}` : `a default StorageClass (its ${claim.size} claim names none)`, classes);
       if (ok) for (const c of classes ?? []) need(p, p.label, `the ${c.provisioner} provisioner`, w.provisioners.get(c.provisioner));
     }
+  }
+
+  // Submitted TrainJobs: their runtime, their namespace, and every claim of the runtime's pods in that namespace.
+  for (const job of input.submitted ?? []) {
+    const ns = job.metadata.namespace as string;
+    const ref = job.spec?.runtimeRef ?? {};
+    const key = ref.kind === "TrainingRuntime" ? `${ns}/${ref.name}` : String(ref.name);
+    const site: Site = { stack: "submitted", address: `${job.kind} ${ns}/${job.metadata.name}` };
+    const anywhere = (providers?: readonly Site[]) => (providers?.length ?? 0) > 0;
+    need(site, `runtime ${ref.name}`, `namespace ${ns}`, w.namespaces.get(ns), anywhere(w.namespaces.get(ns)));
+    const runtimes = w.runtimes.get(key);
+    if (!need(site, `runtime ${ref.name}`, `${ref.kind ?? "ClusterTrainingRuntime"} ${ref.name}`, runtimes, anywhere(runtimes))) continue;
+    for (const r of runtimes!) for (const j of r.jobs) for (const claim of j.claims) needClaim(site, `runtime ${ref.name}, job ${j.name}`, ns, claim, true);
   }
 
   poolLimits(w, pooled, findings);

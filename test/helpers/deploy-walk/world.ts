@@ -7,7 +7,7 @@ import { blocks } from "../audit-context";
 import { helmReleases } from "../manifests";
 import type { SynthesizedStack } from "../synth";
 import type { StackGraph } from "./graph";
-import { nodeGroupSource, nodePoolSource, overlayMatches, podOfObject, type NodeSource } from "./scheduling";
+import { claimNamesOf, nodeGroupSource, nodePoolSource, overlayMatches, podOfObject, type NodeSource } from "./scheduling";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -29,6 +29,8 @@ export interface PodSite extends Site {
   readonly indirect: boolean;
   /** A runtime template: checked for placement only (no pod runs until a job uses it). */
   readonly templateOnly: boolean;
+  /** PersistentVolumeClaims of its namespace it mounts by name. */
+  readonly claims?: readonly string[];
   /** Service accounts, Secrets and namespaces the same release creates. */
   readonly sameRelease: { readonly serviceAccounts: ReadonlySet<string>; readonly secrets: ReadonlySet<string>; readonly namespaces: ReadonlySet<string>; readonly crds: ReadonlySet<string> };
 }
@@ -84,6 +86,12 @@ export class ClusterWorld {
    * version, which the environment's MLflow (new in a first deploy, so empty) cannot hold.
    */
   readonly awaitedExternalData: Array<Site & { readonly label: string; readonly needs: string }> = [];
+  /** PersistentVolumeClaims by `namespace/name`, with the PersistentVolume they name (static volumes). */
+  readonly claims = new Map<string, Array<Site & { readonly volumeName?: string }>>();
+  /** PersistentVolumes by name: the claim they are reserved for (`namespace/name`) and their CSI driver. */
+  readonly volumes = new Map<string, Array<Site & { readonly claimRef?: string; readonly driver?: string }>>();
+  /** Training runtimes by name (`<namespace>/<name>` for a TrainingRuntime): the pods a TrainJob of it runs. */
+  readonly runtimes = new Map<string, Array<Site & { readonly jobs: ReadonlyArray<{ readonly name: string; readonly pod: PodFootprint; readonly claims: readonly string[] }> }>>();
 
   add<T>(map: Map<string, T[]>, key: string, value: T): void {
     map.set(key, [...(map.get(key) ?? []), value]);
@@ -276,6 +284,14 @@ function addObjects(w: ClusterWorld, at: Site, releaseNamespace: string, creates
       case "Rollout":
         w.rollouts.set(`${ns}/${o.metadata.name}`, o.spec);
         break;
+      case "PersistentVolumeClaim":
+        w.add(w.claims, `${ns}/${o.metadata.name}`, { ...at, volumeName: o.spec.volumeName });
+        break;
+      case "PersistentVolume": {
+        const ref = o.spec.claimRef;
+        w.add(w.volumes, o.metadata.name, { ...at, claimRef: ref ? `${ref.namespace}/${ref.name}` : undefined, driver: o.spec.csi?.driver });
+        break;
+      }
     }
   }
   const sameRelease = { serviceAccounts, secrets, namespaces, crds: new Set<string>() };
@@ -308,7 +324,7 @@ function addObjects(w: ClusterWorld, at: Site, releaseNamespace: string, creates
       });
     }
     const pod = podOfObject(o);
-    if (pod) w.pods.push({ ...at, pod, namespace: ns, label, indirect: false, templateOnly: false, sameRelease });
+    if (pod) w.pods.push({ ...at, pod, namespace: ns, label, indirect: false, templateOnly: false, sameRelease, claims: claimNamesOf(o) });
     // Workload templates shipped in ConfigMaps (Ray): their pods must reach a pool, and their CRDs exist before users apply them.
     if (o.kind === "ConfigMap" && o.metadata.labels?.["ml-platform.io/template"]) {
       for (const text of Object.values((o.data ?? {}) as Record<string, string>)) {
@@ -321,13 +337,17 @@ function addObjects(w: ClusterWorld, at: Site, releaseNamespace: string, creates
         }
       }
     }
-    // Training runtimes are pod templates: their placement must reach a pool, though nothing runs yet.
+    // Training runtimes are pod templates: their placement must reach a pool, though nothing runs yet; their claims are
+    // checked in the namespace of each TrainJob submitted with them (walkDeploy's `submitted`).
     if (o.kind === "ClusterTrainingRuntime" || o.kind === "TrainingRuntime") {
+      const jobs: Array<{ name: string; pod: PodFootprint; claims: string[] }> = [];
       for (const job of o.spec.template.spec.replicatedJobs ?? []) {
         const tpl = { kind: "Job", metadata: { name: `${o.metadata.name}/${job.name}`, namespace: ns }, spec: { template: job.template.spec.template } };
         const p = podOfObject(tpl);
         if (p) w.pods.push({ ...at, pod: p, namespace: ns, label: `${o.kind} ${o.metadata.name} (job ${job.name})`, indirect: false, templateOnly: true, sameRelease });
+        if (p) jobs.push({ name: job.name, pod: p, claims: claimNamesOf(tpl) });
       }
+      w.add(w.runtimes, o.kind === "TrainingRuntime" ? `${ns}/${o.metadata.name}` : o.metadata.name, { ...at, jobs });
     }
   }
 }
