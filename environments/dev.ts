@@ -67,9 +67,7 @@ export default defineEnvironment({
       },
     ],
   },
-  // The served models (docs/delivery.md). `churn` is an example: name your registered models. Development promotes
-  // automatically: moving the alias starts a canary (split by replica ratio: dev has no load balancer).
-  delivery: {
-    models: [{ name: "churn", registry: { model: "churn", alias: "champion" }, promotion: "automatic" }],
-  },
+  // The served models (docs/delivery.md "Adding a model"): none, so a first apply needs nothing registered in the
+  // environment's new MLflow. Add one (automatic promotion follows its alias) once the environment is up.
+  delivery: { models: [] },
 });

@@ -146,10 +146,10 @@ export default defineEnvironment({
     ],
     pipelines: { gpus: { "gpu-inference-l4": { nominal: 4 } } },
   },
-  // The served models (docs/delivery.md). `churn` and its version are examples: the version must be registered in this
-  // environment's MLflow before the apply that names it (the promotion job stages it first). A pull request changes it.
+  // The served models (docs/delivery.md "Adding a model"): none, so a first apply needs nothing registered in the
+  // environment's new MLflow. Add one with its pinned version in a pull request once that version is registered.
   delivery: {
     analysis: { minSuccessRate: 0.999, maxP99LatencyMs: 300 },
-    models: [{ name: "churn", registry: { model: "churn", alias: "champion" }, version: 7 }],
+    models: [],
   },
 });

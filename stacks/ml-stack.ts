@@ -140,8 +140,10 @@ export class MlStack extends EnvironmentStack {
           tritonModels: this.delivery.models.map((m) => ({ namespace: this.triton.namespace, serviceName: m.rootService })),
           grafana: { namespace: MONITORING_NAMESPACE, serviceName: GRAFANA_SERVICE },
         }),
-        // The model Rollouts first: Argo Rollouts writes the weights annotation into their Ingresses.
-        dependsOn: [this.mlflow.chart.release, this.pipelines.apps.release, this.feast.chart.release, this.triton.release.release, ...this.delivery.models.map((m) => m.release.release)],
+        // Triton's release makes the models' namespace. The load balancer never waits for a model: each model's Ingress
+        // (in which Argo Rollouts writes the weights) comes after that model's Rollout, in a release of its own.
+        dependsOn: [this.mlflow.chart.release, this.pipelines.apps.release, this.feast.chart.release, this.triton.release.release],
+        modelReleases: this.delivery.models.map((m) => m.release.release),
       });
     }
 

@@ -1,7 +1,10 @@
 import { rmSync } from "node:fs";
+import { EXAMPLES_SYNTH_DIR_VAR } from "./helpers/delivery-examples";
 import { SHARED_SYNTH_DIR_VAR } from "./helpers/synth";
 
 export default function globalTeardown(): void {
-  const dir = process.env[SHARED_SYNTH_DIR_VAR];
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  for (const v of [SHARED_SYNTH_DIR_VAR, EXAMPLES_SYNTH_DIR_VAR]) {
+    const dir = process.env[v];
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
 }

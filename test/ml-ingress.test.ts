@@ -2,16 +2,19 @@ import { IngressCertificate } from "../constructs/ml/ingress-certificate";
 import { synthConstruct } from "./helpers/construct";
 import { brokenStaging, problemsOf } from "./helpers/environments";
 import { release, releases, renderedObject, renderedObjects } from "./helpers/ml-helm";
-import { projectEnvironment, resources, stack } from "./helpers/synth";
+import { exampleStack } from "./helpers/delivery-examples";
+import { projectEnvironment, resources, stack, type SynthesizedStack } from "./helpers/synth";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 
 const A = "alb.ingress.kubernetes.io";
 const STG = 'environment "staging"';
-const ingresses = (env: string): Any[] => renderedObjects(stack(`${env}-ml`)).filter(({ obj }) => obj.kind === "Ingress").map(({ obj }) => obj);
+// The example environments (docs/delivery.md's model churn added) for staging and prod: they publish a model too.
+const mlStack = (env: string): SynthesizedStack => (env === "dev" ? stack("dev-ml") : exampleStack(`${env}-ml`));
+const ingresses = (env: string): Any[] => renderedObjects(mlStack(env)).filter(({ obj }) => obj.kind === "Ingress").map(({ obj }) => obj);
 const byName = (env: string, name: string): Any => ingresses(env).find((i) => i.metadata.name === name);
-const only = (env: string, type: string): Any[] => Object.values(resources(stack(`${env}-ml`), type));
+const only = (env: string, type: string): Any[] => Object.values(resources(mlStack(env), type));
 
 describe("dev has no domain: no load balancer", () => {
   test("no controller, Ingress, certificate or DNS record; the services stay ClusterIP (kubectl port-forward)", () => {
@@ -52,8 +55,8 @@ describe.each(["staging", "prod"])("%s: every UI and API over HTTPS", (env) => {
     const hosts = (kind: string) => ingresses(env).filter((i) => i.metadata.name.endsWith(`-${kind}`)).map((i) => i.spec.rules[0].host).sort();
     expect(hosts("ui")).toEqual(["grafana", "mlflow", "pipelines"].map((h) => `${h}.${domain}`));
     expect(hosts("api")).toEqual(["feast", "mlflow", "pipelines", "triton-churn"].map((h) => `${h}.${domain}`));
-    expect(stack(`${env}-ml`).json.output?.mlflow_url?.value).toBe(`https://mlflow.${domain}`);
-    expect(release(stack(`${env}-ml`), "mlflow").values.serverAllowedHosts).toContain(`mlflow.${domain}`);
+    expect(mlStack(env).json.output?.mlflow_url?.value).toBe(`https://mlflow.${domain}`);
+    expect(release(mlStack(env), "mlflow").values.serverAllowedHosts).toContain(`mlflow.${domain}`);
   });
 
   test("UI hosts ask browsers to sign in; API paths skip the login but answer only the API networks, and match first", () => {
@@ -78,12 +81,27 @@ describe.each(["staging", "prod"])("%s: every UI and API over HTTPS", (env) => {
     expect(split.metadata.namespace).toBe("triton");
     expect(split.spec.rules[0].http.paths[0].backend.service).toEqual({ name: "triton-churn", port: { name: "use-annotation" } });
     expect(Object.keys(split.metadata.annotations).filter((k) => k.startsWith(`${A}/actions.`))).toEqual([]);
-    const rollout = renderedObject(stack(`${env}-ml`), "Rollout", "triton-churn", "triton");
+    const rollout = renderedObject(mlStack(env), "Rollout", "triton-churn", "triton");
     expect(rollout.spec.strategy.canary.trafficRouting).toEqual({ alb: { ingress: "triton-churn-api", rootService: "triton-churn", servicePort: 8000 } });
   });
 
+  test("the load balancer waits for no model: each model's Ingress is in its own release, after that model's Rollout", () => {
+    const s = mlStack(env);
+    const id = (name: string) => `helm_release.${release(s, name).address.split(".")[1]}`;
+    const main = release(s, "ml-ingress");
+    expect(main.values.manifests.map((o: Any) => o.metadata.name)).not.toContain("triton-churn-api");
+    expect(main.config.depends_on).toContain(id("triton"));
+    expect(main.config.depends_on).not.toContain(id("triton-churn"));
+    const models = release(s, "ml-ingress-models");
+    expect(models.values.manifests.map((o: Any) => `${o.kind}/${o.metadata.name}`)).toEqual(["Ingress/triton-churn-api"]);
+    expect(models.config.depends_on).toEqual(expect.arrayContaining([id("ml-ingress"), id("triton-churn")]));
+    // The shipped file serves no model: no model release for the load balancer to wait on.
+    expect(releases(stack(`${env}-ml`)).map((r) => r.name)).not.toContain("ml-ingress-models");
+    expect(release(stack(`${env}-ml`), "ml-ingress").config.depends_on).toContain(`helm_release.${release(stack(`${env}-ml`), "triton").address.split(".")[1]}`);
+  });
+
   test("a CNAME per host points at the load balancer, whose name Terraform waits for on the default-backend Ingress", () => {
-    const [anchorId, anchor] = Object.entries(resources(stack(`${env}-ml`), "kubernetes_ingress_v1"))[0] as [string, Any];
+    const [anchorId, anchor] = Object.entries(resources(mlStack(env), "kubernetes_ingress_v1"))[0] as [string, Any];
     expect(anchor.wait_for_load_balancer).toBe(true);
     expect(anchor.spec.default_backend).toEqual({ service: { name: "not-found", port: { name: "use-annotation" } } });
     expect(JSON.parse(anchor.metadata.annotations[`${A}/actions.not-found`]).fixedResponseConfig.statusCode).toBe("404");

@@ -6,6 +6,7 @@ import { PIPELINE_ROOT_PREFIX } from "../constructs/ml/kubeflow-pipelines";
 import { validateCustomResource } from "./helpers/crd";
 import { release, releases, renderedObject, renderedObjects } from "./helpers/ml-helm";
 import { allResources, projectEnvironment, resources, stack, synthesizeAll } from "./helpers/synth";
+import { exampleEnvironment, exampleStack } from "./helpers/delivery-examples";
 
 const ENVS = ["dev", "staging", "prod"] as const;
 
@@ -36,7 +37,7 @@ describe("ml stack", () => {
   });
 
   test("every Pod Identity association names the namespace and service account the workload runs as", () => {
-    const s = stack("dev-ml");
+    const s = exampleStack("dev-ml");
     const pairs = Object.values(resources(s, "aws_eks_pod_identity_association")).map((a) => `${a.namespace}/${a.service_account}`).sort();
     expect(pairs).toEqual([
       "feast-apply/feast-apply",
@@ -81,14 +82,14 @@ describe("rendered custom resources", () => {
   });
 
   test("the CRD check rejects a field the CRD does not define and a wrong type", () => {
-    const sm = structuredClone(renderedObject(stack("dev-ml"), "ServiceMonitor", "triton-churn", "triton"));
+    const sm = structuredClone(renderedObject(exampleStack("dev-ml"), "ServiceMonitor", "triton-churn", "triton"));
     sm.spec.endpoints[0].portName = "metrics";
     sm.spec.namespaceSelector.matchNames = "triton";
     expect(validateCustomResource(sm)).toEqual(['/spec/endpoints/0: unknown field "portName"', '/spec/namespaceSelector/matchNames: got "triton"; must be array']);
   });
 
   test("each ML service is scraped on its real metrics port", () => {
-    const s = stack("prod-ml");
+    const s = exampleStack("prod-ml");
     const endpoint = (kind: string, name: string, ns: string) => {
       const m = renderedObject(s, kind, name, ns);
       return { selector: m.spec.selector.matchLabels, endpoint: (m.spec.endpoints ?? m.spec.podMetricsEndpoints)[0] };
@@ -108,9 +109,9 @@ describe("rendered custom resources", () => {
   });
 });
 
-describe("Triton, one Rollout per served model", () => {
+describe("Triton, one Rollout per served model (the example environments: docs/delivery.md)", () => {
   test.each(ENVS)("%s: pinned image, three ports, health probes, GPU scheduling, no static keys, one version's prefix", (env) => {
-    const r = renderedObject(stack(`${env}-ml`), "Rollout", "triton-churn", "triton");
+    const r = renderedObject(exampleStack(`${env}-ml`), "Rollout", "triton-churn", "triton");
     const pod = r.spec.template.spec;
     const c = pod.containers[0];
     expect(c.image).toBe("nvcr.io/nvidia/tritonserver:26.08-py3");
@@ -122,17 +123,18 @@ describe("Triton, one Rollout per served model", () => {
     expect(c.resources.limits["nvidia.com/gpu"]).toBe("1");
     // Only the version the template names: its own prefix, no polling, not ready until that model is.
     expect(c.args).toEqual(
-      expect.arrayContaining([`--model-repository=s3://mlp-${env}-triton-models-${projectEnvironment(env).account.id}/model_repository/churn/v$(MODEL_VERSION)`, "--model-control-mode=none", "--strict-readiness=true"]),
+      expect.arrayContaining([`--model-repository=s3://mlp-${env}-triton-models-${exampleEnvironment(env).account.id}/model_repository/churn/v$(MODEL_VERSION)`, "--model-control-mode=none", "--strict-readiness=true"]),
     );
     expect(c.args.filter((a: string) => /poll/.test(a))).toEqual([]);
     expect(c.env).toContainEqual({ name: "MODEL_VERSION", valueFrom: { fieldRef: { fieldPath: "metadata.annotations['ml-platform.io/model-version']" } } });
     expect(JSON.stringify(r)).not.toMatch(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|secretKeyRef/);
-    expect(r.spec.replicas).toBeUndefined();
+    // The autoscaler owns the count; dev's seed version starts at 0 (test/delivery/delivery-stack.test.ts).
+    expect(r.spec.replicas).toBe(env === "dev" ? 0 : undefined);
   });
 
   test.each(ENVS)("%s: KEDA scales the Rollout on its queue time per request with the environment's bounds", (env) => {
-    const cfg = projectEnvironment(env).ml.triton;
-    const so = renderedObject(stack(`${env}-ml`), "ScaledObject", "triton-churn", "triton");
+    const cfg = exampleEnvironment(env).ml.triton;
+    const so = renderedObject(exampleStack(`${env}-ml`), "ScaledObject", "triton-churn", "triton");
     expect(so.spec).toEqual(expect.objectContaining({ minReplicaCount: cfg.minReplicas, maxReplicaCount: cfg.maxReplicas, scaleTargetRef: { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", name: "triton-churn" } }));
     const [trigger] = so.spec.triggers;
     expect(trigger.type).toBe("prometheus");
@@ -143,10 +145,10 @@ describe("Triton, one Rollout per served model", () => {
   });
 
   test("the model's release does not wait for GPU capacity and comes after KEDA and Triton's role and service account", () => {
-    const r = release(stack("dev-ml"), "triton-churn").config;
+    const r = release(exampleStack("dev-ml"), "triton-churn").config;
     expect(r.wait).toBe(false);
     expect(r.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^helm_release\.keda_chart_release_/), expect.stringMatching(/^helm_release\.triton_release_/)]));
-    expect(release(stack("dev-ml"), "triton").config.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_iam_role_policy\.triton_role_policy-model-repository-read_/)]));
+    expect(release(exampleStack("dev-ml"), "triton").config.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_iam_role_policy\.triton_role_policy-model-repository-read_/)]));
   });
 });
 

@@ -9,7 +9,7 @@ type Json = Record<string, any>;
 /**
  * "ML platform / Model rollouts": per model, the stable and canary tracks side by side (request rate, error ratio,
  * p99, queue time) and the share of requests the canary actually receives (the weight as users see it, whatever the
- * split mechanism); the A/B experiment's arms and versions compared; and the rollout, analysis, promotion and drift
+ * split mechanism: Argo Rollouts exports no metric of the weight it set, so the dashboard's "weight" is observed); the A/B experiment's arms and versions compared; and the rollout, analysis, promotion and drift
  * state. Series carry `track` (Argo's ephemeral pod labels), `arm` (experiment pods) and Triton's `version`.
  */
 export function rolloutsDashboard(tritonNamespace: string, deliveryNamespace: string, p99ObjectiveMs: number): Json {
@@ -46,7 +46,8 @@ export function rolloutsDashboard(tritonNamespace: string, deliveryNamespace: st
             unit: "percentunit",
             min: 0,
             max: 1,
-            description: "Requests served by canary pods over all requests: the weight as callers see it, through the load balancer or by replica ratio.",
+            // Argo Rollouts v1.9.0 exports no metric of the weight it set (controller/metrics/prommetrics.go).
+            description: "The observed share, not the configured weight: requests served by canary pods over all requests, as callers see it (through the load balancer or by replica ratio). Argo Rollouts exports no weight metric; `kubectl argo rollouts get rollout` shows the step's set weight.",
             queries: [{ expr: `${rate("nv_inference_request_success", "model", `, ${TRACK_LABEL}="canary"`)} / ${rate("nv_inference_request_success", "model", tracks)}`, legend: "{{model}}" }],
           },
         ],

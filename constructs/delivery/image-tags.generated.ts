@@ -2,6 +2,6 @@
 
 /** Content tag of each image the platform builds (images/<name>/), which the deploy workflow pushes to the environment's ECR. */
 export const IMAGE_TAGS = {
-  "drift-monitor": "e346d7681f7ebf2a",
+  "drift-monitor": "21a9b293404b4c3c",
   "nccl-tests": "a6b9867213b3da3c"
 } as const;

@@ -12,6 +12,15 @@ import { CAPTURE_SCRIPT } from "./capture-script";
 /** Pod-template annotation naming the served version; the containers read it through the downward API. */
 export const MODEL_VERSION_ANNOTATION = "ml-platform.io/model-version";
 
+/**
+ * The version a Rollout of automatic promotion starts from, before its alias names one: never staged, never served.
+ * Its Rollout has no pods until the promotion job's first promotion (no GPU node for a version that cannot load).
+ */
+export const SEED_VERSION = "0";
+
+/** KEDA's annotation that holds a ScaledObject's target at a replica count until it is removed. */
+export const KEDA_PAUSED_REPLICAS = "autoscaling.keda.sh/paused-replicas";
+
 /** Pod labels Argo Rollouts sets on canary and stable pods (ephemeral metadata) and experiment arms carry. */
 export const TRACK_LABEL = "track";
 export const ARM_LABEL = "arm";
@@ -33,7 +42,7 @@ export function versionRepository(modelRepositoryUri: string, model: string, ver
 export interface ModelRolloutProps {
   /** Triton's model name; objects are `triton-<model>`. */
   readonly model: string;
-  /** The served version: a number in the file (reviewed), or a Terraform reference (automatic promotion). */
+  /** The served version: a number in the file (reviewed), or SEED_VERSION (automatic promotion: its job moves it). */
   readonly version: string;
   readonly triton: { readonly namespace: string; readonly serviceAccount: string; readonly modelRepositoryUri: string };
   /** Bucket of the model repository, where the capture sidecar writes `inference_log/`. */
@@ -80,6 +89,7 @@ export class ModelRollout extends Construct {
     this.httpUrl = `http://${name}.${ns}.svc.cluster.local:${TRITON_PORTS.http}`;
     this.grpcAddress = `${name}.${ns}.svc.cluster.local:${TRITON_PORTS.grpc}`;
     const { sizing } = props;
+    const seeded = props.version === SEED_VERSION;
     const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "inference-server", "app.kubernetes.io/part-of": "ml-platform", "ml-platform.io/model": props.model };
     const selector = { "app.kubernetes.io/name": name };
     const versionEnv = { name: "MODEL_VERSION", valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${MODEL_VERSION_ANNOTATION}']` } } };
@@ -154,8 +164,11 @@ export class ModelRollout extends Construct {
       apiVersion: "argoproj.io/v1alpha1",
       kind: "Rollout",
       metadata: { name, namespace: ns, labels: { ...labels } },
-      // No `replicas`: the HPA that KEDA creates owns the count, and Helm upgrades must not reset it.
+      // No `replicas`: the HPA that KEDA creates owns the count, and Helm upgrades must not reset it. The seed version has
+      // none: 0 until the first promotion, which KEDA then scales (Helm's merge patch of a custom resource carries only
+      // fields the chart changed, so a later upgrade leaves the live count alone; docs/delivery.md).
       spec: {
+        ...(seeded ? { replicas: 0 } : {}),
         selector: { matchLabels: { ...selector } },
         revisionHistoryLimit: 3,
         // A GPU node and the image can take many minutes; a canary that never becomes ready is aborted, not left half-way.
@@ -205,7 +218,8 @@ export class ModelRollout extends Construct {
     add({
       apiVersion: "keda.sh/v1alpha1",
       kind: "ScaledObject",
-      metadata: { name, namespace: ns, labels: { ...labels } },
+      // The seed version is held at 0 pods; the first promotion removes the annotation (KEDA then autoscales).
+      metadata: { name, namespace: ns, labels: { ...labels }, ...(seeded ? { annotations: { [KEDA_PAUSED_REPLICAS]: "0" } } : {}) },
       spec: {
         scaleTargetRef: { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", name },
         minReplicaCount: sizing.minReplicas,

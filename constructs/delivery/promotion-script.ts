@@ -11,10 +11,13 @@
  *
  * Following resolves the alias and, when it names another version than the Rollout's pod template, stages it and
  * patches the template's version annotation (a JSON merge patch through the Kubernetes API with the pod's own
- * token; RBAC allows get and patch on that one Rollout). It waits while a rollout is in progress (except from the seed version 0 the Rollout is
- * created with, which has nothing to serve) and does nothing for a
- * version the canary analysis aborted until the alias moves. `npm run verify` parses it with python3 and runs it
- * against stand-ins for MLflow, S3 and the Kubernetes API.
+ * token; RBAC allows get and patch on that one Rollout and its ScaledObject). An alias or registered model that does not
+ * exist yet is no error: it says so and exits 0 (a new environment's MLflow is empty). It waits while a rollout is in
+ * progress and does nothing for a version the canary analysis aborted until the alias moves. From the seed version 0
+ * the Rollout is created with (no pods: its ScaledObject is paused at 0), there is nothing to compare a canary with:
+ * the first promotion asks Argo for a full promotion (`status.promoteFull`, as `kubectl argo rollouts promote --full`)
+ * and then ends the ScaledObject's pause, so KEDA starts the pods of the staged version. `npm run verify` parses it
+ * with python3 and runs it against stand-ins for MLflow, S3 and the Kubernetes API.
  */
 export const PROMOTION_SCRIPT = `"""Stages registered model versions into Triton's repository (see constructs/delivery/promotion-script.ts)."""
 import json
@@ -31,6 +34,9 @@ from mlflow.exceptions import MlflowException
 
 ANNOTATION = "ml-platform.io/model-version"
 SEED_VERSION = "0"
+PAUSED_REPLICAS = "autoscaling.keda.sh/paused-replicas"
+# What MLflow answers for a registered model (RESOURCE_DOES_NOT_EXIST) or an alias (INVALID_PARAMETER_VALUE) it lacks.
+NOT_SET = ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE")
 SA_DIR = os.environ.get("KUBERNETES_SERVICEACCOUNT_DIR", "/var/run/secrets/kubernetes.io/serviceaccount")
 
 
@@ -129,8 +135,15 @@ def kubernetes(method, path, body=None):
 
 def follow(client, s3, model, registered, alias, repository, artifacts_bucket):
     """Promotes the version the alias names when it differs from the Rollout's."""
-    version = str(client.get_model_version_by_alias(registered, alias).version)
-    path = f"/apis/argoproj.io/v1alpha1/namespaces/{env('ROLLOUT_NAMESPACE')}/rollouts/{env('ROLLOUT')}"
+    try:
+        version = str(client.get_model_version_by_alias(registered, alias).version)
+    except MlflowException as e:
+        if getattr(e, "error_code", None) not in NOT_SET:
+            raise
+        print(f"alias not set: {registered}@{alias} names no version in this environment's MLflow ({e}); nothing to promote", flush=True)
+        return
+    namespace = env("ROLLOUT_NAMESPACE")
+    path = f"/apis/argoproj.io/v1alpha1/namespaces/{namespace}/rollouts/{env('ROLLOUT')}"
     rollout = kubernetes("GET", path)
     current = rollout["spec"]["template"].get("metadata", {}).get("annotations", {}).get(ANNOTATION)
     status = rollout.get("status", {})
@@ -140,13 +153,19 @@ def follow(client, s3, model, registered, alias, repository, artifacts_bucket):
         else:
             print(f"{alias} names version {version}, already the Rollout's", flush=True)
         return
-    # The seed version (0) was never staged: its pods cannot become ready, so nothing is rolling out to wait for.
+    # The seed version (0) has no pods: nothing is rolling out to wait for.
     if current != SEED_VERSION and status.get("phase") in ("Progressing", "Paused") and not status.get("abort"):
         print(f"{alias} names version {version}; version {current} is still rolling out: next run", flush=True)
         return
     stage(client, s3, model, registered, version, repository, artifacts_bucket)
     kubernetes("PATCH", path, {"spec": {"template": {"metadata": {"annotations": {ANNOTATION: version}}}}})
-    print(f"promoted {registered}@{alias}: version {current} -> {version}; the canary starts", flush=True)
+    if current != SEED_VERSION:
+        print(f"promoted {registered}@{alias}: version {current} -> {version}; the canary starts", flush=True)
+        return
+    # Nothing served yet: no canary to run against; then KEDA may start the staged version's pods.
+    kubernetes("PATCH", path + "/status", {"status": {"promoteFull": True}})
+    kubernetes("PATCH", f"/apis/keda.sh/v1alpha1/namespaces/{namespace}/scaledobjects/{env('ROLLOUT')}", {"metadata": {"annotations": {PAUSED_REPLICAS: None}}})
+    print(f"promoted {registered}@{alias}: first version {version}, promoted in full (nothing was served before it)", flush=True)
 
 
 def main():

@@ -131,15 +131,20 @@ export class ModelPromotion extends Construct {
         concurrencyPolicy: "Forbid",
         successfulJobsHistoryLimit: 1,
         failedJobsHistoryLimit: 3,
-        jobTemplate: { spec: { backoffLimit: 0, activeDeadlineSeconds: 1800, template: pod({ MODE: "follow" }) } },
+        // Finished runs go after a day (their logs with them), history limits or not: a failed run is no lasting state.
+        jobTemplate: { spec: { backoffLimit: 0, activeDeadlineSeconds: 1800, ttlSecondsAfterFinished: 86400, template: pod({ MODE: "follow" }) } },
       },
     });
-    // The CronJob reads and patches its model's Rollout, nothing else.
+    // The CronJob reads and patches its model's Rollout (its status for the full promotion from the seed) and its
+    // ScaledObject (to end the seed's pause), nothing else.
     add({
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "Role",
       metadata: { name, namespace: props.rollout.namespace, labels },
-      rules: [{ apiGroups: ["argoproj.io"], resources: ["rollouts"], resourceNames: [props.rollout.name], verbs: ["get", "patch"] }],
+      rules: [
+        { apiGroups: ["argoproj.io"], resources: ["rollouts", "rollouts/status"], resourceNames: [props.rollout.name], verbs: ["get", "patch"] },
+        { apiGroups: ["keda.sh"], resources: ["scaledobjects"], resourceNames: [props.rollout.name], verbs: ["get", "patch"] },
+      ],
     });
     add({
       apiVersion: "rbac.authorization.k8s.io/v1",

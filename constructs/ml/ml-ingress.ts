@@ -67,6 +67,12 @@ export interface MlIngressProps {
   readonly hostedZoneId?: string;
   /** The controller release and the releases that create the target namespaces and Services. */
   readonly dependsOn: ITerraformDependable[];
+  /**
+   * The releases that create the weighted services' Services (the model Rollouts). Only the weighted Ingresses wait
+   * for them, in a release of their own: a model that cannot be deployed never holds back the load balancer, and the
+   * controller never sees an Ingress whose Services are missing. @default - none
+   */
+  readonly weightedDependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -79,6 +85,8 @@ export interface MlIngressProps {
  */
 export class MlIngress extends Construct {
   readonly release: ManifestsRelease;
+  /** The weighted (model) Ingresses, after their Rollouts' releases; absent without weighted services. */
+  readonly weightedRelease?: ManifestsRelease;
   /** The OIDC client Secrets and their RBAC, applied before the Ingresses that name them. */
   readonly auth?: ManifestsRelease;
   readonly defaultBackend: IngressV1;
@@ -137,11 +145,14 @@ export class MlIngress extends Construct {
       spec: { ingressClassName: props.ingressClassName, rules: [rule(s, paths)] },
     });
     const sourceIps = JSON.stringify([{ field: "source-ip", sourceIpConfig: { values: [...props.apiCidrs] } }]);
+    if (props.services.some((s) => s.weighted)) {
+      this.weightedRelease = new ManifestsRelease(this, "weighted", { releaseName: "ml-ingress-models", namespace: "kube-system", dependsOn: [this.release.release, ...(props.weightedDependsOn ?? [])] });
+    }
     for (const s of props.services) {
       const api = s.apiPaths ?? [];
       if (api.length) {
         const paths = api.map((p) => (p === "/" ? { path: "/", pathType: "Prefix" } : { path: p, pathType: "ImplementationSpecific" }));
-        this.release.add(
+        (s.weighted ? this.weightedRelease! : this.release).add(
           ingress(`${s.host}-api`, s, { "alb.ingress.kubernetes.io/group.order": ORDER.api, [`alb.ingress.kubernetes.io/conditions.${s.serviceName}`]: sourceIps }, paths),
         );
       }

@@ -71,6 +71,13 @@ export const deliverySettings = z.strictObject({
     .strictObject({
       intervalMinutes: z.number().int().min(1).max(60).default(1),
       failureLimit: z.number().int().min(0).max(10).default(1),
+      /**
+       * Requests (success and failure) the canary must serve in the analysis's 2-minute window before it is judged;
+       * below it a measurement is Inconclusive, not failed (docs/delivery.md "Minimum traffic").
+       */
+      minRequests: z.number().int().min(1).max(1_000_000).default(100),
+      /** Quiet (Inconclusive) measurements per metric before the rollout pauses for a human. */
+      inconclusiveLimit: z.number().int().min(0).max(100).default(2),
       /** Fraction of requests that succeed (0-1). */
       minSuccessRate: z.number().gt(0).default(0.99),
       maxP99LatencyMs: z.number().int().min(1).max(600_000).default(500),
@@ -133,6 +140,7 @@ export function refineDelivery(env: DeliveryEnv, ctx: z.RefinementCtx): void {
     if (m.promotion === "automatic") {
       if (!m.registry) issue(["models", i, "promotion"], m.promotion, "needs registry (the MLflow model and alias to follow): automatic promotion without a registry has nothing to promote");
       if (env.tier !== "development") issue(["models", i, "promotion"], m.promotion, `must be reviewed in ${env.tier} tier: the served version is pinned in this file and changed by a pull request`);
+      if (m.version !== undefined) issue(["models", i, "version"], m.version, "must not be set with automatic promotion: the served version is the one the alias names");
     } else if (m.version === undefined) {
       issue(["models", i, "version"], m.version, "is required with reviewed promotion: pin the version to serve (the MLflow version number)");
     }

@@ -20,7 +20,10 @@ import os
 import sys
 import time
 
-NUMERIC_DTYPES = {"BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64", "BF16"}
+# Dtypes Triton's tracer writes as decimal numbers (server r26.08, src/tracer.cc, commit 6fa22ae0). It writes INT8 and
+# UINT8 values as raw characters (an int8_t/uint8_t into a stream), and FP16 and BF16 as nothing at all: those are
+# left out, as is BYTES.
+NUMERIC_DTYPES = {"BOOL", "UINT16", "UINT32", "UINT64", "INT16", "INT32", "INT64", "FP32", "FP64"}
 
 
 def setting(name, default=None):
@@ -44,7 +47,11 @@ def rows_from_traces(entries, max_columns):
         columns = {}
         for t in sorted(tensors, key=lambda x: x.get("name", "")):
             shape = [int(d) for d in str(t.get("shape", "")).split(",") if d.strip()]
-            values = [float(v) for v in str(t.get("data", "")).split(",") if v.strip()]
+            try:
+                values = [float(v) for v in str(t.get("data", "")).split(",") if v.strip()]
+            except ValueError:
+                # Not numbers after all (a format this program does not know): skip the tensor, keep the request.
+                continue
             items = shape[0] if len(shape) >= 2 and shape[0] > 0 else 1
             if not values or len(values) % items:
                 continue

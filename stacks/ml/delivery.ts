@@ -6,7 +6,7 @@ import { DriftMonitor } from "../../constructs/delivery/drift-monitor";
 import { imageRepositoryUri } from "../../constructs/delivery/image-repository";
 import { IMAGE_TAGS } from "../../constructs/delivery/image-tags.generated";
 import { ModelPromotion } from "../../constructs/delivery/promotion";
-import { ModelRollout } from "../../constructs/delivery/model-rollout";
+import { ModelRollout, SEED_VERSION } from "../../constructs/delivery/model-rollout";
 import type { EksCluster } from "../../constructs/eks/cluster";
 import { ManifestsRelease } from "../../constructs/kubernetes/manifests-release";
 import type { Keda } from "../../constructs/ml/keda";
@@ -73,8 +73,8 @@ export class MlDelivery extends Construct {
       const staged = m.registry && m.promotion === "reviewed" ? promotion({ type: "reviewed", version: m.version! }, []) : undefined;
       const rollout = new ModelRollout(this, `model-${m.name}`, {
         model: m.name,
-        // Automatic promotion moves the live annotation; this value only seeds it (see docs/delivery.md).
-        version: String(m.version ?? 0),
+        // Automatic promotion moves the live annotation from the seed, which serves nothing (docs/delivery.md).
+        version: m.promotion === "automatic" ? SEED_VERSION : String(m.version),
         triton: { namespace: triton.namespace, serviceAccount: triton.serviceAccount, modelRepositoryUri: triton.modelRepositoryUri },
         captureBucket: props.dataStores.bucketNames.tritonModels,
         region,

@@ -20,6 +20,8 @@ export interface MlEdgeProps {
   readonly services: readonly IngressService[];
   /** The releases that create the services' namespaces and Services. */
   readonly dependsOn: ITerraformDependable[];
+  /** The model Rollouts' releases: only their own Ingresses wait for them. */
+  readonly modelReleases: ITerraformDependable[];
 }
 
 /** The environment's host suffix: `<env>.<domain>`, so a fork's hosts and records never collide with its parent's. */
@@ -93,6 +95,7 @@ export class MlEdge extends Construct {
       services: props.services,
       hostedZoneId: settings.hostedZoneId,
       dependsOn: [this.controller.chart.release, ...props.dependsOn],
+      weightedDependsOn: props.modelReleases,
     });
   }
 }

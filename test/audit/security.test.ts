@@ -1,5 +1,5 @@
 import { ADDON_FOOTPRINTS } from "../../constructs/eks/addon-footprints";
-import { auditTargets, resourcesOf } from "../helpers/audit-context";
+import { auditTargets, EXAMPLE_TARGET_SUFFIX, resourcesOf } from "../helpers/audit-context";
 import { doc, fixture, manifestsRelease } from "../helpers/audit-fixtures";
 import { auditCniRole, auditSecurityGroupScope } from "../helpers/identity-scope-audit";
 import { helmReleases, renderedManifests } from "../helpers/manifests";
@@ -21,13 +21,14 @@ describe("security audit (every stack of every environment)", () => {
   });
 
   test("sees what it audits: prod's Ingresses, the training runtimes and Triton, every bucket and secret", () => {
-    const prodMl = targets.find((t) => t.id === "prod-ml")!;
-    expect(renderedManifests(prodMl).filter((m) => m.manifest.kind === "Ingress")).toHaveLength(7);
+    // Six in the shipped prod (MLflow, Pipelines and Grafana UIs; MLflow, Pipelines and Feast APIs), one more per model.
+    expect(renderedManifests(targets.find((t) => t.id === "prod-ml")!).filter((m) => m.manifest.kind === "Ingress")).toHaveLength(6);
+    expect(renderedManifests(targets.find((t) => t.id === `prod-ml${EXAMPLE_TARGET_SUFFIX}`)!).filter((m) => m.manifest.kind === "Ingress")).toHaveLength(7);
     const pods = targets.flatMap((t) => renderedManifests(t)).filter((m) => ["Deployment", "ClusterTrainingRuntime"].includes(m.manifest.kind));
     expect(pods.length).toBeGreaterThanOrEqual(3 * 2);
     const count = (type: string) => targets.flatMap((t) => resourcesOf(t.json)).filter(([ty]) => ty === type).length;
     // Per environment the state bucket, the four ML data buckets and the training bucket, and in production tier the access-log bucket.
-    const envs = new Map(targets.map((t) => [t.id.replace(/-[a-z]+$/, ""), t.tier]));
+    const envs = new Map(targets.map((t) => [t.id.replace(EXAMPLE_TARGET_SUFFIX, "").replace(/-[a-z]+$/, ""), t.tier]));
     expect(count("aws_s3_bucket")).toBe(envs.size * 6 + [...envs.values()].filter((tier) => tier === "production").length);
     expect(count("aws_secretsmanager_secret")).toBeGreaterThanOrEqual(6);
   });

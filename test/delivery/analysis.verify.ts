@@ -1,12 +1,13 @@
 // The canary analysis proven on synthetic series with `promtool test rules` (promql_expr_test): each rendered
 // AnalysisTemplate query, with Argo's hash argument substituted, returns what promtool computes for a good canary, a
-// bad canary and a canary with no data, beside stable pods whose series must not count; the template's success
-// conditions then decide as Argo Rollouts would. A good canary passes, a bad one and one without data fail.
+// bad canary, a quiet canary (fewer requests than minRequests, with a bad ratio) and one with no data, beside stable pods
+// whose series must not count; the template's conditions then decide as Argo Rollouts v1.9.0 would (EvaluateResult).
+// A good canary passes, a bad one fails, a quiet one and one without data are Inconclusive (the rollout pauses).
 import { stringify } from "yaml";
-import { evaluateCondition, type AnalysisPhase } from "../helpers/analysis-condition";
+import { evaluateMetric, type AnalysisPhase } from "../helpers/analysis-condition";
 import { renderedObject } from "../helpers/ml-helm";
 import { promtool } from "../helpers/promtool-tests";
-import { stack } from "../helpers/synth";
+import { exampleEnvironment, exampleStack as stack } from "../helpers/delivery-examples";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -47,22 +48,31 @@ function podSeries(p: Pod, i: number): Array<{ series: string; values: string }>
  */
 const rate = (perMinute: number) => perMinute * (120 / 60 / 120);
 
+/** increase() over [2m] with a sample every minute: the delta extrapolated to the window, as rate() above. */
+const increase = (perMinute: number) => perMinute * (120 / 60);
+
 /** What each analysis metric returns for the canary pods, computed with Prometheus's own float operations. */
-function expected(canary: readonly Pod[], driftFiring: boolean): Record<string, number[]> {
-  if (!canary.length) return { "success-rate": [], "p99-latency-us": [], "queue-time-us": [], "input-drift": [driftFiring ? 1 : 0] };
-  const sum = (f: (p: Pod) => number) => canary.map((p) => rate(f(p))).reduce((a, b) => a + b, 0);
-  const ok = sum((p) => p.okPerMinute);
-  const failed = sum((p) => p.failedPerMinute);
+function expected(canary: readonly Pod[], driftFiring: boolean, minRequests: number): Record<string, number[]> {
+  const drift = [driftFiring ? 1 : 0];
+  const total = (f: (p: Pod) => number, g: (n: number) => number) => canary.map((p) => g(f(p))).reduce((a, b) => a + b, 0);
+  // `(sum(...) or vector(0)) + (sum(...) or vector(0))`: the successes, then the failures.
+  const requests = total((p) => p.okPerMinute, increase) + total((p) => p.failedPerMinute, increase);
+  if (requests < minRequests) return { "request-count": [requests], "success-rate": [], "p99-latency-us": [], "queue-time-us": [], "input-drift": drift };
+  const ok = total((p) => p.okPerMinute, rate);
+  const failed = total((p) => p.failedPerMinute, rate);
   return {
+    "request-count": [requests],
     "success-rate": [ok / (ok + failed)],
     "p99-latency-us": [Math.max(...canary.map((p) => p.p99Us))],
-    "queue-time-us": [sum((p) => p.okPerMinute * p.queueUsPerRequest) / ok],
-    "input-drift": [driftFiring ? 1 : 0],
+    "queue-time-us": [total((p) => p.okPerMinute * p.queueUsPerRequest, rate) / ok],
+    "input-drift": drift,
   };
 }
 
 const good: Pod = { hash: CANARY, track: "canary", version: "8", okPerMinute: 998, failedPerMinute: 2, queueUsPerRequest: 4000, p99Us: 180_000 };
 const bad: Pod = { hash: CANARY, track: "canary", version: "8", okPerMinute: 900, failedPerMinute: 100, queueUsPerRequest: 400_000, p99Us: 900_000 };
+// 42 requests in the window, 1 in 5 failing: judged, it would fail; below minRequests it is not judged.
+const quiet: Pod = { ...bad, okPerMinute: 16, failedPerMinute: 5 };
 // The stable pods misbehave where the good canary does not (and the reverse): counting them would flip the verdicts.
 const stableFor = (canary: Pod): Pod => ({ ...(canary === good ? bad : good), hash: STABLE, track: "stable", version: "7" });
 
@@ -76,6 +86,7 @@ interface Scenario {
 const SCENARIOS: Scenario[] = [
   { name: "a good canary", canary: [good, good], stable: stableFor(good), driftFiring: false },
   { name: "a bad canary", canary: [bad], stable: stableFor(bad), driftFiring: false },
+  { name: "a quiet canary (fewer requests than minRequests)", canary: [quiet], stable: stableFor(bad), driftFiring: false },
   { name: "a canary without data (not scraped yet, or mislabelled)", canary: [], stable: stableFor(bad), driftFiring: false },
   { name: "a good canary while the model's inputs drift", canary: [good], stable: stableFor(good), driftFiring: true },
 ];
@@ -83,7 +94,7 @@ const SCENARIOS: Scenario[] = [
 function testFile(metrics: Any[], s: Scenario, override: (name: string) => number[] | undefined = () => undefined): string {
   const input = [...s.canary.flatMap(podSeries), ...podSeries(s.stable, 0)];
   if (s.driftFiring) input.push(series("ALERTS", { alertname: "ModelInputDrift", alertstate: "firing", model: "churn", severity: "warning", component: "delivery" }, `1+0x${EVAL_MINUTES + 2}`));
-  const want = expected(s.canary, s.driftFiring);
+  const want = expected(s.canary, s.driftFiring, minRequests);
   return stringify(
     {
       rule_files: [],
@@ -107,7 +118,8 @@ function testFile(metrics: Any[], s: Scenario, override: (name: string) => numbe
 
 const template = renderedObject(stack("staging-ml"), "AnalysisTemplate", "triton-churn-canary", "triton");
 const metrics = template.spec.metrics as Any[];
-const verdicts = (s: Scenario): Record<string, AnalysisPhase> => Object.fromEntries(metrics.map((m) => [m.name, evaluateCondition(m.successCondition, expected(s.canary, s.driftFiring)[m.name])]));
+const minRequests = exampleEnvironment("staging").delivery.analysis.minRequests;
+const verdicts = (s: Scenario): Record<string, AnalysisPhase> => Object.fromEntries(metrics.map((m) => [m.name, evaluateMetric(m, expected(s.canary, s.driftFiring, minRequests)[m.name])]));
 
 describe("staging's canary analysis on synthetic series (promtool)", () => {
   test.each(SCENARIOS)("promtool computes what the analysis reads for $name", (s) => {
@@ -117,19 +129,23 @@ describe("staging's canary analysis on synthetic series (promtool)", () => {
   });
 
   test("a good canary passes every measurement", () => {
-    expect(verdicts(SCENARIOS[0])).toEqual({ "success-rate": "Successful", "p99-latency-us": "Successful", "queue-time-us": "Successful", "input-drift": "Successful" });
+    expect(verdicts(SCENARIOS[0])).toEqual({ "request-count": "Successful", "success-rate": "Successful", "p99-latency-us": "Successful", "queue-time-us": "Successful", "input-drift": "Successful" });
   });
 
   test("a bad canary fails success rate, p99 and queue time", () => {
-    expect(verdicts(SCENARIOS[1])).toEqual({ "success-rate": "Failed", "p99-latency-us": "Failed", "queue-time-us": "Failed", "input-drift": "Successful" });
+    expect(verdicts(SCENARIOS[1])).toEqual({ "request-count": "Successful", "success-rate": "Failed", "p99-latency-us": "Failed", "queue-time-us": "Failed", "input-drift": "Successful" });
   });
 
-  test("no data fails: the canary's measurements return nothing, which never passes", () => {
-    expect(verdicts(SCENARIOS[2])).toEqual({ "success-rate": "Failed", "p99-latency-us": "Failed", "queue-time-us": "Failed", "input-drift": "Successful" });
+  test("a quiet canary is not judged: every Triton measurement is Inconclusive, so the rollout pauses instead of aborting", () => {
+    expect(verdicts(SCENARIOS[2])).toEqual({ "request-count": "Inconclusive", "success-rate": "Inconclusive", "p99-latency-us": "Inconclusive", "queue-time-us": "Inconclusive", "input-drift": "Successful" });
+  });
+
+  test("no data never passes: Inconclusive too", () => {
+    expect(verdicts(SCENARIOS[3])).toEqual({ "request-count": "Inconclusive", "success-rate": "Inconclusive", "p99-latency-us": "Inconclusive", "queue-time-us": "Inconclusive", "input-drift": "Successful" });
   });
 
   test("a firing drift alert blocks an otherwise good canary", () => {
-    expect(verdicts(SCENARIOS[3])).toEqual({ "success-rate": "Successful", "p99-latency-us": "Successful", "queue-time-us": "Successful", "input-drift": "Failed" });
+    expect(verdicts(SCENARIOS[4])).toEqual({ "request-count": "Successful", "success-rate": "Successful", "p99-latency-us": "Successful", "queue-time-us": "Successful", "input-drift": "Failed" });
   });
 });
 
@@ -137,7 +153,14 @@ describe("the promtool proof can fail", () => {
   test("a wrong expectation fails (promtool compares exactly)", () => {
     const run = promtool(["test", "rules", "tests.yaml"], { "tests.yaml": testFile(metrics, SCENARIOS[0], (n) => (n === "success-rate" ? [0.9] : undefined)) });
     expect(run.status).toBe(1);
-    expect(run.output).toMatch(/expr: "sum\(rate\(nv_inference_request_success/);
+    expect(run.output).toMatch(/expr: "\(sum\(rate\(nv_inference_request_success/);
+  });
+
+  test("without the request gate, the quiet canary's bad ratio is measured: the same query would fail it", () => {
+    const ungated = metrics.map((m) => ({ ...m, provider: { prometheus: { ...m.provider.prometheus, query: String(m.provider.prometheus.query).replace(/ and on \(\) \(.*\)$/, "") } } }));
+    const run = promtool(["test", "rules", "tests.yaml"], { "tests.yaml": testFile(ungated, SCENARIOS[2]) });
+    expect(run.status).toBe(1);
+    expect(run.output).toContain("FAILED");
   });
 
   test("a query that does not select the canary's hash counts the stable pods and gets another value", () => {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { deliverySettings } from "../../environments/lib/delivery-schema";
 import { renderedManifests } from "../helpers/manifests";
-import { stack } from "../helpers/synth";
+import { exampleStack as stack } from "../helpers/delivery-examples";
 
 const doc = readFileSync(join(__dirname, "../../docs/delivery.md"), "utf8");
 
@@ -29,5 +29,15 @@ describe("docs/delivery.md", () => {
     const parsed = deliverySettings.safeParse(example);
     expect(parsed.error?.issues ?? []).toEqual([]);
     expect(parsed.data!.models.map((m) => m.version)).toEqual([7]);
+  });
+
+  test("the dashboard's weight panel says it shows the observed share, since Argo Rollouts exports no weight metric", () => {
+    const board = renderedManifests(stack("prod-ml"))
+      .map(({ manifest }) => manifest as { kind: string; metadata: { name: string }; data?: Record<string, string> })
+      .find((m) => m.kind === "ConfigMap" && m.metadata.name === "ml-platform-dashboard-rollouts")!;
+    const panels = Object.values(board.data!).flatMap((text) => JSON.parse(text).panels as Array<{ title: string; description?: string }>);
+    const share = panels.find((p) => p.title === "Canary's share of requests (observed weight)")!;
+    expect(share.description).toMatch(/^The observed share, not the configured weight: .*Argo Rollouts exports no weight metric/);
+    expect(doc).toContain("Argo Rollouts v1.9.0 exports no\n  weight metric");
   });
 });

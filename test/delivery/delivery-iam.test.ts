@@ -2,7 +2,8 @@
 // job reads MLflow's artifacts and writes only its own model's versions; each drift monitor reads only its model's
 // captured requests; the Argo Rollouts controller only describes the load balancer.
 import { keyPolicyFor, rolePolicies, simulate, TokenResolver, type PolicyDoc, type Request } from "../helpers/ml-iam";
-import { resources, stack, synthesizeAll } from "../helpers/synth";
+import { exampleStack as stack, synthesizeExamples } from "../helpers/delivery-examples";
+import { resources } from "../helpers/synth";
 
 const PROD = "444455556666";
 const REGION = "us-east-1";
@@ -11,7 +12,7 @@ const s3Bucket = (purpose: string) => `arn:aws:s3:::mlp-prod-${purpose}-${PROD}`
 
 let resolver: TokenResolver;
 beforeAll(() => {
-  resolver = new TokenResolver(synthesizeAll().stacks);
+  resolver = new TokenResolver(synthesizeExamples().stacks);
 });
 const policiesOf = (stackId: string, roleName: string): PolicyDoc[] => rolePolicies(stack(stackId), roleName, resolver);
 const decide = (p: PolicyDoc[], req: Request) => simulate(PROD, p, req);
@@ -21,7 +22,7 @@ function dataKey(): { arn: string; policy: PolicyDoc | undefined } {
   const f = stack("prod-foundation");
   const id = Object.keys(resources(f, "aws_kms_key")).find((k) => k.startsWith("ml-data_data-key"))!;
   const arn = resolver.resolve(`\${aws_kms_key.${id}.arn}`, f.id);
-  return { arn, policy: keyPolicyFor(synthesizeAll().stacks, resolver, arn) };
+  return { arn, policy: keyPolicyFor(synthesizeExamples().stacks, resolver, arn) };
 }
 
 describe("a model's promotion job", () => {

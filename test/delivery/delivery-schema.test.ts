@@ -2,34 +2,45 @@
 // environment, the field and the value.
 import { validateEnvironment } from "../../environments/lib/load";
 import { deliveryGpuDemand } from "../../environments/lib/delivery-schema";
-import { brokenStaging, problemsOf, type LooseInput } from "../helpers/environments";
-import { projectEnvironment } from "../helpers/synth";
+import { exampleEnvironment, exampleInput } from "../helpers/delivery-examples";
+import { problemsOf, type LooseInput } from "../helpers/environments";
+import { projectEnvironments, projectEnvironment } from "../helpers/synth";
 
 const STG = 'environment "staging"';
-const staging = (mutate: (d: LooseInput, e: LooseInput) => void) => brokenStaging((e) => mutate(e.delivery, e));
+/** staging with its example model (docs/delivery.md), broken by `mutate`. */
+const staging = (mutate: (d: LooseInput, e: LooseInput) => void) => {
+  const e: LooseInput = exampleInput("staging");
+  mutate(e.delivery, e);
+  return e;
+};
 const churn = (d: LooseInput) => d.models[0];
 
 describe("delivery settings", () => {
-  test("defaults: 10% → 25% → 50% canary with pauses, 99% success, 500 ms p99, 100 ms queue, drift blocks promotion", () => {
+  test("defaults: 10% → 25% → 50% canary with pauses, judged from 100 requests per 2 minutes, 99% success, 500 ms p99, 100 ms queue, drift blocks promotion", () => {
     const d = projectEnvironment("dev").delivery;
     expect(d.canary.steps).toEqual([
       { weight: 10, pauseMinutes: 5 },
       { weight: 25, pauseMinutes: 5 },
       { weight: 50, pauseMinutes: 10 },
     ]);
-    expect(d.analysis).toEqual({ intervalMinutes: 1, failureLimit: 1, minSuccessRate: 0.99, maxP99LatencyMs: 500, maxQueueMs: 100, blockOnDrift: true });
-    expect(d.models).toEqual([{ name: "churn", registry: { model: "churn", alias: "champion" }, promotion: "automatic" }]);
+    expect(d.analysis).toEqual({ intervalMinutes: 1, failureLimit: 1, minRequests: 100, inconclusiveLimit: 2, minSuccessRate: 0.99, maxP99LatencyMs: 500, maxQueueMs: 100, blockOnDrift: true });
   });
 
-  test("staging and production pin the served version; production holds the canary to its own SLO", () => {
-    expect(projectEnvironment("staging").delivery.models[0]).toEqual(expect.objectContaining({ promotion: "reviewed", version: 7 }));
+  test("every shipped environment serves no model, so its first apply needs no version registered in its new MLflow", () => {
+    for (const e of projectEnvironments()) expect({ env: e.name, models: e.delivery.models }).toEqual({ env: e.name, models: [] });
+  });
+
+  test("the documented examples: staging and production pin the served version; production holds the canary to its own SLO", () => {
+    expect(exampleEnvironment("dev").delivery.models).toEqual([{ name: "churn", registry: { model: "churn", alias: "champion" }, promotion: "automatic" }]);
+    expect(exampleEnvironment("staging").delivery.models[0]).toEqual(expect.objectContaining({ promotion: "reviewed", version: 7 }));
     expect(projectEnvironment("prod").delivery.analysis).toEqual(expect.objectContaining({ minSuccessRate: 0.999, maxP99LatencyMs: 300 }));
   });
 
   test("GPU demand at the canaries' peak: dev 2 replicas + 1 surge pod; staging 4 + 2 stable pods still up after the last step", () => {
-    expect(deliveryGpuDemand(projectEnvironment("dev"))).toEqual({ gpus: 3, perModel: [{ model: "churn", pods: 3, gpus: 3 }] });
-    expect(deliveryGpuDemand(projectEnvironment("staging"))).toEqual({ gpus: 6, perModel: [{ model: "churn", pods: 6, gpus: 6 }] });
-    expect(deliveryGpuDemand(projectEnvironment("prod")).gpus).toBe(24);
+    expect(deliveryGpuDemand(exampleEnvironment("dev"))).toEqual({ gpus: 3, perModel: [{ model: "churn", pods: 3, gpus: 3 }] });
+    expect(deliveryGpuDemand(exampleEnvironment("staging"))).toEqual({ gpus: 6, perModel: [{ model: "churn", pods: 6, gpus: 6 }] });
+    expect(deliveryGpuDemand(exampleEnvironment("prod")).gpus).toBe(24);
+    expect(deliveryGpuDemand(projectEnvironment("prod")).gpus).toBe(0);
   });
 });
 
@@ -42,7 +53,7 @@ describe("bad delivery input is rejected at synth, naming environment, field and
     ["an alias with a character MLflow rejects", (d: LooseInput) => (churn(d).registry.alias = "champion@prod"), 'delivery.models[0].registry.alias: got "champion@prod"; must be an MLflow alias: letters, digits, _ and - only (at most 255), as MLflow rejects anything else'],
     ["MLflow's reserved alias latest", (d: LooseInput) => (churn(d).registry.alias = "Latest"), 'delivery.models[0].registry.alias: got "Latest"; must not be latest: MLflow reserves it (in any case)'],
     ["an alias that looks like a version", (d: LooseInput) => (churn(d).registry.alias = "v3"), 'delivery.models[0].registry.alias: got "v3"; must not look like v<number>: MLflow reserves those for version references'],
-    ["automatic promotion outside development", (d: LooseInput) => (churn(d).promotion = "automatic"), 'delivery.models[0].promotion: got "automatic"; must be reviewed in staging tier: the served version is pinned in this file and changed by a pull request'],
+    ["automatic promotion outside development", (d: LooseInput) => { churn(d).promotion = "automatic"; delete churn(d).version; }, 'delivery.models[0].promotion: got "automatic"; must be reviewed in staging tier: the served version is pinned in this file and changed by a pull request'],
     ["reviewed promotion without a version", (d: LooseInput) => delete churn(d).version, "delivery.models[0].version: got nothing; is required with reviewed promotion: pin the version to serve (the MLflow version number)"],
     ["a model name that is no Kubernetes name", (d: LooseInput) => (churn(d).name = "Churn_Model"), 'delivery.models[0].name: got "Churn_Model"; must be a lowercase model name like churn (a-z, 0-9, -; at most 24 characters): it names Kubernetes objects, IAM roles and a host'],
     ["an experiment arm over half the traffic", (d: LooseInput) => (churn(d).experiment = { weight: 60, durationMinutes: 30 }), "delivery.models[0].experiment.weight: got 60; must be at most 50: two arms share the traffic"],
@@ -55,8 +66,17 @@ describe("bad delivery input is rejected at synth, naming environment, field and
       e.tier = "development";
       churn(d).promotion = "automatic";
       delete churn(d).registry;
+      delete churn(d).version;
     });
     expect(problemsOf("staging", input)).toEqual([`${STG}: delivery.models[0].promotion: got "automatic"; needs registry (the MLflow model and alias to follow): automatic promotion without a registry has nothing to promote`]);
+  });
+
+  test("a pinned version with automatic promotion, in a development environment", () => {
+    const input = staging((d, e) => {
+      e.tier = "development";
+      churn(d).promotion = "automatic";
+    });
+    expect(problemsOf("staging", input)).toEqual([`${STG}: delivery.models[0].version: got 7; must not be set with automatic promotion: the served version is the one the alias names`]);
   });
 
   test("two models with one name", () => {

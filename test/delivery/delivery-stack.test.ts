@@ -6,7 +6,8 @@ import { IMAGE_TAGS } from "../../constructs/delivery/image-tags.generated";
 import { validateCustomResource } from "../helpers/crd";
 import { unknownValuePaths } from "../helpers/helm-values";
 import { release, renderedObject, renderedObjects } from "../helpers/ml-helm";
-import { projectEnvironment, resources, stack } from "../helpers/synth";
+import { exampleEnvironment as projectEnvironment, exampleStack as stack } from "../helpers/delivery-examples";
+import { resources } from "../helpers/synth";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -150,15 +151,32 @@ describe("promotion from the registry", () => {
     const p = promotion("dev");
     const cron = p.values.manifests.find((o: Any) => o.kind === "CronJob");
     expect(cron.spec.concurrencyPolicy).toBe("Forbid");
+    // A failed run is no lasting state: it leaves the history after a day (ModelPromotionFailing watches the CronJob).
+    expect(cron.spec.jobTemplate.spec.ttlSecondsAfterFinished).toBe(86400);
     const env0 = Object.fromEntries(cron.spec.jobTemplate.spec.template.spec.containers[0].env.map((e: Any) => [e.name, e.value]));
     expect(env0).toEqual(expect.objectContaining({ MODE: "follow", ALIAS: "champion", ROLLOUT_NAMESPACE: "triton", ROLLOUT: "triton-churn" }));
     const role = p.values.manifests.find((o: Any) => o.kind === "Role");
     expect(role.metadata.namespace).toBe("triton");
-    expect(role.rules).toEqual([{ apiGroups: ["argoproj.io"], resources: ["rollouts"], resourceNames: ["triton-churn"], verbs: ["get", "patch"] }]);
+    expect(role.rules).toEqual([
+      { apiGroups: ["argoproj.io"], resources: ["rollouts", "rollouts/status"], resourceNames: ["triton-churn"], verbs: ["get", "patch"] },
+      { apiGroups: ["keda.sh"], resources: ["scaledobjects"], resourceNames: ["triton-churn"], verbs: ["get", "patch"] },
+    ]);
     expect(p.values.manifests.some((o: Any) => o.kind === "Job")).toBe(false);
     // The CronJob comes after the Rollout it patches; the file's version only seeds the annotation (none yet: 0).
     expect(p.config.depends_on).toContain(`helm_release.${release(stack("dev-ml"), "triton-churn").address.split(".")[1]}`);
     expect(rollout("dev").spec.template.metadata.annotations).toEqual({ "ml-platform.io/model-version": "0" });
+  });
+
+  test("dev: no GPU pod runs for the never-staged seed version: the Rollout starts at 0 pods and KEDA holds it there", () => {
+    expect(rollout("dev").spec.replicas).toBe(0);
+    const so = renderedObject(stack("dev-ml"), "ScaledObject", "triton-churn", "triton");
+    expect(so.metadata.annotations).toEqual({ "autoscaling.keda.sh/paused-replicas": "0" });
+    expect(validateCustomResource(so)).toEqual([]);
+    // A pinned version is staged before the Rollout names it: its pods serve from the start, autoscaled.
+    for (const env of ["staging", "prod"]) {
+      expect(rollout(env).spec.replicas).toBeUndefined();
+      expect(renderedObject(stack(`${env}-ml`), "ScaledObject", "triton-churn", "triton").metadata.annotations).toBeUndefined();
+    }
   });
 });
 

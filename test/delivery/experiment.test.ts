@@ -5,7 +5,7 @@
 // its analysis must pass the candidate's hash to the AnalysisTemplate's argument.
 import { validateCustomResource } from "../helpers/crd";
 import { renderedObject } from "../helpers/ml-helm";
-import { stack } from "../helpers/synth";
+import { exampleStack as stack } from "../helpers/delivery-examples";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;

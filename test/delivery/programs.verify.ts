@@ -62,11 +62,20 @@ class MlflowClient:
     def get_model_version_download_uri(self, name, version):
         return _registry[name]["versions"][str(version)]["uri"]
     def get_model_version_by_alias(self, name, alias):
+        if name not in _registry:
+            raise MlflowException(f"Registered Model with name={name} not found", error_code="RESOURCE_DOES_NOT_EXIST")
+        if _registry[name].get("unavailable"):
+            raise MlflowException("Internal error", error_code="INTERNAL_ERROR")
+        if alias not in _registry[name]["aliases"]:
+            raise MlflowException(f"Registered model alias {alias} not found.", error_code="INVALID_PARAMETER_VALUE")
         return SimpleNamespace(version=_registry[name]["aliases"][alias])
 `,
+  // As MLflow's: the error code's name, INTERNAL_ERROR unless given.
   "mlflow/exceptions.py": `
 class MlflowException(Exception):
-    pass
+    def __init__(self, message, error_code="INTERNAL_ERROR"):
+        super().__init__(message)
+        self.error_code = error_code
 `,
 };
 
@@ -196,7 +205,7 @@ describe("promotion: staging a pinned version", () => {
 describe("promotion: following the alias in development", () => {
   let server: Server;
   let rollout: Any;
-  const patches: Array<{ type: string; body: Any }> = [];
+  const patches: Array<{ url: string; type: string; body: Any }> = [];
   const body = (req: IncomingMessage) => new Promise<string>((resolve) => {
     let text = "";
     req.on("data", (c) => (text += c));
@@ -204,17 +213,19 @@ describe("promotion: following the alias in development", () => {
   });
   beforeAll(async () => {
     server = createServer(async (req, res) => {
-      const authorized = req.headers.authorization === "Bearer stand-in-token" && req.url === "/apis/argoproj.io/v1alpha1/namespaces/triton/rollouts/triton-churn";
+      // What the CronJob's Role allows: its Rollout (and its status) and its ScaledObject.
+      const allowed = ["/apis/argoproj.io/v1alpha1/namespaces/triton/rollouts/triton-churn", "/apis/argoproj.io/v1alpha1/namespaces/triton/rollouts/triton-churn/status", "/apis/keda.sh/v1alpha1/namespaces/triton/scaledobjects/triton-churn"];
+      const authorized = req.headers.authorization === "Bearer stand-in-token" && allowed.includes(String(req.url));
       if (!authorized) return void res.writeHead(403).end("{}");
-      if (req.method === "PATCH") patches.push({ type: String(req.headers["content-type"]), body: JSON.parse(await body(req)) });
+      if (req.method === "PATCH") patches.push({ url: String(req.url).replace(/^.*\/(rollouts|scaledobjects)\//, "$1/"), type: String(req.headers["content-type"]), body: JSON.parse(await body(req)) });
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(rollout));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const follow = () => {
+  const follow = (reg: Any = registry()) => {
     const address = server.address() as { port: number };
-    return runPython(PROMOTION_SCRIPT, { registry: registry(), s3: { [MLFLOW]: artifacts } }, promotionEnv({ MODE: "follow", KUBERNETES_API: `http://127.0.0.1:${address.port}` }));
+    return runPython(PROMOTION_SCRIPT, { registry: reg, s3: { [MLFLOW]: artifacts } }, promotionEnv({ MODE: "follow", KUBERNETES_API: `http://127.0.0.1:${address.port}` }));
   };
   const withRollout = (version: string, status: Any) => {
     patches.length = 0;
@@ -226,7 +237,7 @@ describe("promotion: following the alias in development", () => {
     const run = await follow();
     expect(run.status).toBe(0);
     expect(run.state.s3[TRITON]["model_repository/churn/v9/.complete"]).toBeDefined();
-    expect(patches).toEqual([{ type: "application/merge-patch+json", body: { spec: { template: { metadata: { annotations: { "ml-platform.io/model-version": "9" } } } } } }]);
+    expect(patches).toEqual([{ url: "rollouts/triton-churn", type: "application/merge-patch+json", body: { spec: { template: { metadata: { annotations: { "ml-platform.io/model-version": "9" } } } } } }]);
     expect(run.output).toContain("version 8 -> 9");
   });
 
@@ -237,12 +248,35 @@ describe("promotion: following the alias in development", () => {
     expect(run.output).toContain("still rolling out");
   });
 
-  test("promotes at once from the seed version 0 the Rollout is created with, whose pods never become ready", async () => {
+  test("from the seed version 0 (no pods): names the version, promotes it in full, then lets KEDA start its pods", async () => {
     withRollout("0", { phase: "Progressing" });
     const run = await follow();
     expect(run.status).toBe(0);
-    expect(patches.map((p) => p.body.spec.template.metadata.annotations)).toEqual([{ "ml-platform.io/model-version": "9" }]);
-    expect(run.output).toContain("version 0 -> 9");
+    expect(patches.map((p) => [p.url, p.type, p.body])).toEqual([
+      ["rollouts/triton-churn", "application/merge-patch+json", { spec: { template: { metadata: { annotations: { "ml-platform.io/model-version": "9" } } } } }],
+      ["rollouts/triton-churn/status", "application/merge-patch+json", { status: { promoteFull: true } }],
+      ["scaledobjects/triton-churn", "application/merge-patch+json", { metadata: { annotations: { "autoscaling.keda.sh/paused-replicas": null } } }],
+    ]);
+    expect(run.output).toContain("first version 9, promoted in full");
+  });
+
+  test.each([
+    ["the alias is not set yet", () => { const r = registry(); r.churn.aliases = {}; return r; }],
+    ["the registered model does not exist yet (a new environment's empty MLflow)", () => ({})],
+  ])("exits 0 when %s, touching nothing", async (_what, reg) => {
+    withRollout("0", { phase: "Healthy" });
+    const run = await follow(reg());
+    expect([run.status, patches, run.state.s3[TRITON]]).toEqual([0, [], undefined]);
+    expect(run.output).toContain("alias not set: churn@champion names no version");
+  });
+
+  test("fails when MLflow fails for another reason: that is no missing alias", async () => {
+    withRollout("8", { phase: "Healthy" });
+    const reg = registry();
+    reg.churn.unavailable = true;
+    const run = await follow(reg);
+    expect([run.status, patches]).toEqual([1, []]);
+    expect(run.output).toContain("Internal error");
   });
 
   test("leaves a version the analysis aborted alone until the alias moves", async () => {
@@ -284,5 +318,21 @@ describe("capture sidecar and drift monitor", () => {
       { "features[0]": 0.1, "features[1]": 0.2 },
       { "features[0]": 0.3, "features[1]": 0.4 },
     ]);
+  });
+
+  test("tensors Triton's tracer does not write as numbers are skipped, not fatal: INT8/UINT8 as raw characters, FP16/BF16 empty", async () => {
+    // As src/tracer.cc (r26.08) writes them: an int8_t or uint8_t streamed as a character, FP16/BF16 with no data.
+    const trace = [
+      { id: 1, activity: "TENSOR_QUEUE_INPUT", tensor: { name: "age", data: "41", shape: "1,1", dtype: "INT32" } },
+      { id: 1, activity: "TENSOR_QUEUE_INPUT", tensor: { name: "flags", data: "\u0001,a", shape: "1,2", dtype: "INT8" } },
+      { id: 1, activity: "TENSOR_QUEUE_INPUT", tensor: { name: "pixels", data: "\u00ff,b", shape: "1,2", dtype: "UINT8" } },
+      { id: 1, activity: "TENSOR_QUEUE_INPUT", tensor: { name: "embedding", data: "", shape: "1,4", dtype: "FP16" } },
+      { id: 1, activity: "TENSOR_QUEUE_INPUT", tensor: { name: "logits", data: "", shape: "1,4", dtype: "BF16" } },
+      // A numeric dtype whose data is not numbers: skipped, the rest of the request kept.
+      { id: 1, activity: "TENSOR_QUEUE_INPUT", tensor: { name: "zscore", data: "0.5,oops", shape: "1,2", dtype: "FP32" } },
+    ];
+    const program = `${DRIFT_MONITOR.replace('if __name__ == "__main__":\n    main()', "")}\nimport json\nprint(json.dumps(rows_from_traces(json.loads(${JSON.stringify(JSON.stringify(trace))}), 64)))\n`;
+    const run = await runPython(program, { s3: {} }, {});
+    expect([run.status, JSON.parse(run.output)]).toEqual([0, [{ "age[0]": 41 }]]);
   });
 });

@@ -36,6 +36,8 @@ describe("npm run review (end to end, temporary git repository)", () => {
     const tar = spawnSync("tar", ["-cf", "-", ...files], { cwd: repo, maxBuffer: 256 * 1024 * 1024 });
     spawnSync("tar", ["-xf", "-"], { cwd: tmp, input: tar.stdout });
     symlinkSync(join(repo, "node_modules"), join(tmp, "node_modules"), "dir");
+    // prod serves the documented example model at version 7 (docs/delivery.md "Adding a model"; the shipped file has none).
+    edit("environments/prod.ts", "    models: [],", '    models: [{ name: "churn", registry: { model: "churn", alias: "champion" }, version: 7 }],');
     git("init", "-q", "-b", "main");
     git("add", "-A");
     git("commit", "-qm", "base");

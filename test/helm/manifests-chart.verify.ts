@@ -6,6 +6,7 @@ import { helmValuesDocument } from "../../constructs/kubernetes/helm-chart";
 import { STACK_PARTS } from "../../stacks/app";
 import { LocalChartRelease, MANIFESTS_CHART, RenderedRelease, differencesFromManifestsChart, helm, lintRelease, localChartReleases, renderRelease } from "../helpers/helm";
 import { ObjectValidation, validateRenderedObjects } from "../helpers/rendered-validation";
+import { synthesizeExamples } from "../helpers/delivery-examples";
 import { projectEnvironment, synthesizeAll } from "../helpers/synth";
 import { standInContext, standInFor } from "../helpers/terraform-standins";
 
@@ -13,8 +14,17 @@ import { standInContext, standInFor } from "../helpers/terraform-standins";
 // environment is linted and rendered by helm with the values the stack passes; Terraform interpolations in those
 // values get deterministic stand-ins of the real values' format (test/helpers/terraform-standins.ts).
 
-const { outdir, stacks } = synthesizeAll();
-const releases = stacks.flatMap((s) => localChartReleases(outdir, s));
+// Plus the example environments' ml stacks (docs/delivery.md's models added: the shipped files serve none), so the
+// Rollouts, analysis, promotion and drift objects are rendered and validated too.
+const EXAMPLE = " (example models)";
+const project = synthesizeAll();
+const examples = synthesizeExamples();
+const exampleMl = examples.stacks.filter((s) => s.id.endsWith("-ml"));
+const stacks = [...project.stacks, ...exampleMl.map((s) => ({ ...s, id: `${s.id}${EXAMPLE}` }))];
+const releases = [
+  ...project.stacks.flatMap((s) => localChartReleases(project.outdir, s)),
+  ...exampleMl.flatMap((s) => localChartReleases(examples.outdir, s).map((r) => ({ ...r, stack: `${s.id}${EXAMPLE}` }))),
+];
 const stackIds = stacks.map((s) => s.id);
 const releasesOf = (stackId: string) => releases.filter((r) => r.stack === stackId);
 
@@ -26,7 +36,8 @@ function standIns(stackId: string): (expression: string) => string {
 }
 
 /** The environment's Kubernetes version as helm's --kube-version wants it (`1.35` -> `1.35.0`). */
-function kubeVersion(stackId: string): string {
+function kubeVersion(example: string): string {
+  const stackId = example.replace(EXAMPLE, "");
   const part = STACK_PARTS.find((p) => stackId.endsWith(`-${p}`));
   if (!part) throw new Error(`${stackId} is not <env>-<part>`);
   return `${projectEnvironment(stackId.slice(0, -part.length - 1)).cluster.kubernetesVersion}.0`;
@@ -88,7 +99,7 @@ describe("releases of the in-repo chart, rendered by helm template with the stac
 
   test("every environment's platform, ml and teams stacks render objects through the in-repo chart", () => {
     const withReleases = stackIds.filter((id) => releasesOf(id).length > 0).sort();
-    const expected = stackIds.filter((id) => /-(platform|ml|teams)$/.test(id)).sort();
+    const expected = stackIds.filter((id) => /-(platform|ml|teams)( \(example models\))?$/.test(id)).sort();
     expect(withReleases).toEqual(expected);
   });
 

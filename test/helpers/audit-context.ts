@@ -1,4 +1,5 @@
 import type { Environment } from "../../environments/lib/schema";
+import { exampleEnvironments, synthesizeExamples } from "./delivery-examples";
 import { projectEnvironments, synthesizeAll, type TerraformJson } from "./synth";
 
 /** What every audit needs to know about one synthesized stack: its JSON and the environment it belongs to. */
@@ -26,14 +27,25 @@ export function environmentOfStack(stackId: string, envs: readonly Environment[]
   return env;
 }
 
-/** Every stack of every project environment as an audit target (reuses the per-worker synth). */
+/** Suffix of the audit id of an example environment's ml stack: `prod-ml (example models)`. */
+export const EXAMPLE_TARGET_SUFFIX = " (example models)";
+
+/**
+ * Every stack of every project environment as an audit target (reuses the per-worker synth), and the ml stacks of the
+ * example environments (docs/delivery.md's models added; their other stacks are the project's), so the models'
+ * Rollouts, promotion and drift roles are audited although no shipped environment serves a model.
+ */
 export function auditTargets(): AuditTarget[] {
-  return synthesizeAll().stacks.map((s) => {
-    const env = environmentOfStack(s.id);
+  const target = (id: string, json: TerraformJson, env: Environment): AuditTarget => {
     // Built from the environment file, not from stacks/naming.ts costTags(), so a bug there cannot agree with itself.
     const tags = { Project: env.tags.Project, Team: env.tags.Team, CostCenter: env.tags.CostCenter, Environment: env.name };
-    return { id: s.id, json: s.json, envName: env.name, accountId: env.account.id, costTags: tags };
-  });
+    return { id, json, envName: env.name, accountId: env.account.id, costTags: tags };
+  };
+  const examples = synthesizeExamples().stacks.filter((s) => s.id.endsWith("-ml"));
+  return [
+    ...synthesizeAll().stacks.map((s) => target(s.id, s.json, environmentOfStack(s.id))),
+    ...examples.map((s) => target(`${s.id}${EXAMPLE_TARGET_SUFFIX}`, s.json, environmentOfStack(s.id, exampleEnvironments()))),
+  ];
 }
 
 /** One finding, formatted so a failing test says exactly where and what to fix. */

@@ -22,10 +22,16 @@ export const ARGO_ROLLOUTS_LABELS: Readonly<Record<string, readonly string[]>> =
   experiment_info: ["namespace", "name", "phase"],
 };
 
-/** kube-state-metrics 2.20.0 job metrics (docs/metrics/workload/job-metrics.md at tag v2.20.0). */
+/**
+ * kube-state-metrics 2.20.0 job and CronJob metrics (docs/metrics/workload/job-metrics.md and cronjob-metrics.md at tag
+ * v2.20.0, commit 4ffeda2e).
+ */
 export const KUBE_STATE_METRICS_JOB_LABELS: Readonly<Record<string, readonly string[]>> = {
   kube_job_status_failed: ["job_name", "namespace", "reason"],
   kube_job_failed: ["job_name", "namespace", "condition"],
+  kube_job_owner: ["job_name", "namespace", "owner_kind", "owner_name", "owner_is_controller"],
+  kube_cronjob_status_last_schedule_time: ["cronjob", "namespace"],
+  kube_cronjob_status_last_successful_time: ["cronjob", "namespace"],
 };
 
 /** The platform's drift monitor (images/drift-monitor/drift_monitor.py), scraped through a PodMonitor. */

@@ -9,9 +9,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { exampleEnvironment } from "./delivery-examples";
 import { alertCases, type AlertCase, type InputSeries, type ScenarioSettings } from "./alert-scenarios";
 import { llmAlertCases } from "./llm-alert-scenarios";
-import { renderedRuleGroups, type RenderedRule, type RenderedRuleGroup } from "./rendered-queries";
+import { EXAMPLE_ENV_PREFIX, renderedRuleGroups, type RenderedRule, type RenderedRuleGroup } from "./rendered-queries";
 import { projectEnvironment } from "./synth";
 import { tool } from "./tools";
 
@@ -169,7 +170,8 @@ export function environmentAlertCases(env: string, settings: Partial<ScenarioSet
         return r.alert && m ? [[r.alert, Number(m[1])]] : [];
       }),
   );
-  const e = projectEnvironment(env);
+  // `example:<env>`: the environment with docs/delivery.md's models (their per-model alerts).
+  const e = env.startsWith(EXAMPLE_ENV_PREFIX) ? exampleEnvironment(env.slice(EXAMPLE_ENV_PREFIX.length)) : projectEnvironment(env);
   const { alerts, slo } = e.observability;
   const llm = e.ml.llm.models.length ? llmAlertCases(e.ml.llm.alerts) : [];
   return { groups, cases: [...alertCases({ alerts, slo, fixedForMinutes, delivery: e.delivery, ...settings }), ...llm] };

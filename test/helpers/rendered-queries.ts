@@ -3,9 +3,10 @@
  * dashboard panel and variable, and the query of every KEDA Prometheus trigger. The unit tests parse them with the
  * lezer grammar (promql.ts), `npm run verify` hands them to promtool.
  */
+import { synthesizeExamples } from "./delivery-examples";
 import { release, renderedObjects } from "./ml-helm";
 import type { ScrapeSettings } from "./obs-upstream-labels";
-import { synthesizeAll, stack, type SynthesizedStack } from "./synth";
+import { synthesizeAll, type SynthesizedStack } from "./synth";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -38,7 +39,14 @@ export interface RenderedQuery {
 /** Grafana's global variables, replaced as Grafana does before the query reaches Prometheus. */
 export const GRAFANA_GLOBALS: Readonly<Record<string, string>> = { $__rate_interval: "2m", $__interval: "1m", $__range: "6h" };
 
-const envStacks = (env: string): SynthesizedStack[] => synthesizeAll().stacks.filter((s) => s.id.startsWith(`${env}-`));
+/** Prefix of an example environment's name here (docs/delivery.md's models added): `example:prod`. */
+export const EXAMPLE_ENV_PREFIX = "example:";
+
+const envStacks = (env: string): SynthesizedStack[] => {
+  const example = env.startsWith(EXAMPLE_ENV_PREFIX);
+  const name = example ? env.slice(EXAMPLE_ENV_PREFIX.length) : env;
+  return (example ? synthesizeExamples() : synthesizeAll()).stacks.filter((s) => s.id.startsWith(`${name}-`));
+};
 
 /** Every PrometheusRule object an environment renders, with the stack that renders it. */
 export function renderedPrometheusRules(env: string): Array<{ stack: string; obj: Record<string, Any> }> {
@@ -104,7 +112,8 @@ export function renderedQueries(env: string): RenderedQuery[] {
 
 /** How the environment's platform stack scrapes: the DCGM monitor's relabelings and kube-state-metrics' allowlist. */
 export function scrapeSettings(env: string): ScrapeSettings {
-  const platform = stack(`${env}-platform`);
+  const platform = envStacks(env).find((s) => s.id.endsWith("-platform"));
+  if (!platform) throw new Error(`no platform stack for ${env}`);
   const dcgm = renderedObjects(platform).find(({ obj }) => obj.kind === "ServiceMonitor" && obj.metadata.name === "dcgm-exporter");
   if (!dcgm) throw new Error(`${env}-platform renders no ServiceMonitor dcgm-exporter`);
   const relabeled = (dcgm.obj.spec.endpoints as Any[]).flatMap((e) => (e.relabelings ?? []).map((r: Any) => r.targetLabel as string));

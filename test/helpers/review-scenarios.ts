@@ -2,6 +2,7 @@
 // source change synthesizes to (checked end to end, with real source edits, in test/governance/review.verify.ts).
 import { buildReview, type Review } from "../../scripts/lib/plan-diff";
 import type { CostChange } from "../../scripts/lib/review/types";
+import { synthesizeExamples } from "./delivery-examples";
 import { synthesizeAll } from "./synth";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -10,6 +11,11 @@ type Json = any;
 /** Every synthesized stack of the project by id (shared, never mutated: edits work on copies). */
 export function projectStacks(): Map<string, Json> {
   return new Map(synthesizeAll().stacks.map((s) => [s.id, s.json]));
+}
+
+/** Every synthesized stack of the example environments (the shipped ones with docs/delivery.md's models) by id. */
+export function exampleStacks(): Map<string, Json> {
+  return new Map(synthesizeExamples().stacks.map((s) => [s.id, s.json]));
 }
 
 /** A copy of `stacks` where `edit` changed a deep copy of one stack. */

@@ -1,9 +1,12 @@
 // The promtool unit tests `npm run verify` runs (alerts.verify.ts) cover every alert each environment renders with a
 // firing and a quiet case, and render annotations the way Prometheus does. promtool itself is not needed here.
+import { exampleEnvironment } from "../helpers/delivery-examples";
+import { EXAMPLE_ENV_PREFIX } from "../helpers/rendered-queries";
 import { projectEnvironment } from "../helpers/synth";
 import { environmentAlertCases, goPrecision4, humanize, humanizePercentage, promtoolTestFile, renderAnnotation } from "../helpers/promtool-tests";
 
-const ENVS = ["dev", "staging", "prod"] as const;
+// The shipped environments serve no model; their examples (docs/delivery.md) add the per-model alerts.
+const ENVS = ["dev", "staging", "prod", ...["dev", "staging", "prod"].map((e) => `${EXAMPLE_ENV_PREFIX}${e}`)];
 
 describe.each(ENVS)("%s: alert cases", (env) => {
   const { groups, cases } = environmentAlertCases(env);
@@ -17,9 +20,10 @@ describe.each(ENVS)("%s: alert cases", (env) => {
     expect(missing).toEqual([]);
     expect(cases.filter((c) => !alerts.includes(c.alert))).toEqual([]);
     // 15 platform alerts, 7 of node health, repair and capacity (constructs/resilience/alert-rules.ts), 3 queue alerts,
-    // 4 delivery alerts and one drift-monitor staleness alert per served model, and the 5 LLM alerts where the
+    // 6 delivery alerts and one drift-monitor staleness alert per served model, and the 5 LLM alerts where the
     // environment serves LLMs (every shipped one does).
-    expect(alerts.length).toBe(29 + projectEnvironment(env).delivery.models.length + (projectEnvironment(env).ml.llm.models.length ? 5 : 0));
+    const e = env.startsWith(EXAMPLE_ENV_PREFIX) ? exampleEnvironment(env.slice(EXAMPLE_ENV_PREFIX.length)) : projectEnvironment(env);
+    expect(alerts.length).toBe(31 + e.delivery.models.length + (e.ml.llm.models.length ? 5 : 0));
   });
 
   test("every case is written with the rendered rule's labels and annotations", () => {

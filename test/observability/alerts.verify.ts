@@ -3,10 +3,11 @@
 // test/helpers/alert-scenarios.ts, built from the environment's settings), with failing cases.
 import type { AlertCase } from "../helpers/alert-scenarios";
 import { environmentAlertCases, humanize, promtool, promtoolTestFile, ruleFile } from "../helpers/promtool-tests";
-import type { RenderedRuleGroup } from "../helpers/rendered-queries";
+import { EXAMPLE_ENV_PREFIX, type RenderedRuleGroup } from "../helpers/rendered-queries";
 import { projectEnvironment } from "../helpers/synth";
 
-const ENVS = ["dev", "staging", "prod"] as const;
+// The shipped environments serve no model; their examples (docs/delivery.md) add the per-model alerts.
+const ENVS = ["dev", "staging", "prod", ...["dev", "staging", "prod"].map((e) => `${EXAMPLE_ENV_PREFIX}${e}`)];
 
 function testRules(groups: readonly RenderedRuleGroup[], cases: readonly AlertCase[]) {
   return promtool(["test", "rules", "tests.yaml"], { "rules.yaml": ruleFile(groups), "tests.yaml": promtoolTestFile("rules.yaml", groups, cases) });

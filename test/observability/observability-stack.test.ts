@@ -7,6 +7,7 @@ import { unknownValuePaths } from "../helpers/helm-values";
 import { release, renderedObject, renderedObjects } from "../helpers/ml-helm";
 import { keyPolicyFor, rolePolicies, simulate, TokenResolver, type PolicyDoc } from "../helpers/ml-iam";
 import { projectEnvironment, resources, stack, synthesizeAll } from "../helpers/synth";
+import { exampleStack } from "../helpers/delivery-examples";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -341,8 +342,9 @@ describe("ServiceMonitors against the Prometheus Operator CRD", () => {
 describe("integration with the ML services", () => {
   test.each(ENVS)("%s: KEDA queries this Prometheus, and Triton publishes the latency summaries the SLO alert reads", (env) => {
     expect(PROMETHEUS_URL).toBe("http://kube-prometheus-stack-prometheus.monitoring.svc:9090");
-    expect(JSON.stringify(renderedObjects(stack(`${env}-ml`)).find(({ obj }) => obj.kind === "ScaledObject")?.obj)).toContain(PROMETHEUS_URL);
-    const args = renderedObject(stack(`${env}-ml`), "Rollout", "triton-churn", "triton").spec.template.spec.containers[0].args;
+    // A served model's (the example environments: the shipped ones serve none).
+    expect(JSON.stringify(renderedObjects(exampleStack(`${env}-ml`)).find(({ obj }) => obj.kind === "ScaledObject")?.obj)).toContain(PROMETHEUS_URL);
+    const args = renderedObject(exampleStack(`${env}-ml`), "Rollout", "triton-churn", "triton").spec.template.spec.containers[0].args;
     expect(args).toEqual(expect.arrayContaining([...TRITON.metricsArgs]));
   });
 });

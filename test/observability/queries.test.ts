@@ -4,14 +4,16 @@
 // test/observability/promtool.verify.ts.
 import { tritonQueueTimeQuery } from "../../constructs/ml/triton";
 import { llmScalingQueries } from "../../constructs/serving/llm-autoscaling";
+import { exampleEnvironment } from "../helpers/delivery-examples";
 import { projectEnvironment } from "../helpers/synth";
 import { upstreamLabelCatalog } from "../helpers/obs-upstream-labels";
 import { ALL_UPSTREAM_METRICS } from "../helpers/obs-upstream-metrics";
 import { metricNames, parsePromql, promqlProblems, valueType } from "../helpers/promql";
 import { labelFlow } from "../helpers/promql-labels";
-import { renderedQueries, renderedRuleGroups, scrapeSettings } from "../helpers/rendered-queries";
+import { EXAMPLE_ENV_PREFIX, renderedQueries, renderedRuleGroups, scrapeSettings } from "../helpers/rendered-queries";
 
-const ENVS = ["dev", "staging", "prod"] as const;
+// The shipped environments serve no model; their examples (docs/delivery.md) add the model's trigger and queries.
+const ENVS = ["dev", "staging", "prod", ...["dev", "staging", "prod"].map((e) => `${EXAMPLE_ENV_PREFIX}${e}`)];
 
 describe.each(ENVS)("%s: every deployed PromQL query", (env) => {
   const queries = renderedQueries(env);
@@ -22,12 +24,13 @@ describe.each(ENVS)("%s: every deployed PromQL query", (env) => {
     expect(queries.filter((q) => q.kind === "rule")).toHaveLength(rules.length);
     expect(rules.length).toBeGreaterThan(20);
     expect(queries.filter((q) => q.kind === "dashboard").length).toBeGreaterThan(30);
-    const vllm = projectEnvironment(env).ml.llm.models.flatMap((m) => {
+    const e = env.startsWith(EXAMPLE_ENV_PREFIX) ? exampleEnvironment(env.slice(EXAMPLE_ENV_PREFIX.length)) : projectEnvironment(env);
+    const vllm = e.ml.llm.models.flatMap((m) => {
       const q = llmScalingQueries({ namespace: "llm", routerNamespace: "llm", modelId: m.modelId });
       return m.replicas.min === 0 ? [q.waiting, q.kvcache, q.incoming] : [q.waiting, q.kvcache];
     });
     expect(vllm.length).toBeGreaterThan(0);
-    expect(queries.filter((q) => q.kind === "keda").map((q) => q.expr).sort()).toEqual([...vllm, tritonQueueTimeQuery("triton", "triton-churn")].sort());
+    expect(queries.filter((q) => q.kind === "keda").map((q) => q.expr).sort()).toEqual([...vllm, ...e.delivery.models.map((m) => tritonQueueTimeQuery("triton", `triton-${m.name}`))].sort());
   });
 
   test("parses and type-checks as Prometheus v3.14 does; rules and the KEDA trigger yield instant vectors", () => {

@@ -1,6 +1,7 @@
 // Bad GPU sharing and LLM settings are rejected at synth time with the environment, the field, the value and the rule.
 import { validateEnvironment } from "../../environments/lib/load";
 import { routerObjects } from "../../constructs/serving/vllm-router";
+import { EXAMPLE_MODELS } from "../helpers/delivery-examples";
 import { brokenStaging, problemsOf, type LooseInput } from "../helpers/environments";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -86,7 +87,8 @@ describe("GPU sharing and LLM models", () => {
     ],
     [
       "more replicas at full scale than the pool's limit holds",
-      (e) => (e.ml.llm.models[0].replicas.max = 13),
+      // With docs/delivery.md's example model served beside them (the shipped staging serves none).
+      (e) => ((e.ml.llm.models[0].replicas.max = 13), (e.delivery.models = structuredClone(EXAMPLE_MODELS.staging))),
       `${STG}: compute.gpuInferencePool.limits.gpus: got 16; holds 16 nvidia.com/gpu but the serving workloads at full scale need 19 (triton churn 6 x 1, llama-8b 13 x 1): raise the limit or lower replicas.max`,
     ],
     [

@@ -3,6 +3,7 @@
 // members that are not IAM roles, borrowing limits above the cohort, duplicate teams.
 import { gpuFlavors, gpuPools } from "../../constructs/tenancy/flavors";
 import { validateEnvironment } from "../../environments/lib/load";
+import { EXAMPLE_MODELS } from "../helpers/delivery-examples";
 import { brokenStaging, problemsOf, type LooseInput } from "../helpers/environments";
 
 const ROLE = "arn:aws:iam::111122223333:role/vision-engineers";
@@ -10,11 +11,13 @@ const SSO = "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/us-ea
 
 /** A staging copy with `teams` set. */
 const withTeams = (teams: LooseInput) => brokenStaging((e) => (e.teams = teams));
+/** The same with docs/delivery.md's example model served (the shipped staging serves none). */
+const withTeamsAndModel = (teams: LooseInput) => brokenStaging((e) => ((e.teams = teams), (e.delivery.models = structuredClone(EXAMPLE_MODELS.staging))));
 const team = (name: string, extra: LooseInput = {}) => ({ name, costCenter: `cc-${name}`, ...extra });
 
 describe("GPU flavors come from the pools: one per GPU type within the pool that provides it", () => {
   test("staging: L4, L40S and A10G on the inference pool, L40S on the training pool, A100 on the EFA pool", () => {
-    const staging = validateEnvironment("staging", brokenStaging(() => undefined));
+    const staging = validateEnvironment("staging", brokenStaging((e) => (e.delivery.models = structuredClone(EXAMPLE_MODELS.staging))));
     expect(gpuFlavors(staging).map((f) => [f.name, f.nodeLabels])).toEqual([
       ["gpu-inference-a10g", { "node.ml-platform.io/pool": "gpu-inference", "karpenter.k8s.aws/instance-gpu-name": "a10g" }],
       ["gpu-inference-l4", { "node.ml-platform.io/pool": "gpu-inference", "karpenter.k8s.aws/instance-gpu-name": "l4" }],
@@ -73,7 +76,7 @@ describe("bad input names environment, field and value", () => {
     expect(problemsOf("staging", withTeams({ tenants: [team("vision", { gpus: { "gpu-training-l40s": { nominal: 10 } } }), team("nlp", { gpus: { "gpu-training-l40s": { nominal: 7 } } })] }))).toEqual([
       'environment "staging": teams.tenants[1].gpus.gpu-training-l40s.nominal: got 7; brings the nominal GPU quotas on pool gpu-training to 17, over the NodePool gpu-training\'s nvidia.com/gpu limit 16 (16): lower the quotas or raise the pool\'s limit',
     ]);
-    expect(problemsOf("staging", withTeams({ tenants: [team("vision", { gpus: { "gpu-inference-l4": { nominal: 8 }, "gpu-inference-a10g": { nominal: 2 } } })], pipelines: { gpus: { "gpu-inference-l4": { nominal: 1 } } } }))).toEqual([
+    expect(problemsOf("staging", withTeamsAndModel({ tenants: [team("vision", { gpus: { "gpu-inference-l4": { nominal: 8 }, "gpu-inference-a10g": { nominal: 2 } } })], pipelines: { gpus: { "gpu-inference-l4": { nominal: 1 } } } }))).toEqual([
       'environment "staging": teams.pipelines.gpus.gpu-inference-l4.nominal: got 1; brings the nominal GPU quotas on pool gpu-inference to 11, over the NodePool gpu-inference\'s nvidia.com/gpu limit 16 minus 6 for the served models\' Triton at the peak of their canaries (churn 6 pods, 1 GPU each) (10): lower the quotas or raise the pool\'s limit',
     ]);
   });

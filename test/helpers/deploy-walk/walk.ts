@@ -113,6 +113,9 @@ export function walkDeploy(input: WalkInput): WalkResult {
     for (const secret of o.secrets ?? []) need(o, o.label, `Secret ${o.namespace}/${secret}`, w.secrets.get(`${o.namespace}/${secret}`));
   }
 
+  // A first deploy creates MLflow empty: Helm waits for such a Job, which fails, and the apply stops there.
+  for (const j of w.awaitedExternalData) findings.push(`${where(j)} (${j.label}): Helm waits for it, and it needs ${j.needs}, which a first deploy creates empty`);
+
   const available = (site: Site, source: Site & { source: NodeSource }) =>
     before(source, site) && (source.source.kind === "node-group" || w.karpenterControllers.some((k) => before(k, site)));
   const daemonSetsOn = (source: NodeSource): Demand[] =>

@@ -82,6 +82,11 @@ export class ClusterWorld {
   nodeOverlayGate = false;
   /** Argo Rollouts by `namespace/name`: their canaries run more pods than their replicas. */
   readonly rollouts = new Map<string, Any>();
+  /**
+   * Jobs Helm waits for (`wait_for_jobs`) that need data no deploy creates: a promotion Job staging a registered MLflow
+   * version, which the environment's MLflow (new in a first deploy, so empty) cannot hold.
+   */
+  readonly awaitedExternalData: Array<Site & { readonly label: string; readonly needs: string }> = [];
   /** PersistentVolumeClaims by `namespace/name`, with the PersistentVolume they name (static volumes). */
   readonly claims = new Map<string, Array<Site & { readonly volumeName?: string }>>();
   /** PersistentVolumes by name: the claim they are reserved for (`namespace/name`) and their CSI driver. */
@@ -154,6 +159,12 @@ export function buildWorld(stacks: readonly SynthesizedStack[], graphs: Readonly
           else if (fps?.footprint) addFootprint(w, at, cfg.namespace, fps.footprint, false);
           else throw new Error(`${s.id}: ${node.address} (chart ${cfg.chart}) declares no footprint`);
           if (fps?.indirect) addFootprint(w, at, cfg.namespace, fps.indirect, true);
+          if (manifests && cfg.wait_for_jobs) {
+            for (const job of manifests.filter((o) => o.kind === "Job")) {
+              const vars = Object.fromEntries(((job.spec.template.spec.containers?.[0]?.env ?? []) as Any[]).map((e) => [e.name, e.value]));
+              if (vars.MODE === "stage") w.awaitedExternalData.push({ ...at, label: `Job ${job.metadata.namespace}/${job.metadata.name}`, needs: `version ${vars.VERSION} of ${vars.REGISTERED_MODEL} registered in the environment's MLflow` });
+            }
+          }
           if (cfg.chart === "karpenter") {
             w.karpenterControllers.push(at);
             if ((release.values.settings as Any)?.featureGates?.nodeOverlay === true) w.nodeOverlayGate = true;
