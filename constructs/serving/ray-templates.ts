@@ -44,6 +44,12 @@ export interface RayShape {
   readonly trainingWorkers: RayGroupShape;
   readonly servingWorkers: RayGroupShape;
   readonly maxWorkers: number;
+  /**
+   * Retries of a failed RayJob (its `backoffLimit`), the environment's `resilience.checkpoints.maxRestarts`: each retry
+   * is a new cluster that resumes from the last checkpoint under `RAY_STORAGE_URI`/<RayJob name> (Ray Train's
+   * `TorchTrainer.can_restore`/`restore`; docs/resilience.md).
+   */
+  readonly maxRestarts: number;
 }
 
 function container(name: string, image: string, g: RayGroupShape, env: Array<Record<string, string>>, ports: Array<Record<string, unknown>> = []): Record<string, unknown> {
@@ -131,7 +137,7 @@ export function rayJobTemplate(s: RayShape): KubernetesObject {
       entrypoint: "python -c \"import os, ray; ray.init(); print(ray.cluster_resources(), os.environ['RAY_STORAGE_URI'])\"",
       shutdownAfterJobFinishes: true,
       ttlSecondsAfterFinished: 3600,
-      backoffLimit: 0,
+      backoffLimit: s.maxRestarts,
       rayClusterSpec: clusterSpec(s, s.trainingWorkers, "gpu-workers", s.maxWorkers),
     },
   };

@@ -86,6 +86,7 @@ export function rayShape(env: Environment, storageUri: string, namespace: string
     trainingWorkers,
     servingWorkers: halfNode(inference, GPU_INFERENCE_POOL, { gpus: 1 }),
     maxWorkers: env.ml.ray.maxWorkers,
+    maxRestarts: env.resilience.checkpoints.maxRestarts,
   };
 }
 

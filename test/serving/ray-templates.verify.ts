@@ -3,7 +3,7 @@
 import { parse } from "yaml";
 import { validateCustomResource } from "../helpers/crd";
 import { renderedObject } from "../helpers/ml-helm";
-import { stack } from "../helpers/synth";
+import { projectEnvironment, stack } from "../helpers/synth";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -15,6 +15,14 @@ describe.each(["dev", "staging", "prod"])("%s: Ray templates", (env) => {
   test("the RayCluster, RayJob and RayService validate against the KubeRay 1.7.0 CRDs", () => {
     expect(crs.map((c) => c.kind)).toEqual(["RayCluster", "RayJob", "RayService"]);
     expect(crs.flatMap((c) => validateCustomResource(c).map((p) => `${c.kind}: ${p}`))).toEqual([]);
+  });
+
+  test("the RayJob retries a failed job as often as the environment's checkpoint restarts allow, each retry resuming from S3", () => {
+    const job = crs.find((c) => c.kind === "RayJob");
+    expect(job.spec.backoffLimit).toBe(projectEnvironment(env).resilience.checkpoints.maxRestarts);
+    expect(job.spec.backoffLimit).toBeGreaterThan(0);
+    const head = job.spec.rayClusterSpec.headGroupSpec.template.spec.containers[0];
+    expect(head.env).toContainEqual({ name: "RAY_STORAGE_URI", value: expect.stringMatching(/^s3:\/\/.+\/ray$/) });
   });
 
   test("a field KubeRay does not define, or a wrong type, is rejected", () => {
