@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { copyTolerations, type NodeSelectorTerm } from "../kubernetes/footprint";
+import { allOfTerms, copyTolerations, type NodeSelectorTerm } from "../kubernetes/footprint";
 import { HelmChart, type ChartRef } from "../kubernetes/helm-chart";
 import type { PodToleration } from "../karpenter/pool-labels";
 import type { RemoteEngineValues } from "../resilience/dcgm-host-engine";
@@ -8,13 +8,6 @@ import type { RemoteEngineValues } from "../resilience/dcgm-host-engine";
 function requiredTerms(affinity: Record<string, unknown>): NodeSelectorTerm[] {
   const node = affinity.nodeAffinity as { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: NodeSelectorTerm[] } } | undefined;
   return node?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
-}
-
-/** Node-selector terms that require both `a` and `b` (terms are ORed, so every pair of terms is ANDed). */
-function bothTerms(a?: readonly NodeSelectorTerm[], b?: readonly NodeSelectorTerm[]): NodeSelectorTerm[] | undefined {
-  if (!a?.length) return b?.length ? [...b] : undefined;
-  if (!b?.length) return [...a];
-  return a.flatMap((x) => b.map((y) => ({ matchExpressions: [...x.matchExpressions, ...y.matchExpressions] })));
 }
 
 /** NVIDIA DCGM exporter chart, pinned. */
@@ -61,7 +54,8 @@ export class DcgmExporter extends Construct {
     super(scope, id);
     this.namespace = props.namespace ?? "kube-system";
     // Both constraints hold: the host engine's nodes, and (with MIG) nodes whose slices are made.
-    const affinity = bothTerms(props.remoteHostEngine ? requiredTerms(props.remoteHostEngine.affinity) : undefined, props.affinity);
+    const terms = allOfTerms(props.remoteHostEngine ? requiredTerms(props.remoteHostEngine.affinity) : [], props.affinity);
+    const affinity = terms.length ? terms : undefined;
     this.chart = new HelmChart(this, "chart", {
       chart: DCGM_EXPORTER_CHART,
       releaseName: this.releaseName,

@@ -18,6 +18,16 @@ export interface NodeSelectorTerm {
   readonly matchExpressions: ReadonlyArray<{ readonly key: string; readonly operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; readonly values?: readonly string[] }>;
 }
 
+/**
+ * Required node-selector terms that hold where both `a` and `b` hold (terms are ORed and a term's expressions ANDed,
+ * so every pair of terms is joined); either side empty means no constraint from it. Returns copies.
+ */
+export function allOfTerms(a: readonly NodeSelectorTerm[] = [], b: readonly NodeSelectorTerm[] = []): NodeSelectorTerm[] {
+  const copy = (e: NodeSelectorTerm["matchExpressions"][number]) => ({ ...e, ...(e.values ? { values: [...e.values] } : {}) });
+  if (!a.length || !b.length) return [...a, ...b].map((t) => ({ matchExpressions: t.matchExpressions.map(copy) }));
+  return a.flatMap((x) => b.map((y) => ({ matchExpressions: [...x.matchExpressions, ...y.matchExpressions].map(copy) })));
+}
+
 /** Requests of all containers of one pod together (init containers run before and do not add). */
 export interface PodRequests {
   readonly cpu: string;

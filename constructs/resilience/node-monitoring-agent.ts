@@ -1,5 +1,5 @@
 import { GPU_DAEMONSET_TOLERATIONS } from "../karpenter/pool-labels";
-import type { NodeSelectorTerm } from "../kubernetes/footprint";
+import { allOfTerms, type NodeSelectorTerm } from "../kubernetes/footprint";
 import type { KubernetesObject } from "../kubernetes/manifests-release";
 import { DCGM_HOST_ENGINE_INSTANCE_TYPES } from "./dcgm-host-engine";
 
@@ -84,7 +84,5 @@ export function dcgmServerAffinityTerms(migReadiness: readonly NodeSelectorTerm[
     { key: "sagemaker.amazonaws.com/compute-type", operator: "NotIn", values: ["hyperpod"] },
     { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
   ];
-  const copy = (e: NodeSelectorTerm["matchExpressions"][number]) => ({ ...e, ...(e.values ? { values: [...e.values] } : {}) });
-  if (!migReadiness.length) return [{ matchExpressions: defaults.map(copy) }];
-  return migReadiness.map((t) => ({ matchExpressions: [...defaults, ...t.matchExpressions].map(copy) }));
+  return allOfTerms([{ matchExpressions: defaults }], migReadiness);
 }

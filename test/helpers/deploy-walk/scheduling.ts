@@ -95,11 +95,16 @@ export interface Demand {
   readonly extended: Readonly<Record<string, number>>;
 }
 
+/** An extended resource's quantity in the walk's units: huge pages in MiB (like memory), counts as numbers. */
+export function extendedQuantity(resource: string, value: unknown): number {
+  return resource.startsWith("hugepages-") ? memoryMiB(String(value)) : Number(value);
+}
+
 export function demandOf(pod: PodFootprint): Demand {
   return {
     cpuMilli: cpuMilli(pod.requests.cpu),
     memoryMiB: memoryMiB(pod.requests.memory),
-    extended: Object.fromEntries(Object.entries(pod.requests.extended ?? {}).map(([k, v]) => [k, k.startsWith("hugepages-") ? memoryMiB(v) : Number(v)])),
+    extended: Object.fromEntries(Object.entries(pod.requests.extended ?? {}).map(([k, v]) => [k, extendedQuantity(k, v)])),
   };
 }
 

@@ -8,7 +8,7 @@ import { blocks } from "../audit-context";
 import { helmReleases } from "../manifests";
 import type { SynthesizedStack } from "../synth";
 import type { StackGraph } from "./graph";
-import { claimNamesOf, nodeGroupSource, nodePoolSource, overlayMatches, podOfObject, type NodeSource } from "./scheduling";
+import { claimNamesOf, extendedQuantity, nodeGroupSource, nodePoolSource, overlayMatches, podOfObject, type NodeSource } from "./scheduling";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -179,11 +179,6 @@ export function buildWorld(stacks: readonly SynthesizedStack[], graphs: Readonly
   return w;
 }
 
-/** An overlay quantity in the walk's units: huge pages in MiB (like memory), counts as numbers. */
-function quantity(resource: string, value: unknown): number {
-  return resource.startsWith("hugepages-") ? memoryMiB(String(value)) : Number(value);
-}
-
 /** A managed node group's EFA types preallocate 2 MiB huge pages (the EFA driver's static capacity, no overlay). */
 function applyNodeGroupHugePages(w: ClusterWorld): void {
   w.nodeSources.forEach((site, i) => {
@@ -205,7 +200,7 @@ function applyNodeOverlays(w: ClusterWorld): void {
     for (const t of source.instanceTypes) {
       // Higher weight wins; equal weights may not overlap (Karpenter marks such overlays conflicting).
       const matching = w.nodeOverlays.filter((o) => overlayMatches(o.requirements ?? [], source, t)).sort((a, b) => (a.weight ?? 0) - (b.weight ?? 0));
-      const capacity = Object.assign({}, ...matching.map((o) => Object.fromEntries(Object.entries(o.capacity ?? {}).map(([k, v]) => [k, quantity(k, v)]))));
+      const capacity = Object.assign({}, ...matching.map((o) => Object.fromEntries(Object.entries(o.capacity ?? {}).map(([k, v]) => [k, extendedQuantity(k, v)]))));
       if (Object.keys(capacity).length) overlays.set(t.name, capacity);
     }
     if (overlays.size) w.nodeSources[i] = { ...site, source: { ...source, overlays } };
