@@ -1,14 +1,6 @@
-import { spawnSync } from "node:child_process";
+import { cel } from "../helpers/cel";
 import { renderedObject } from "../helpers/ml-helm";
 import { projectEnvironments, stack } from "../helpers/synth";
-import { tool } from "../helpers/tools";
-
-/** Evaluates a CEL expression on a context with the CEL evaluator `npm run tools` installs (scripts/tools/cel.sh). */
-function cel(expression: string, context: unknown): boolean {
-  const run = spawnSync(process.execPath, [tool("cel-evaluate"), expression, JSON.stringify(context)], { encoding: "utf8", timeout: 30_000 });
-  if (run.status !== 0) throw new Error(`cel-evaluate failed: ${run.stderr}`);
-  return JSON.parse(run.stdout) as boolean;
-}
 
 /** The admission request for a store in `namespace` (empty for a ClusterSecretStore) naming `role`. */
 function store(kind: "SecretStore" | "ClusterSecretStore", namespace: string, provider: Record<string, unknown>) {

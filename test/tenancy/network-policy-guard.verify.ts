@@ -1,17 +1,9 @@
-import { spawnSync } from "node:child_process";
+import { cel } from "../helpers/cel";
 import { renderedObject } from "../helpers/ml-helm";
 import { projectEnvironments, resources, stack } from "../helpers/synth";
-import { tool } from "../helpers/tools";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
-
-/** Evaluates a CEL expression on a context with the CEL evaluator `npm run tools` installs (scripts/tools/cel.sh). */
-function cel(expression: string, context: unknown): boolean {
-  const run = spawnSync(process.execPath, [tool("cel-evaluate"), expression, JSON.stringify(context)], { encoding: "utf8", timeout: 30_000 });
-  if (run.status !== 0) throw new Error(`cel-evaluate failed: ${run.stderr}`);
-  return JSON.parse(run.stdout) as boolean;
-}
 
 const request = (groups: string[] | undefined, operation: string, namespace: string) => ({
   request: { kind: { group: "networking.k8s.io", version: "v1", kind: "NetworkPolicy" }, operation, namespace, userInfo: { username: "someone", ...(groups ? { groups } : {}) } },
