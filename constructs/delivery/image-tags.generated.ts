@@ -3,5 +3,7 @@
 /** Content tag of each image the platform builds (images/<name>/), which the deploy workflow pushes to the environment's ECR. */
 export const IMAGE_TAGS = {
   "drift-monitor": "21a9b293404b4c3c",
-  "nccl-tests": "a6b9867213b3da3c"
+  "nccl-tests": "a6b9867213b3da3c",
+  "ray-efa": "cd0bbd0fe3515240",
+  "torch-efa": "5b6783ebbe0fd4b1"
 } as const;
