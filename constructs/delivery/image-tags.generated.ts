@@ -4,6 +4,6 @@
 export const IMAGE_TAGS = {
   "drift-monitor": "21a9b293404b4c3c",
   "nccl-tests": "a6b9867213b3da3c",
-  "ray-efa": "cd0bbd0fe3515240",
-  "torch-efa": "5b6783ebbe0fd4b1"
+  "ray-efa": "968cbc3444bd18ea",
+  "torch-efa": "ad6baac2e23effe5"
 } as const;
