@@ -4,9 +4,10 @@
  * check measures the fabric with the settings the training jobs use. Why each variable (docs/resilience.md "EFA
  * settings"):
  * - FI_PROVIDER=efa: libfabric offers only the EFA provider, never TCP or shared memory as the network;
- * - NCCL_NET="AWS Libfabric": NCCL must use the aws-ofi-nccl plugin and fails at start when it cannot load it,
- *   instead of silently falling back to its TCP socket transport (aws-ofi-nccl renames itself to this when asked,
- *   v1.16.3 and v1.21.1 alike: src/nccl_ofi_interface_nvidia.cpp);
+ * - NCCL_NET=Libfabric: NCCL must use the aws-ofi-nccl plugin (its name since v1.12; v1.16.3 and v1.21.1 alike,
+ *   src/nccl_ofi_interface_nvidia.cpp) and fails at start when it cannot load it ("Failed to initialize any NET
+ *   plugin", NCCL 2.29 src/plugin/net.cc) instead of silently falling back to its TCP socket transport. Not the
+ *   older "AWS Libfabric", which the plugin still accepts: a value with a space invites quoting mistakes;
  * - FI_EFA_USE_DEVICE_RDMA=1 only on instance types whose EFA does GPUDirect RDMA ({@link gpuDirectRdma}): there a
  *   node without it aborts at start; on others libfabric (API >= 1.18) already follows what the device reports, and
  *   forcing it aborts every rank ("EFA device has no rdma-read capability", prov/efa/src/rdm/efa_rdm_util.c);
@@ -67,7 +68,7 @@ export function efaEnv(instanceTypes: readonly string[], workload: EfaWorkload):
   const shared: EnvVar[] = [
     { name: "FI_PROVIDER", value: "efa" },
     ...(rdma ? [{ name: "FI_EFA_USE_DEVICE_RDMA", value: "1" }] : []),
-    { name: "NCCL_NET", value: "AWS Libfabric" },
+    { name: "NCCL_NET", value: "Libfabric" },
     { name: "NCCL_SOCKET_IFNAME", value: "^lo,docker" },
   ];
   if (workload === "pytorch") return [...shared, { name: "FI_EFA_USE_HUGE_PAGE", value: "0" }];

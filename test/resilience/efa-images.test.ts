@@ -107,7 +107,7 @@ describe("EFA settings (efaEnv)", () => {
     expect(shared.sort()).toEqual(["FI_EFA_USE_DEVICE_RDMA", "FI_PROVIDER", "NCCL_NET", "NCCL_SOCKET_IFNAME"]);
     for (const k of shared) expect([k, torch[k]]).toEqual([k, check[k]]);
     // NCCL must use the plugin or fail; it never falls back to its TCP sockets.
-    expect(torch).toEqual(expect.objectContaining({ FI_PROVIDER: "efa", NCCL_NET: "AWS Libfabric", FI_EFA_USE_HUGE_PAGE: "0" }));
+    expect(torch).toEqual(expect.objectContaining({ FI_PROVIDER: "efa", NCCL_NET: "Libfabric", FI_EFA_USE_HUGE_PAGE: "0" }));
     expect(check).toEqual(expect.objectContaining({ NCCL_DEBUG: "INFO", FI_EFA_FORK_SAFE: "1" }));
   });
 });
