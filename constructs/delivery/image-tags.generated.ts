@@ -4,6 +4,6 @@
 export const IMAGE_TAGS = {
   "drift-monitor": "21a9b293404b4c3c",
   "nccl-tests": "a6b9867213b3da3c",
-  "ray-efa": "968cbc3444bd18ea",
-  "torch-efa": "ad6baac2e23effe5"
+  "ray-efa": "4609f6c05920737f",
+  "torch-efa": "8306ce8b0e466f4e"
 } as const;

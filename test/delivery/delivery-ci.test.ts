@@ -76,6 +76,8 @@ describe("building and pushing it (deploy workflow)", () => {
     const push = step("apply-foundation", "Build and push the platform's images").run as string;
     expect(push).toContain('docker build --pull --tag "$repository:$tag" "$context"');
     expect(push).toContain('docker push "$repository:$tag"');
+    // The CUDA images of an EFA environment do not fit the runner's disk together.
+    expect(push.indexOf("docker system prune --all --force")).toBeGreaterThan(push.indexOf('docker push "$repository:$tag"'));
     expect(jobs["plan-cluster"].needs).toEqual(["plan-foundation", "apply-foundation"]);
   });
 
