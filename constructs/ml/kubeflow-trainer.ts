@@ -59,9 +59,9 @@ export interface KubeflowTrainerProps {
 /**
  * Kubeflow Trainer v2 (TrainJob, TrainingRuntime, ClusterTrainingRuntime CRDs and controller) with JobSet, plus
  * ClusterTrainingRuntimes authored for this platform: `torch-distributed` (CPU pool), `torch-distributed-gpu` (GPU
- * training pool) and `torch-distributed-efa` (EFA pool, requests `vpc.amazonaws.com/efa`, runs the EFA image with the EFA
- * environment of constructs/ml/efa-environment.ts). A TrainJob picks one with
- * `runtimeRef` and may override resources per node. The chart's own runtimes stay off: their installer Job downloads
+ * training pool) and `torch-distributed-efa` (EFA pool, requests `vpc.amazonaws.com/efa`, runs the EFA image with the
+ * settings of constructs/ml/efa-environment.ts). A TrainJob picks one with `runtimeRef` and may override resources per
+ * node. The chart's own runtimes stay off: their installer Job downloads
  * kubectl at runtime. Every runtime runs restricted: UID 1000, RuntimeDefault seccomp, no privilege escalation, no
  * capabilities (GPUs and EFA interfaces reach the container as device nodes from the device plugins).
  */
