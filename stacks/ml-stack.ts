@@ -5,6 +5,7 @@ import { ClusterAccess } from "../constructs/kubernetes/cluster-access";
 import { Feast } from "../constructs/ml/feast";
 import { Keda } from "../constructs/ml/keda";
 import { KubeflowPipelines } from "../constructs/ml/kubeflow-pipelines";
+import { torchEfaImage } from "../constructs/ml/efa-images";
 import { KubeflowTrainer, type EfaNodeShape, type TrainingNodeShape } from "../constructs/ml/kubeflow-trainer";
 
 import { Mlflow } from "../constructs/ml/mlflow";
@@ -42,6 +43,8 @@ function efaShape(env: Environment): EfaNodeShape | undefined {
   return {
     gpusPerNode: smallest(efa.instanceTypes, (t) => t.gpuCount),
     efaInterfacesPerNode: smallest(efa.instanceTypes, (t) => t.efaInterfaces),
+    instanceTypes: efa.instanceTypes,
+    image: torchEfaImage(env.account.id, env.account.region, namePrefix(env)),
   };
 }
 

@@ -3,5 +3,7 @@
 /** Content tag of each image the platform builds (images/<name>/), which the deploy workflow pushes to the environment's ECR. */
 export const IMAGE_TAGS = {
   "drift-monitor": "21a9b293404b4c3c",
-  "nccl-tests": "a6b9867213b3da3c"
+  "nccl-tests": "a6b9867213b3da3c",
+  "ray-efa": "4609f6c05920737f",
+  "torch-efa": "8306ce8b0e466f4e"
 } as const;

@@ -5,6 +5,7 @@ import { ManifestsRelease, type KubernetesObject } from "../kubernetes/manifests
 import { JOBSET_NAME_LABEL, resumableFailurePolicy, withCheckpoints, type CheckpointMounts } from "../resilience/checkpoints";
 import { serviceMonitor } from "../kubernetes/prometheus-monitors";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../kubernetes/security-context";
+import { efaEnv } from "./efa-environment";
 import { EFA_RESOURCE, efaTrainingPlacement, GPU_RESOURCE, systemTolerations, trainingPlacement } from "./gpu-scheduling";
 
 /**
@@ -13,7 +14,10 @@ import { EFA_RESOURCE, efaTrainingPlacement, GPU_RESOURCE, systemTolerations, tr
  */
 export const KUBEFLOW_TRAINER_CHART = { repository: "oci://ghcr.io/kubeflow/charts", chart: "kubeflow-trainer", version: "2.3.0" } as const;
 
-/** The PyTorch image of upstream's torch-distributed runtime at v2.3.0. */
+/**
+ * The PyTorch image of upstream's torch-distributed runtime at v2.3.0, which the CPU and GPU runtimes run. It has no
+ * EFA user space: the EFA runtime runs images/torch-efa, built on it (constructs/ml/efa-images.ts).
+ */
 export const TORCH_IMAGE = "pytorch/pytorch:2.13.0-cuda13.0-cudnn9-runtime";
 
 /**
@@ -27,9 +31,13 @@ export interface TrainingNodeShape {
   readonly gpusPerNode: number;
 }
 
-/** The EFA pool: GPUs and EFA interfaces of its instance type. */
+/** The EFA pool: GPUs and EFA interfaces of its instance type, and every instance type it may launch. */
 export interface EfaNodeShape extends TrainingNodeShape {
   readonly efaInterfacesPerNode: number;
+  /** Decides FI_EFA_USE_DEVICE_RDMA (constructs/ml/efa-environment.ts). */
+  readonly instanceTypes: readonly string[];
+  /** The image with the EFA user space (`torchEfaImage`, images/torch-efa). */
+  readonly image: string;
 }
 
 export interface KubeflowTrainerProps {
@@ -51,8 +59,9 @@ export interface KubeflowTrainerProps {
 /**
  * Kubeflow Trainer v2 (TrainJob, TrainingRuntime, ClusterTrainingRuntime CRDs and controller) with JobSet, plus
  * ClusterTrainingRuntimes authored for this platform: `torch-distributed` (CPU pool), `torch-distributed-gpu` (GPU
- * training pool) and `torch-distributed-efa` (EFA pool, requests `vpc.amazonaws.com/efa`). A TrainJob picks one with
- * `runtimeRef` and may override resources per node. The chart's own runtimes stay off: their installer Job downloads
+ * training pool) and `torch-distributed-efa` (EFA pool, requests `vpc.amazonaws.com/efa`, runs the EFA image with the
+ * settings of constructs/ml/efa-environment.ts). A TrainJob picks one with `runtimeRef` and may override resources per
+ * node. The chart's own runtimes stay off: their installer Job downloads
  * kubectl at runtime. Every runtime runs restricted: UID 1000, RuntimeDefault seccomp, no privilege escalation, no
  * capabilities (GPUs and EFA interfaces reach the container as device nodes from the device plugins).
  */
@@ -102,10 +111,11 @@ export class KubeflowTrainer extends Construct {
       this.addRuntime("torch-distributed-efa", {
         // The EFA pool carries the same labels as a Karpenter NodePool or as a managed node group.
         ...efaTrainingPlacement(),
+        image: props.efaPool.image,
         containerResources: {
           limits: { [GPU_RESOURCE]: String(props.efaPool.gpusPerNode), [EFA_RESOURCE]: String(props.efaPool.efaInterfacesPerNode) },
         },
-        env: [{ name: "FI_PROVIDER", value: "efa" }],
+        env: efaEnv(props.efaPool.instanceTypes, "pytorch").map((e) => ({ ...e })),
       });
     }
     this.runtimes.add(
@@ -121,7 +131,7 @@ export class KubeflowTrainer extends Construct {
 
   private addRuntime(
     name: string,
-    opts: { nodeSelector?: Record<string, string>; tolerations?: Array<Record<string, string>>; containerResources: Record<string, unknown>; env?: Array<Record<string, string>> },
+    opts: { nodeSelector?: Record<string, string>; tolerations?: Array<Record<string, string>>; image?: string; containerResources: Record<string, unknown>; env?: Array<Record<string, string>> },
   ): void {
     const failure = this.resumable ? resumableFailurePolicy(this.resumable.maxRestarts) : undefined;
     let podSpec: Record<string, unknown> = {
@@ -132,7 +142,7 @@ export class KubeflowTrainer extends Construct {
       containers: [
         {
           name: "node",
-          image: TORCH_IMAGE,
+          image: opts.image ?? TORCH_IMAGE,
           env: [{ name: "HOME", value: TRAINER_HOME }, ...(opts.env ?? [])],
           resources: opts.containerResources,
           securityContext: restrictedContainerSecurityContext(),

@@ -1,5 +1,6 @@
 import type { KubernetesObject } from "../kubernetes/manifests-release";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../kubernetes/security-context";
+import { efaEnv, type EnvVar } from "../ml/efa-environment";
 import { EFA_RESOURCE, efaTrainingPlacement, GPU_RESOURCE } from "../ml/gpu-scheduling";
 import { EFA_HUGE_PAGES_REQUEST } from "./capacity-fallback";
 import { TRAINING_NAMESPACE } from "./training-storage-layout";
@@ -66,31 +67,12 @@ const MPI_USER_HOME = "/home/mpiuser";
 const ALL_REDUCE = "/opt/nccl-tests/build/all_reduce_perf";
 
 /**
- * NCCL and libfabric settings, and why:
- * - FI_PROVIDER=efa: libfabric must use EFA, never fall back to TCP sockets (the check would pass slowly otherwise);
- * - FI_EFA_USE_DEVICE_RDMA=1: GPUDirect RDMA on p4d and later (the NIC reads GPU memory directly);
- * - FI_EFA_FORK_SAFE=1: MPI and Python fork after registering memory; libfabric must make that safe;
- * - NCCL_DEBUG=INFO: the log states "NET/OFI Selected Provider is efa" and the number of NICs, which the script checks;
- * - NCCL_BUFFSIZE and NCCL_P2P_NET_CHUNKSIZE: the values the AWS sample uses for EFA (8 MiB buffers, 512 KiB chunks);
- * - NCCL_SOCKET_IFNAME=^lo,docker: bootstrap over the pod's network, not loopback.
- */
-export const NCCL_EFA_ENV: ReadonlyArray<{ name: string; value: string }> = [
-  { name: "FI_PROVIDER", value: "efa" },
-  { name: "FI_EFA_USE_DEVICE_RDMA", value: "1" },
-  { name: "FI_EFA_FORK_SAFE", value: "1" },
-  { name: "NCCL_DEBUG", value: "INFO" },
-  { name: "NCCL_BUFFSIZE", value: "8388608" },
-  { name: "NCCL_P2P_NET_CHUNKSIZE", value: "524288" },
-  { name: "NCCL_SOCKET_IFNAME", value: "^lo,docker" },
-];
-
-/**
  * The launcher's command: one rank per GPU of every node (the hostfile and slots come from Trainer's MPI plugin, the
- * ssh port 2222 from the image's ssh_config, so Trainer's own `OMPI_MCA_*` settings stay in force), 8 B to 16 GiB
- * messages, checked results.
+ * ssh port 2222 from the image's ssh_config, so Trainer's own `OMPI_MCA_*` settings stay in force), every variable of
+ * `env` exported to the ranks, 8 B to 16 GiB messages, checked results.
  */
-export function allReduceCommand(): string[] {
-  const passed = NCCL_EFA_ENV.flatMap((e) => ["-x", e.name]);
+export function allReduceCommand(env: ReadonlyArray<EnvVar>): string[] {
+  const passed = env.flatMap((e) => ["-x", e.name]);
   return ["mpirun", "--bind-to", "none", ...passed, "-x", "LD_LIBRARY_PATH", ALL_REDUCE, "-b", "8", "-e", "16G", "-f", "2", "-g", "1", "-c", "1", "-n", "50"];
 }
 
@@ -99,19 +81,23 @@ export interface NcclRuntimeProps {
   readonly image: string;
   readonly gpusPerNode: number;
   readonly efaInterfacesPerNode: number;
+  /** Every instance type of the EFA pool: decides FI_EFA_USE_DEVICE_RDMA. */
+  readonly instanceTypes: readonly string[];
 }
 
 /**
  * ClusterTrainingRuntime `nccl-tests-efa`: Trainer's MPI policy (OpenMPI, SSH keys it generates at the mount path) with
  * a `node` job on the EFA pool, each pod taking a whole node's GPUs and EFA interfaces and the huge pages the EFA
  * driver needs, running a non-root sshd on 2222, and a `launcher` on the general pool that runs mpirun once every node
- * is ready. Runs restricted like every runtime here (UID 1000, no capabilities).
+ * is ready. Runs restricted like every runtime here (UID 1000, no capabilities). Its EFA and NCCL settings are the
+ * training runtimes' (`efaEnv`, constructs/ml/efa-environment.ts) plus what the check needs to read its result.
  */
 export function ncclTestsRuntime(props: NcclRuntimeProps): KubernetesObject {
+  const env = efaEnv(props.instanceTypes, "nccl-tests");
   const container = (name: string, extra: Record<string, unknown>) => ({
     name,
     image: props.image,
-    env: NCCL_EFA_ENV.map((e) => ({ ...e })),
+    env: env.map((e) => ({ ...e })),
     securityContext: restrictedContainerSecurityContext(),
     ...extra,
   });
@@ -164,7 +150,7 @@ export function ncclTestsRuntime(props: NcclRuntimeProps): KubernetesObject {
                   template: {
                     spec: {
                       securityContext: restrictedPodSecurityContext(),
-                      containers: [container("node", { command: allReduceCommand(), resources: { requests: { cpu: "500m", memory: "512Mi" } } })],
+                      containers: [container("node", { command: allReduceCommand(env), resources: { requests: { cpu: "500m", memory: "512Mi" } } })],
                     },
                   },
                 },

@@ -1,6 +1,7 @@
 import type { Construct } from "constructs";
 import { IMAGE_TAGS } from "../../constructs/delivery/image-tags.generated";
 import { ImageRepositories, imageRepositoryUri } from "../../constructs/delivery/image-repository";
+import { EFA_ONLY_IMAGES } from "../../constructs/ml/efa-images";
 import type { Environment } from "../../environments/lib/schema";
 import { namePrefix } from "../naming";
 
@@ -19,11 +20,12 @@ export function foundationDelivery(scope: Construct, env: Environment): ImageRep
 }
 
 /**
- * The images an environment runs: the drift monitor always; the EFA fabric check's image (images/nccl-tests, a long
- * CUDA build) only where there is an EFA pool to check.
+ * The images an environment runs: the drift monitor always; the EFA pool's images (the fabric check's nccl-tests, a
+ * long CUDA build, and the PyTorch and Ray images with the EFA user space) only where there is an EFA pool.
  */
 export function imagesOf(env: Environment): (keyof typeof IMAGE_TAGS)[] {
-  return (Object.keys(IMAGE_TAGS) as (keyof typeof IMAGE_TAGS)[]).filter((name) => name !== "nccl-tests" || env.compute.efa.mode !== "disabled");
+  const efaOnly: readonly string[] = EFA_ONLY_IMAGES;
+  return (Object.keys(IMAGE_TAGS) as (keyof typeof IMAGE_TAGS)[]).filter((name) => !efaOnly.includes(name) || env.compute.efa.mode !== "disabled");
 }
 
 /** An image the platform builds: its ECR repository URI, content tag and build context (for the deploy workflow). */

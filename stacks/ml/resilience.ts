@@ -23,7 +23,7 @@ export interface MlResilienceProps {
   readonly foundation: FoundationStack;
   readonly trainer: KubeflowTrainer;
   /** The EFA pool's node shape, when the environment has one: the fabric check runs there. */
-  readonly efaPool?: { readonly gpusPerNode: number; readonly efaInterfacesPerNode: number };
+  readonly efaPool?: { readonly gpusPerNode: number; readonly efaInterfacesPerNode: number; readonly instanceTypes: readonly string[] };
 }
 
 /**
@@ -48,6 +48,10 @@ export class MlResilience extends Construct {
       this.volumes = new ManifestsRelease(this, "volumes", { releaseName: "training-volumes", namespace: TRAINING_NAMESPACE });
       for (const o of objects) this.volumes.add(o);
     }
-    if (props.efaPool) props.trainer.runtimes.add(ncclTestsRuntime({ image: ncclTestsImage(env.account.id, env.account.region, namePrefix(env)), ...props.efaPool }));
+    const efa = props.efaPool;
+    if (efa) {
+      const image = ncclTestsImage(env.account.id, env.account.region, namePrefix(env));
+      props.trainer.runtimes.add(ncclTestsRuntime({ image, gpusPerNode: efa.gpusPerNode, efaInterfacesPerNode: efa.efaInterfacesPerNode, instanceTypes: efa.instanceTypes }));
+    }
   }
 }

@@ -58,10 +58,10 @@ describe("building and pushing it (deploy workflow)", () => {
   test("every environment lists its images: its own ECR repository, the content tag the ML stack names", () => {
     for (const e of ciEnvironments(projectEnvironments())) {
       const image = (name: keyof typeof IMAGE_TAGS) => ({ name, repository: `${e.account}.dkr.ecr.${e.region}.amazonaws.com/mlp-${e.name}/${name}`, tag: IMAGE_TAGS[name], context: `images/${name}` });
-      // The fabric check's image only where an EFA pool runs it (dev has none).
+      // The EFA pool's images (fabric check, PyTorch and Ray with EFA) only where there is one (dev has none).
       const efa = projectEnvironment(e.name).compute.efa.mode !== "disabled";
-      expect(e.images).toEqual([image("drift-monitor"), ...(efa ? [image("nccl-tests")] : [])]);
-      expect(e.images.length).toBe(e.name === "dev" ? 1 : 2);
+      expect(e.images).toEqual([image("drift-monitor"), ...(efa ? [image("nccl-tests"), image("ray-efa"), image("torch-efa")] : [])]);
+      expect(e.images.length).toBe(e.name === "dev" ? 1 : 4);
     }
   });
 
@@ -76,6 +76,8 @@ describe("building and pushing it (deploy workflow)", () => {
     const push = step("apply-foundation", "Build and push the platform's images").run as string;
     expect(push).toContain('docker build --pull --tag "$repository:$tag" "$context"');
     expect(push).toContain('docker push "$repository:$tag"');
+    // The CUDA images of an EFA environment do not fit the runner's disk together.
+    expect(push.indexOf("docker system prune --all --force")).toBeGreaterThan(push.indexOf('docker push "$repository:$tag"'));
     expect(jobs["plan-cluster"].needs).toEqual(["plan-foundation", "apply-foundation"]);
   });
 

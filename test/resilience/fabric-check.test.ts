@@ -62,7 +62,7 @@ describe("nccl-tests-efa runtime", () => {
   test("the runtime and the TrainJob validate against Trainer 2.3.0's CRDs; a broken MPI policy does not", () => {
     const runtimes = crdValidator("kubeflow-trainer/crds/trainer.kubeflow.org_clustertrainingruntimes.yaml", "v1alpha1");
     const trainJobs = crdValidator("kubeflow-trainer/crds/trainer.kubeflow.org_trainjobs.yaml", "v1alpha1");
-    const rt = ncclTestsRuntime({ image: "i", gpusPerNode: 8, efaInterfacesPerNode: 32 }) as Json;
+    const rt = ncclTestsRuntime({ image: "i", gpusPerNode: 8, efaInterfacesPerNode: 32, instanceTypes: ["p5.48xlarge"] }) as Json;
     expect([runtimes(rt), runtimes.errors]).toEqual([true, null]);
     expect([trainJobs(ncclTestsTrainJob("nccl-check-x", 2)), trainJobs.errors]).toEqual([true, null]);
     expect(runtimes({ ...rt, spec: { ...rt.spec, mlPolicy: { numNodes: 2, mpi: { mpiImplementation: "MVAPICH" } } } })).toBe(false);
