@@ -48,13 +48,13 @@ export function servingBreakdown(env: Environment): CostItem[] {
     const inference = env.compute.gpuInferencePool.instanceFamilies.flatMap((f) => instanceTypesOfFamily(f)).filter((t) => t.gpuCount > 0 && t.arch === "amd64" && t.name in EC2_ON_DEMAND_USD_PER_HOUR);
     const cheapest = inference.reduce((a, b) => (price(b) < price(a) ? b : a));
     items.push({ key: "ray/serve", usdPerHour: round(serve * price(cheapest)), basis: `RayService: ${serve} one-GPU Serve workers max on ${RAY_SERVE_POOL}, from one ${cheapest.name} each at $${price(cheapest)}/h` });
-    // A team's RayJob or RayCluster runs inside its queue's quota (priced in the team lines): shown for who pays.
+    // A team's RayJob or RayCluster runs inside its queue's quota (priced in the team lines): shown for who pays, each
+    // worker on its own node of the cheapest type of its flavor that holds it (what Karpenter launches for it).
     for (const t of env.teams.tenants) {
       const w = teamRayWorkers(env, t.name);
       if (!w) continue;
-      const perGpu = Math.max(...w.instanceTypes.map((x) => price(x) / x.gpuCount));
-      const gpus = w.replicas * w.gpusPerWorker;
-      items.push({ key: `ray/training/${t.name}`, usdPerHour: round(gpus * perGpu), basis: `a RayJob or RayCluster of ${w.replicas} x ${w.gpusPerWorker} GPU workers on ${w.flavor.name} at most $${round(perGpu)}/h per GPU, inside queue ${t.name}'s quota (upper bound)` });
+      const node = w.instanceTypes.filter((x) => x.gpuCount >= w.gpusPerWorker && x.name in EC2_ON_DEMAND_USD_PER_HOUR).reduce((a, b) => (price(b) < price(a) ? b : a));
+      items.push({ key: `ray/training/${t.name}`, usdPerHour: round(w.replicas * price(node)), basis: `a RayJob or RayCluster of ${w.replicas} workers x ${w.gpusPerWorker} GPU on ${w.flavor.name}, one ${node.name} each at $${price(node)}/h, inside queue ${t.name}'s quota` });
     }
   }
   return items;

@@ -7,6 +7,8 @@ import { RAY_SERVE_POOL, rayServeMaxGpusPerPool, teamRayWorkers } from "../../en
 import { servingBreakdown } from "../../environments/lib/serving-cost";
 import { cohortQueues } from "../../environments/lib/tenancy-schema";
 import { trainerResumable } from "../../stacks/ml/resilience";
+import { validateEnvironment } from "../../environments/lib/load";
+import { brokenStaging } from "../helpers/environments";
 import { renderedObjects } from "../helpers/ml-helm";
 import { clusterSpecOf, kueueRayWebhookProblems, podTemplatesOf, rayTemplates, trainingTemplateProblems, type TrainingNamespace } from "../helpers/ray-templates";
 import { projectEnvironment, resources, stack } from "../helpers/synth";
@@ -147,5 +149,19 @@ describe.each(ENVS)("%s: Ray Serve in namespace ray", (env) => {
   test("npm run cost lists the RayService and each team's Ray training gang", () => {
     const keys = servingBreakdown(e).map((i) => i.key);
     expect(keys).toEqual(expect.arrayContaining(["ray/serve", ...e.teams.tenants.map((t) => `ray/training/${t.name}`)]));
+  });
+});
+
+describe("teamRayWorkers: a gang the queue can admit", () => {
+  test("a team whose EFA quota cannot hold one whole-node worker gets the GPU training pool instead", () => {
+    const e = validateEnvironment("staging", brokenStaging((x) => (x.teams.tenants[0].gpus["efa-training-a100"] = { nominal: 4 })));
+    expect(teamRayWorkers(e, "vision")).toEqual(expect.objectContaining({ flavor: expect.objectContaining({ name: "gpu-training-l40s" }), gpusPerWorker: 4, replicas: 2 }));
+    const holds = validateEnvironment("staging", brokenStaging((x) => (x.teams.tenants[0].gpus["efa-training-a100"] = { nominal: 8 })));
+    expect(teamRayWorkers(holds, "vision")).toEqual(expect.objectContaining({ flavor: expect.objectContaining({ name: "efa-training-a100" }), gpusPerWorker: 8, efaInterfacesPerWorker: 4, replicas: 1 }));
+  });
+
+  test("no templates when Ray is off", () => {
+    const e = validateEnvironment("staging", brokenStaging((x) => (x.ml.ray = { enabled: false })));
+    expect(teamRayWorkers(e, "vision")).toBeUndefined();
   });
 });
