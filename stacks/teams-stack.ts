@@ -17,6 +17,8 @@ import type { FoundationStack } from "./foundation-stack";
 import type { MlStack } from "./ml-stack";
 import { namePrefix } from "./naming";
 import { TeamTrainingStorage } from "./teams/training-storage";
+import { teamRayTemplates } from "./teams/ray-templates";
+import { rayPodMonitor } from "./ml/serving";
 import { devicePluginConfigs } from "../constructs/serving/gpu-sharing";
 import { GPU_RESOURCE } from "../constructs/ml/gpu-scheduling";
 import { sharedPools } from "./platform/serving";
@@ -115,6 +117,9 @@ export class TeamsStack extends EnvironmentStack {
       // The training claims the TrainJob runtimes mount, in the team's namespace (the runtimes are cluster-wide).
       const storage = new TeamTrainingStorage(this, `team-${t.name}-storage`, { env, foundation, team: t.name, role: team.role });
       for (const o of storage.objects) team.release.add(o);
+      // The Ray training templates beside the claims they mount, queued in the team's LocalQueue (stacks/teams/ray-templates.ts).
+      const ray = teamRayTemplates(env, t.name);
+      if (ray) for (const o of [ray, rayPodMonitor(t.name)]) team.release.add(o);
       this.teams.push(team);
     }
     this.members = new TeamAccess(this, "members", { clusterName: cluster.clusterName, teams: env.teams.tenants });

@@ -15,8 +15,6 @@ export const MODEL_REPOSITORY_PREFIX = "model_repository";
  * writes them): vLLM streams them from there; servers read one model's prefix, a separate writer role publishes.
  */
 export const LLM_WEIGHTS_PREFIX = "llm-weights";
-/** Key prefix of Ray checkpoints and results inside the pipelines bucket (Ray Train `storage_path`). */
-export const RAY_STORAGE_PREFIX = "ray";
 /** Sampled inference requests (Triton's tensor traces), shipped by each Triton pod's capture sidecar (docs/delivery.md). */
 export const INFERENCE_LOG_PREFIX = "inference_log";
 /** Feast registry file (registry_type: file) inside the Feast bucket. */
@@ -237,16 +235,6 @@ export class MlDataStores extends Construct {
   /** The weights publisher: read and write every model's weights (llm-weights prefix only). */
   grantLlmWeightsReadWrite(grantee: IGrantable, policyName = "llm-weights-write"): void {
     this.grantObjects(this.tritonModels, grantee, { sid: "LlmWeightsWrite", prefix: LLM_WEIGHTS_PREFIX, write: true }, policyName);
-  }
-
-  /** `s3://<pipelines bucket>/ray`: where Ray jobs write checkpoints and results. */
-  get rayStorageUri(): string {
-    return `s3://${this.bucketNames.pipelines}/${RAY_STORAGE_PREFIX}`;
-  }
-
-  /** Ray workloads: read and write checkpoints and results under the ray prefix of the pipelines bucket. */
-  grantRayStorageReadWrite(grantee: IGrantable, policyName = "ray-storage"): void {
-    this.grantObjects(this.pipelines, grantee, { sid: "RayStorage", prefix: RAY_STORAGE_PREFIX, write: true }, policyName);
   }
 
   /**

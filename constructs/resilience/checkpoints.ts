@@ -5,8 +5,8 @@ type Json = Record<string, any>;
 
 /**
  * Resumable training (docs/resilience.md "Resumable training"): one function that gives a pod template the checkpoint
- * volume, the datasets volume and the environment a training script reads, for TrainJob runtimes now and for the Ray
- * templates when those branches meet; and the JobSet failure policy of the TrainJob runtimes.
+ * volume, the datasets volume and the environment a training script reads, for the TrainJob runtimes and the Ray
+ * training templates (constructs/serving/ray-templates.ts); and the JobSet failure policy of the TrainJob runtimes.
  */
 
 /** Where the checkpoint volume is mounted in every training container. */
@@ -18,12 +18,12 @@ export const DATASETS_MOUNT = "/mnt/datasets";
 export const JOBSET_NAME_LABEL = "jobset.sigs.k8s.io/jobset-name";
 
 /**
- * Label KubeRay puts on what a RayJob creates, naming the RayJob (`ray.io/originated-from-cr-name`): stable across the
- * RayJob's retries, unlike `ray.io/cluster`, whose RayCluster name has a random suffix per attempt. For the Ray
- * templates' withCheckpoints; whether it reaches the pods (not only the RayCluster) must be checked against the pinned
- * KubeRay when the serving branch is merged.
+ * Pod label naming the RayJob (or RayCluster) a Ray training pod belongs to, set by the Ray templates' pod templates
+ * (constructs/serving/ray-templates.ts): KubeRay 1.7.0 puts `ray.io/originated-from-cr-name` on the RayCluster a RayJob
+ * creates but not on its pods (`labelPod` in ray-operator/controllers/ray/common/pod.go keeps only the template's labels
+ * and `ray.io/cluster`, whose RayCluster name changes on every retry), so the name must come from the template.
  */
-export const RAYJOB_NAME_LABEL = "ray.io/originated-from-cr-name";
+export const RAYJOB_NAME_LABEL = "ml-platform.io/training-job";
 
 /** A claim every namespace that runs training has (`training` and each team's), and the directory of it to mount. */
 export interface ClaimMount {

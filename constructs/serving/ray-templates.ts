@@ -1,13 +1,18 @@
 import { stringify } from "yaml";
 import type { KubernetesObject } from "../kubernetes/manifests-release";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../kubernetes/security-context";
+import { CHECKPOINT_MOUNT, RAYJOB_NAME_LABEL, withCheckpoints, type CheckpointMounts } from "../resilience/checkpoints";
+import { CHECKPOINT_RUNS_DIR } from "../resilience/training-storage-layout";
 
 /**
- * Ray templates the platform ships (ray.io/v1, KubeRay 1.7.0): a RayCluster on the GPU training pool, a RayJob for
- * distributed training with checkpoints to S3, a RayService for Ray Serve on the inference pool. Each is built by one
- * function from a {@link RayShape}, so the tenancy and resilience work can add Kueue queue labels and checkpoint volume
- * mounts in one place. They are shipped as YAML in a ConfigMap labelled `ml-platform.io/template` (users copy and
- * apply them); the deploy walk follows their pods to the pools.
+ * Ray templates the platform ships (ray.io/v1, KubeRay 1.7.0), each built by one function:
+ * - training (RayJob `distributed-training`, RayCluster `gpu-cluster` for interactive work), shipped in every team
+ *   namespace (stacks/teams/ray-templates.ts): queued through the team's LocalQueue, fixed worker replicas (Kueue
+ *   admits the gang at once), the training claims mounted through `withCheckpoints`, the team's service account;
+ * - serving (RayService `serve`), shipped in the platform namespace `ray` (stacks/ml/serving.ts): Ray Serve on the
+ *   inference pool, autoscaled by Ray, outside the queues like the other serving workloads.
+ * They are YAML in a ConfigMap labelled `ml-platform.io/template` (users copy and apply them); the deploy walk follows
+ * their pods to the pools, claims and queues.
  *
  * Images: Ray 2.52.0, the version KubeRay 1.7.0's samples run (ray-operator/config/samples at v1.7.0), the Python
  * 3.12 CPU image for heads and its `-gpu` (CUDA) variant for GPU workers.
@@ -16,9 +21,22 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 export const RAY_VERSION = "2.52.0";
 export const RAY_IMAGE = `rayproject/ray:${RAY_VERSION}-py312`;
 export const RAY_GPU_IMAGE = `rayproject/ray:${RAY_VERSION}-py312-gpu`;
+/**
+ * Workers on the EFA pool. `rayproject/ray:*-gpu` bundles CUDA and NCCL but neither libfabric nor aws-ofi-nccl, so NCCL
+ * falls back to TCP sockets there; this is the one constant to point at an EFA-enabled Ray image once one is built.
+ */
+export const RAY_EFA_WORKER_IMAGE = RAY_GPU_IMAGE;
 
 /** Label marking a ConfigMap of workload templates (the deploy walk reads them). */
 export const TEMPLATE_LABEL = "ml-platform.io/template";
+/** Kueue's queue label (Kueue 0.19.2 reads the label; the annotation is gone). */
+export const QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
+/**
+ * Ray Train's storage path (`RunConfig(storage_path=...)`): Ray 2.52 reads no environment variable for it (its default
+ * is ~/ray_results), so the templates set this one for the entrypoint to pass; with `name=$TRAINING_JOB_NAME` the run
+ * lands in CHECKPOINT_DIR.
+ */
+export const RAY_STORAGE_PATH_ENV = "RAY_TRAIN_STORAGE_PATH";
 
 /** Where and how big the pods of a group are. */
 export interface RayGroupShape {
@@ -32,35 +50,50 @@ export interface RayGroupShape {
   readonly efaInterfaces?: number;
 }
 
-/** What the templates are built from. */
-export interface RayShape {
+/** What the training templates of one namespace are built from. */
+export interface RayTrainingShape {
   readonly namespace: string;
-  /** Service account bound to the Ray Pod Identity role (S3 for checkpoints and data). */
+  /** The namespace's service account whose role the pods get (a team's `default`). */
   readonly serviceAccount: string;
-  readonly region: string;
-  /** `s3://<bucket>/ray`: checkpoints and results (Ray Train `storage_path`). */
-  readonly storageUri: string;
+  /** LocalQueue of the namespace the templates are queued in. */
+  readonly queue: string;
   readonly head: RayGroupShape;
-  readonly trainingWorkers: RayGroupShape;
-  readonly servingWorkers: RayGroupShape;
-  readonly maxWorkers: number;
-  /**
-   * Retries of a failed RayJob (its `backoffLimit`), the environment's `resilience.checkpoints.maxRestarts`: each retry
-   * is a new cluster that resumes from the last checkpoint under `RAY_STORAGE_URI`/<RayJob name> (Ray Train's
-   * `TorchTrainer.can_restore`/`restore`; docs/resilience.md).
-   */
+  readonly workers: RayGroupShape;
+  /** Fixed worker replicas: the gang Kueue admits. */
+  readonly workerReplicas: number;
+  /** Retries of a failed RayJob (`backoffLimit`), the environment's `resilience.checkpoints.maxRestarts`. */
   readonly maxRestarts: number;
+  /** The namespace's training claims; none where the environment has no training storage. */
+  readonly mounts?: CheckpointMounts;
 }
 
-function container(name: string, image: string, g: RayGroupShape, env: Array<Record<string, string>>, ports: Array<Record<string, unknown>> = []): Record<string, unknown> {
+/** What the RayService is built from. */
+export interface RayServeShape {
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  readonly head: RayGroupShape;
+  readonly workers: RayGroupShape;
+  /** Most Serve workers (Ray's autoscaler scales between one and this many). */
+  readonly maxWorkers: number;
+}
+
+type Json = Record<string, unknown>;
+
+const yaml = (o: unknown) => stringify(o, { sortMapEntries: false, lineWidth: 0 });
+
+function imageOf(g: RayGroupShape): string {
+  if (g.efaInterfaces) return RAY_EFA_WORKER_IMAGE;
+  return g.gpus ? RAY_GPU_IMAGE : RAY_IMAGE;
+}
+
+function container(name: string, g: RayGroupShape, ports: Json[] = []): Json {
   const extended: Record<string, string> = {};
   if (g.gpus) extended["nvidia.com/gpu"] = String(g.gpus);
   if (g.efaInterfaces) extended["vpc.amazonaws.com/efa"] = String(g.efaInterfaces);
   return {
     name,
-    image,
+    image: imageOf(g),
     imagePullPolicy: "IfNotPresent",
-    env,
     ...(ports.length ? { ports } : {}),
     resources: { requests: { cpu: g.cpu, memory: g.memory, ...extended }, limits: { memory: g.memory, ...extended } },
     securityContext: restrictedContainerSecurityContext(),
@@ -68,26 +101,18 @@ function container(name: string, image: string, g: RayGroupShape, env: Array<Rec
   };
 }
 
-function podTemplate(s: RayShape, g: RayGroupShape, c: Record<string, unknown>): Record<string, unknown> {
+function podSpec(serviceAccount: string, g: RayGroupShape, c: Json): Json {
   return {
-    spec: {
-      serviceAccountName: s.serviceAccount,
-      nodeSelector: { ...g.nodeSelector },
-      tolerations: g.tolerations.map((t) => ({ ...t })),
-      // Ray images run as the `ray` user (UID 1000).
-      securityContext: restrictedPodSecurityContext(),
-      containers: [c],
-      // Ray's object store lives in /dev/shm.
-      volumes: [{ name: "dshm", emptyDir: { medium: "Memory" } }],
-    },
+    serviceAccountName: serviceAccount,
+    nodeSelector: { ...g.nodeSelector },
+    tolerations: g.tolerations.map((t) => ({ ...t })),
+    // Ray images run as the `ray` user (UID 1000).
+    securityContext: restrictedPodSecurityContext(),
+    containers: [c],
+    // Ray's object store lives in /dev/shm.
+    volumes: [{ name: "dshm", emptyDir: { medium: "Memory" } }],
   };
 }
-
-const env = (s: RayShape) => [
-  { name: "AWS_REGION", value: s.region },
-  { name: "AWS_DEFAULT_REGION", value: s.region },
-  { name: "RAY_STORAGE_URI", value: s.storageUri },
-];
 
 const HEAD_PORTS = [
   { name: "gcs", containerPort: 6379 },
@@ -97,48 +122,69 @@ const HEAD_PORTS = [
   { name: "metrics", containerPort: 8080 },
 ];
 
-/** The `RayClusterSpec` both the RayCluster and the RayJob use; `workers` picks the worker group. */
-function clusterSpec(s: RayShape, workers: RayGroupShape, groupName: string, minReplicas: number): Record<string, unknown> {
-  const workerImage = workers.gpus ? RAY_GPU_IMAGE : RAY_IMAGE;
+// No GPU work on the head: it schedules, it does not compute.
+const HEAD_START_PARAMS = { "num-gpus": "0", "dashboard-host": "0.0.0.0" };
+
+/**
+ * A training pod template: the claims and checkpoint environment of `withCheckpoints`, the job's name as a pod label
+ * (KubeRay 1.7.0 labels a RayJob's pods with their RayCluster's name only, which changes on every retry), and Ray
+ * Train's storage path on the claim, so `storage_path/<job name>` is CHECKPOINT_DIR.
+ */
+function trainingPod(s: RayTrainingShape, job: string, g: RayGroupShape, c: Json): Json {
+  const spec = podSpec(s.serviceAccount, g, c);
+  const name = c.name as string;
+  const mounted = s.mounts ? withCheckpoints(spec, s.mounts, { containers: [name], jobNameLabel: RAYJOB_NAME_LABEL }) : spec;
+  const storage = { name: RAY_STORAGE_PATH_ENV, value: `${CHECKPOINT_MOUNT}/${CHECKPOINT_RUNS_DIR}/$(POD_NAMESPACE)` };
+  const containers = (mounted.containers as Json[]).map((x) => (s.mounts && x.name === name ? { ...x, env: [...(x.env as Json[]), storage] } : x));
+  return { metadata: { labels: { [RAYJOB_NAME_LABEL]: job } }, spec: { ...mounted, containers } };
+}
+
+/** The RayClusterSpec of the training templates: fixed workers, no in-tree autoscaling (Kueue admits a fixed gang). */
+function trainingClusterSpec(s: RayTrainingShape, job: string): Json {
   return {
     rayVersion: RAY_VERSION,
-    enableInTreeAutoscaling: true,
-    headGroupSpec: {
-      // No GPU work on the head: it schedules, it does not compute.
-      rayStartParams: { "num-gpus": "0", "dashboard-host": "0.0.0.0" },
-      template: podTemplate(s, s.head, container("ray-head", RAY_IMAGE, s.head, env(s), HEAD_PORTS)),
-    },
+    enableInTreeAutoscaling: false,
+    headGroupSpec: { rayStartParams: HEAD_START_PARAMS, template: trainingPod(s, job, s.head, container("ray-head", s.head, HEAD_PORTS)) },
     workerGroupSpecs: [
       {
-        groupName,
-        replicas: minReplicas,
-        minReplicas,
-        maxReplicas: s.maxWorkers,
+        groupName: "gpu-workers",
+        replicas: s.workerReplicas,
+        minReplicas: s.workerReplicas,
+        maxReplicas: s.workerReplicas,
         rayStartParams: {},
-        template: podTemplate(s, workers, container("ray-worker", workerImage, workers, env(s))),
+        template: trainingPod(s, job, s.workers, container("ray-worker", s.workers)),
       },
     ],
   };
 }
 
-/** A RayCluster of GPU workers on the training pool (interactive work, tuning), autoscaled from zero workers. */
-export function rayClusterTemplate(s: RayShape): KubernetesObject {
-  return { apiVersion: "ray.io/v1", kind: "RayCluster", metadata: { name: "gpu-cluster", namespace: s.namespace }, spec: clusterSpec(s, s.trainingWorkers, "gpu-workers", 0) };
+const queued = (s: RayTrainingShape) => ({ [QUEUE_LABEL]: s.queue });
+
+/** A RayCluster of GPU workers for interactive work and tuning, queued: Kueue admits it whole, it runs until deleted. */
+export function rayClusterTemplate(s: RayTrainingShape): KubernetesObject {
+  const name = "gpu-cluster";
+  return { apiVersion: "ray.io/v1", kind: "RayCluster", metadata: { name, namespace: s.namespace, labels: queued(s) }, spec: trainingClusterSpec(s, name) };
 }
 
-/** A RayJob for distributed training: its own cluster, checkpoints under `RAY_STORAGE_URI`, deleted when done. */
-export function rayJobTemplate(s: RayShape): KubernetesObject {
+/**
+ * A RayJob for distributed training: its own cluster, deleted when the job ends (Kueue 0.19.2 refuses a queued RayJob
+ * that keeps its cluster), retried `maxRestarts` times, each retry a new cluster resuming from CHECKPOINT_DIR.
+ */
+export function rayJobTemplate(s: RayTrainingShape): KubernetesObject {
+  const name = "distributed-training";
+  const storage = s.mounts ? `os.environ['${RAY_STORAGE_PATH_ENV}'], os.environ['TRAINING_JOB_NAME'], os.listdir(os.environ['CHECKPOINT_DIR'])` : "'no training storage'";
   return {
     apiVersion: "ray.io/v1",
     kind: "RayJob",
-    metadata: { name: "distributed-training", namespace: s.namespace },
+    metadata: { name, namespace: s.namespace, labels: queued(s) },
     spec: {
-      // Replace with the training entrypoint; Ray Train's RunConfig(storage_path=os.environ["RAY_STORAGE_URI"]) checkpoints to S3.
-      entrypoint: "python -c \"import os, ray; ray.init(); print(ray.cluster_resources(), os.environ['RAY_STORAGE_URI'])\"",
+      // Replace with the training entrypoint: RunConfig(storage_path=os.environ["RAY_TRAIN_STORAGE_PATH"],
+      // name=os.environ["TRAINING_JOB_NAME"]). This one proves the cluster, the claim and the checkpoint directory.
+      entrypoint: `python -c "import os, ray; ray.init(); ${s.mounts ? "os.makedirs(os.environ['CHECKPOINT_DIR'], exist_ok=True); " : ""}print(ray.cluster_resources(), ${storage})"`,
       shutdownAfterJobFinishes: true,
       ttlSecondsAfterFinished: 3600,
       backoffLimit: s.maxRestarts,
-      rayClusterSpec: clusterSpec(s, s.trainingWorkers, "gpu-workers", s.maxWorkers),
+      rayClusterSpec: trainingClusterSpec(s, name),
     },
   };
 }
@@ -157,8 +203,8 @@ const SMOKE_TEST_APP = {
   ],
 };
 
-/** A RayService for Ray Serve on the inference pool (GPU replicas scale with Serve's autoscaler). */
-export function rayServiceTemplate(s: RayShape): KubernetesObject {
+/** A RayService for Ray Serve on the inference pool: one GPU worker up to `maxWorkers`, scaled by Ray's autoscaler. */
+export function rayServiceTemplate(s: RayServeShape): KubernetesObject {
   return {
     apiVersion: "ray.io/v1",
     kind: "RayService",
@@ -167,18 +213,40 @@ export function rayServiceTemplate(s: RayShape): KubernetesObject {
       // KubeRay 1.7.0's sample application (ray-service.sample.yaml), runnable as a smoke test of the pool, the Serve
       // controller and the route; replace it with the model's application (`ray_actor_options.num_gpus` per replica).
       serveConfigV2: stringify({ applications: [SMOKE_TEST_APP] }),
-      rayClusterConfig: clusterSpec(s, s.servingWorkers, "serve-workers", 1),
+      rayClusterConfig: {
+        rayVersion: RAY_VERSION,
+        enableInTreeAutoscaling: true,
+        headGroupSpec: { rayStartParams: HEAD_START_PARAMS, template: { spec: podSpec(s.serviceAccount, s.head, container("ray-head", s.head, HEAD_PORTS)) } },
+        workerGroupSpecs: [
+          {
+            groupName: "serve-workers",
+            replicas: 1,
+            minReplicas: 1,
+            maxReplicas: s.maxWorkers,
+            rayStartParams: {},
+            template: { spec: podSpec(s.serviceAccount, s.workers, container("ray-worker", s.workers)) },
+          },
+        ],
+      },
     },
   };
 }
 
-/** The ConfigMap shipping the three templates. */
-export function rayTemplatesConfigMap(s: RayShape): KubernetesObject {
-  const yaml = (o: unknown) => stringify(o, { sortMapEntries: false, lineWidth: 0 });
+function templatesConfigMap(namespace: string, data: Record<string, KubernetesObject>): KubernetesObject {
   return {
     apiVersion: "v1",
     kind: "ConfigMap",
-    metadata: { name: "ray-templates", namespace: s.namespace, labels: { [TEMPLATE_LABEL]: "ray" } },
-    data: { "raycluster.yaml": yaml(rayClusterTemplate(s)), "rayjob.yaml": yaml(rayJobTemplate(s)), "rayservice.yaml": yaml(rayServiceTemplate(s)) },
+    metadata: { name: "ray-templates", namespace, labels: { [TEMPLATE_LABEL]: "ray" } },
+    data: Object.fromEntries(Object.entries(data).map(([file, o]) => [file, yaml(o)])),
   };
+}
+
+/** The ConfigMap `ray-templates` of a training namespace: the RayCluster and the RayJob. */
+export function rayTrainingTemplatesConfigMap(s: RayTrainingShape): KubernetesObject {
+  return templatesConfigMap(s.namespace, { "raycluster.yaml": rayClusterTemplate(s), "rayjob.yaml": rayJobTemplate(s) });
+}
+
+/** The ConfigMap `ray-templates` of the serving namespace: the RayService. */
+export function rayServeTemplatesConfigMap(s: RayServeShape): KubernetesObject {
+  return templatesConfigMap(s.namespace, { "rayservice.yaml": rayServiceTemplate(s) });
 }

@@ -119,12 +119,17 @@ export const llmSettings = z
   })
   .prefault({});
 
-/** `ml.ray`: the Ray templates (RayCluster, RayJob, RayService) the platform ships. */
+/** `ml.ray`: the Ray templates (docs/serving.md "Ray"). */
 export const raySettings = z
   .strictObject({
     enabled: z.boolean().default(true),
-    /** Most GPU workers of the training RayCluster and RayJob templates (one node each). */
-    maxWorkers: z.number().int().min(1).max(64).default(2),
+    /**
+     * GPU workers of the training templates (RayJob, RayCluster) in each team namespace: a fixed gang Kueue admits at
+     * once (one node each on a training pool), lowered for a team whose queue can never hold that many.
+     */
+    trainingWorkers: z.number().int().min(1).max(64).default(2),
+    /** The RayService on the inference pool: one-GPU Serve workers from one up to `maxWorkers` (Ray's autoscaler). */
+    serve: z.strictObject({ maxWorkers: z.number().int().min(1).max(64).default(2) }).prefault({}),
   })
   .prefault({});
 

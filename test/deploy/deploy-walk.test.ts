@@ -118,7 +118,27 @@ describe("the walk catches what a first deploy would trip on", () => {
         "submitted: TrainJob sandbox/torch-distributed-job (runtime torch-distributed, job node): PersistentVolumeClaim sandbox/training-datasets is created by nothing in the deploy",
       ]),
     );
-    expect(r.findings.every((f) => f.startsWith("submitted: TrainJob sandbox/"))).toBe(true);
+    // The Ray templates shipped beside the claims mount them too.
+    expect(r.findings).toEqual(expect.arrayContaining([expect.stringMatching(/^dev-teams: helm_release\.team-sandbox_release_\w+ \(RayJob template ray-templates\/distributed-training \(worker gpu-workers\)\): PersistentVolumeClaim sandbox\/training-checkpoints-s3 is created by nothing in the deploy$/)]));
+    expect(r.findings.every((f) => f.startsWith("submitted: TrainJob sandbox/") || /^dev-teams: .* \(Ray(Job|Cluster) template ray-templates\/[\w-]+ \((head|worker gpu-workers)\)\): PersistentVolumeClaim sandbox\//.test(f))).toBe(true);
+  });
+
+  test("a team namespace without its LocalQueue: its Ray templates name a queue that does not exist and would never be admitted", () => {
+    const r = walkChanged("dev", (s) => editManifests(s["dev-teams"], "team-sandbox", (objects) => objects.filter((o) => o.kind !== "LocalQueue")));
+    expect(r.findings).toEqual([
+      expect.stringMatching(/^dev-teams: helm_release\.team-sandbox_release_\w+ \(RayCluster template ray-templates\/gpu-cluster \(head\)\): LocalQueue sandbox\/default \(its queue label\) is created by nothing in the deploy$/),
+      expect.stringMatching(/\(RayCluster template ray-templates\/gpu-cluster \(worker gpu-workers\)\): LocalQueue sandbox\/default/),
+      expect.stringMatching(/\(RayJob template ray-templates\/distributed-training \(head\)\): LocalQueue sandbox\/default/),
+      expect.stringMatching(/\(RayJob template ray-templates\/distributed-training \(worker gpu-workers\)\): LocalQueue sandbox\/default/),
+    ]);
+  });
+
+  test("the RayService without its service account", () => {
+    const r = walkChanged("dev", (s) => editManifests(s["dev-ml"], "ray-templates", (objects) => objects.filter((o) => o.kind !== "ServiceAccount")));
+    expect(r.findings).toEqual([
+      expect.stringMatching(/^dev-ml: helm_release\.serving_ray-templates_release_\w+ \(RayService template ray-templates\/serve \(head\)\): service account ray\/ray-serve is created by nothing in the deploy$/),
+      expect.stringMatching(/\(RayService template ray-templates\/serve \(worker serve-workers\)\): service account ray\/ray-serve is created by nothing in the deploy$/),
+    ]);
   });
 
   test("staging's docs example in vision without its FSx checkpoint claim", () => {

@@ -167,7 +167,7 @@ describe("withCheckpoints (shared with the Ray templates)", () => {
     expect(shared.volumes).toEqual([{ name: "x", emptyDir: {} }, { name: "training-0", persistentVolumeClaim: { claimName: "c" } }]);
     expect(out.containers[1]).toEqual({ name: "sidecar" });
     expect(out.nodeSelector).toEqual({ "topology.kubernetes.io/zone": "us-east-1c" });
-    expect(envOf(out.containers[0])).toEqual(expect.objectContaining({ A: "1", CHECKPOINT_INTERVAL_SECONDS: "900", TRAINING_JOB_NAME: { fieldRef: { fieldPath: "metadata.labels['ray.io/originated-from-cr-name']" } } }));
+    expect(envOf(out.containers[0])).toEqual(expect.objectContaining({ A: "1", CHECKPOINT_INTERVAL_SECONDS: "900", TRAINING_JOB_NAME: { fieldRef: { fieldPath: "metadata.labels['ml-platform.io/training-job']" } } }));
     // The input is not modified: runtimes share pod specs.
     expect(pod.containers[0].env).toEqual([{ name: "A", value: "1" }]);
   });

@@ -40,15 +40,3 @@ describe.each(["dev", "staging", "prod"])("%s: LLM weights", (env) => {
     expect(await decide("s3:PutObject", "model_repository/resnet/1/model.onnx")).toBe("ImplicitlyDenied");
   });
 });
-
-describe.each(["dev", "prod"])("%s: Ray's role", (env) => {
-  test("reads and writes checkpoints under ray/ of the pipelines bucket, and nothing of the model bucket", async () => {
-    const p = policies(env, `mlp-${env}-ray`);
-    const pipelines = (key: string) => `arn:aws:s3:::mlp-${env}-pipelines-${account(env)}/${key}`;
-    const decide = (action: string, resource: string) => simulate(account(env), p, { action, resource });
-    expect(await decide("s3:PutObject", pipelines("ray/distributed-training/checkpoint_000001/model.pt"))).toBe("Allowed");
-    expect(await decide("s3:GetObject", pipelines("ray/distributed-training/checkpoint_000001/model.pt"))).toBe("Allowed");
-    expect(await decide("s3:PutObject", pipelines("v2/artifacts/run-1/output"))).toBe("ImplicitlyDenied");
-    expect(await decide("s3:GetObject", object(env, "llm-weights/meta-llama/Llama-3.1-8B-Instruct/config.json"))).toBe("ImplicitlyDenied");
-  });
-});

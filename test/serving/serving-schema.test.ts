@@ -153,3 +153,17 @@ describe("GPU sharing and LLM models", () => {
     expect(problems).toEqual(['environment "dev": compute.gpuSharing.gpu-training.mode: got "time-slicing"; the environment has no gpu-training pool']);
   });
 });
+
+describe("ml.ray", () => {
+  test.each<[string, (e: LooseInput) => void, string]>([
+    ["the former maxWorkers (training workers are now fixed, the RayService's maximum is serve.maxWorkers)", (e) => (e.ml.ray = { maxWorkers: 4 }), `${STG}: ml.ray.maxWorkers: unknown field (got 4)`],
+    ["no training workers", (e) => (e.ml.ray = { trainingWorkers: 0 }), `${STG}: ml.ray.trainingWorkers: got 0; `],
+    ["a RayService that may never scale past zero workers", (e) => (e.ml.ray = { serve: { maxWorkers: 0 } }), `${STG}: ml.ray.serve.maxWorkers: got 0; `],
+  ])("%s is rejected", (_name, mutate, message) => {
+    expect(problemsOf("staging", brokenStaging(mutate))).toEqual([expect.stringContaining(message)]);
+  });
+
+  test("defaults: two training workers, a RayService of up to two workers", () => {
+    expect(validateEnvironment("staging", brokenStaging(() => undefined)).ml.ray).toEqual({ enabled: true, trainingWorkers: 2, serve: { maxWorkers: 2 } });
+  });
+});

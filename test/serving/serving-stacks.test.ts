@@ -104,30 +104,7 @@ describe("the in-repo router and engines against the vllm-stack 0.1.12 chart def
   });
 });
 
-describe.each(ENVS)("%s: Ray", (env) => {
-  const templates = renderedObject(stack(`${env}-ml`), "ConfigMap", "ray-templates", "ray");
-  const crs = Object.values(templates.data as Record<string, string>).map((t) => parse(t) as Any);
-
-  test("ships a RayCluster, a RayJob and a RayService (validated against the KubeRay CRDs in ray-templates.verify.ts)", () => {
-    expect(crs.map((c) => c.kind)).toEqual(["RayCluster", "RayJob", "RayService"]);
-  });
-
-  test("pods run as the Ray service account with S3 through IRSA (Ray's boto3 predates Pod Identity); GPU workers on the training pool (EFA when there is one)", () => {
-    const e = projectEnvironment(env);
-    const sa = renderedObject(stack(`${env}-ml`), "ServiceAccount", "ray-workloads", "ray");
-    expect(sa.metadata.annotations["eks.amazonaws.com/role-arn"]).toMatch(/^\$\{aws_iam_role\.serving_ray-role_\w+\.arn\}$/);
-    const job = crs[1].spec.rayClusterSpec;
-    const worker = job.workerGroupSpecs[0].template.spec;
-    expect(worker.serviceAccountName).toBe("ray-workloads");
-    expect(images(worker)).toEqual(["rayproject/ray:2.52.0-py312-gpu"]);
-    const pool = e.compute.efa.mode !== "disabled" ? "efa-training" : e.compute.gpuTrainingPool ? "gpu-training" : "gpu-inference";
-    expect(worker.nodeSelector["node.ml-platform.io/pool"]).toBe(pool);
-    expect(Boolean(worker.containers[0].resources.requests["vpc.amazonaws.com/efa"])).toBe(pool === "efa-training");
-    expect(job.workerGroupSpecs[0].maxReplicas).toBe(e.ml.ray.maxWorkers);
-    expect(worker.containers[0].env).toContainEqual({ name: "RAY_STORAGE_URI", value: expect.stringMatching(new RegExp(`^s3://mlp-${env}-pipelines-\\d{12}/ray$`)) });
-    expect(crs[2].spec.rayClusterConfig.workerGroupSpecs[0].template.spec.nodeSelector["node.ml-platform.io/pool"]).toBe("gpu-inference");
-  });
-});
+// The Ray templates themselves: ray-templates.test.ts.
 
 describe.each(ENVS)("%s: KubeRay operator and GPU sharing", (env) => {
   const platform = stack(`${env}-platform`);

@@ -2,6 +2,7 @@ import { allocatable, cpuMilli, memoryMiB, type Allocatable } from "../../../con
 import { findInstanceType, instanceTypesOfFamily, type InstanceTypeInfo } from "../../../constructs/catalog/instance-types";
 import { peakPods } from "../../../constructs/delivery/canary";
 import type { NodeSelectorTerm, PodFootprint, Toleration } from "../../../constructs/kubernetes/footprint";
+import { GPU_NAME_LABEL } from "../../../constructs/tenancy/flavors";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -64,9 +65,14 @@ function matchesTerm(term: NodeSelectorTerm, labels: Readonly<Record<string, str
   });
 }
 
+/** Labels Karpenter's AWS provider puts on its nodes from the instance type (the GPU name Kueue's flavors select). */
+function karpenterLabels(t: InstanceTypeInfo): Record<string, string> {
+  return { "karpenter.k8s.aws/instance-family": t.family, ...(t.gpuCount > 0 && t.gpuName ? { [GPU_NAME_LABEL]: t.gpuName } : {}) };
+}
+
 /** Why a pod cannot run on one instance type of a node source, or undefined when it can. */
 export function placementProblem(pod: PodFootprint, source: NodeSource, type: InstanceTypeInfo): string | undefined {
-  const labels = { ...wellKnownLabels(type), ...source.labels };
+  const labels = { ...wellKnownLabels(type), ...(source.kind === "karpenter" ? karpenterLabels(type) : {}), ...source.labels };
   const untolerated = source.taints.filter((taint) => taint.effect !== "PreferNoSchedule" && !(pod.tolerations ?? []).some((t) => tolerates(t, taint)));
   if (untolerated.length) return `does not tolerate ${untolerated.map((t) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`).join(", ")}`;
   // A zone selector matches a source that may launch in that zone (Karpenter picks the zone to fit the pod).

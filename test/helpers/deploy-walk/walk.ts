@@ -144,7 +144,16 @@ export function walkDeploy(input: WalkInput): WalkResult {
     } else if (!fits.length) {
       findings.push(`${where(p)} (${p.label}): requests ${pod.requests.cpu} CPU, ${pod.requests.memory} memory${Object.keys(demand.extended).length ? ` and ${JSON.stringify(pod.requests.extended)}` : ""}, more than one node of ${reachable.map((n) => n.source.name).join(", ")} offers`);
     }
-    if (p.templateOnly) continue;
+    if (p.templateOnly) {
+      // A template is applied by users once the deploy is done: what it names must exist somewhere in the deploy.
+      const anywhere = (providers?: readonly Site[]) => (providers?.length ?? 0) > 0;
+      for (const claim of p.claims ?? []) needClaim(p, p.label, p.namespace, claim, true);
+      if (p.queue) need(p, p.label, `LocalQueue ${p.namespace}/${p.queue} (its queue label)`, w.localQueues.get(`${p.namespace}/${p.queue}`), anywhere(w.localQueues.get(`${p.namespace}/${p.queue}`)));
+      const sa = pod.serviceAccount;
+      const accounts = w.serviceAccounts.get(`${p.namespace}/${sa}`);
+      if (sa && sa !== "default") need(p, p.label, `service account ${p.namespace}/${sa}`, accounts, anywhere(accounts));
+      continue;
+    }
     // Pods that cannot reach a Karpenter pool by the time their release applies stay on the node groups.
     if (pod.kind !== "DaemonSet" && fits.length && fits.every((n) => n.source.kind === "node-group")) bound.push({ pod: p, sources: fits.map((n) => n.source) });
     else if (pod.kind !== "DaemonSet" && fits.length) pooled.push({ pod: p, source: fits.find((n) => n.source.kind === "karpenter")! });

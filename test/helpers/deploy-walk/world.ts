@@ -32,6 +32,8 @@ export interface PodSite extends Site {
   readonly templateOnly: boolean;
   /** PersistentVolumeClaims of its namespace it mounts by name. */
   readonly claims?: readonly string[];
+  /** The LocalQueue of its namespace its workload names (`kueue.x-k8s.io/queue-name`). */
+  readonly queue?: string;
   /** Service accounts, Secrets and namespaces the same release creates. */
   readonly sameRelease: { readonly serviceAccounts: ReadonlySet<string>; readonly secrets: ReadonlySet<string>; readonly namespaces: ReadonlySet<string>; readonly crds: ReadonlySet<string> };
 }
@@ -87,6 +89,8 @@ export class ClusterWorld {
    * version, which the environment's MLflow (new in a first deploy, so empty) cannot hold.
    */
   readonly awaitedExternalData: Array<Site & { readonly label: string; readonly needs: string }> = [];
+  /** Kueue LocalQueues by `namespace/name`. */
+  readonly localQueues = new Map<string, Site[]>();
   /** PersistentVolumeClaims by `namespace/name`, with the PersistentVolume they name (static volumes). */
   readonly claims = new Map<string, Array<Site & { readonly volumeName?: string }>>();
   /** PersistentVolumes by name: the claim they are reserved for (`namespace/name`) and their CSI driver. */
@@ -280,6 +284,9 @@ function addObjects(w: ClusterWorld, at: Site, releaseNamespace: string, creates
       case "Rollout":
         w.rollouts.set(`${ns}/${o.metadata.name}`, o.spec);
         break;
+      case "LocalQueue":
+        w.add(w.localQueues, `${ns}/${o.metadata.name}`, at);
+        break;
       case "PersistentVolumeClaim":
         w.add(w.claims, `${ns}/${o.metadata.name}`, { ...at, volumeName: o.spec.volumeName });
         break;
@@ -321,15 +328,18 @@ function addObjects(w: ClusterWorld, at: Site, releaseNamespace: string, creates
     }
     const pod = podOfObject(o);
     if (pod) w.pods.push({ ...at, pod, namespace: ns, label, indirect: false, templateOnly: false, sameRelease, claims: claimNamesOf(o) });
-    // Workload templates shipped in ConfigMaps (Ray): their pods must reach a pool, and their CRDs exist before users apply them.
+    // Workload templates shipped in ConfigMaps (Ray): their pods must reach a pool, and their CRDs exist before users
+    // apply them; their claims, queue and service account must exist once the deploy is done.
     if (o.kind === "ConfigMap" && o.metadata.labels?.["ml-platform.io/template"]) {
       for (const text of Object.values((o.data ?? {}) as Record<string, string>)) {
         const t = parseYaml(text) as Record<string, Any>;
         const label = `${t.kind} template ${o.metadata.name}/${t.metadata.name}`;
         w.objects.push({ ...at, groupKind: `${groupOf(t.apiVersion)}/${t.kind}`, core: false, label, namespace: ns, sameReleaseCrds: sameRelease.crds, sameReleaseNamespaces: namespaces });
         for (const [group, template] of rayPodTemplates(t)) {
-          const p = podOfObject({ kind: "Job", metadata: { name: `${t.metadata.name}/${group}`, namespace: ns }, spec: { template } });
-          if (p) w.pods.push({ ...at, pod: p, namespace: ns, label: `${label} (${group})`, indirect: false, templateOnly: true, sameRelease });
+          const job = { kind: "Job", metadata: { name: `${t.metadata.name}/${group}`, namespace: ns }, spec: { template } };
+          const p = podOfObject(job);
+          const queue = t.metadata.labels?.["kueue.x-k8s.io/queue-name"] as string | undefined;
+          if (p) w.pods.push({ ...at, pod: p, namespace: ns, label: `${label} (${group})`, indirect: false, templateOnly: true, sameRelease, claims: claimNamesOf(job), ...(queue ? { queue } : {}) });
         }
       }
     }
