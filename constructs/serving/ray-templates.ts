@@ -21,11 +21,6 @@ import { CHECKPOINT_RUNS_DIR } from "../resilience/training-storage-layout";
 export const RAY_VERSION = "2.52.0";
 export const RAY_IMAGE = `rayproject/ray:${RAY_VERSION}-py312`;
 export const RAY_GPU_IMAGE = `rayproject/ray:${RAY_VERSION}-py312-gpu`;
-/**
- * Workers on the EFA pool. `rayproject/ray:*-gpu` bundles CUDA and NCCL but neither libfabric nor aws-ofi-nccl, so NCCL
- * falls back to TCP sockets there; this is the one constant to point at an EFA-enabled Ray image once one is built.
- */
-export const RAY_EFA_WORKER_IMAGE = RAY_GPU_IMAGE;
 
 /** Label marking a ConfigMap of workload templates (the deploy walk reads them). */
 export const TEMPLATE_LABEL = "ml-platform.io/template";
@@ -48,6 +43,11 @@ export interface RayGroupShape {
   readonly gpus?: number;
   /** EFA interfaces per pod (the EFA pool). @default 0 */
   readonly efaInterfaces?: number;
+  /**
+   * With EFA interfaces: the EFA-enabled Ray image (images/ray-efa, `rayEfaImage`) and its settings (`efaEnv(types,
+   * "pytorch")`). `rayproject/ray:*-gpu` has neither libfabric nor aws-ofi-nccl, so NCCL would fall back to TCP.
+   */
+  readonly efa?: { readonly image: string; readonly env: ReadonlyArray<{ readonly name: string; readonly value: string }> };
 }
 
 /** What the training templates of one namespace are built from. */
@@ -82,7 +82,10 @@ type Json = Record<string, unknown>;
 const yaml = (o: unknown) => stringify(o, { sortMapEntries: false, lineWidth: 0 });
 
 function imageOf(g: RayGroupShape): string {
-  if (g.efaInterfaces) return RAY_EFA_WORKER_IMAGE;
+  if (g.efaInterfaces) {
+    if (!g.efa) throw new Error("Ray group with EFA interfaces needs the EFA image and settings (RayGroupShape.efa)");
+    return g.efa.image;
+  }
   return g.gpus ? RAY_GPU_IMAGE : RAY_IMAGE;
 }
 
@@ -94,6 +97,7 @@ function container(name: string, g: RayGroupShape, ports: Json[] = []): Json {
     name,
     image: imageOf(g),
     imagePullPolicy: "IfNotPresent",
+    ...(g.efaInterfaces && g.efa ? { env: g.efa.env.map((e) => ({ ...e })) } : {}),
     ...(ports.length ? { ports } : {}),
     resources: { requests: { cpu: g.cpu, memory: g.memory, ...extended }, limits: { memory: g.memory, ...extended } },
     securityContext: restrictedContainerSecurityContext(),

@@ -54,7 +54,7 @@ export function llmModelSpecs(env: Environment): LlmModelSpec[] {
 }
 
 /** Half a node of the smallest type (room for DaemonSets and the kubelet's reserve). */
-export function halfNode(types: readonly InstanceTypeInfo[], pool: PoolPlacement, extra: { gpus?: number; efaInterfaces?: number } = {}): RayGroupShape {
+export function halfNode(types: readonly InstanceTypeInfo[], pool: PoolPlacement, extra: Pick<RayGroupShape, "gpus" | "efaInterfaces" | "efa"> = {}): RayGroupShape {
   const smallest = (pick: (t: InstanceTypeInfo) => number) => Math.min(...types.map(pick));
   return {
     nodeSelector: { ...pool.nodeSelector },

@@ -1,4 +1,6 @@
 import type { KubernetesObject } from "../../constructs/kubernetes/manifests-release";
+import { efaEnv } from "../../constructs/ml/efa-environment";
+import { rayEfaImage } from "../../constructs/ml/efa-images";
 import { checkpointMounts } from "../../constructs/resilience/checkpoints";
 import { rayTrainingTemplatesConfigMap, type RayTrainingShape } from "../../constructs/serving/ray-templates";
 import { DEFAULT_LOCAL_QUEUE } from "../../constructs/tenancy/names";
@@ -6,6 +8,7 @@ import { teamRayWorkers } from "../../environments/lib/ray-demand";
 import { fsxZone } from "../../environments/lib/resilience-schema";
 import type { Environment } from "../../environments/lib/schema";
 import { halfNode, RAY_HEAD } from "../ml/serving";
+import { namePrefix } from "../naming";
 
 /**
  * The Ray training templates of a team namespace (docs/tenancy.md "Ray"): queued in its LocalQueue `default`, run as
@@ -17,7 +20,14 @@ export function teamRayTemplates(env: Environment, team: string): KubernetesObje
   const placement = teamRayWorkers(env, team);
   if (!placement) return undefined;
   const { flavor } = placement;
-  const workers = halfNode(placement.instanceTypes, flavor.pool, { gpus: placement.gpusPerWorker, ...(placement.efaInterfacesPerWorker ? { efaInterfaces: placement.efaInterfacesPerWorker } : {}) });
+  // On the EFA pool: the EFA-enabled Ray image and the settings the PyTorch runtime uses (one function for both).
+  const efa = placement.efaInterfacesPerWorker
+    ? {
+        efaInterfaces: placement.efaInterfacesPerWorker,
+        efa: { image: rayEfaImage(env.account.id, env.account.region, namePrefix(env)), env: efaEnv(placement.instanceTypes.map((t) => t.name), "pytorch") },
+      }
+    : {};
+  const workers = halfNode(placement.instanceTypes, flavor.pool, { gpus: placement.gpusPerWorker, ...efa });
   const r = env.resilience;
   const shape: RayTrainingShape = {
     namespace: team,

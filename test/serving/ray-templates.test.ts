@@ -2,7 +2,9 @@
 // team's training claims; Ray Serve (RayService) alone in the platform namespace `ray`. Validation against the KubeRay
 // CRDs is in ray-templates.verify.ts (the schemas take seconds to compile).
 import { maxGpus } from "../../constructs/tenancy/cohort";
-import { QUEUE_LABEL } from "../../constructs/serving/ray-templates";
+import { efaEnv } from "../../constructs/ml/efa-environment";
+import { rayEfaImage } from "../../constructs/ml/efa-images";
+import { QUEUE_LABEL, RAY_GPU_IMAGE, RAY_IMAGE } from "../../constructs/serving/ray-templates";
 import { RAY_SERVE_POOL, rayServeMaxGpusPerPool, teamRayWorkers } from "../../environments/lib/ray-demand";
 import { servingBreakdown } from "../../environments/lib/serving-cost";
 import { cohortQueues } from "../../environments/lib/tenancy-schema";
@@ -79,6 +81,23 @@ describe.each(ENVS)("%s: Ray training templates in every team namespace", (env) 
       const efaQuota = Object.keys(e.teams.tenants.find((t) => t.name === namespace)!.gpus).some((f) => f.startsWith("efa-training-"));
       expect(group.template.spec.nodeSelector["node.ml-platform.io/pool"] === "efa-training").toBe(efaQuota);
       expect(Boolean(requests["vpc.amazonaws.com/efa"])).toBe(efaQuota);
+    }
+  });
+
+  test("workers on the EFA pool run the EFA-enabled Ray image with the PyTorch runtime's EFA settings; others the plain images", () => {
+    for (const { namespace, cr } of templates) {
+      const placement = teamRayWorkers(e, namespace)!;
+      const worker = clusterSpecOf(cr).workerGroupSpecs[0].template.spec.containers[0];
+      const head = clusterSpecOf(cr).headGroupSpec.template.spec.containers[0];
+      const env = Object.fromEntries((worker.env ?? []).map((v: Any) => [v.name, v.value]));
+      expect(head.image).toBe(RAY_IMAGE);
+      if (placement.efaInterfacesPerWorker) {
+        expect(worker.image).toBe(rayEfaImage(e.account.id, e.account.region, `mlp-${e.name}`));
+        for (const v of efaEnv(placement.instanceTypes.map((t) => t.name), "pytorch")) expect(env[v.name]).toBe(v.value);
+      } else {
+        expect(worker.image).toBe(RAY_GPU_IMAGE);
+        expect(Object.keys(env).filter((k) => k.startsWith("FI_") || k.startsWith("NCCL_"))).toEqual([]);
+      }
     }
   });
 });
