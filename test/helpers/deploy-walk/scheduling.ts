@@ -41,6 +41,14 @@ function wellKnownLabels(t: InstanceTypeInfo): Record<string, string> {
   return { "kubernetes.io/os": "linux", "kubernetes.io/arch": t.arch, "node.kubernetes.io/instance-type": t.name };
 }
 
+/**
+ * Labels Karpenter puts on the nodes it launches besides the well-known ones: the family and, on GPU types, the GPU's
+ * name, which Kueue's GPU flavors select (constructs/tenancy/flavors.ts). Managed node groups' nodes carry neither.
+ */
+function karpenterLabels(t: InstanceTypeInfo): Record<string, string> {
+  return { "karpenter.k8s.aws/instance-family": t.family, ...(t.gpuName ? { "karpenter.k8s.aws/instance-gpu-name": t.gpuName } : {}) };
+}
+
 /** Whether one toleration tolerates one taint (Kubernetes' rules: empty key with Exists tolerates everything). */
 function tolerates(t: Toleration, taint: Taint): boolean {
   if (t.effect && t.effect !== taint.effect) return false;
@@ -66,7 +74,7 @@ function matchesTerm(term: NodeSelectorTerm, labels: Readonly<Record<string, str
 
 /** Why a pod cannot run on one instance type of a node source, or undefined when it can. */
 export function placementProblem(pod: PodFootprint, source: NodeSource, type: InstanceTypeInfo): string | undefined {
-  const labels = { ...wellKnownLabels(type), ...source.labels };
+  const labels = { ...wellKnownLabels(type), ...(source.kind === "karpenter" ? karpenterLabels(type) : {}), ...source.labels };
   const untolerated = source.taints.filter((taint) => taint.effect !== "PreferNoSchedule" && !(pod.tolerations ?? []).some((t) => tolerates(t, taint)));
   if (untolerated.length) return `does not tolerate ${untolerated.map((t) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`).join(", ")}`;
   // A zone selector matches a source that may launch in that zone (Karpenter picks the zone to fit the pod).
