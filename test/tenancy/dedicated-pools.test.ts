@@ -2,6 +2,7 @@
 // field, the NodePool and EC2NodeClass (taints, labels, the team's cost tags, the shared node settings), the Kueue flavor
 // only its owner's queue lists, where pods land (the owner's jobs there, nobody else's; every GPU DaemonSet reaches it),
 // and its cost lines. Staging ships vision's pool as the example.
+import { karpenterControllerPolicies } from "../../constructs/karpenter/controller-policies";
 import { GPU_DAEMONSET_TOLERATIONS, GPU_TAINT, TRAINING_TAINT, tolerationFor } from "../../constructs/karpenter/pool-labels";
 import type { PodFootprint } from "../../constructs/kubernetes/footprint";
 import { gpuFlavors } from "../../constructs/tenancy/flavors";
@@ -12,6 +13,7 @@ import { teamCosts } from "../../environments/lib/team-cost";
 import { placements, nodePoolSource } from "../helpers/deploy-walk/scheduling";
 import { brokenStaging, problemsOf, type LooseInput } from "../helpers/environments";
 import { helmReleases, releaseManifests } from "../helpers/gpu-reference";
+import { simulate, type PolicyDoc } from "../helpers/ml-iam";
 import { renderedObjects } from "../helpers/ml-helm";
 import { projectEnvironment, stack } from "../helpers/synth";
 
@@ -193,5 +195,32 @@ describe("cost of a dedicated pool", () => {
     const without = teamCosts(validateEnvironment("staging", withPool(undefined)));
     // 4 GPUs x $1.1504 x 720 h = $3,313.15 more for vision, and in the teams' total.
     expect(Math.round((c.nominalUsdPer30Days - without.nominalUsdPer30Days) * 100) / 100).toBe(3313.15);
+  });
+});
+
+describe("Karpenter's IAM lets it put the team's tags on what it launches", () => {
+  const env = projectEnvironment("staging");
+  const cluster = "mlp-staging";
+  const policies = Object.values(
+    karpenterControllerPolicies({ partition: "aws", region: env.account.region, accountId: env.account.id, clusterName: cluster, nodeRoleArn: `arn:aws:iam::${env.account.id}:role/${cluster}-karpenter-node` }),
+  ).map((Statement) => ({ Version: "2012-10-17", Statement }) as PolicyDoc);
+  const arn = (resource: string) => `arn:aws:ec2:${env.account.region}:${env.account.id}:${resource}`;
+  const launchTags = { [`kubernetes.io/cluster/${cluster}`]: "owned", "eks:eks-cluster-name": cluster, "karpenter.sh/nodepool": "team-vision", Team: "vision", CostCenter: "ml-stg-4210" };
+  const tagContext = (tags: Record<string, string>) => ({ ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])), "aws:TagKeys": Object.keys(tags) });
+
+  test("CreateFleet with the team's tags, and tagging the fleet's instances, volumes and ENIs at creation, are allowed", async () => {
+    expect(await simulate(env.account.id, policies, { action: "ec2:CreateFleet", resource: arn("fleet/*"), context: tagContext(launchTags) })).toBe("Allowed");
+    for (const r of ["instance/*", "volume/*", "network-interface/*"]) {
+      const decision = await simulate(env.account.id, policies, { action: "ec2:CreateTags", resource: arn(r), context: { ...tagContext(launchTags), "ec2:CreateAction": "CreateFleet" } });
+      expect([r, decision]).toEqual([r, "Allowed"]);
+    }
+  });
+
+  test("but not retagging a running instance with them: the tags must be in the EC2NodeClass before the node launches", async () => {
+    const context = { ...tagContext({ Team: "vision" }), [`aws:ResourceTag/kubernetes.io/cluster/${cluster}`]: "owned", "aws:ResourceTag/karpenter.sh/nodepool": "team-vision" };
+    const owned = { [`aws:ResourceTag/kubernetes.io/cluster/${cluster}`]: "owned", "aws:ResourceTag/karpenter.sh/nodepool": "team-vision" };
+    expect(await simulate(env.account.id, policies, { action: "ec2:CreateTags", resource: arn("instance/i-0123456789abcdef0"), context })).toBe("ImplicitlyDenied");
+    // The Name tag Karpenter adds after launch is allowed on the same instance: the denial is about the keys.
+    expect(await simulate(env.account.id, policies, { action: "ec2:CreateTags", resource: arn("instance/i-0123456789abcdef0"), context: { ...tagContext({ Name: "ip-10-30-0-1" }), ...owned } })).toBe("Allowed");
   });
 });
