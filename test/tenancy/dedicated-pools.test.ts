@@ -67,6 +67,15 @@ describe("teams.tenants[].dedicatedPool: validation", () => {
     ]);
   });
 
+  test("the longest team name the name rule allows still gives a pool name that is a label value and a DNS label", () => {
+    const name = "a".repeat(30);
+    const env = validateEnvironment("staging", withPool({ instanceTypes: ["g6.12xlarge"], gpus: 4 }, (e) => (e.teams.tenants[0].name = name)));
+    const pool = gpuFlavors(env).find((f) => f.owner === name)!;
+    expect(pool.pool.name).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
+    expect(pool.name).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
+    expect(problemsOf("staging", withPool({ instanceTypes: ["g6.12xlarge"], gpus: 4 }, (e) => (e.teams.tenants[0].name = `${name}a`)))[0]).toMatch(/^environment "staging": teams\.tenants\[0\]\.name: got "a{31}"; /);
+  });
+
   test("accepts a spot pool of several sizes of one GPU model", () => {
     const env = validateEnvironment("staging", withPool({ instanceTypes: ["g6e.12xlarge", "g6e.24xlarge"], gpus: 8, capacityType: "spot" }));
     expect(gpuFlavors(env).filter((f) => f.owner).map((f) => [f.name, f.owner, f.instanceTypes.map((t) => t.name)])).toEqual([["team-vision-l40s", "vision", ["g6e.12xlarge", "g6e.24xlarge"]]]);
