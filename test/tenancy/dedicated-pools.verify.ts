@@ -5,8 +5,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GPU_TAINT, TRAINING_TAINT, tolerationFor } from "../../constructs/karpenter/pool-labels";
 import { declaredFootprints } from "../helpers/deploy-walk/footprints";
+import { StackGraph } from "../helpers/deploy-walk/graph";
+import { placements } from "../helpers/deploy-walk/scheduling";
 import { walkDeploy } from "../helpers/deploy-walk/walk";
-import type { FootprintIndex } from "../helpers/deploy-walk/world";
+import { buildWorld, type FootprintIndex } from "../helpers/deploy-walk/world";
 import { projectEnvironment, synthesizeAll, type SynthesizedStack } from "../helpers/synth";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -15,13 +17,27 @@ type Any = any;
 const manifest = JSON.parse(readFileSync(join(synthesizeAll().outdir, "manifest.json"), "utf8")) as { stacks: Record<string, { dependencies: string[] }> };
 const footprints = declaredFootprints([projectEnvironment("staging")]);
 
-/** Staging's first deploy walked after `change` edits a copy of its stacks; `prints` replaces the footprint index. */
-function walk(change: (stacks: Record<string, Any>) => void = () => {}, prints: FootprintIndex = footprints) {
+/** A copy of staging's stacks after `change` edits them. */
+function stagingStacks(change: (stacks: Record<string, Any>) => void): SynthesizedStack[] {
   const stacks: SynthesizedStack[] = synthesizeAll()
     .stacks.filter((s) => s.id.startsWith("staging-") && manifest.stacks[s.id])
     .map((s) => ({ ...s, json: structuredClone(s.json) }));
   change(Object.fromEntries(stacks.map((s) => [s.id, s.json])));
+  return stacks;
+}
+
+/** Staging's first deploy walked after `change` edits a copy of its stacks; `prints` replaces the footprint index. */
+function walk(change: (stacks: Record<string, Any>) => void = () => {}, prints: FootprintIndex = footprints) {
+  const stacks = stagingStacks(change);
   return walkDeploy({ stacks, dependencies: Object.fromEntries(stacks.map((s) => [s.id, manifest.stacks[s.id].dependencies])), footprints: prints });
+}
+
+/** The pods (not DaemonSets) of staging after `change` that may land on vision's dedicated pool. */
+function podsOnDedicated(change: (stacks: Record<string, Any>) => void = () => {}): string[] {
+  const stacks = stagingStacks(change);
+  const w = buildWorld(stacks, new Map(stacks.map((s) => [s.id, new StackGraph(s.id, s.json)])), footprints);
+  const dedicated = w.nodeSources.find((n) => n.source.name === "NodePool team-vision")!.source;
+  return w.pods.filter((p) => p.pod.kind !== "DaemonSet" && placements(p.pod, [dedicated]).allowed.length).map((p) => p.label);
 }
 
 /** Adds `objects` to the manifests of the teams stack's release of `team`. */
@@ -73,6 +89,12 @@ describe("staging's dedicated pool in the deploy walk", () => {
   test("vision's jobs beyond the pool's GPU limit stall, and are reported against the pool", () => {
     const r = walk((s) => addToTeam(s, "vision", gpuJob("vision", 2, 4, VISION)));
     expect(r.findings).toEqual([expect.stringMatching(/\(NodePool team-vision\): its pods at full scale need nvidia\.com\/gpu 8, over the pool's limit 4 \[Job vision\/vision-train x2\]$/)]);
+  });
+
+  test("no pod of the platform may land on the pool; a vision job on its flavor may, the same job in nlp may not", () => {
+    expect(podsOnDedicated()).toEqual([]);
+    const nlp = { tolerations: [tolerationFor(GPU_TAINT), { key: "ml-platform.io/team", operator: "Equal", value: "nlp", effect: "NoSchedule" }], nodeSelector: VISION.nodeSelector };
+    expect(podsOnDedicated((s) => (addToTeam(s, "vision", gpuJob("vision", 1, 4, VISION)), addToTeam(s, "nlp", gpuJob("nlp", 1, 4, nlp))))).toEqual(["Job vision/vision-train"]);
   });
 
   test("another team's job aimed at the pool (its node labels, its own team's toleration) has nowhere to run", () => {
