@@ -5,6 +5,7 @@
 import { karpenterControllerPolicies } from "../../constructs/karpenter/controller-policies";
 import { GPU_DAEMONSET_TOLERATIONS, GPU_TAINT, TRAINING_TAINT, tolerationFor } from "../../constructs/karpenter/pool-labels";
 import type { PodFootprint } from "../../constructs/kubernetes/footprint";
+import { DEDICATED_POOL_GUARD, DEDICATED_POOL_RULE } from "../../constructs/tenancy/dedicated-pool-guard";
 import { gpuFlavors } from "../../constructs/tenancy/flavors";
 import { listedQuotas } from "../../constructs/tenancy/queues";
 import { costCeiling } from "../../environments/lib/cost";
@@ -148,6 +149,24 @@ describe("staging: Kueue gives the dedicated pool to its owner only", () => {
     const flavors = gpuFlavors(projectEnvironment("staging"));
     expect(listedQuotas({}, flavors).map(([f]) => f)).toEqual(flavors.filter((f) => !f.owner).map((f) => f.name));
     expect(flavors.map((f) => f.name)).toContain("team-vision-l4");
+  });
+});
+
+describe("admission keeps other teams' pods from tolerating a dedicated pool", () => {
+  test("staging's teams stack denies pods in Kueue-managed namespaces a toleration of another team's taint", () => {
+    const teams = renderedObjects(stack("staging-teams")).map(({ obj }) => obj);
+    const policy = teams.find((o) => o.kind === "ValidatingAdmissionPolicy" && o.metadata.name === DEDICATED_POOL_GUARD)!;
+    expect(policy.spec.failurePolicy).toBe("Fail");
+    expect(policy.spec.matchConstraints).toEqual({
+      namespaceSelector: { matchLabels: { "kueue.ml-platform.io/managed": "true" } },
+      resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["pods"] }],
+    });
+    expect(policy.spec.validations.map((v: Any) => v.expression)).toEqual([DEDICATED_POOL_RULE]);
+    expect(teams.find((o) => o.kind === "ValidatingAdmissionPolicyBinding" && o.metadata.name === DEDICATED_POOL_GUARD)!.spec).toEqual({ policyName: DEDICATED_POOL_GUARD, validationActions: ["Deny"] });
+  });
+
+  test("environments without a dedicated pool have no such policy", () => {
+    for (const e of ["dev", "prod"]) expect(renderedObjects(stack(`${e}-teams`)).filter(({ obj }) => obj.metadata?.name === DEDICATED_POOL_GUARD)).toEqual([]);
   });
 });
 

@@ -4,12 +4,15 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GPU_TAINT, TRAINING_TAINT, tolerationFor } from "../../constructs/karpenter/pool-labels";
+import { DEDICATED_POOL_GUARD } from "../../constructs/tenancy/dedicated-pool-guard";
+import { cel } from "../helpers/cel";
+import { renderedObject, renderedObjects } from "../helpers/ml-helm";
 import { declaredFootprints } from "../helpers/deploy-walk/footprints";
 import { StackGraph } from "../helpers/deploy-walk/graph";
 import { placements } from "../helpers/deploy-walk/scheduling";
 import { walkDeploy } from "../helpers/deploy-walk/walk";
 import { buildWorld, type FootprintIndex } from "../helpers/deploy-walk/world";
-import { projectEnvironment, synthesizeAll, type SynthesizedStack } from "../helpers/synth";
+import { projectEnvironment, stack, synthesizeAll, type SynthesizedStack } from "../helpers/synth";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -101,5 +104,32 @@ describe("staging's dedicated pool in the deploy walk", () => {
     const nlp = { tolerations: [tolerationFor(GPU_TAINT), { key: "ml-platform.io/team", operator: "Equal", value: "nlp", effect: "NoSchedule" }], nodeSelector: VISION.nodeSelector };
     const r = walk((s) => addToTeam(s, "nlp", gpuJob("nlp", 1, 4, nlp)));
     expect(r.findings).toEqual([expect.stringMatching(/\(Job nlp\/nlp-train\): no node source accepts it \(.*NodePool team-vision: does not tolerate ml-platform\.io\/team=vision:NoSchedule/)]);
+  });
+});
+
+/**
+ * The admission rule as rendered for staging, evaluated with @marcbachmann/cel-js (Kubernetes runs cel-go; the rule uses
+ * only `has`, `all`, comparisons and boolean operators, common to both).
+ */
+describe("staging: the dedicated pools' toleration admission rule", () => {
+  const [validation] = renderedObject(stack("staging-teams"), "ValidatingAdmissionPolicy", DEDICATED_POOL_GUARD).spec.validations;
+  const admits = (namespace: string, tolerations?: Any[]) => cel(validation.expression, { request: { namespace, operation: "CREATE" }, object: { spec: tolerations ? { tolerations } : {} } });
+  const team = (value: string, operator?: string) => ({ key: "ml-platform.io/team", ...(operator ? { operator } : {}), value, effect: "NoSchedule" });
+
+  test("admits the owner's pods on its flavor (Kueue's tolerations), pods of the shared flavors and pods without tolerations", () => {
+    const flavors = renderedObjects(stack("staging-teams")).map(({ obj }) => obj).filter((o) => o.kind === "ResourceFlavor");
+    for (const f of flavors) expect([f.metadata.name, admits(f.metadata.name.startsWith("team-vision") ? "vision" : "nlp", f.spec.tolerations)]).toEqual([f.metadata.name, true]);
+    expect(admits("vision", [team("vision")])).toBe(true);
+    expect(admits("nlp")).toBe(true);
+    // The defaults Kubernetes adds (DefaultTolerationSeconds) and a NoExecute toleration of everything do not reach NoSchedule taints.
+    expect(admits("nlp", [{ key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 }, { operator: "Exists", effect: "NoExecute" }])).toBe(true);
+  });
+
+  test("denies another team's toleration, any team's (Exists), and tolerating every taint", () => {
+    expect(admits("nlp", [tolerationFor(GPU_TAINT), team("vision", "Equal")])).toBe(false);
+    expect(admits("nlp", [team("vision")])).toBe(false);
+    expect(admits("vision", [{ key: "ml-platform.io/team", operator: "Exists", effect: "NoSchedule" }])).toBe(false);
+    expect(admits("nlp", [{ operator: "Exists" }])).toBe(false);
+    expect(admits("kubeflow", [{ key: "ml-platform.io/team", operator: "Exists" }])).toBe(false);
   });
 });
