@@ -98,6 +98,11 @@ export function dedicatedPoolName(team: string): string {
   return `team-${team}`;
 }
 
+/** Whether a pool name is a team-dedicated pool's. */
+export function isDedicatedPool(name: string): boolean {
+  return name.startsWith("team-");
+}
+
 /**
  * A team's dedicated GPU pool (Karpenter, `teams.tenants[].dedicatedPool`): the GPU taint as on the shared GPU pools plus
  * the team's taint. Its workloads tolerate the team taint by value (Equal), so a toleration of another team's pool

@@ -300,7 +300,8 @@ export class GpuCompute extends Construct {
       );
       this.nodePools.add(
         nodePool({
-          ...poolIdentity(pool),
+          // No sharing on a dedicated pool; with the GPU Operator (a MIG pool elsewhere) its nodes opt out of its operands.
+          ...poolIdentity(pool, sharing.poolLabels(pool.name)),
           requirements: [
             { key: "node.kubernetes.io/instance-type", operator: "In", values: dp.instanceTypes },
             { key: "karpenter.sh/capacity-type", operator: "In", values: [dp.capacityType] },

@@ -17,6 +17,7 @@ import { helmReleases, releaseManifests } from "../helpers/gpu-reference";
 import { simulate, type PolicyDoc } from "../helpers/ml-iam";
 import { renderedObjects } from "../helpers/ml-helm";
 import { projectEnvironment, stack } from "../helpers/synth";
+import { computeSharing } from "../../stacks/platform/serving";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -114,6 +115,13 @@ describe("staging: vision's dedicated NodePool and EC2NodeClass", () => {
     const shared = objects.get("EC2NodeClass/gpu-training")!;
     for (const k of ["role", "amiSelectorTerms", "subnetSelectorTerms", "securityGroupSelectorTerms", "metadataOptions"]) expect([k, nodeClass.spec[k]]).toEqual([k, shared.spec[k]]);
     expect(nodeClass.spec.blockDeviceMappings[0].ebs.kmsKeyID).toBe(shared.spec.blockDeviceMappings[0].ebs.kmsKeyID);
+  });
+
+  test("where the GPU Operator runs (a MIG pool elsewhere, prod), a dedicated pool's nodes opt out of its operands like the other unshared pools", () => {
+    const prod = projectEnvironment("prod");
+    expect(computeSharing(prod).poolLabels("team-vision")).toEqual(computeSharing(prod).poolLabels("gpu-training"));
+    expect(computeSharing(prod).poolLabels("team-vision")).toEqual({ "nvidia.com/gpu.deploy.operands": "false" });
+    expect(computeSharing(env).poolLabels("team-vision")).toEqual({});
   });
 
   test("no environment without a dedicated pool gets one", () => {
