@@ -97,6 +97,9 @@ export default defineEnvironment({
         members: ["arn:aws:iam::111122223333:role/vision-ml-engineers", "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_MLEngineer_0123456789abcdef"],
         gpus: { "gpu-training-l40s": { nominal: 8, borrowingLimit: 8 }, "gpu-inference-l4": { nominal: 2 } },
         priority: 2,
+        // A pool of its own (docs/tenancy.md "Dedicated GPU pools"): one g6.12xlarge (4 L4), tagged with its cost center;
+        // at most $3,313 per 30 days On-Demand, inside staging's budget.
+        dedicatedPool: { instanceTypes: ["g6.12xlarge"], gpus: 4 },
       },
       {
         name: "nlp",

@@ -4,6 +4,7 @@ import { ClusterAccess } from "../constructs/kubernetes/cluster-access";
 import { ManifestsRelease } from "../constructs/kubernetes/manifests-release";
 import { TRITON_PORTS } from "../constructs/ml/triton";
 import { KUBE_PROMETHEUS_STACK_RELEASE, MONITORING_NAMESPACE, PROMETHEUS_PORT, TRITON } from "../constructs/observability/targets";
+import { dedicatedPoolGuard } from "../constructs/tenancy/dedicated-pool-guard";
 import { gpuFlavors } from "../constructs/tenancy/flavors";
 import { KUBERAY_NAMESPACE, KUEUE_NAMESPACE, MANAGED_NAMESPACE_LABEL, PIPELINES_NAMESPACE, PIPELINES_QUEUE, teamGroup } from "../constructs/tenancy/names";
 import { clusterQueue, cohort, listedQuotas, localQueue, resourceFlavor, workloadPriorityClasses } from "../constructs/tenancy/queues";
@@ -84,6 +85,8 @@ export class TeamsStack extends EnvironmentStack {
     for (const p of workloadPriorityClasses()) this.queues.add(p);
     // Cluster-wide like the queue objects: members' edit rights include NetworkPolicies, admission takes them back.
     for (const o of teamNetworkPolicyGuard(teamGroup(""))) this.queues.add(o);
+    // Pods may tolerate a dedicated pool's team taint only for their own team (only where such a pool exists).
+    if (env.teams.tenants.some((t) => t.dedicatedPool)) for (const o of dedicatedPoolGuard()) this.queues.add(o);
     // Flavors in the cohort's order (pool, then GPU): Kueue tries a queue's flavors in the order it lists them.
     this.queues.add(clusterQueue({ name: PIPELINES_QUEUE, namespace: PIPELINES_NAMESPACE, gpus: listedQuotas(pipelines.gpus, flavors), weight: pipelines.priority }));
     this.queues.add(localQueue(PIPELINES_QUEUE, PIPELINES_NAMESPACE, PIPELINES_QUEUE));

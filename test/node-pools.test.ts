@@ -1,4 +1,4 @@
-import { EFA_TRAINING_POOL, GENERAL_POOL, GPU_INFERENCE_POOL, GPU_TRAINING_POOL } from "../constructs/karpenter/pool-labels";
+import { dedicatedPoolName, EFA_TRAINING_POOL, GENERAL_POOL, GPU_INFERENCE_POOL, GPU_TRAINING_POOL } from "../constructs/karpenter/pool-labels";
 import { costTags } from "../stacks/naming";
 import { computeSharing } from "../stacks/platform/serving";
 import { crdValidator, helmReleases, releaseManifests, withSampleTokenValues } from "./helpers/gpu-reference";
@@ -46,8 +46,9 @@ describe.each(ENVS)("node classes in %s", (envName) => {
   const env = projectEnvironment(envName);
   const classes = ofKind(envName, "EC2NodeClass");
 
-  test("carry the cost tags, so instances, volumes, ENIs and launch templates are billed to the team", () => {
-    for (const c of classes) expect(c.spec.tags).toEqual(costTags(env));
+  test("carry the cost tags, so instances, volumes, ENIs and launch templates are billed to the team (a dedicated pool's, to its team)", () => {
+    const dedicated = new Map(env.teams.tenants.filter((t) => t.dedicatedPool).map((t) => [dedicatedPoolName(t.name), { ...costTags(env), Team: t.name, CostCenter: t.costCenter }]));
+    for (const c of classes) expect([c.metadata.name, c.spec.tags]).toEqual([c.metadata.name, dedicated.get(c.metadata.name) ?? costTags(env)]);
   });
 
   test("require IMDSv2 with hop limit 1 and a gp3 root volume encrypted with the foundation's node-volumes key", () => {

@@ -82,5 +82,45 @@ export const EFA_TRAINING_POOL = pool("efa-training", [GPU_TAINT, TRAINING_TAINT
  */
 export const SHARED_GPU_POOL = pool("shared-gpu", [GPU_TAINT], { [GPU_PRESENT_LABEL]: "true" });
 
-/** Tolerations DaemonSets for GPU nodes need (device plugins, DCGM exporter): every GPU pool's taints. */
-export const GPU_DAEMONSET_TOLERATIONS: readonly PodToleration[] = [GPU_TAINT, TRAINING_TAINT].map(tolerationFor);
+/**
+ * Key of the taint (value: the team) and node label of a team-dedicated GPU pool. Outside the `kubernetes.io`,
+ * `k8s.io`, `karpenter.sh` and `karpenter.k8s.aws` domains, which Karpenter reserves for labels it sets itself.
+ */
+export const TEAM_KEY = "ml-platform.io/team";
+
+/** The taint keeping every pod but the owning team's (and the GPU DaemonSets) off a team-dedicated pool's nodes. */
+export function teamTaint(team: string): NodeTaint {
+  return { key: TEAM_KEY, value: team, effect: "NoSchedule" };
+}
+
+/** Name of a team's dedicated pool (NodePool, EC2NodeClass, pool label): `team-<team>`. */
+export function dedicatedPoolName(team: string): string {
+  return `team-${team}`;
+}
+
+/** Whether a pool name is a team-dedicated pool's. */
+export function isDedicatedPool(name: string): boolean {
+  return name.startsWith("team-");
+}
+
+/**
+ * A team's dedicated GPU pool (Karpenter, `teams.tenants[].dedicatedPool`): the GPU taint as on the shared GPU pools plus
+ * the team's taint. Its workloads tolerate the team taint by value (Equal), so a toleration of another team's pool
+ * never matches; only the GPU DaemonSets tolerate every team (below).
+ */
+export function teamPool(team: string): PoolPlacement {
+  const name = dedicatedPoolName(team);
+  const taint = teamTaint(team);
+  return {
+    name,
+    nodeSelector: { [POOL_LABEL]: name, [GPU_PRESENT_LABEL]: "true", [TEAM_KEY]: team },
+    taints: [GPU_TAINT, taint],
+    tolerations: [tolerationFor(GPU_TAINT), { key: taint.key, operator: "Equal", value: team, effect: taint.effect }],
+  };
+}
+
+/**
+ * Tolerations DaemonSets for GPU nodes need (device plugins, DCGM exporter, the node monitoring agent's DCGM): every GPU
+ * pool's taints, team-dedicated pools' included (any team: a DaemonSet must reach every team's GPUs).
+ */
+export const GPU_DAEMONSET_TOLERATIONS: readonly PodToleration[] = [GPU_TAINT, TRAINING_TAINT, teamTaint("any")].map(tolerationFor);

@@ -1,6 +1,6 @@
 import { instanceTypesOfFamily, findInstanceType, type InstanceTypeInfo } from "../catalog/instance-types";
 import { deliveryGpuDemand, type DeliveryEnv } from "../../environments/lib/delivery-schema";
-import { EFA_TRAINING_POOL, GPU_INFERENCE_POOL, GPU_TRAINING_POOL, POOL_LABEL, type PodToleration, type PoolPlacement } from "../karpenter/pool-labels";
+import { EFA_TRAINING_POOL, GPU_INFERENCE_POOL, GPU_TRAINING_POOL, POOL_LABEL, teamPool, type PodToleration, type PoolPlacement } from "../karpenter/pool-labels";
 
 /**
  * Kueue ResourceFlavors of the platform's GPU pools: one per GPU type within the pool that provides it, named
@@ -26,6 +26,8 @@ export interface GpuFlavor {
   readonly nodeLabels: Readonly<Record<string, string>>;
   /** The pool's taints, tolerated (ResourceFlavor `tolerations`). */
   readonly tolerations: readonly PodToleration[];
+  /** The team whose dedicated pool this is: only its ClusterQueue lists the flavor. @default - a shared pool */
+  readonly owner?: string;
 }
 
 /** A pool that provides GPUs, with the GPUs its limit lets Kueue's quotas promise. */
@@ -41,6 +43,13 @@ export interface GpuPool {
    */
   readonly reserved?: { readonly gpus: number; readonly by: string };
   readonly flavors: readonly GpuFlavor[];
+  /** The team whose dedicated pool this is (`teams.tenants[].dedicatedPool`). @default - shared by the cohort */
+  readonly owner?: string;
+}
+
+/** The teams' dedicated pools as the flavors read them (`teams.tenants[].dedicatedPool`). */
+export interface DedicatedPoolSource {
+  readonly tenants: ReadonlyArray<{ readonly name: string; readonly dedicatedPool?: { readonly instanceTypes: readonly string[]; readonly gpus: number } }>;
 }
 
 /**
@@ -56,6 +65,8 @@ export interface FlavorSource extends DeliveryEnv {
       | { readonly mode: "karpenter"; readonly instanceTypes: readonly string[]; readonly limits: { readonly gpus: number } }
       | { readonly mode: "managed-node-group"; readonly instanceTypes: readonly string[]; readonly maxSize: number };
   };
+  /** @default - no team-dedicated pools */
+  readonly teams?: DedicatedPoolSource;
 }
 
 function flavorsOf(pool: PoolPlacement, types: readonly InstanceTypeInfo[], labelGpu: boolean): GpuFlavor[] {
@@ -102,7 +113,18 @@ export function gpuPools(env: FlavorSource): GpuPool[] {
     const fewest = types.length ? Math.min(...types.map((t) => t.gpuCount)) : 0;
     pools.push({ pool: EFA_TRAINING_POOL, kind: "node-group", gpuLimit: c.efa.maxSize * fewest, flavors: flavorsOf(EFA_TRAINING_POOL, types, false) });
   }
+  pools.push(...(env.teams ? dedicatedGpuPools(env.teams) : []));
   return pools;
+}
+
+/** The team-dedicated pools, in the teams' order: one Karpenter pool each, whose flavors only the owner may list. */
+export function dedicatedGpuPools(teams: DedicatedPoolSource): GpuPool[] {
+  return teams.tenants.flatMap((t) => {
+    if (!t.dedicatedPool) return [];
+    const pool = teamPool(t.name);
+    const flavors = flavorsOf(pool, known(t.dedicatedPool.instanceTypes), true).map((f) => ({ ...f, owner: t.name }));
+    return [{ pool, kind: "karpenter" as const, gpuLimit: t.dedicatedPool.gpus, flavors, owner: t.name }];
+  });
 }
 
 /** Every GPU flavor of an environment, in pool order, then by GPU name. */

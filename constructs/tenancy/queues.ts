@@ -35,12 +35,13 @@ export function resourceFlavor(flavor: GpuFlavor): KubernetesObject {
 
 /**
  * The flavors and quotas a ClusterQueue lists, in the cohort's flavor order: its own, or, for a queue without any GPU
- * quota, every flavor at zero with no borrowing. The manager runs with IgnoreUndeclared, so a queue that did not cover
- * `nvidia.com/gpu` at all would admit GPU workloads without counting them against anything.
+ * quota, every shared flavor at zero with no borrowing. The manager runs with IgnoreUndeclared, so a queue that did not
+ * cover `nvidia.com/gpu` at all would admit GPU workloads without counting them against anything. A team's dedicated
+ * flavors are listed by their owner only.
  */
 export function listedQuotas(gpus: Readonly<Record<string, GpuQuota>>, flavors: readonly GpuFlavor[]): Array<readonly [string, GpuQuota]> {
   const own = flavors.flatMap((f) => (gpus[f.name] ? [[f.name, gpus[f.name]] as const] : []));
-  return own.length ? own : flavors.map((f) => [f.name, { nominal: 0, borrowingLimit: 0 }] as const);
+  return own.length ? own : flavors.filter((f) => f.owner === undefined).map((f) => [f.name, { nominal: 0, borrowingLimit: 0 }] as const);
 }
 
 /** The cohort every ClusterQueue belongs to (no quota of its own: the queues lend to each other). */

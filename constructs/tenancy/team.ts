@@ -97,7 +97,9 @@ export class Team extends Construct {
     });
     props.dataStores.grantTeamData(this.role, props.name);
 
-    const gpus = listedQuotas(props.cohort.find((c) => c.name === props.name)?.gpus ?? {}, props.flavors);
+    // Its dedicated pool first: Kueue tries a queue's flavors in order, and the team pays for that pool used or not.
+    const flavors = [...props.flavors.filter((f) => f.owner === ns), ...props.flavors.filter((f) => f.owner !== ns)];
+    const gpus = listedQuotas(props.cohort.find((c) => c.name === props.name)?.gpus ?? {}, flavors);
     const most = gpus.map(([flavor]) => [flavor, maxGpus(props.cohort, props.name, flavor)] as const);
     const held = most.map(([flavor, n]) => nodeShare(props.flavors.find((f) => f.name === flavor)!, n));
     const cpu = props.resources.cpu + held.reduce((n, s) => n + s.cpu, 0);

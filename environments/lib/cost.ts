@@ -1,5 +1,6 @@
 import { EC2_ON_DEMAND_USD_PER_HOUR, EC2_PRICES_DATE, EC2_PRICES_REGION } from "../../constructs/catalog/ec2-prices.generated";
 import { findInstanceType, instanceTypesOfFamily, type InstanceTypeInfo } from "../../constructs/catalog/instance-types";
+import { dedicatedPoolName } from "../../constructs/karpenter/pool-labels";
 import { resilienceCostItems } from "./resilience-cost";
 import type { Environment } from "./schema";
 import { servingBreakdown, servingCostItems } from "./serving-cost";
@@ -9,7 +10,7 @@ import { servingBreakdown, servingCostItems } from "./serving-cost";
  * before any stack exists and for both sides of a review).
  *
  * Method:
- * - Karpenter NodePools: a pool can grow until one of its limits is reached. For every instance type the pool
+ * - Karpenter NodePools (the teams' dedicated pools too): a pool can grow until one of its limits is reached. For every instance type the pool
  *   allows, the node count that fills the limits is `min(limit_r / capacity_r)` over the limited resources r
  *   (GPUs, vCPUs, memory), treated as a continuous number; the pool's ceiling is the most expensive such fill.
  *   This is the most expensive instance mix the limits allow (a mix never costs more than its dearest pure fill).
@@ -155,6 +156,11 @@ export function costCeiling(env: Environment): CostCeiling {
   if (c.efa.mode === "karpenter") items.push(poolCeiling("nodepool/efa-training", namedTypes(c.efa.instanceTypes), { gpus: c.efa.limits.gpus }));
   if (c.efa.mode === "managed-node-group") items.push(groupCeiling("nodegroup/efa-training", c.efa.instanceTypes, c.efa.maxSize));
   items.push(...servingCostItems(env, poolCeiling));
+  for (const t of env.teams.tenants) {
+    if (!t.dedicatedPool) continue;
+    const item = poolCeiling(`nodepool/${dedicatedPoolName(t.name)}`, namedTypes(t.dedicatedPool.instanceTypes), { gpus: t.dedicatedPool.gpus });
+    items.push({ ...item, basis: `${item.basis}; dedicated to team ${t.name} (Team ${t.name}, CostCenter ${t.costCenter})` });
+  }
   const sys = env.cluster.systemNodeGroup;
   items.push(groupCeiling("nodegroup/system", sys.instanceTypes, sys.maxSize));
 

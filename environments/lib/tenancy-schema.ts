@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { gpuPools, type FlavorSource } from "../../constructs/tenancy/flavors";
+import { dedicatedGpuPools, gpuPools, type FlavorSource } from "../../constructs/tenancy/flavors";
+import { dedicatedPoolSettings, refineDedicatedPools } from "./dedicated-pool-schema";
 import { RESERVED_TEAM_NAMES, TEAM_NAME_RE } from "../../constructs/tenancy/names";
 import { iamRoleArn, positiveInt, tagValue } from "./fields";
 import { LABEL_VALUE_RE } from "./observability-schema";
@@ -50,6 +51,8 @@ export const teamSettings = z.strictObject({
    * ResourceQuota adds those, see docs/tenancy.md).
    */
   resources: z.strictObject({ cpu: positiveInt.default(32), memoryGiB: positiveInt.default(128) }).prefault({}),
+  /** A GPU pool of the team's own, tagged with its cost center (environments/lib/dedicated-pool-schema.ts). @default - none */
+  dedicatedPool: dedicatedPoolSettings.optional(),
 });
 
 export const teamsSettings = z.strictObject({
@@ -72,7 +75,7 @@ export type TeamsSettings = z.output<typeof teamsSettings>;
 export type FlavorQuota = z.output<typeof flavorQuota>;
 
 /** What the teams rules read besides the section. */
-type TeamsContext = FlavorSource & { readonly cluster: { readonly adminRoleArns: readonly string[] }; readonly teams: TeamsSettings };
+type TeamsContext = Omit<FlavorSource, "teams"> & { readonly cluster: { readonly adminRoleArns: readonly string[] }; readonly teams: TeamsSettings };
 
 /** One queue's quotas with the path of its `gpus` field. */
 interface QueueQuotas {
@@ -81,10 +84,16 @@ interface QueueQuotas {
   readonly gpus: Readonly<Record<string, FlavorQuota>>;
 }
 
-/** Every queue of the cohort with its quotas: the teams in file order, then the pipelines queue. */
+/**
+ * Every queue of the cohort with its quotas: the teams in file order, then the pipelines queue. A team with a dedicated
+ * pool also holds that pool's flavor: nominal the pool's whole GPU limit, lending limit 0 (the team pays for it, so
+ * nobody else's job may sit on it, and reclaiming it would mean preempting them first).
+ */
 export function cohortQueues(teams: TeamsSettings): QueueQuotas[] {
+  const dedicated = new Map(dedicatedGpuPools(teams).map((p) => [p.owner!, p] as const));
+  const own = (team: string) => Object.fromEntries((dedicated.get(team)?.flavors ?? []).map((f) => [f.name, { nominal: dedicated.get(team)!.gpuLimit, lendingLimit: 0 }]));
   return [
-    ...teams.tenants.map((t, i) => ({ name: t.name, path: ["teams", "tenants", i, "gpus"], gpus: t.gpus })),
+    ...teams.tenants.map((t, i) => ({ name: t.name, path: ["teams", "tenants", i, "gpus"], gpus: { ...t.gpus, ...own(t.name) } })),
     { name: "pipelines", path: ["teams", "pipelines", "gpus"], gpus: teams.pipelines.gpus },
   ];
 }
@@ -108,7 +117,7 @@ export function refineTeams(env: TeamsContext, ctx: z.RefinementCtx): void {
   // Flavors and limits derive from the pools and what the served models hold: with the compute section, Triton's
   // scale or the models' canaries already wrong, checks against them would only repeat that problem in other words.
   const upstream = ctx.issues.some((i) => i.path?.[0] === "compute" || i.path?.[0] === "delivery" || (i.path?.[0] === "ml" && i.path?.[1] === "triton"));
-  if (upstream) return;
+  if (!refineDedicatedPools(env, ctx) || upstream) return;
   const pools = gpuPools(env);
   const flavorPool = new Map(pools.flatMap((p) => p.flavors.map((f) => [f.name, p] as const)));
   const queues = cohortQueues(env.teams);

@@ -18,6 +18,7 @@ import {
   GPU_INFERENCE_POOL,
   GPU_PRESENT_LABEL,
   GPU_TRAINING_POOL,
+  teamPool,
   type PoolPlacement,
 } from "../../constructs/karpenter/pool-labels";
 import { ManifestsRelease } from "../../constructs/kubernetes/manifests-release";
@@ -35,6 +36,12 @@ export interface GpuComputeProps {
   readonly env: Environment;
   readonly foundation: FoundationStack;
 }
+
+/**
+ * How long a team-dedicated pool's empty node waits before Karpenter removes it: the team pays for it idle, but the next
+ * job of a queue draining one after another should find the node (and its pulled images) still there.
+ */
+const DEDICATED_CONSOLIDATE_AFTER = "15m";
 
 /** Deleting the pools drains and terminates their GPU nodes before Helm reports the release gone. */
 const NODE_POOLS_RELEASE_TIMEOUT_SECONDS = 1800;
@@ -83,6 +90,8 @@ export class GpuCompute extends Construct {
     readonly gpuTraining?: PoolPlacement;
     readonly efaTraining?: PoolPlacement;
   };
+  /** The teams' dedicated GPU pools (`teams.tenants[].dedicatedPool`), in the teams' order. */
+  readonly teamPools: readonly PoolPlacement[];
 
   constructor(scope: Construct, id: string, props: GpuComputeProps) {
     super(scope, id);
@@ -268,6 +277,46 @@ export class GpuCompute extends Construct {
     } else if (efa.mode === "managed-node-group") {
       efaTraining = EFA_TRAINING_POOL;
     }
+
+    // Team-dedicated GPU pools: the shared node role, subnets, security group, AMI and node-volumes key; what Karpenter
+    // launches for them (instances, root volumes, network interfaces) carries the team's Team and CostCenter tags.
+    const teamPools: PoolPlacement[] = [];
+    for (const t of env.teams.tenants) {
+      const dp = t.dedicatedPool;
+      if (!dp) continue;
+      const pool = teamPool(t.name);
+      const types = dp.instanceTypes.map(instanceType);
+      this.nodePools.add(
+        ec2NodeClass({
+          ...nodeClassBase,
+          tags: { ...tags, Team: t.name, CostCenter: t.costCenter },
+          name: pool.name,
+          subnetSelectorTerms: discoveredSubnets,
+          securityGroupSelectorTerms: clusterSecurityGroup,
+          rootVolumeGiB: EFA_ROOT_VOLUME_GIB,
+          rootVolumeThroughputMiBs: 500,
+          raid0InstanceStore: hasNvme(types),
+        }),
+      );
+      this.nodePools.add(
+        nodePool({
+          // No sharing on a dedicated pool; with the GPU Operator (a MIG pool elsewhere) its nodes opt out of its operands.
+          ...poolIdentity(pool, sharing.poolLabels(pool.name)),
+          requirements: [
+            { key: "node.kubernetes.io/instance-type", operator: "In", values: dp.instanceTypes },
+            { key: "karpenter.sh/capacity-type", operator: "In", values: [dp.capacityType] },
+            ...platformRequirements(types),
+          ],
+          limits: { "nvidia.com/gpu": dp.gpus },
+          // Batch jobs: a node is removed once empty, never consolidated under a running job.
+          consolidationPolicy: "WhenEmpty",
+          consolidateAfter: DEDICATED_CONSOLIDATE_AFTER,
+          terminationGracePeriod: "24h",
+        }),
+      );
+      teamPools.push(pool);
+    }
+    this.teamPools = teamPools;
 
     this.nvidiaDevicePlugin = new NvidiaDevicePlugin(this, "nvidia-device-plugin", { tolerations: GPU_DAEMONSET_TOLERATIONS, sharing: sharing.devicePlugin });
     if (efaTraining) {

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { instanceType, instanceTypesOfFamily } from "../../constructs/catalog/instance-types";
 import { ec2NodeClass } from "../../constructs/karpenter/ec2-node-class";
 import { nodePool } from "../../constructs/karpenter/node-pool";
-import { GENERAL_POOL, GPU_DAEMONSET_TOLERATIONS, SHARED_GPU_POOL, type PoolPlacement } from "../../constructs/karpenter/pool-labels";
+import { GENERAL_POOL, GPU_DAEMONSET_TOLERATIONS, isDedicatedPool, SHARED_GPU_POOL, type PoolPlacement } from "../../constructs/karpenter/pool-labels";
 import type { NodeSelectorTerm } from "../../constructs/kubernetes/footprint";
 import { GpuOperator } from "../../constructs/serving/gpu-operator";
 import {
@@ -45,7 +45,7 @@ function instanceTypesOf(family: string): string[] {
 
 const hasMig = (pools: readonly SharedPool[]) => pools.some((p) => p.sharing.mode === "mig");
 
-/** The GPU pools gpu-compute.ts defines (the shared-GPU pool is defined here). */
+/** The GPU pools gpu-compute.ts defines besides the teams' dedicated ones (the shared-GPU pool is defined here). */
 const GPU_POOLS = ["gpu-inference", "gpu-training", "efa-training"];
 
 /**
@@ -67,7 +67,7 @@ export function computeSharing(env: Environment) {
       const shared = byPool.get(pool);
       if (shared) return sharedPoolNodeLabels(shared);
       // With the GPU Operator installed, GPU nodes outside MIG pools get none of its operands.
-      return mig && GPU_POOLS.includes(pool) ? { [GPU_OPERANDS_LABEL]: "false" } : {};
+      return mig && (GPU_POOLS.includes(pool) || isDedicatedPool(pool)) ? { [GPU_OPERANDS_LABEL]: "false" } : {};
     },
     /** A pool's `nvidia.com/gpu` limit in what its nodes advertise (time-sliced nodes report replicas x GPUs). */
     gpuLimit(pool: string, gpus: number): number {

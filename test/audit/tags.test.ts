@@ -117,4 +117,20 @@ describe("cost tags audit can fail", () => {
     const tagged = { ...nodeClass, spec: { tags: { ...FIXTURE_TAGS, Name: "gpu" } } };
     expect(auditTags(fixture({ resource: { helm_release: { capacity: manifestsRelease(tagged) } } }))).toEqual([]);
   });
+
+  test("fails a team-dedicated pool's EC2NodeClass billed to the environment instead of its team, and passes the team's tags", () => {
+    const team = { ...FIXTURE_TAGS, Team: "vision", CostCenter: "ml-dev-4210" };
+    const nodeClass = (tags: Record<string, string>) => ({ apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", metadata: { name: "team-vision" }, spec: { tags } });
+    const target = (tags: Record<string, string>) => ({ ...fixture({ resource: { helm_release: { capacity: manifestsRelease(nodeClass(tags)) } } }), nodeClassTags: { "team-vision": team } });
+    expect(auditTags(target({ ...FIXTURE_TAGS }))).toEqual([
+      `dev-fixture helm_release.capacity EC2NodeClass/team-vision: spec.tags: Team is "${FIXTURE_TAGS.Team}", expected "vision"`,
+      `dev-fixture helm_release.capacity EC2NodeClass/team-vision: spec.tags: CostCenter is "${FIXTURE_TAGS.CostCenter}", expected "ml-dev-4210"`,
+    ]);
+    expect(auditTags(target(team))).toEqual([]);
+  });
+
+  test("staging's dedicated pool is audited against its team's tags", () => {
+    const staging = targets.find((t) => t.id === "staging-platform")!;
+    expect(staging.nodeClassTags).toEqual({ "team-vision": expect.objectContaining({ Team: "vision", CostCenter: "ml-stg-4210", Environment: "staging" }) });
+  });
 });

@@ -1,3 +1,4 @@
+import { dedicatedPoolName } from "../../constructs/karpenter/pool-labels";
 import type { Environment } from "../../environments/lib/schema";
 import { exampleEnvironments, synthesizeExamples } from "./delivery-examples";
 import { projectEnvironments, synthesizeAll, type TerraformJson } from "./synth";
@@ -13,6 +14,11 @@ export interface AuditTarget {
   readonly accountId: string;
   /** Project, Team, CostCenter and Environment as they must appear on every billable resource. */
   readonly costTags: Readonly<Record<string, string>>;
+  /**
+   * The cost tags of a team-dedicated pool's EC2NodeClass, by its name: the team's Team and CostCenter instead of the
+   * environment's. @default - none
+   */
+  readonly nodeClassTags?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** The cost tags every taggable resource must carry (keys only; values come from the environment). */
@@ -39,7 +45,8 @@ export function auditTargets(): AuditTarget[] {
   const target = (id: string, json: TerraformJson, env: Environment): AuditTarget => {
     // Built from the environment file, not from stacks/naming.ts costTags(), so a bug there cannot agree with itself.
     const tags = { Project: env.tags.Project, Team: env.tags.Team, CostCenter: env.tags.CostCenter, Environment: env.name };
-    return { id, json, envName: env.name, accountId: env.account.id, costTags: tags };
+    const dedicated = env.teams.tenants.filter((t) => t.dedicatedPool).map((t) => [dedicatedPoolName(t.name), { ...tags, Team: t.name, CostCenter: t.costCenter }]);
+    return { id, json, envName: env.name, accountId: env.account.id, costTags: tags, nodeClassTags: Object.fromEntries(dedicated) };
   };
   const examples = synthesizeExamples().stacks.filter((s) => s.id.endsWith("-ml"));
   return [

@@ -77,7 +77,8 @@ function defaultTagsOf(cfg: Record<string, unknown>): Record<string, unknown> | 
  * `provider.aws` entry must carry all four with the environment's values, and no resource may override one with a
  * different value. Where default tags do not reach, the tags must be explicit: launch templates tag instances,
  * volumes and network interfaces; autoscaling groups propagate tags at launch; managed node groups launch through
- * such a launch template; Karpenter EC2NodeClasses rendered through Helm set `spec.tags`.
+ * such a launch template; Karpenter EC2NodeClasses rendered through Helm set `spec.tags` (a team-dedicated pool's, the
+ * team's Team and CostCenter).
  */
 export function auditTags(target: AuditTarget): string[] {
   const { id, json, costTags } = target;
@@ -132,11 +133,14 @@ export function auditTags(target: AuditTarget): string[] {
     }
   }
 
-  for (const m of renderedManifests(target)) out.push(...auditNodeClassTags(id, m.address, m.manifest, costTags));
+  for (const m of renderedManifests(target)) out.push(...auditNodeClassTags(id, m.address, m.manifest, target.nodeClassTags?.[m.manifest.metadata?.name] ?? costTags));
   return out;
 }
 
-/** Karpenter EC2NodeClass `spec.tags`: Karpenter tags instances, volumes and ENIs with them; default_tags never apply. */
+/**
+ * Karpenter EC2NodeClass `spec.tags`: Karpenter tags instances, volumes and ENIs with them; default_tags never apply. A
+ * team-dedicated pool's class carries its team's Team and CostCenter (`costTags` is then the team's).
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function auditNodeClassTags(stackId: string, address: string, manifest: Record<string, any>, costTags: Readonly<Record<string, string>>): string[] {
   if (manifest.kind !== "EC2NodeClass") return [];

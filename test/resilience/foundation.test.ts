@@ -29,6 +29,7 @@ describe("node monitoring agent", () => {
   const tolerations = [
     { key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" },
     { key: "node.ml-platform.io/workload", operator: "Exists", effect: "NoSchedule" },
+    { key: "ml-platform.io/team", operator: "Exists", effect: "NoSchedule" },
   ];
   test.each(["dev", "staging", "prod"])("%s: the add-on is pinned and its DCGM agent tolerates the GPU pools' taints", (env) => {
     const a = addon(env, "eks-node-monitoring-agent");

@@ -14,9 +14,11 @@ describe("GPU cost per team", () => {
     expect(q.vision.flavors).toEqual([
       { flavor: "gpu-training-l40s", nominal: 8, max: 12, usdPerGpuHour: 3.7664, pricedOn: "g6e.48xlarge" },
       { flavor: "gpu-inference-l4", nominal: 2, max: 4, usdPerGpuHour: 3.3968, pricedOn: "g6.16xlarge" },
+      // Its dedicated pool: the whole limit (4), nothing to borrow; g6.12xlarge's $4.6016 / 4 GPUs.
+      { flavor: "team-vision-l4", nominal: 4, max: 4, usdPerGpuHour: 1.1504, pricedOn: "g6.12xlarge" },
     ]);
-    // vision: (8 x 3.7664 + 2 x 3.3968) x 720 = 26,585.856; with borrowing: 12 (8 + nlp's lending limit 4) and 4 (2 + the pipelines' 2 L4s).
-    expect([q.vision.nominalUsdPer30Days, q.vision.worstCaseUsdPer30Days]).toEqual([26585.86, 42324.48]);
+    // vision: (8 x 3.7664 + 2 x 3.3968 + 4 x 1.1504) x 720 = 29,899.008; with borrowing: 12 (8 + nlp's lending limit 4) and 4 (2 + the pipelines' 2 L4s).
+    expect([q.vision.nominalUsdPer30Days, q.vision.worstCaseUsdPer30Days]).toEqual([29899.01, 45637.63]);
     // nlp: 8 L40S on the training pool, 4 on the inference pool at g6e.16xlarge's $7.57719; borrows all of vision's 8 (no lending limit).
     expect(q.nlp.flavors.map((f) => [f.flavor, f.nominal, f.max, f.usdPerGpuHour])).toEqual([
       ["gpu-training-l40s", 8, 16, 3.7664],
@@ -24,7 +26,7 @@ describe("GPU cost per team", () => {
     ]);
     expect(q.nlp.nominalUsdPer30Days).toBe(43516.8);
     expect(q.pipelines).toEqual(expect.objectContaining({ kind: "shared", nominalUsdPer30Days: 4891.39 }));
-    expect(c.nominalUsdPer30Days).toBe(74994.05);
+    expect(c.nominalUsdPer30Days).toBe(78307.2);
   });
 
   test("a GPU is priced at the dearest instance type of its flavor, per GPU", () => {
@@ -45,7 +47,7 @@ describe("GPU cost per team", () => {
   test("fails when the teams' nominal quotas cost more than the budget, naming the environment and the field", () => {
     const staging = { ...projectEnvironment("staging"), budget: { monthlyUsd: 70_000 } };
     expect(checkTeamBudgets([teamCosts(staging)])).toEqual([
-      'environment "staging": teams: got GPU quotas worth $74994.05 per 30 days at On-Demand prices; over budget.monthlyUsd ($70000.00): lower the teams\' nominal quotas or raise the budget',
+      'environment "staging": teams: got GPU quotas worth $78307.20 per 30 days at On-Demand prices; over budget.monthlyUsd ($70000.00): lower the teams\' nominal quotas or raise the budget',
     ]);
     expect(teamCostMarkdown([teamCosts(staging)])).toContain("budget $70,000.00 (OVER BUDGET)");
   });

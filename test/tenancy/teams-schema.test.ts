@@ -24,12 +24,15 @@ describe("GPU flavors come from the pools: one per GPU type within the pool that
       ["gpu-inference-l40s", { "node.ml-platform.io/pool": "gpu-inference", "karpenter.k8s.aws/instance-gpu-name": "l40s" }],
       ["gpu-training-l40s", { "node.ml-platform.io/pool": "gpu-training", "karpenter.k8s.aws/instance-gpu-name": "l40s" }],
       ["efa-training-a100", { "node.ml-platform.io/pool": "efa-training", "karpenter.k8s.aws/instance-gpu-name": "a100" }],
+      // vision's dedicated pool (g6.12xlarge).
+      ["team-vision-l4", { "node.ml-platform.io/pool": "team-vision", "karpenter.k8s.aws/instance-gpu-name": "l4" }],
     ]);
     expect(gpuPools(staging).map((p) => [p.pool.name, p.gpuLimit, p.reserved?.gpus ?? 0])).toEqual([
       // Staging's served model at the peak of its canary (with its A/B experiment's arms): 6 single-GPU pods.
       ["gpu-inference", 16, 6],
       ["gpu-training", 16, 0],
       ["efa-training", 16, 0],
+      ["team-vision", 4, 0],
     ]);
   });
 

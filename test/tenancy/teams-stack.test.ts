@@ -1,6 +1,7 @@
 // The `<env>-teams` stack as synthesized for every environment: each team's namespace, queues, quotas and isolation,
 // the cohort's objects, Kubeflow Pipelines' queue, and the quota arithmetic against the NodePools the platform renders.
 import { COST_CENTER_LABEL, TEAM_LABEL } from "../../constructs/observability/cost-allocation";
+import { TEAM_KEY } from "../../constructs/karpenter/pool-labels";
 import { maxGpus } from "../../constructs/tenancy/cohort";
 import { gpuPools } from "../../constructs/tenancy/flavors";
 import { deliveryGpuDemand } from "../../environments/lib/delivery-schema";
@@ -69,7 +70,8 @@ describe.each(ENVS)("%s: the teams stack", (env) => {
       if (!pool) continue; // the EFA managed node group
       expect(pool.spec.template.metadata.labels).toEqual(expect.objectContaining({ "node.ml-platform.io/pool": pool.metadata.name }));
       const taints = (pool.spec.template.spec.taints ?? []) as Any[];
-      expect(f.spec.tolerations).toEqual(taints.map((t) => ({ key: t.key, operator: "Exists", effect: t.effect })));
+      // A team-dedicated pool's team taint is tolerated by value, so the flavor never tolerates another team's pool.
+      expect(f.spec.tolerations).toEqual(taints.map((t) => (t.key === TEAM_KEY ? { key: t.key, operator: "Equal", value: t.value, effect: t.effect } : { key: t.key, operator: "Exists", effect: t.effect })));
     }
   });
 
@@ -85,8 +87,10 @@ describe.each(ENVS)("%s: the teams stack", (env) => {
         }),
       );
       const quotas = Object.fromEntries(q.spec.resourceGroups.flatMap((g: Any) => g.flavors.map((f: Any) => [f.name, f.resources[0]])));
-      expect(Object.keys(quotas).sort()).toEqual(Object.keys(t.gpus).sort());
-      for (const [flavor, quota] of Object.entries(t.gpus)) {
+      // The file's quotas plus, for a team with a dedicated pool, that pool's flavor (cohortQueues).
+      const gpus = cohortQueues(e.teams).find((c) => c.name === t.name)!.gpus;
+      expect(Object.keys(quotas).sort()).toEqual(Object.keys(gpus).sort());
+      for (const [flavor, quota] of Object.entries(gpus)) {
         expect(quotas[flavor]).toEqual({ name: "nvidia.com/gpu", nominalQuota: quota.nominal, ...(quota.borrowingLimit !== undefined ? { borrowingLimit: quota.borrowingLimit } : {}), ...(quota.lendingLimit !== undefined ? { lendingLimit: quota.lendingLimit } : {}) });
       }
       for (const g of q.spec.resourceGroups) expect(g.coveredResources).toEqual(["nvidia.com/gpu"]);
@@ -127,12 +131,14 @@ describe.each(ENVS)("%s: the teams stack", (env) => {
       expect(Number(String(hard["requests.memory"]).replace(/Gi$/, ""))).toBeGreaterThanOrEqual(t.resources.memoryGiB);
       expect({ lb: hard["services.loadbalancers"], np: hard["services.nodeports"] }).toEqual({ lb: "0", np: "0" });
       const queues = cohortQueues(e.teams);
-      expect([t.name, hard["requests.nvidia.com/gpu"]]).toEqual([t.name, String(Object.keys(t.gpus).reduce((n, f) => n + maxGpus(queues, t.name, f), 0))]);
+      const gpus = queues.find((c) => c.name === t.name)!.gpus;
+      expect([t.name, hard["requests.nvidia.com/gpu"]]).toEqual([t.name, String(Object.keys(gpus).reduce((n, f) => n + maxGpus(queues, t.name, f), 0))]);
       // Requests only: a default memory limit would apply to the TrainJob runtimes' containers, which set GPU limits only.
       expect(one(env, "LimitRange", "container-defaults", t.name)!.spec.limits).toEqual([{ type: "Container", defaultRequest: { cpu: "250m", memory: "512Mi" } }]);
     }
-    // By hand: staging's vision holds 8 L40S and may borrow 4 of nlp's (its lending limit), 2 L4 and the pipelines' 2.
-    if (env === "staging") expect(one(env, "ResourceQuota", "team-quota", "vision")!.spec.hard["requests.nvidia.com/gpu"]).toBe("16");
+    // By hand: staging's vision holds 8 L40S and may borrow 4 of nlp's (its lending limit), 2 L4 and the pipelines' 2, and
+    // the 4 L4 of its dedicated pool.
+    if (env === "staging") expect(one(env, "ResourceQuota", "team-quota", "vision")!.spec.hard["requests.nvidia.com/gpu"]).toBe("20");
   });
 
   test("ResourceQuota: none of the GPU resources the pools advertise that no queue covers (MIG slices), which Kueue would admit uncounted", () => {

@@ -42,6 +42,14 @@ function wellKnownLabels(t: InstanceTypeInfo): Record<string, string> {
   return { "kubernetes.io/os": "linux", "kubernetes.io/arch": t.arch, "node.kubernetes.io/instance-type": t.name };
 }
 
+/**
+ * Labels Karpenter puts on the nodes it launches besides the well-known ones: the family and, on GPU types, the GPU's
+ * name, which Kueue's GPU flavors select (constructs/tenancy/flavors.ts). Managed node groups' nodes carry neither.
+ */
+function karpenterLabels(t: InstanceTypeInfo): Record<string, string> {
+  return { "karpenter.k8s.aws/instance-family": t.family, ...(t.gpuName ? { "karpenter.k8s.aws/instance-gpu-name": t.gpuName } : {}) };
+}
+
 /** Whether one toleration tolerates one taint (Kubernetes' rules: empty key with Exists tolerates everything). */
 function tolerates(t: Toleration, taint: Taint): boolean {
   if (t.effect && t.effect !== taint.effect) return false;

@@ -189,8 +189,28 @@ export function walkDeploy(input: WalkInput): WalkResult {
     for (const r of runtimes!) for (const j of r.jobs) for (const claim of j.claims) needClaim(site, `runtime ${ref.name}, job ${j.name}`, ns, claim, true);
   }
 
+  gpuPluginReach(w, findings);
   poolLimits(w, pooled, findings);
   return { findings, nodeGroups: nodeGroupCapacity(w, bound, daemonSetsOn, findings) };
+}
+
+/**
+ * Every node source with GPUs needs a DaemonSet advertising `nvidia.com/gpu` that tolerates and selects its nodes:
+ * without the device plugin there, its nodes never show a GPU, so the pods that need them stay Pending while Karpenter
+ * keeps the node (a new pool's taint the plugin does not tolerate, such as a team-dedicated pool's). Required node
+ * affinity is left out: its terms may name labels a node gets at run time (mig-manager's state on a MIG pool), which
+ * the walk does not model.
+ */
+function gpuPluginReach(w: ClusterWorld, findings: string[]): void {
+  const advertisers = w.advertised.get("nvidia.com/gpu") ?? [];
+  const plugins = w.pods
+    .filter((p) => p.pod.kind === "DaemonSet" && !p.templateOnly && advertisers.some((a) => a.stack === p.stack && a.address === p.address))
+    .map((p) => ({ ...p, pod: { ...p.pod, requiredNodeAffinity: undefined } }));
+  for (const n of w.nodeSources) {
+    if (!n.source.instanceTypes.some((t) => t.gpuCount > 0)) continue;
+    const refused = plugins.flatMap((p) => (placements(p.pod, [n.source]).allowed.length ? [] : [`${p.label}: ${placements(p.pod, [n.source]).refused.join("; ")}`]));
+    if (refused.length === plugins.length) findings.push(`${n.stack}: ${n.address} (${n.source.name}): has GPUs, but no DaemonSet advertising nvidia.com/gpu runs on its nodes${refused.length ? ` (${refused.join("; ")})` : ""}`);
+  }
 }
 
 /**
