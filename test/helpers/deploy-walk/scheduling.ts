@@ -47,7 +47,7 @@ function wellKnownLabels(t: InstanceTypeInfo): Record<string, string> {
  * name, which Kueue's GPU flavors select (constructs/tenancy/flavors.ts). Managed node groups' nodes carry neither.
  */
 function karpenterLabels(t: InstanceTypeInfo): Record<string, string> {
-  return { "karpenter.k8s.aws/instance-family": t.family, ...(t.gpuName ? { "karpenter.k8s.aws/instance-gpu-name": t.gpuName } : {}) };
+  return { "karpenter.k8s.aws/instance-family": t.family, ...(t.gpuCount > 0 && t.gpuName ? { [GPU_NAME_LABEL]: t.gpuName } : {}) };
 }
 
 /** Whether one toleration tolerates one taint (Kubernetes' rules: empty key with Exists tolerates everything). */
@@ -71,11 +71,6 @@ function matchesTerm(term: NodeSelectorTerm, labels: Readonly<Record<string, str
         return v === undefined;
     }
   });
-}
-
-/** Labels Karpenter's AWS provider puts on its nodes from the instance type (the GPU name Kueue's flavors select). */
-function karpenterLabels(t: InstanceTypeInfo): Record<string, string> {
-  return { "karpenter.k8s.aws/instance-family": t.family, ...(t.gpuCount > 0 && t.gpuName ? { [GPU_NAME_LABEL]: t.gpuName } : {}) };
 }
 
 /** Why a pod cannot run on one instance type of a node source, or undefined when it can. */
