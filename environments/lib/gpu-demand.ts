@@ -265,3 +265,26 @@ export function refineGpuDemand(env: LedgerEnv, ctx: z.RefinementCtx): void {
     });
   }
 }
+
+/** One pool's account of one unit as plain data, for reports and reviews (`npm run cost -- --json`, `npm run review`). */
+export interface LedgerRow {
+  readonly pool: string;
+  readonly unit: string;
+  readonly capacity: number;
+  /** How the capacity comes about, naming the limit field. */
+  readonly holds: string;
+  readonly claimed: number;
+  readonly claims: ReadonlyArray<{ readonly claimant: string; readonly kind: ClaimantKind; readonly units: number; readonly basis: string; readonly field: string }>;
+}
+
+/** The ledger as plain rows. */
+export function ledgerRows(env: LedgerEnv): LedgerRow[] {
+  return gpuLedger(env).map((l) => ({
+    pool: l.pool.name,
+    unit: l.unit,
+    capacity: l.capacity,
+    holds: capacityText(l.pool, l.unit),
+    claimed: l.claimed,
+    claims: l.claims.map((c) => ({ claimant: c.claimant, kind: c.kind, units: c.units, basis: c.basis, field: fieldPath(c.path) })),
+  }));
+}
