@@ -187,9 +187,13 @@ function queueClaims(env: LedgerEnv): GpuClaim[] {
   );
 }
 
-/** Every claim, services first (they run whatever the queues do), then the queues in file order. */
+/**
+ * Every claim: the services first (they run whatever the queues do), the Ray Serve template (rarely changed) before the
+ * models (often added), then the queues in file order. A pool over its limit is reported on the claim that crosses it,
+ * so this order decides which field carries the message.
+ */
 export function gpuClaims(env: LedgerEnv): GpuClaim[] {
-  return [...tritonClaims(env), ...vllmClaims(env), ...rayServeClaims(env), ...queueClaims(env)];
+  return [...rayServeClaims(env), ...tritonClaims(env), ...vllmClaims(env), ...queueClaims(env)];
 }
 
 /** One pool's account of one unit. */
@@ -239,7 +243,7 @@ export function claimText(c: GpuClaim): string {
 
 /**
  * The one check that adds GPUs up: per pool and unit, the claims must fit what the pool holds at its limit. The issue
- * is reported on the claim that crosses the limit (services first, then the queues in file order), naming the pool,
+ * is reported on the claim that crosses the limit (in the order of {@link gpuClaims}), naming the pool,
  * its limit and every claim with its share. Pools whose own fields are already reported are not checked.
  */
 export function refineGpuDemand(env: LedgerEnv, ctx: z.RefinementCtx): void {

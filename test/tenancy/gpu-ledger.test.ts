@@ -29,15 +29,15 @@ describe("the shipped environments and their examples fit their pools", () => {
     }
   });
 
-  test("dev's inference pool, by hand: vLLM's scale-to-zero model 1, Ray Serve 2, team sandbox 1 of 4 GPUs", () => {
+  test("dev's inference pool, by hand: Ray Serve 2, vLLM's scale-to-zero model 1, team sandbox 1 of 4 GPUs", () => {
     const dev = projectEnvironments().find((e) => e.name === "dev")!;
-    expect(gpuLedger(dev).map(summary)).toEqual([["gpu-inference", "nvidia.com/gpu", 4, 4, ["vllm qwen-1-5b 1", "ray-serve 2", "team sandbox 1"]]]);
+    expect(gpuLedger(dev).map(summary)).toEqual([["gpu-inference", "nvidia.com/gpu", 4, 4, ["ray-serve 2", "vllm qwen-1-5b 1", "team sandbox 1"]]]);
   });
 
   test("prod, by hand: MIG slices counted apart from whole GPUs, EFA and training pools full with the teams' quotas", () => {
     const prod = projectEnvironments().find((e) => e.name === "prod")!;
     expect(gpuLedger(prod).map(summary)).toEqual([
-      ["gpu-inference", "nvidia.com/gpu", 38, 64, ["vllm llama-8b 8", "ray-serve 2", "team vision 8", "team recsys 16", "pipelines 4"]],
+      ["gpu-inference", "nvidia.com/gpu", 38, 64, ["ray-serve 2", "vllm llama-8b 8", "team vision 8", "team recsys 16", "pipelines 4"]],
       ["gpu-training", "nvidia.com/gpu", 32, 32, ["team vision 16", "team nlp 16"]],
       ["efa-training", "nvidia.com/gpu", 64, 64, ["team vision 32", "team nlp 32"]],
       // One p5 (8 H100) at 7 x 1g.10gb per GPU.
@@ -97,7 +97,7 @@ describe("together: claims that each fit alone cannot promise the same GPUs twic
   test("Ray Serve counts too: with its 2 workers the same quota of 6 no longer fits", () => {
     const withRay = combined(6);
     withRay.ml.ray = { enabled: true, maxWorkers: 2 };
-    expect(problemsOf("staging", withRay)).toEqual([expect.stringMatching(/^environment "staging": teams\.tenants\[0\]\.gpus\.gpu-inference-l4\.nominal: got 6; .* add up to 18 nvidia\.com\/gpu, over the 16 .* ray-serve 2 \(2 workers x 1; ml\.ray\.maxWorkers\), team vision 6 /)]);
+    expect(problemsOf("staging", withRay)).toEqual([expect.stringMatching(/^environment "staging": teams\.tenants\[0\]\.gpus\.gpu-inference-l4\.nominal: got 6; .* add up to 18 nvidia\.com\/gpu, over the 16 .*: ray-serve 2 \(2 workers x 1; ml\.ray\.maxWorkers\), triton churn 6 .*, team vision 6 /)]);
   });
 });
 
