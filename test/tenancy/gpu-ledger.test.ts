@@ -1,6 +1,8 @@
 // The GPU ledger (environments/lib/gpu-demand.ts): per pool and unit, every workload that may claim GPUs at once at its
 // worst case, added up in one place. Each kind of claim pushes a pool over its limit alone and together with the others;
 // the message names environment, field, value, pool, what the pool holds and every claim; the shipped files fit.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { gpuLedger, type LedgerEntry } from "../../environments/lib/gpu-demand";
 import { validateEnvironment } from "../../environments/lib/load";
 import { exampleEnvironments, exampleInput } from "../helpers/delivery-examples";
@@ -150,4 +152,11 @@ describe("what a pool holds is counted in the unit its pods request", () => {
     const problems = problemsOf("staging", migPool({ mode: "mig", strategy: "mixed", layouts: { "p5.48xlarge": "all-1g.5gb" } }, [["qwen", "1g.10gb", 100]]));
     expect(problems).toEqual([`${STG}: compute.sharedGpuPool.sharing.layouts.p5.48xlarge: got "all-1g.5gb"; is not a MIG layout of H100-SXM5-80GB (all-1g.10gb, all-1g.20gb, all-2g.20gb, all-3g.40gb, all-4g.40gb, all-7g.80gb, all-balanced)`]);
   });
+});
+
+test("docs/tenancy.md's example of the message is what synth prints for it", () => {
+  const doc = readFileSync(join(__dirname, "../../docs/tenancy.md"), "utf8");
+  const example = /### The GPU ledger[\s\S]*?```\n(environment [^\n]*)\n```/.exec(doc)?.[1];
+  const input = bare((e) => (e.teams.tenants = [team("vision", { "gpu-training-l40s": { nominal: 10 } }), team("nlp", { "gpu-training-l40s": { nominal: 7 } })]));
+  expect(problemsOf("staging", input)).toEqual([example]);
 });
