@@ -236,7 +236,7 @@ export function capacityText(pool: LedgerPool, unit: string): string {
   return `${physical} x ${per} ${unit === GPU ? "MIG slices (single strategy)" : `${unit.replace(/^nvidia\.com\/mig-/, "")} slices`} per GPU`;
 }
 
-/** A claim as listed in messages: `team vision 8 (teams.tenants[0].gpus.gpu-training-l40s.nominal)`. */
+/** A claim as listed in messages: `team vision 8 (nominal quota; teams.tenants[0].gpus.gpu-training-l40s.nominal)`. */
 export function claimText(c: GpuClaim): string {
   return `${c.claimant} ${c.units} (${c.basis}; ${fieldPath(c.path)})`;
 }
