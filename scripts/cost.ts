@@ -1,10 +1,10 @@
 // `npm run cost [-- --json]`: the worst-case On-Demand ceiling of every environment (method in environments/lib/cost.ts),
-// then the worst-case GPU cost per team from its quota (environments/lib/team-cost.ts); exits 1 when an environment's
-// teams' quotas cost more than its budget.
+// then the worst-case GPU cost per team from its quota (environments/lib/team-cost.ts) and the GPU ledger of every pool
+// (environments/lib/gpu-demand.ts); exits 1 when an environment's teams' quotas cost more than its budget.
 import { join } from "node:path";
 import { costCeiling, HOURS_PER_30_DAYS, type CostCeiling } from "../environments/lib/cost";
 import { EnvironmentError, loadEnvironments } from "../environments/lib/load";
-import { checkTeamBudgets, teamCostMarkdown, teamCosts } from "../environments/lib/team-cost";
+import { checkTeamBudgets, ledgerMarkdown, teamCostMarkdown, teamCosts } from "../environments/lib/team-cost";
 
 function usd(n: number): string {
   return `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
@@ -32,7 +32,7 @@ if (require.main === module) {
     const envs = loadEnvironments(join(__dirname, "..", "environments"));
     const ceilings = envs.map(costCeiling);
     const teams = envs.map(teamCosts);
-    process.stdout.write(process.argv.includes("--json") ? `${JSON.stringify(ceilings.map((c, i) => ({ ...c, teams: teams[i] })), null, 2)}\n` : `${costMarkdown(ceilings)}\n${teamCostMarkdown(teams)}\n`);
+    process.stdout.write(process.argv.includes("--json") ? `${JSON.stringify(ceilings.map((c, i) => ({ ...c, teams: teams[i] })), null, 2)}\n` : `${costMarkdown(ceilings)}\n${teamCostMarkdown(teams)}\n${ledgerMarkdown(teams)}\n`);
     const over = checkTeamBudgets(teams);
     for (const e of over) console.error(e);
     if (over.length) process.exit(1);

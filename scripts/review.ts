@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildReview, fullReport, readOutdir, reviewComment, type CostChange, type Review } from "./lib/plan-diff";
+import { ledgerChanges, teamCostChanges, type TeamCostsSide } from "./lib/review/teams";
 
 class ReviewError extends Error {}
 class UsageError extends Error {}
@@ -111,7 +112,7 @@ function synthesize(checkout: string, label: string): { outdir: string; dist: st
 }
 
 /** Worst-case ceilings, budgets and tiers per environment from a built checkout, when it has the cost model. */
-type Ceiling = { usd: number | null; budget?: number; tier?: string; serving?: Map<string, number> };
+type Ceiling = { usd: number | null; budget?: number; tier?: string; serving?: Map<string, number>; teams?: TeamCostsSide };
 
 function ceilings(dist: string): Map<string, Ceiling> {
   const out = new Map<string, Ceiling>();
@@ -120,6 +121,9 @@ function ceilings(dist: string): Map<string, Ceiling> {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { costCeiling, HOURS_PER_30_DAYS } = require(costJs);
   const { loadEnvironments } = require(join(dist, "environments/lib/load.js"));
+  // Checkouts from before the teams' cost model have none; the ledger came later than it (each side uses its own).
+  const teamCostJs = join(dist, "environments/lib/team-cost.js");
+  const teamCosts: ((env: unknown) => TeamCostsSide) | undefined = existsSync(teamCostJs) ? require(teamCostJs).teamCosts : undefined;
   /* eslint-enable @typescript-eslint/no-require-imports */
   for (const env of loadEnvironments(join(dist, "environments"))) {
     let usd: number | null = null;
@@ -132,7 +136,13 @@ function ceilings(dist: string): Map<string, Ceiling> {
     } catch {
       // An environment the cost model cannot price (for example an RDS class without a price) shows as n/a.
     }
-    out.set(env.name, { usd, budget: env.budget?.monthlyUsd, tier: env.tier, serving });
+    let teams: TeamCostsSide | undefined;
+    try {
+      teams = teamCosts?.(env);
+    } catch {
+      // A flavor without a price: the teams' cost shows as n/a.
+    }
+    out.set(env.name, { usd, budget: env.budget?.monthlyUsd, tier: env.tier, serving, teams });
   }
   return out;
 }
@@ -145,6 +155,8 @@ function costChanges(before: ReturnType<typeof ceilings>, after: ReturnType<type
       .sort()
       .filter((k) => sb.get(k) !== sa.get(k))
       .map((key) => ({ key, fromPer30Days: sb.get(key) ?? null, toPer30Days: sa.get(key) ?? null }));
+    const teams = teamCostChanges(before.get(environment)?.teams, a?.teams);
+    const gpuPools = ledgerChanges(before.get(environment)?.teams, a?.teams);
     return {
       environment,
       fromPer30Days: before.get(environment)?.usd ?? null,
@@ -152,6 +164,8 @@ function costChanges(before: ReturnType<typeof ceilings>, after: ReturnType<type
       ...(a?.budget !== undefined ? { budgetPer30Days: a.budget } : {}),
       ...(a?.tier ? { tier: a.tier } : {}),
       ...(serving.length ? { serving } : {}),
+      ...(teams.length ? { teams } : {}),
+      ...(gpuPools.length ? { gpuPools } : {}),
     };
   });
 }

@@ -1,5 +1,4 @@
 import { instanceTypesOfFamily, findInstanceType, type InstanceTypeInfo } from "../catalog/instance-types";
-import { deliveryGpuDemand, type DeliveryEnv } from "../../environments/lib/delivery-schema";
 import { EFA_TRAINING_POOL, GPU_INFERENCE_POOL, GPU_TRAINING_POOL, POOL_LABEL, teamPool, type PodToleration, type PoolPlacement } from "../karpenter/pool-labels";
 
 /**
@@ -37,11 +36,6 @@ export interface GpuPool {
   readonly kind: "karpenter" | "node-group";
   /** The NodePool's `nvidia.com/gpu` limit, or the node group's max size times the fewest GPUs of its types. */
   readonly gpuLimit: number;
-  /**
-   * GPUs the pool must keep for workloads outside the queues (the served models' Triton Rollouts at the peak of their
-   * canaries), with who holds them.
-   */
-  readonly reserved?: { readonly gpus: number; readonly by: string };
   readonly flavors: readonly GpuFlavor[];
   /** The team whose dedicated pool this is (`teams.tenants[].dedicatedPool`). @default - shared by the cohort */
   readonly owner?: string;
@@ -53,10 +47,10 @@ export interface DedicatedPoolSource {
 }
 
 /**
- * The parts of an environment the flavors derive from: the validated compute section, and what the served models'
- * Triton Rollouts hold on the inference pool at the peak of their canaries (environments/lib/delivery-schema.ts).
+ * The parts of an environment the flavors derive from: the validated compute section. What else claims the pools' GPUs
+ * (served models, vLLM, Ray Serve) is added up with the queues' quotas in environments/lib/gpu-demand.ts.
  */
-export interface FlavorSource extends DeliveryEnv {
+export interface FlavorSource {
   readonly compute: {
     readonly gpuInferencePool: { readonly instanceFamilies: readonly string[]; readonly limits: { readonly gpus: number } };
     readonly gpuTrainingPool?: { readonly instanceTypes: readonly string[]; readonly limits: { readonly gpus: number } };
@@ -92,14 +86,11 @@ const known = (names: readonly string[]) => names.map(findInstanceType).filter((
 export function gpuPools(env: FlavorSource): GpuPool[] {
   const c = env.compute;
   const inference = c.gpuInferencePool.instanceFamilies.flatMap((f) => [...instanceTypesOfFamily(f)]);
-  const triton = deliveryGpuDemand(env);
-  const served = triton.perModel.map((m) => `${m.model} ${m.pods} pods`).join(", ");
   const pools: GpuPool[] = [
     {
       pool: GPU_INFERENCE_POOL,
       kind: "karpenter",
       gpuLimit: c.gpuInferencePool.limits.gpus,
-      reserved: { gpus: triton.gpus, by: `the served models' Triton at the peak of their canaries (${served || "none"}, ${env.ml.triton.gpusPerReplica} GPU each)` },
       flavors: flavorsOf(GPU_INFERENCE_POOL, inference, true),
     },
   ];

@@ -112,10 +112,12 @@ export interface DeliveryEnv {
   readonly tier: string;
   readonly delivery: DeliverySettings;
   readonly ml: { readonly triton: { readonly maxReplicas: number; readonly gpusPerReplica: number }; readonly ingress: { readonly enabled: boolean } };
-  readonly compute: { readonly gpuInferencePool: { readonly limits: { readonly gpus: number } } };
 }
 
-/** GPUs the models' Rollouts hold at their peak, all at once (one change may move several versions). */
+/**
+ * GPUs the models' Rollouts hold at their peak, all at once (one change may move several versions); the GPU ledger
+ * (environments/lib/gpu-demand.ts) adds them to the inference pool's other claims.
+ */
 export function deliveryGpuDemand(env: DeliveryEnv): { gpus: number; perModel: Array<{ model: string; pods: number; gpus: number }> } {
   const { maxReplicas, gpusPerReplica } = env.ml.triton;
   const perModel = env.delivery.models.map((m) => {
@@ -125,7 +127,7 @@ export function deliveryGpuDemand(env: DeliveryEnv): { gpus: number; perModel: A
   return { gpus: perModel.reduce((a, m) => a + m.gpus, 0), perModel };
 }
 
-/** Rules across delivery fields and with the rest of the environment. */
+/** Rules across delivery fields and with the rest of the environment (their GPUs: environments/lib/gpu-demand.ts). */
 export function refineDelivery(env: DeliveryEnv, ctx: z.RefinementCtx): void {
   const issue = (path: PropertyKey[], input: unknown, message: string) => ctx.addIssue({ code: "custom", path: ["delivery", ...path], input, message });
   const d = env.delivery;
@@ -145,11 +147,4 @@ export function refineDelivery(env: DeliveryEnv, ctx: z.RefinementCtx): void {
       issue(["models", i, "version"], m.version, "is required with reviewed promotion: pin the version to serve (the MLflow version number)");
     }
   });
-  const demand = deliveryGpuDemand(env);
-  const limit = env.compute.gpuInferencePool.limits.gpus;
-  // An invalid limit is reported by its own field's rule.
-  if (limit >= 1 && demand.gpus > limit) {
-    const detail = demand.perModel.map((m) => `${m.model} ${m.pods} pods`).join(", ");
-    issue(["models"], d.models.map((m) => m.name), `need ${demand.gpus} GPUs at the peak of their canaries (${detail}, ${env.ml.triton.gpusPerReplica} GPU(s) each), over compute.gpuInferencePool.limits.gpus ${limit}: raise the limit or lower ml.triton.maxReplicas`);
-  }
 }

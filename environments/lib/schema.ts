@@ -4,6 +4,7 @@ import { allocateSubnets, parseCidr } from "./cidr";
 import { computeSettings, refineCompute } from "./compute-schema";
 import { deliverySettings, refineDelivery } from "./delivery-schema";
 import { deploySettings, isWholeInternet } from "./deploy-schema";
+import { refineGpuDemand } from "./gpu-demand";
 import { cidr, iamRoleArn, KUBERNETES_VERSIONS, logRetentionDays, positiveInt, REGIONS, systemNodeGroup, tagValue, TIERS, uniqueList } from "./fields";
 import { refineIngress } from "./ingress-schema";
 import { mlSettings, refineMl } from "./ml-schema";
@@ -119,8 +120,9 @@ export const environmentSchema = z
     refineServing(env, ctx);
     refineDelivery(env, ctx);
     refineResilience(env, ctx);
-    // After delivery: the teams' quotas leave the served models' canary peak free on the inference pool.
     refineTeams(env, ctx);
+    // Last: the GPU ledger skips what the rules above already reported (pools, Triton's scale, canary steps).
+    refineGpuDemand(env, ctx);
   });
 
 /** What an environment file exports: the input form, with optional fields left out. */

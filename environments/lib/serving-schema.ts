@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { MIG_GPUS, migGpuOf } from "../../constructs/catalog/mig";
 import { findInstanceType, instanceTypesOfFamily } from "../../constructs/catalog/instance-types";
-import { deliveryGpuDemand } from "./delivery-schema";
 import { capacityTypes, duration, gpuInstanceType, positiveInt, uniqueList } from "./fields";
 
 /**
@@ -133,9 +132,8 @@ export const raySettings = z
   })
   .prefault({});
 
-/** What the serving rules read (and, for Triton's canaries on the inference pool, what delivery-schema.ts reads). */
-type ServingContext = Parameters<typeof deliveryGpuDemand>[0] & ServingFields;
-interface ServingFields {
+/** What the serving rules read. */
+interface ServingContext {
   readonly tier: string;
   readonly compute: {
     readonly gpuInferencePool: { readonly instanceFamilies: readonly string[]; readonly limits: { readonly gpus: number } };
@@ -195,7 +193,7 @@ export function gpusPerReplica(env: Pick<ServingContext, "compute">, model: Pick
 
 const MIG_TYPES = MIG_GPUS.flatMap((g) => g.instanceTypes);
 
-/** Rules of GPU sharing, the shared pool, the models and their fit in the pools' limits. */
+/** Rules of GPU sharing, the shared pool and the models (their fit in the pools' limits: environments/lib/gpu-demand.ts). */
 export function refineServing(env: ServingContext, ctx: z.RefinementCtx): void {
   const issue = (path: readonly PropertyKey[], input: unknown, message: string) => ctx.addIssue({ code: "custom", path: [...path], input, message });
   const c = env.compute;
@@ -207,7 +205,6 @@ export function refineServing(env: ServingContext, ctx: z.RefinementCtx): void {
   if (router.routingLogic !== "session" && router.sessionKey !== undefined) {
     issue(["ml", "llm", "router", "sessionKey"], router.sessionKey, `is only used by routingLogic "session" (got "${router.routingLogic}")`);
   }
-  const invalid = new Set<string>();
   const existing: Record<ShareablePool, readonly string[] | undefined> = {
     "gpu-inference": servingPools(env)[0].instanceTypes,
     "gpu-training": c.gpuTrainingPool?.instanceTypes,
@@ -222,35 +219,30 @@ export function refineServing(env: ServingContext, ctx: z.RefinementCtx): void {
     } else if (!existing[pool]) {
       issue(path, sharing.mode, `the environment has no ${pool} pool`);
     } else {
-      if (!checkSharing(existing[pool]!, sharing, ["compute", "gpuSharing", pool], issue)) invalid.add(pool);
+      checkSharing(existing[pool]!, sharing, ["compute", "gpuSharing", pool], issue);
     }
   }
   const shared = c.sharedGpuPool;
   if (shared) {
     if (shared.sharing.mode === "none") issue(["compute", "sharedGpuPool", "sharing", "mode"], "none", "must be mig or time-slicing: the pool exists to share GPUs");
-    else if (!checkSharing(shared.instanceTypes, shared.sharing, ["compute", "sharedGpuPool", "sharing"], issue)) invalid.add(SHARED_GPU_POOL_NAME);
+    else checkSharing(shared.instanceTypes, shared.sharing, ["compute", "sharedGpuPool", "sharing"], issue);
     const inference = new Set(servingPools(env)[0].instanceTypes);
     shared.instanceTypes.forEach((t, i) => {
       if (inference.has(t)) issue(["compute", "sharedGpuPool", "instanceTypes", i], t, "is also a gpu-inference pool type; a model's instance type must name exactly one pool");
     });
   }
-  refineModels(env, issue, invalid);
+  refineModels(env, issue);
 }
 
 type Issue = (path: readonly PropertyKey[], input: unknown, message: string) => void;
 
-/** Checks one pool's MIG settings; false when it reported a problem. */
-function checkSharing(types: readonly string[], sharing: GpuSharing, at: readonly PropertyKey[], report: Issue): boolean {
-  let ok = true;
-  const issue: Issue = (...args) => {
-    ok = false;
-    report(...args);
-  };
-  if (sharing.mode !== "mig") return ok;
+/** Checks one pool's MIG settings (a pool reported here is left out of the GPU ledger's check). */
+function checkSharing(types: readonly string[], sharing: GpuSharing, at: readonly PropertyKey[], issue: Issue): void {
+  if (sharing.mode !== "mig") return;
   const noMig = types.filter((t) => !migGpuOf(t));
   if (noMig.length) {
     issue([...at, "mode"], "mig", `${noMig.join(", ")} ${noMig.length > 1 ? "have" : "has"} no MIG-capable GPU (MIG exists on ${MIG_TYPES.join(", ")})`);
-    return ok;
+    return;
   }
   for (const t of types) {
     const layout = sharing.layouts[t];
@@ -260,25 +252,12 @@ function checkSharing(types: readonly string[], sharing: GpuSharing, at: readonl
     else if (sharing.strategy === "single" && Object.keys(gpu.layouts[layout]).length > 1) issue([...at, "layouts", t], layout, "mixes profiles, which the single strategy cannot advertise as one resource: use mixed, or a layout of one profile");
   }
   for (const t of Object.keys(sharing.layouts)) if (!types.includes(t)) issue([...at, "layouts", t], sharing.layouts[t], "is not an instance type of this pool");
-  return ok;
 }
 
-/** Models against their pools; pools in `invalid` already have a reported problem and get no capacity check. */
-function refineModels(env: ServingContext, issue: Issue, invalid: ReadonlySet<string>): void {
+/** Models against their pools (what they add up to with the pools' other claims: environments/lib/gpu-demand.ts). */
+function refineModels(env: ServingContext, issue: Issue): void {
   const models = env.ml.llm.models;
   const seen = new Set<string>();
-  const demand = new Map<string, { units: number; who: string[] }>();
-  const add = (pool: string, unit: string, n: number, who: string) => {
-    const key = `${pool}\u0000${unit}`;
-    const d = demand.get(key) ?? { units: 0, who: [] };
-    d.units += n;
-    d.who.push(who);
-    demand.set(key, d);
-  };
-  // Triton's models at the peak of their canaries (delivery-schema.ts checks them alone against the limit).
-  const triton = deliveryGpuDemand(env);
-  if (triton.gpus) add("gpu-inference", "nvidia.com/gpu", triton.gpus, triton.perModel.map((m) => `triton ${m.model} ${m.pods} x ${env.ml.triton.gpusPerReplica}`).join(", "));
-  const withModels = new Set<string>();
   models.forEach((m, i) => {
     const at = ["ml", "llm", "models", i];
     if (seen.has(m.name)) issue([...at, "name"], m.name, "must be unique among the models");
@@ -301,8 +280,6 @@ function refineModels(env: ServingContext, issue: Issue, invalid: ReadonlySet<st
       return;
     }
     const s = pool.sharing;
-    const who = `${m.name} ${m.replicas.max} x ${count}`;
-    withModels.add(pool.name);
     if (m.gpu.migProfile !== undefined && !(s.mode === "mig" && s.strategy === "mixed")) {
       issue([...at, "gpu", "migProfile"], m.gpu.migProfile, `needs a pool with MIG strategy mixed; ${pool.name} shares by ${s.mode === "mig" ? "MIG single (request whole slices as nvidia.com/gpu)" : s.mode}`);
       return;
@@ -314,9 +291,6 @@ function refineModels(env: ServingContext, issue: Issue, invalid: ReadonlySet<st
       if (s.strategy === "mixed") {
         if (m.gpu.migProfile === undefined) issue([...at, "gpu", "migProfile"], undefined, `is required on a MIG mixed pool (${pool.name}: ${Object.keys(layout).join(", ")})`);
         else if (!(m.gpu.migProfile in layout)) issue([...at, "gpu", "migProfile"], m.gpu.migProfile, `is not in the ${s.layouts[m.gpu.instanceType]} layout of ${m.gpu.instanceType} (${Object.keys(layout).join(", ")})`);
-        else add(pool.name, `nvidia.com/mig-${m.gpu.migProfile}`, m.replicas.max * count, who);
-      } else {
-        add(pool.name, "nvidia.com/gpu", m.replicas.max * count, who);
       }
       return;
     }
@@ -329,34 +303,9 @@ function refineModels(env: ServingContext, issue: Issue, invalid: ReadonlySet<st
     if (s.mode === "time-slicing" && m.gpuMemoryUtilization > 1 / s.replicas + 1e-9) {
       issue([...at, "gpuMemoryUtilization"], m.gpuMemoryUtilization, `must be at most ${Math.floor(100 / s.replicas) / 100} on ${pool.name}, which time-slices each GPU ${s.replicas} ways: vLLM reserves this fraction of the whole GPU at start and fails when other engines on the same GPU hold the rest`);
     }
-    add(pool.name, "nvidia.com/gpu", m.replicas.max * count, who);
   });
   const inferenceSharing = servingPools(env)[0].sharing;
   if (inferenceSharing.mode === "time-slicing" && env.ml.triton.gpusPerReplica > 1) {
     issue(["ml", "triton", "gpusPerReplica"], env.ml.triton.gpusPerReplica, "must be 1 while gpu-inference is time-sliced (the device plugin refuses requests for more than one shared GPU)");
   }
-  // Pools without LLM models are left to the other sections' checks (Triton's canaries: delivery-schema.ts).
-  for (const pool of servingPools(env).filter((p) => !invalid.has(p.name) && withModels.has(p.name))) {
-    // An invalid limit is reported by its own field; a second message about it would only add noise.
-    if (!(Number.isInteger(pool.gpuLimit) && pool.gpuLimit > 0)) continue;
-    for (const [key, d] of demand) {
-      const [name, unit] = key.split("\u0000");
-      if (name !== pool.name) continue;
-      const capacity = poolCapacity(pool, unit);
-      if (d.units > capacity) issue(pool.limitPath, pool.gpuLimit, `holds ${capacity} ${unit} but the serving workloads at full scale need ${d.units} (${d.who.join(", ")}): raise the limit or lower replicas.max`);
-    }
-  }
-}
-
-/** How many of `unit` a pool's GPU limit holds (slices for shared pools; the fewest any of its types gives). */
-export function poolCapacity(pool: Pick<ServingPool, "gpuLimit" | "sharing" | "instanceTypes">, unit: string): number {
-  const s = pool.sharing;
-  if (s.mode === "none") return unit === "nvidia.com/gpu" ? pool.gpuLimit : 0;
-  if (s.mode === "time-slicing") return unit === "nvidia.com/gpu" ? pool.gpuLimit * s.replicas : 0;
-  const perGpu = pool.instanceTypes.map((t) => {
-    const layout = migGpuOf(t)?.layouts[s.layouts[t] ?? ""] ?? {};
-    if (s.strategy === "single") return unit === "nvidia.com/gpu" ? (Object.values(layout)[0] ?? 0) : 0;
-    return layout[unit.replace(/^nvidia\.com\/mig-/, "")] ?? 0;
-  });
-  return pool.gpuLimit * Math.min(...perGpu);
 }

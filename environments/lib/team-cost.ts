@@ -2,6 +2,7 @@ import { EC2_ON_DEMAND_USD_PER_HOUR } from "../../constructs/catalog/ec2-prices.
 import { gpuFlavors, type GpuFlavor } from "../../constructs/tenancy/flavors";
 import { maxGpus, type CohortQueue } from "../../constructs/tenancy/cohort";
 import { HOURS_PER_30_DAYS } from "./cost";
+import { gpuClaims, ledgerPools, ledgerRows, unitsPerGpu, type LedgerRow } from "./gpu-demand";
 import type { Environment } from "./schema";
 import { cohortQueues } from "./tenancy-schema";
 
@@ -10,9 +11,10 @@ import { cohortQueues } from "./tenancy-schema";
  * On-Demand prices (the same table as the environment's ceiling, environments/lib/cost.ts).
  *
  * Method: a GPU of a flavor is priced at the dearest On-Demand price per GPU among the instance types that provide it
- * in its pool (Karpenter may launch any of them, and a pod's GPUs bill their whole node). A queue's guaranteed cost is
- * its nominal quota running for 30 days; its worst case adds what it may borrow (its borrowing limit, capped by what
- * the other queues lend). The teams' total is the nominal quotas' cost: borrowing moves quota between queues without
+ * in its pool (Karpenter may launch any of them, and a pod's GPUs bill their whole node); on a time-sliced pool a unit
+ * of quota is one slice, the GPU's price divided by the replicas. A queue's guaranteed cost is its nominal quota (as the
+ * GPU ledger, environments/lib/gpu-demand.ts, counts it) running for 30 days; its worst case adds what it may borrow
+ * (its borrowing limit, capped by what the other queues lend). The teams' total is the nominal quotas' cost: borrowing moves quota between queues without
  * adding GPUs. That total must stay within the environment's budget (`budget.monthlyUsd`), or `npm run cost` fails:
  * the quotas promise the teams more GPU time than the environment is allowed to spend.
  */
@@ -23,6 +25,7 @@ export interface QueueFlavorCost {
   readonly nominal: number;
   /** Nominal plus what the queue can borrow. */
   readonly max: number;
+  /** Per unit of quota: a GPU, or one time-slice of it on a time-sliced pool. */
   readonly usdPerGpuHour: number;
   /** The instance type the GPU price comes from. */
   readonly pricedOn: string;
@@ -46,6 +49,8 @@ export interface TeamCosts {
   /** Σ of the queues' nominal cost: what the quotas promise at once. */
   readonly nominalUsdPer30Days: number;
   readonly monthlyBudgetUsd?: number;
+  /** The GPU ledger of the environment: per pool and unit, every claim against what the pool holds. */
+  readonly ledger: readonly LedgerRow[];
 }
 
 const cents = (usd: number) => Math.round(usd * 100) / 100;
@@ -66,16 +71,21 @@ export function gpuHourPrice(flavor: GpuFlavor): { usd: number; type: string } {
 /** Every queue's worst-case monthly GPU cost in a validated environment. */
 export function teamCosts(env: Environment): TeamCosts {
   const flavors = new Map(gpuFlavors(env).map((f) => [f.name, f]));
+  const pools = new Map(ledgerPools(env).map((p) => [p.name, p]));
+  const nominal = new Map(gpuClaims(env).flatMap((c) => (c.flavor ? [[`${c.claimant}\u0000${c.flavor}`, c.units] as const] : [])));
   const cohort: CohortQueue[] = cohortQueues(env.teams);
   const queues = cohort.map((q, i): QueueCost => {
-    const parts = Object.entries(q.gpus).map(([name, quota]): QueueFlavorCost => {
-      const price = gpuHourPrice(flavors.get(name)!);
-      return { flavor: name, nominal: quota.nominal, max: maxGpus(cohort, q.name, name), usdPerGpuHour: Math.round(price.usd * 10000) / 10000, pricedOn: price.type };
+    const claimant = i < env.teams.tenants.length ? `team ${q.name}` : "pipelines";
+    const parts = Object.keys(q.gpus).map((name): QueueFlavorCost => {
+      const flavor = flavors.get(name)!;
+      const price = gpuHourPrice(flavor);
+      const perUnit = price.usd / Math.max(1, unitsPerGpu(pools.get(flavor.pool.name)!, "nvidia.com/gpu"));
+      return { flavor: name, nominal: nominal.get(`${claimant}\u0000${name}`) ?? 0, max: maxGpus(cohort, q.name, name), usdPerGpuHour: Math.round(perUnit * 10000) / 10000, pricedOn: price.type };
     });
     const month = (gpus: (p: QueueFlavorCost) => number) => cents(parts.reduce((sum, p) => sum + gpus(p) * p.usdPerGpuHour, 0) * HOURS_PER_30_DAYS);
     return { queue: q.name, kind: i < env.teams.tenants.length ? "team" : "shared", flavors: parts, nominalUsdPer30Days: month((p) => p.nominal), worstCaseUsdPer30Days: month((p) => p.max) };
   });
-  return { environment: env.name, queues, nominalUsdPer30Days: cents(queues.reduce((s, q) => s + q.nominalUsdPer30Days, 0)), monthlyBudgetUsd: env.budget?.monthlyUsd };
+  return { environment: env.name, queues, nominalUsdPer30Days: cents(queues.reduce((s, q) => s + q.nominalUsdPer30Days, 0)), monthlyBudgetUsd: env.budget?.monthlyUsd, ledger: ledgerRows(env) };
 }
 
 /** The environments whose teams' nominal quotas cost more than their budget, as errors naming the field. */
@@ -90,6 +100,17 @@ export function checkTeamBudgets(costs: readonly TeamCosts[]): string[] {
 
 function usd(n: number): string {
   return `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
+/** The GPU ledger as Markdown, one table per environment. */
+export function ledgerMarkdown(all: readonly TeamCosts[]): string {
+  const out: string[] = [];
+  for (const c of all.filter((x) => x.ledger.length)) {
+    out.push(`## ${c.environment}: GPU ledger (worst case, per pool and unit)`, "", "| pool | unit | claimed | holds | claims |", "|---|---|--:|---|---|");
+    for (const r of c.ledger) out.push(`| ${r.pool} | ${r.unit} | ${r.claimed} | ${r.capacity} (${r.holds}) | ${r.claims.map((x) => `${x.claimant} ${x.units} (${x.basis})`).join("; ")} |`);
+    out.push("");
+  }
+  return out.join("\n");
 }
 
 /** The teams' costs as Markdown, one table per environment with teams or a pipelines quota. */

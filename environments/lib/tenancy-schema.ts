@@ -10,8 +10,8 @@ import { LABEL_VALUE_RE } from "./observability-schema";
  * members, GPU quota per flavor (`<pool>-<gpu>`, see constructs/tenancy/flavors.ts), borrowing and lending limits and
  * fair-sharing weight; the shared queue of Kubeflow Pipelines' pods; and the thresholds of the queue alerts. Adding a
  * team is one entry here. Quotas are checked against the pools at synth: per pool, the nominal quotas of every queue
- * (plus what the served models' Triton Rollouts hold at the peak of their canaries on the inference pool) stay within
- * the NodePool's GPU limit.
+ * plus what the served models (Triton at its canaries' peak, vLLM, Ray Serve) may hold stay within the NodePool's GPU
+ * limit (environments/lib/gpu-demand.ts, the one place that adds GPUs up).
  */
 
 /** One flavor's quota of a queue, in GPUs (Kueue ClusterQueue `nominalQuota`, `borrowingLimit`, `lendingLimit`). */
@@ -98,7 +98,7 @@ export function cohortQueues(teams: TeamsSettings): QueueQuotas[] {
   ];
 }
 
-/** Rules across the section and the compute pools: names, members, flavors, quota sums and limits. */
+/** Rules across the section and the compute pools: names, members, flavors, lending and borrowing limits. */
 export function refineTeams(env: TeamsContext, ctx: z.RefinementCtx): void {
   const issue = (path: PropertyKey[], input: unknown, message: string) => ctx.addIssue({ code: "custom", path, input, message });
   const tenants = env.teams.tenants;
@@ -114,9 +114,9 @@ export function refineTeams(env: TeamsContext, ctx: z.RefinementCtx): void {
     });
   });
 
-  // Flavors and limits derive from the pools and what the served models hold: with the compute section, Triton's
-  // scale or the models' canaries already wrong, checks against them would only repeat that problem in other words.
-  const upstream = ctx.issues.some((i) => i.path?.[0] === "compute" || i.path?.[0] === "delivery" || (i.path?.[0] === "ml" && i.path?.[1] === "triton"));
+  // Flavors derive from the pools: with the compute section already wrong, checks against them would only repeat that
+  // problem in other words. What the quotas add up to with the pools' other claims is checked in gpu-demand.ts.
+  const upstream = ctx.issues.some((i) => i.path?.[0] === "compute");
   if (!refineDedicatedPools(env, ctx) || upstream) return;
   const pools = gpuPools(env);
   const flavorPool = new Map(pools.flatMap((p) => p.flavors.map((f) => [f.name, p] as const)));
@@ -127,23 +127,6 @@ export function refineTeams(env: TeamsContext, ctx: z.RefinementCtx): void {
         issue([...q.path, flavor], flavor, `no pool of this environment provides this GPU type; quotas name a flavor <pool>-<gpu> (this environment's: ${[...flavorPool.keys()].join(", ")})`);
       } else if (quota.lendingLimit !== undefined && quota.lendingLimit > quota.nominal) {
         issue([...q.path, flavor, "lendingLimit"], quota.lendingLimit, `must be at most nominal (${quota.nominal}): a queue lends only its own quota`);
-      }
-    }
-  }
-
-  // Per pool, the guaranteed quotas must be GPUs the pool can actually launch, or admitted workloads wait for nodes.
-  for (const p of pools) {
-    const limit = p.gpuLimit - (p.reserved?.gpus ?? 0);
-    let sum = 0;
-    for (const q of queues) {
-      for (const [flavor, quota] of Object.entries(q.gpus)) {
-        if (flavorPool.get(flavor) !== p || quota.nominal === 0) continue;
-        sum += quota.nominal;
-        if (sum > limit) {
-          const what = p.kind === "karpenter" ? `the NodePool ${p.pool.name}'s nvidia.com/gpu limit ${p.gpuLimit}` : `node group ${p.pool.name}'s ${p.gpuLimit} GPUs at its max size`;
-          const reserved = p.reserved?.gpus ? ` minus ${p.reserved.gpus} for ${p.reserved.by}` : "";
-          issue([...q.path, flavor, "nominal"], quota.nominal, `brings the nominal GPU quotas on pool ${p.pool.name} to ${sum}, over ${what}${reserved} (${limit}): lower the quotas or raise the pool's limit`);
-        }
       }
     }
   }

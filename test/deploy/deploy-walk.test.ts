@@ -253,9 +253,10 @@ describe("the walk catches what a first deploy would trip on", () => {
   });
 
   test("a model's Rollout at its autoscaler's maximum plus its canary pod, and the vLLM models at theirs, must fit the inference pool's GPU limit", () => {
+    // The example's limits (test/helpers/delivery-examples.ts): dev 8, staging 20 GPUs on the inference pool.
     const r = walkChanged("dev", (s) => {
       const nodePools = releaseOf(s["dev-platform"], "karpenter-node-pools");
-      nodePools.values = [String(nodePools.values[0]).replace(/"nvidia\.com\/gpu": 4\b/, '"nvidia.com/gpu": 2')];
+      nodePools.values = [String(nodePools.values[0]).replace(/"nvidia\.com\/gpu": 8\b/, '"nvidia.com/gpu": 2')];
     });
     // dev: at most 2 replicas and the basic canary's one surge pod during a step, plus the scale-to-zero vLLM model's one.
     expect(r.findings).toEqual([expect.stringMatching(/\(NodePool gpu-inference\): its pods at full scale need nvidia\.com\/gpu 4, over the pool's limit 2 \[Rollout triton\/triton-churn x3, Deployment llm\/qwen-1-5b x1\]$/)]);
@@ -265,7 +266,7 @@ describe("the walk catches what a first deploy would trip on", () => {
     // staging: 4 replicas; from 50% to 100% the canary has 4 pods and the stable still 2 until the weights moved; vLLM's llama-8b at 2.
     const r = walkChanged("staging", (s) => {
       const nodePools = releaseOf(s["staging-platform"], "karpenter-node-pools");
-      nodePools.values = [String(nodePools.values[0]).replace(/"nvidia\.com\/gpu": 16\b/, '"nvidia.com/gpu": 5')];
+      nodePools.values = [String(nodePools.values[0]).replace(/"nvidia\.com\/gpu": 20\b/, '"nvidia.com/gpu": 5')];
     });
     // Besides the example's pinned version, which any first deploy of it trips on (tested above).
     expect(r.findings.filter((f) => !f.includes("registered in the environment's MLflow"))).toEqual([expect.stringMatching(/\(NodePool gpu-inference\): its pods at full scale need nvidia\.com\/gpu 8, over the pool's limit 5 \[Rollout triton\/triton-churn x6, Deployment llm\/llama-8b x2\]$/)]);

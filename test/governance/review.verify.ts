@@ -62,6 +62,7 @@ describe("npm run review (end to end, temporary git repository)", () => {
       edit("environments/dev.ts", 'instanceFamilies: ["g6", "g5"]', 'instanceFamilies: ["g6", "g6e", "g5"]');
       edit("constructs/observability/amp-remote-write.ts", "{ alias: props.alias, kmsKeyArn", "{ kmsKeyArn");
       edit("environments/prod.ts", 'models: [{ name: "churn", registry: { model: "churn", alias: "champion" }, version: 7 }]', 'models: [{ name: "churn", registry: { model: "churn", alias: "champion" }, version: 8 }]');
+      edit("environments/staging.ts", '"gpu-inference-l40s": { nominal: 4, borrowingLimit: 2 }', '"gpu-inference-l40s": { nominal: 5, borrowingLimit: 2 }');
       git("commit", "-qam", "change");
       const r = review("--base", "main", "--json", "review.json", "--markdown", "comment.md", "--full", "full.md", "--tests", "failure");
       expect([r.status, r.stderr]).toEqual([0, ""]);
@@ -110,6 +111,13 @@ describe("npm run review (end to end, temporary git repository)", () => {
     test("the served model version pinned in prod moves 7 → 8: the comment says so, with its canary", () => {
       expect(find("model-version", "prod-ml: model churn: version 7 → 8 (canary 10% → 25% → 50% → 100%, rolled back if its analysis fails)")).toHaveLength(1);
       expect(comment).toContain("model churn: version 7 → 8");
+    });
+
+    test("staging's nlp quota 4 → 5 inference L40S: its worst-case cost before and after, and the pool's ledger", () => {
+      // One L40S more at g6e.16xlarge's $7.5772 per GPU-hour for 720 hours: $5,455.58 (test/governance/review-teams.test.ts).
+      expect(comment).toContain("| staging | nlp | $65,211.26 | $70,666.85 | $43,516.80 | $48,972.38 |");
+      expect(comment).toContain("- staging: `gpu-inference` nvidia.com/gpu: 12 → 13 claimed of 16 (team nlp 4 → 5)");
+      expect(out.cost.find((c) => c.environment === "staging")?.teams?.map((t) => t.queue)).toEqual(["nlp"]);
     });
 
     test("the comment leads with the failed tests, the summary and the banners, and fits", () => {

@@ -17,11 +17,20 @@ export const EXAMPLE_MODELS = {
   prod: [{ name: "churn", registry: { model: "churn", alias: "champion" }, version: 7 }],
 } as const;
 
+/**
+ * The inference pool's GPU limit with the example model, where the shipped one has no room for its canary peak beside
+ * vLLM, Ray Serve and the team quotas (environments/lib/gpu-demand.ts): dev's churn peaks at 3 GPUs beside 4 claimed
+ * (limit 4), staging's at 6 beside 12 (limit 16), so adding the model raises the limit in the same change.
+ */
+export const EXAMPLE_INFERENCE_GPUS: Partial<Record<keyof typeof EXAMPLE_MODELS, number>> = { dev: 8, staging: 20 };
+
 const INPUTS = { dev: devInput, staging: stagingInput, prod: prodInput };
 
 /** The environment `name`'s input with its example models (a deep copy: the shipped input stays untouched). */
 export function exampleInput(name: keyof typeof EXAMPLE_MODELS): Record<string, unknown> {
-  const input = structuredClone(INPUTS[name]) as Record<string, unknown> & { delivery?: Record<string, unknown> };
+  const input = structuredClone(INPUTS[name]) as Record<string, unknown> & { delivery?: Record<string, unknown>; compute: { gpuInferencePool: { limits: { gpus: number } } } };
+  const gpus = EXAMPLE_INFERENCE_GPUS[name];
+  if (gpus !== undefined) input.compute.gpuInferencePool.limits.gpus = gpus;
   return { ...input, delivery: { ...(input.delivery ?? {}), models: structuredClone(EXAMPLE_MODELS[name]) } };
 }
 

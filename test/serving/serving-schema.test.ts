@@ -89,12 +89,12 @@ describe("GPU sharing and LLM models", () => {
       "more replicas at full scale than the pool's limit holds",
       // With docs/delivery.md's example model served beside them (the shipped staging serves none).
       (e) => ((e.ml.llm.models[0].replicas.max = 13), (e.delivery.models = structuredClone(EXAMPLE_MODELS.staging))),
-      `${STG}: compute.gpuInferencePool.limits.gpus: got 16; holds 16 nvidia.com/gpu but the serving workloads at full scale need 19 (triton churn 6 x 1, llama-8b 13 x 1): raise the limit or lower replicas.max`,
+      `${STG}: ml.llm.models[0].replicas.max: got 13; puts pool gpu-inference over its limit: its worst-case claims add up to 29 nvidia.com/gpu, over the 16 it holds (compute.gpuInferencePool.limits.gpus 16 GPUs): ray-serve 2 (2 workers x 1; ml.ray.serve.maxWorkers), triton churn 6 (6 pods x 1 at the canary peak; delivery.models[0]), vllm llama-8b 13 (13 replicas x 1; ml.llm.models[0].replicas.max), team vision 2 (nominal quota; teams.tenants[0].gpus.gpu-inference-l4.nominal), team nlp 4 (nominal quota; teams.tenants[1].gpus.gpu-inference-l40s.nominal), pipelines 2 (nominal quota; teams.pipelines.gpus.gpu-inference-l4.nominal); lower one of them or raise compute.gpuInferencePool.limits.gpus`,
     ],
     [
       "more slices at full scale than the shared pool's limit holds",
       (e) => (e.ml.llm.models[1].replicas.max = 57),
-      `${STG}: compute.sharedGpuPool.limits.gpus: got 8; holds 56 nvidia.com/mig-1g.10gb but the serving workloads at full scale need 57 (qwen-3b 57 x 1): raise the limit or lower replicas.max`,
+      `${STG}: ml.llm.models[1].replicas.max: got 57; puts pool shared-gpu over its limit: its worst-case claims add up to 57 nvidia.com/mig-1g.10gb, over the 56 it holds (compute.sharedGpuPool.limits.gpus 8 GPUs x 7 1g.10gb slices per GPU): vllm qwen-3b 57 (57 replicas x 1; ml.llm.models[1].replicas.max); lower one of them or raise compute.sharedGpuPool.limits.gpus`,
     ],
     [
       "tensor parallelism on a time-sliced pool",

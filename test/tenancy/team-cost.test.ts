@@ -2,7 +2,10 @@
 // the check that fails when an environment's teams' quotas cost more than its budget.
 import { EC2_ON_DEMAND_USD_PER_HOUR } from "../../constructs/catalog/ec2-prices.generated";
 import { gpuFlavors } from "../../constructs/tenancy/flavors";
-import { checkTeamBudgets, gpuHourPrice, teamCostMarkdown, teamCosts } from "../../environments/lib/team-cost";
+import { ledgerRows } from "../../environments/lib/gpu-demand";
+import { validateEnvironment } from "../../environments/lib/load";
+import { checkTeamBudgets, gpuHourPrice, ledgerMarkdown, teamCostMarkdown, teamCosts } from "../../environments/lib/team-cost";
+import { brokenStaging } from "../helpers/environments";
 import { projectEnvironment, projectEnvironments } from "../helpers/synth";
 
 describe("GPU cost per team", () => {
@@ -50,5 +53,25 @@ describe("GPU cost per team", () => {
       'environment "staging": teams: got GPU quotas worth $78307.20 per 30 days at On-Demand prices; over budget.monthlyUsd ($70000.00): lower the teams\' nominal quotas or raise the budget',
     ]);
     expect(teamCostMarkdown([teamCosts(staging)])).toContain("budget $70,000.00 (OVER BUDGET)");
+  });
+
+  test("reads the GPU ledger: the quotas it prices are the queues' claims there, and it prints the ledger", () => {
+    for (const env of projectEnvironments()) {
+      const c = teamCosts(env);
+      expect(c.ledger).toEqual(ledgerRows(env));
+      // Per queue and flavor, the nominal GPUs priced are the ledger's claim on the quota's field.
+      const claimed = c.ledger.flatMap((r) => r.claims.filter((x) => x.kind === "team" || x.kind === "pipelines").map((x) => [x.field, x.units]));
+      const priced = c.queues.flatMap((q, i) => q.flavors.filter((f) => f.nominal > 0).map((f) => [`teams.${q.kind === "team" ? `tenants[${i}]` : "pipelines"}.gpus.${f.flavor}.nominal`, f.nominal]));
+      expect(priced.sort()).toEqual(claimed.sort());
+    }
+    const text = ledgerMarkdown([teamCosts(projectEnvironment("staging"))]);
+    expect(text).toContain("| gpu-training | nvidia.com/gpu | 16 | 16 (compute.gpuTrainingPool.limits.gpus 16 GPUs) | team vision 8 (nominal quota); team nlp 8 (nominal quota) |");
+  });
+
+  test("on a time-sliced pool a unit of quota is one slice: the GPU's price divided by the replicas", () => {
+    const sliced = validateEnvironment("staging", brokenStaging((e) => (e.compute.gpuSharing = { "gpu-training": { mode: "time-slicing", replicas: 4 } })));
+    const vision = teamCosts(sliced).queues.find((q) => q.queue === "vision")!;
+    // 3.7664 per L40S (g6e.48xlarge) / 4 slices.
+    expect(vision.flavors.find((f) => f.flavor === "gpu-training-l40s")!.usdPerGpuHour).toBe(0.9416);
   });
 });

@@ -3,7 +3,7 @@
 // members that are not IAM roles, borrowing limits above the cohort, duplicate teams.
 import { gpuFlavors, gpuPools } from "../../constructs/tenancy/flavors";
 import { validateEnvironment } from "../../environments/lib/load";
-import { EXAMPLE_MODELS } from "../helpers/delivery-examples";
+import { EXAMPLE_MODELS, exampleInput } from "../helpers/delivery-examples";
 import { brokenStaging, problemsOf, type LooseInput } from "../helpers/environments";
 
 const ROLE = "arn:aws:iam::111122223333:role/vision-engineers";
@@ -17,7 +17,7 @@ const team = (name: string, extra: LooseInput = {}) => ({ name, costCenter: `cc-
 
 describe("GPU flavors come from the pools: one per GPU type within the pool that provides it", () => {
   test("staging: L4, L40S and A10G on the inference pool, L40S on the training pool, A100 on the EFA pool", () => {
-    const staging = validateEnvironment("staging", brokenStaging((e) => (e.delivery.models = structuredClone(EXAMPLE_MODELS.staging))));
+    const staging = validateEnvironment("staging", exampleInput("staging"));
     expect(gpuFlavors(staging).map((f) => [f.name, f.nodeLabels])).toEqual([
       ["gpu-inference-a10g", { "node.ml-platform.io/pool": "gpu-inference", "karpenter.k8s.aws/instance-gpu-name": "a10g" }],
       ["gpu-inference-l4", { "node.ml-platform.io/pool": "gpu-inference", "karpenter.k8s.aws/instance-gpu-name": "l4" }],
@@ -27,12 +27,12 @@ describe("GPU flavors come from the pools: one per GPU type within the pool that
       // vision's dedicated pool (g6.12xlarge).
       ["team-vision-l4", { "node.ml-platform.io/pool": "team-vision", "karpenter.k8s.aws/instance-gpu-name": "l4" }],
     ]);
-    expect(gpuPools(staging).map((p) => [p.pool.name, p.gpuLimit, p.reserved?.gpus ?? 0])).toEqual([
-      // Staging's served model at the peak of its canary (with its A/B experiment's arms): 6 single-GPU pods.
-      ["gpu-inference", 16, 6],
-      ["gpu-training", 16, 0],
-      ["efa-training", 16, 0],
-      ["team-vision", 4, 0],
+    // The example raises the inference limit to make room for its model's canary (test/helpers/delivery-examples.ts).
+    expect(gpuPools(staging).map((p) => [p.pool.name, p.gpuLimit])).toEqual([
+      ["gpu-inference", 20],
+      ["gpu-training", 16],
+      ["efa-training", 16],
+      ["team-vision", 4],
     ]);
   });
 
@@ -75,12 +75,13 @@ describe("bad input names environment, field and value", () => {
     ]);
   });
 
-  test("quotas that sum above a pool's GPU limit, the inference pool's minus what the served models need at the peak of their canaries", () => {
+  test("quotas that sum above a pool's GPU limit, on the inference pool beside what the served models may hold", () => {
     expect(problemsOf("staging", withTeams({ tenants: [team("vision", { gpus: { "gpu-training-l40s": { nominal: 10 } } }), team("nlp", { gpus: { "gpu-training-l40s": { nominal: 7 } } })] }))).toEqual([
-      'environment "staging": teams.tenants[1].gpus.gpu-training-l40s.nominal: got 7; brings the nominal GPU quotas on pool gpu-training to 17, over the NodePool gpu-training\'s nvidia.com/gpu limit 16 (16): lower the quotas or raise the pool\'s limit',
+      'environment "staging": teams.tenants[1].gpus.gpu-training-l40s.nominal: got 7; puts pool gpu-training over its limit: its worst-case claims add up to 17 nvidia.com/gpu, over the 16 it holds (compute.gpuTrainingPool.limits.gpus 16 GPUs): team vision 10 (nominal quota; teams.tenants[0].gpus.gpu-training-l40s.nominal), team nlp 7 (nominal quota; teams.tenants[1].gpus.gpu-training-l40s.nominal); lower one of them or raise compute.gpuTrainingPool.limits.gpus',
     ]);
-    expect(problemsOf("staging", withTeamsAndModel({ tenants: [team("vision", { gpus: { "gpu-inference-l4": { nominal: 8 }, "gpu-inference-a10g": { nominal: 2 } } })], pipelines: { gpus: { "gpu-inference-l4": { nominal: 1 } } } }))).toEqual([
-      'environment "staging": teams.pipelines.gpus.gpu-inference-l4.nominal: got 1; brings the nominal GPU quotas on pool gpu-inference to 11, over the NodePool gpu-inference\'s nvidia.com/gpu limit 16 minus 6 for the served models\' Triton at the peak of their canaries (churn 6 pods, 1 GPU each) (10): lower the quotas or raise the pool\'s limit',
+    // Triton's canary peak (6), staging's vLLM model (2) and Ray Serve (2) leave 6 of 16 for the quotas.
+    expect(problemsOf("staging", withTeamsAndModel({ tenants: [team("vision", { gpus: { "gpu-inference-l4": { nominal: 5 }, "gpu-inference-a10g": { nominal: 1 } } })], pipelines: { gpus: { "gpu-inference-l4": { nominal: 1 } } } }))).toEqual([
+      'environment "staging": teams.pipelines.gpus.gpu-inference-l4.nominal: got 1; puts pool gpu-inference over its limit: its worst-case claims add up to 17 nvidia.com/gpu, over the 16 it holds (compute.gpuInferencePool.limits.gpus 16 GPUs): ray-serve 2 (2 workers x 1; ml.ray.serve.maxWorkers), triton churn 6 (6 pods x 1 at the canary peak; delivery.models[0]), vllm llama-8b 2 (2 replicas x 1; ml.llm.models[0].replicas.max), team vision 5 (nominal quota; teams.tenants[0].gpus.gpu-inference-l4.nominal), team vision 1 (nominal quota; teams.tenants[0].gpus.gpu-inference-a10g.nominal), pipelines 1 (nominal quota; teams.pipelines.gpus.gpu-inference-l4.nominal); lower one of them or raise compute.gpuInferencePool.limits.gpus',
     ]);
   });
 

@@ -4,7 +4,7 @@ import { COST_CENTER_LABEL, TEAM_LABEL } from "../../constructs/observability/co
 import { TEAM_KEY } from "../../constructs/karpenter/pool-labels";
 import { maxGpus } from "../../constructs/tenancy/cohort";
 import { gpuPools } from "../../constructs/tenancy/flavors";
-import { deliveryGpuDemand } from "../../environments/lib/delivery-schema";
+import { gpuClaims } from "../../environments/lib/gpu-demand";
 import { cohortQueues } from "../../environments/lib/tenancy-schema";
 import { MANAGED_NAMESPACE_LABEL, PLATFORM_NAMESPACES, teamGroup } from "../../constructs/tenancy/names";
 import { validateCustomResource } from "../helpers/crd";
@@ -33,18 +33,18 @@ function nominalByPool(queues: Any[], flavors: Any[]): Map<string, number> {
 }
 
 /**
- * The pools whose nominal quotas exceed the rendered NodePool limit, the inference pool's minus what the served models'
- * Triton Rollouts hold at the peak of their canaries (computed and tested in test/delivery).
+ * The pools whose nominal quotas exceed the rendered NodePool limit minus what the services (Triton at its canaries'
+ * peak, vLLM, Ray Serve) may hold there, as the GPU ledger counts them (environments/lib/gpu-demand.ts).
  */
 function overcommitted(env: string, queues: Any[], flavors: Any[]): string[] {
   const pools = renderedObjects(stack(`${env}-platform`)).filter(({ obj }) => obj.kind === "NodePool").map(({ obj }) => obj);
-  const triton = deliveryGpuDemand(projectEnvironment(env)).gpus;
+  const services = gpuClaims(projectEnvironment(env)).filter((c) => c.kind !== "team" && c.kind !== "pipelines" && c.unit === "nvidia.com/gpu");
   const problems: string[] = [];
   for (const [pool, sum] of nominalByPool(queues, flavors)) {
     const np = pools.find((p) => p.metadata.name === pool);
     // An EFA managed node group has no NodePool: the schema holds it to max size x GPUs.
     if (!np) continue;
-    const limit = Number(np.spec.limits["nvidia.com/gpu"]) - (pool === "gpu-inference" ? triton : 0);
+    const limit = Number(np.spec.limits["nvidia.com/gpu"]) - services.filter((c) => c.pool === pool).reduce((n, c) => n + c.units, 0);
     if (sum > limit) problems.push(`${pool}: ${sum} > ${limit}`);
   }
   return problems;
@@ -109,7 +109,7 @@ describe.each(ENVS)("%s: the teams stack", (env) => {
     expect(flavors).toEqual(gpuPools(e).flatMap((p) => p.flavors.map((f) => ({ name: f.name, resources: [{ name: "nvidia.com/gpu", nominalQuota: 0, borrowingLimit: 0 }] }))));
   });
 
-  test("per NodePool, the nominal GPU quotas stay within its limit (the inference pool's minus the served models' canary peak)", () => {
+  test("per NodePool, the nominal GPU quotas stay within its limit minus what the services may hold there", () => {
     expect(overcommitted(env, objects(env, "ClusterQueue"), objects(env, "ResourceFlavor"))).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 // The review as Markdown: the full report (everything, for an artifact) and the pull-request comment, which always
 // fits GitHub's 65,536-character limit: summary and banners first, details collapsed, new environments summarized,
 // and when something had to be left out, a note pointing to the full report.
+import { teamSection } from "./teams";
 import type { Banner, CostChange, Review, StackReview } from "./types";
 import { describeChange } from "./values";
 
@@ -92,7 +93,9 @@ function costSection(cost: CostChange[]): string[] {
   const rows = cost.filter((c) => c.fromPer30Days !== c.toPer30Days || (c.budgetPer30Days !== undefined && c.toPer30Days !== null && c.toPer30Days > c.budgetPer30Days));
   // A model's replicas or GPUs can change within its pool's limits, leaving the ceiling as it was.
   const serving = cost.flatMap((c) => (c.serving ?? []).map((s) => `- ${c.environment}: \`${s.key}\` at its maximum ${usd(s.fromPer30Days)} → ${usd(s.toPer30Days)}`));
-  if (!rows.length && !serving.length) return [];
+  // A team's quota moves its cost and the ledger without moving the pools' ceilings.
+  const teams = teamSection(cost);
+  if (!rows.length && !serving.length && !teams.length) return [];
   const out = ["### Cost ceiling (worst case, On-Demand, per 30 days)", ""];
   if (rows.length) out.push("| environment | before | after | change | budget |", "|---|--:|--:|--:|--:|");
   for (const c of rows) {
@@ -100,8 +103,9 @@ function costSection(cost: CostChange[]): string[] {
     const over = c.budgetPer30Days !== undefined && c.toPer30Days !== null && c.toPer30Days > c.budgetPer30Days;
     out.push(`| ${c.environment} | ${usd(c.fromPer30Days)} | ${usd(c.toPer30Days)} | ${delta} | ${c.budgetPer30Days === undefined ? "—" : `${usd(c.budgetPer30Days)}${over ? " **over**" : ""}`} |`);
   }
-  if (serving.length) out.push(...(rows.length ? [""] : []), "Models and Ray at their maximum (inside the pool ceilings):", "", ...serving);
-  return [...out, ""];
+  if (serving.length) out.push(...(rows.length ? [""] : []), "Models and Ray at their maximum (inside the pool ceilings):", "", ...serving, "");
+  else if (rows.length) out.push("");
+  return [...out, ...teams];
 }
 
 /** One stack's details. `maxLines` caps the body (comment); the full report passes Infinity and lists new stacks too. */

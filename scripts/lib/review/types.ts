@@ -141,7 +141,31 @@ export interface CostChange {
   readonly tier?: string;
   /** vLLM models and Ray at their maximum whose cost changed (inside the pool ceilings; environments/lib/serving-cost.ts). */
   readonly serving?: readonly { readonly key: string; readonly fromPer30Days: number | null; readonly toPer30Days: number | null }[];
+  /** Queues (teams, pipelines) whose monthly GPU cost changed (environments/lib/team-cost.ts; scripts/lib/review/teams.ts). */
+  readonly teams?: readonly TeamCostChange[];
+  /** Pools whose GPU ledger changed (environments/lib/gpu-demand.ts). */
+  readonly gpuPools?: readonly PoolLedgerChange[];
 }
+
+/** A queue whose monthly GPU cost changed (added: from null; removed: to null). */
+export interface TeamCostChange {
+  readonly queue: string;
+  /** Worst case: nominal quota plus what it may borrow, for 30 days at On-Demand prices. */
+  readonly fromPer30Days: number | null;
+  readonly toPer30Days: number | null;
+  readonly nominalFromPer30Days: number | null;
+  readonly nominalToPer30Days: number | null;
+}
+
+/** A pool and unit whose ledger changed: what is claimed, what it holds, and each claimant that moved. */
+export interface PoolLedgerChange {
+  readonly pool: string;
+  readonly unit: string;
+  readonly claimed: { readonly from: number | null; readonly to: number | null };
+  readonly capacity: { readonly from: number | null; readonly to: number | null };
+  readonly claims: ReadonlyArray<{ readonly claimant: string; readonly from: number | null; readonly to: number | null }>;
+}
+
 
 /** Per environment: new (every stack added), removed, changed or unchanged, and its stacks' counts. */
 export interface EnvironmentSummary {
