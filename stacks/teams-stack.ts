@@ -8,6 +8,7 @@ import { dedicatedPoolGuard } from "../constructs/tenancy/dedicated-pool-guard";
 import { gpuFlavors } from "../constructs/tenancy/flavors";
 import { KUBERAY_NAMESPACE, KUEUE_NAMESPACE, MANAGED_NAMESPACE_LABEL, PIPELINES_NAMESPACE, PIPELINES_QUEUE, teamGroup } from "../constructs/tenancy/names";
 import { clusterQueue, cohort, listedQuotas, localQueue, resourceFlavor, workloadPriorityClasses } from "../constructs/tenancy/queues";
+import { teamExposureGuard } from "../constructs/tenancy/exposure-guard";
 import { teamNetworkPolicyGuard, type ServicePods } from "../constructs/tenancy/network-policy";
 import { Team } from "../constructs/tenancy/team";
 import { TeamAccess } from "../constructs/tenancy/team-access";
@@ -85,6 +86,8 @@ export class TeamsStack extends EnvironmentStack {
     for (const p of workloadPriorityClasses()) this.queues.add(p);
     // Cluster-wide like the queue objects: members' edit rights include NetworkPolicies, admission takes them back.
     for (const o of teamNetworkPolicyGuard(teamGroup(""))) this.queues.add(o);
+    // ...and Ingresses and LoadBalancer/NodePort Services, which would open the team's pods outside the VPC.
+    for (const o of teamExposureGuard(teamGroup(""))) this.queues.add(o);
     // Pods may tolerate a dedicated pool's team taint only for their own team (only where such a pool exists).
     if (env.teams.tenants.some((t) => t.dedicatedPool)) for (const o of dedicatedPoolGuard()) this.queues.add(o);
     // Flavors in the cohort's order (pool, then GPU): Kueue tries a queue's flavors in the order it lists them.

@@ -31,3 +31,32 @@ describe.each(projectEnvironments().filter((e) => e.teams.tenants.length).map((e
     expect(cel(validation.expression, request(undefined, "CREATE", "some-team"))).toBe(true);
   });
 });
+
+/** A Service or Ingress create by a user with these groups, as the API server hands it to admission. */
+const exposure = (groups: string[] | undefined, kind: "Service" | "Ingress", type?: string) => ({
+  request: { kind: { group: kind === "Service" ? "" : "networking.k8s.io", version: "v1", kind }, operation: "CREATE", namespace: "some-team", userInfo: { username: "someone", ...(groups ? { groups } : {}) } },
+  object: { kind, metadata: { name: "x", namespace: "some-team" }, spec: kind === "Service" ? { ...(type ? { type } : {}), ports: [{ port: 80 }] } : { rules: [] } },
+});
+
+describe.each(projectEnvironments().filter((e) => e.teams.tenants.length).map((e) => e.name))("%s: the team exposure admission rule", (env) => {
+  const [validation] = renderedObject(stack(`${env}-teams`), "ValidatingAdmissionPolicy", "ml-platform-team-exposure").spec.validations;
+  const memberGroups = (Object.values(resources(stack(`${env}-teams`), "aws_eks_access_entry")) as Any[]).map((e) => e.kubernetes_groups as string[]);
+
+  test("denies a team member's Ingress and LoadBalancer or NodePort Service; admits their ClusterIP, headless and untyped Services", () => {
+    expect(memberGroups.length).toBeGreaterThan(0);
+    for (const groups of memberGroups) {
+      const g = [...groups, "system:authenticated"];
+      expect(cel(validation.expression, exposure(g, "Ingress"))).toBe(false);
+      expect(cel(validation.expression, exposure(g, "Service", "LoadBalancer"))).toBe(false);
+      expect(cel(validation.expression, exposure(g, "Service", "NodePort"))).toBe(false);
+      expect(cel(validation.expression, exposure(g, "Service", "ClusterIP"))).toBe(true);
+      expect(cel(validation.expression, exposure(g, "Service"))).toBe(true);
+    }
+  });
+
+  test("admits the platform's own identity and users in no team group, whatever they create", () => {
+    expect(cel(validation.expression, exposure(["system:authenticated"], "Ingress"))).toBe(true);
+    expect(cel(validation.expression, exposure(["system:masters"], "Service", "LoadBalancer"))).toBe(true);
+    expect(cel(validation.expression, exposure(undefined, "Service", "NodePort"))).toBe(true);
+  });
+});

@@ -1,5 +1,6 @@
 // The `<env>-teams` stack as synthesized for every environment: each team's namespace, queues, quotas and isolation,
 // the cohort's objects, Kubeflow Pipelines' queue, and the quota arithmetic against the NodePools the platform renders.
+import { EXPOSING_SERVICE_TYPES, EXPOSURE_GUARD } from "../../constructs/tenancy/exposure-guard";
 import { COST_CENTER_LABEL, TEAM_LABEL } from "../../constructs/observability/cost-allocation";
 import { TEAM_KEY } from "../../constructs/karpenter/pool-labels";
 import { maxGpus } from "../../constructs/tenancy/cohort";
@@ -267,6 +268,19 @@ test.each(ENVS)("%s: team members may not create, change or delete NetworkPolici
   // The rule names the prefix of the groups the teams' access entries give their members (evaluated in *.verify.ts).
   expect(policy.spec.validations[0].expression).toContain(`'${teamGroup("")}'`);
   expect(one(env, "ValidatingAdmissionPolicyBinding", "ml-platform-team-network-policies")!.spec).toEqual({ policyName: "ml-platform-team-network-policies", validationActions: ["Deny"] });
+});
+
+test.each(ENVS)("%s: team members may not create or change Ingresses or LoadBalancer/NodePort Services (their edit access policy allows both), by an admission policy in Deny mode", (env) => {
+  const policy = one(env, "ValidatingAdmissionPolicy", EXPOSURE_GUARD)!;
+  expect(policy.spec.failurePolicy).toBe("Fail");
+  expect(policy.spec.matchConstraints.resourceRules).toEqual([
+    { apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["services"] },
+    { apiGroups: ["networking.k8s.io"], apiVersions: ["*"], operations: ["CREATE", "UPDATE"], resources: ["ingresses"] },
+  ]);
+  // The rule names the teams' group prefix and both exposing Service types (evaluated in *.verify.ts).
+  expect(policy.spec.validations[0].expression).toContain(`'${teamGroup("")}'`);
+  for (const t of EXPOSING_SERVICE_TYPES) expect(policy.spec.validations[0].expression).toContain(`'${t}'`);
+  expect(one(env, "ValidatingAdmissionPolicyBinding", EXPOSURE_GUARD)!.spec).toEqual({ policyName: EXPOSURE_GUARD, validationActions: ["Deny"] });
 });
 
 test("the platform namespaces no team may take are every namespace the stacks use, teams excepted", () => {
