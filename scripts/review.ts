@@ -139,8 +139,9 @@ function ceilings(dist: string): Map<string, Ceiling> {
     let teams: TeamCostsSide | undefined;
     try {
       teams = teamCosts?.(env);
-    } catch {
-      // A flavor without a price: the teams' cost shows as n/a.
+    } catch (e) {
+      // A flavor without a price: the teams' cost shows as n/a. Anything else is a bug to see, not a missing number.
+      if (!(e instanceof Error && /has a price|no On-Demand price/.test(e.message))) throw e;
     }
     out.set(env.name, { usd, budget: env.budget?.monthlyUsd, tier: env.tier, serving, teams });
   }

@@ -4,6 +4,6 @@
 export const IMAGE_TAGS = {
   "drift-monitor": "21a9b293404b4c3c",
   "nccl-tests": "a6b9867213b3da3c",
-  "ray-efa": "4609f6c05920737f",
+  "ray-efa": "0d3d016a8d186538",
   "torch-efa": "8306ce8b0e466f4e"
 } as const;

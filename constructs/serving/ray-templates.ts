@@ -32,6 +32,13 @@ export const QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
  * lands in CHECKPOINT_DIR.
  */
 export const RAY_STORAGE_PATH_ENV = "RAY_TRAIN_STORAGE_PATH";
+/**
+ * The AWS SDK a RayJob's runtime environment installs over the image's: Ray 2.52's images bundle boto3 1.29.7 (Ray's
+ * compiled constraints), older than the first botocore with EKS Pod Identity credentials (1.34.41), so job code could
+ * not use the team's Pod Identity role. Installed by Ray (pip, into the job's own virtualenv, from PyPI over the team
+ * NetworkPolicy's HTTPS egress) when the job starts; pinned, never a range.
+ */
+export const RAY_JOB_PIP = ["boto3==1.35.99"] as const;
 
 /** Where and how big the pods of a group are. */
 export interface RayGroupShape {
@@ -184,7 +191,9 @@ export function rayJobTemplate(s: RayTrainingShape): KubernetesObject {
     spec: {
       // Replace with the training entrypoint: RunConfig(storage_path=os.environ["RAY_TRAIN_STORAGE_PATH"],
       // name=os.environ["TRAINING_JOB_NAME"]). This one proves the cluster, the claim and the checkpoint directory.
-      entrypoint: `python -c "import os, ray; ray.init(); ${s.mounts ? "os.makedirs(os.environ['CHECKPOINT_DIR'], exist_ok=True); " : ""}print(ray.cluster_resources(), ${storage})"`,
+      // The caller identity proves the team's Pod Identity role reaches the job (sts:GetCallerIdentity needs no grant).
+      entrypoint: `python -c "import os, boto3, ray; ray.init(); ${s.mounts ? "os.makedirs(os.environ['CHECKPOINT_DIR'], exist_ok=True); " : ""}print(ray.cluster_resources(), ${storage}, boto3.client('sts').get_caller_identity()['Arn'])"`,
+      runtimeEnvYAML: stringify({ pip: [...RAY_JOB_PIP] }, { lineWidth: 0 }),
       shutdownAfterJobFinishes: true,
       ttlSecondsAfterFinished: 3600,
       backoffLimit: s.maxRestarts,

@@ -1,6 +1,7 @@
 // The Ray templates as users receive them: training (RayJob, RayCluster) in every team namespace, queued and on the
 // team's training claims; Ray Serve (RayService) alone in the platform namespace `ray`. Validation against the KubeRay
 // CRDs is in ray-templates.verify.ts (the schemas take seconds to compile).
+import { parse } from "yaml";
 import { maxGpus } from "../../constructs/tenancy/cohort";
 import { efaEnv } from "../../constructs/ml/efa-environment";
 import { rayEfaImage } from "../../constructs/ml/efa-images";
@@ -81,6 +82,19 @@ describe.each(ENVS)("%s: Ray training templates in every team namespace", (env) 
       const efaQuota = Object.keys(e.teams.tenants.find((t) => t.name === namespace)!.gpus).some((f) => f.startsWith("efa-training-"));
       expect(group.template.spec.nodeSelector["node.ml-platform.io/pool"] === "efa-training").toBe(efaQuota);
       expect(Boolean(requests["vpc.amazonaws.com/efa"])).toBe(efaQuota);
+    }
+  });
+
+  test("a RayJob installs a pinned boto3 new enough for the team's Pod Identity role (botocore >= 1.34.41), and proves the role", () => {
+    const jobs = templates.filter((t) => t.cr.kind === "RayJob");
+    expect(jobs.length).toBe(teams.length);
+    for (const { cr } of jobs) {
+      const pip: string[] = parse(cr.spec.runtimeEnvYAML).pip;
+      const boto = pip.map((p) => /^boto3==(\d+)\.(\d+)\.(\d+)$/.exec(p)).find(Boolean);
+      expect(boto).toBeTruthy();
+      const [maj, min, patch] = boto!.slice(1).map(Number);
+      expect(maj * 1e6 + min * 1e3 + patch).toBeGreaterThanOrEqual(1 * 1e6 + 34 * 1e3 + 41);
+      expect(cr.spec.entrypoint).toContain("get_caller_identity");
     }
   });
 
