@@ -62,7 +62,7 @@ describe("cdktf runtime patches change nothing in cdktf.out", () => {
     const run = node(["-e", archiveProbe(join(tmp, "archive"))]);
     expect(run.stderr).toBe("");
     const result = JSON.parse(run.stdout) as { synthRuntime: object; loaded: boolean; zip: string };
-    expect(result.synthRuntime).toEqual({ tokenStackTracesDisabled: true, archiverDeferred: true });
+    expect(result.synthRuntime).toEqual({ tokenStackTracesDisabled: true, archiverDeferred: true, tokenResolutionSpedUp: true });
     expect(result.loaded).toBe(false);
     expect(readFileSync(result.zip).subarray(0, 4).toString("latin1")).toBe("PK\u0003\u0004");
   });
@@ -70,6 +70,6 @@ describe("cdktf runtime patches change nothing in cdktf.out", () => {
   test(`failing case: with ${SYNTH_PATCHES_VAR}=off cdktf loads archiver as it does by default`, () => {
     const run = node(["-e", archiveProbe(join(tmp, "archive-off"))], { [SYNTH_PATCHES_VAR]: "off" });
     expect(run.stderr).toBe("");
-    expect(JSON.parse(run.stdout)).toEqual(expect.objectContaining({ synthRuntime: { tokenStackTracesDisabled: false, archiverDeferred: false }, loaded: true }));
+    expect(JSON.parse(run.stdout)).toEqual(expect.objectContaining({ synthRuntime: { tokenStackTracesDisabled: false, archiverDeferred: false, tokenResolutionSpedUp: false }, loaded: true }));
   });
 });
