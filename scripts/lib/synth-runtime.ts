@@ -110,6 +110,13 @@ export function speedUpTokenResolution(): boolean {
 /** What this module changed in the running process. */
 export const synthRuntime = { tokenStackTracesDisabled: disableTokenStackTraces(), archiverDeferred: deferArchiver(), tokenResolutionSpedUp: speedUpTokenResolution() };
 
+/**
+ * Where the process keeps `synthRuntime` for checks from outside: inside the dist/main.js bundle this module has no
+ * file of its own to require (test/synth-runtime.verify.ts reads it after a bundled synthesis).
+ */
+export const SYNTH_RUNTIME_KEY = Symbol.for("ml-platform.synthRuntime");
+(globalThis as Record<symbol, unknown>)[SYNTH_RUNTIME_KEY] = synthRuntime;
+
 /** Where the previous synthesis's assets wait for deletion, inside the outdir (a rename must not cross devices). */
 const PREVIOUS_ASSETS_PREFIX = ".previous-assets-";
 
