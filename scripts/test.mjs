@@ -9,7 +9,9 @@ import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 const exitOf = (child) => new Promise((resolve) => child.on("close", (code, signal) => resolve(code ?? (signal ? 1 : 0))));
 
-const tsc = spawn(process.execPath, [require.resolve("typescript/bin/tsc"), "--noEmit", "-p", "."], { stdio: ["ignore", "pipe", "pipe"] });
+// Incremental: tsc keeps what it learned in a git-ignored file and rechecks only files whose dependencies changed
+// (~4.5 s of CPU instead of ~13 s when little changed, CPU jest's workers then have); a fresh clone checks everything.
+const tsc = spawn(process.execPath, [require.resolve("typescript/bin/tsc"), "--noEmit", "-p", ".", "--incremental", "--tsBuildInfoFile", ".cache/tsc.tsbuildinfo"], { stdio: ["ignore", "pipe", "pipe"] });
 let report = "";
 tsc.stdout.on("data", (d) => (report += d));
 tsc.stderr.on("data", (d) => (report += d));

@@ -25,7 +25,7 @@ describe("cdktf runtime patches (scripts/lib/synth-runtime.ts)", () => {
         const runtime = require("../scripts/lib/synth-runtime") as typeof import("../scripts/lib/synth-runtime");
         const { Lazy: FreshLazy } = require("cdktf/lib/tokens/lazy") as typeof import("cdktf/lib/tokens/lazy");
         /* eslint-enable @typescript-eslint/no-require-imports */
-        expect(runtime.synthRuntime).toEqual({ tokenStackTracesDisabled: false, archiverDeferred: false });
+        expect(runtime.synthRuntime).toEqual({ tokenStackTracesDisabled: false, archiverDeferred: false, tokenResolutionSpedUp: false });
         const stack = (FreshLazy.anyValue({ produce: () => 1 }) as unknown as WithCreationStack).creationStack;
         expect(stack.some((frame) => frame.includes("synth-runtime.test.ts"))).toBe(true);
       });

@@ -35,6 +35,21 @@ describe("cdktf runtime patches change nothing in cdktf.out", () => {
     expect(diffDirs(join(tmp, "patched"), join(tmp, "unpatched"))).toEqual([]);
   });
 
+  test("dist/main.js is one bundle with every patch in force: of node_modules only cdktf's zip helper loads separately", () => {
+    const probe = `
+      process.on("exit", () => console.log(JSON.stringify({
+        runtime: globalThis[Symbol.for("ml-platform.synthRuntime")],
+        modules: Object.keys(require.cache).filter((f) => f.includes("/node_modules/")),
+      })));
+      require(${JSON.stringify(join(dist, "main.js"))});`;
+    const run = node(["-e", probe], { CDKTF_OUTDIR: join(tmp, "probe") });
+    expect([run.status, run.stderr]).toEqual([0, ""]);
+    const { runtime, modules } = JSON.parse(run.stdout) as { runtime: object; modules: string[] };
+    expect(runtime).toEqual({ tokenStackTracesDisabled: true, archiverDeferred: true, tokenResolutionSpedUp: true });
+    // archiver/index.js: synth-runtime's stand-in in the require cache (the real module loads only if called).
+    expect(modules.map((f) => f.replace(/.*\/node_modules\//, "")).sort()).toEqual(["archiver/index.js", "cdktf/lib/errors.js", "cdktf/lib/private/fs.js"]);
+  });
+
   test("synthesizing again over that output (a deployed stack's .terraform inside) writes the same files, keeps .terraform", () => {
     const terraformDir = join(tmp, "patched", "stacks", "prod-ml", ".terraform");
     mkdirSync(terraformDir);
@@ -62,7 +77,7 @@ describe("cdktf runtime patches change nothing in cdktf.out", () => {
     const run = node(["-e", archiveProbe(join(tmp, "archive"))]);
     expect(run.stderr).toBe("");
     const result = JSON.parse(run.stdout) as { synthRuntime: object; loaded: boolean; zip: string };
-    expect(result.synthRuntime).toEqual({ tokenStackTracesDisabled: true, archiverDeferred: true });
+    expect(result.synthRuntime).toEqual({ tokenStackTracesDisabled: true, archiverDeferred: true, tokenResolutionSpedUp: true });
     expect(result.loaded).toBe(false);
     expect(readFileSync(result.zip).subarray(0, 4).toString("latin1")).toBe("PK\u0003\u0004");
   });
@@ -70,6 +85,6 @@ describe("cdktf runtime patches change nothing in cdktf.out", () => {
   test(`failing case: with ${SYNTH_PATCHES_VAR}=off cdktf loads archiver as it does by default`, () => {
     const run = node(["-e", archiveProbe(join(tmp, "archive-off"))], { [SYNTH_PATCHES_VAR]: "off" });
     expect(run.stderr).toBe("");
-    expect(JSON.parse(run.stdout)).toEqual(expect.objectContaining({ synthRuntime: { tokenStackTracesDisabled: false, archiverDeferred: false }, loaded: true }));
+    expect(JSON.parse(run.stdout)).toEqual(expect.objectContaining({ synthRuntime: { tokenStackTracesDisabled: false, archiverDeferred: false, tokenResolutionSpedUp: false }, loaded: true }));
   });
 });

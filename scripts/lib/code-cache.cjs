@@ -1,5 +1,6 @@
-// A V8 code cache for the CommonJS modules `npm run synth` loads (~480 modules, 10 MB of JavaScript: cdktf, the
-// provider bindings, zod, the project). Compiling them was ~10% of synthesis. Node 22 has module.enableCompileCache;
+// A V8 code cache for the CommonJS modules `npm run synth` loads (the 5 MB dist/main.js bundle of cdktf, the provider
+// bindings, zod and the project, and the few files beside it; jest's global setup keeps its own for the separately
+// built modules). Compiling them was ~10% of synthesis. Node 22 has module.enableCompileCache;
 // Node 20 (this project's minimum) does not, so scripts/synth.mjs installs this hook, as v8-compile-cache did:
 // modules are compiled with vm.Script and V8's cached data, and at exit the cache is rewritten with the code V8
 // compiled during the run (lazily compiled functions included) if any module missed. CommonJS so jest can test it.

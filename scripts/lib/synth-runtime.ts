@@ -5,6 +5,7 @@
 import { existsSync, mkdtempSync, readdirSync, renameSync, rm } from "node:fs";
 import Module from "node:module";
 import { dirname, join } from "node:path";
+import { fastResolve, type TokenEncoding } from "./fast-resolve";
 
 /**
  * Set to `off` to synthesize as cdktf does by default: no patches, no assets set aside (the bench's reference, and
@@ -65,8 +66,56 @@ export function deferArchiver(): boolean {
   return true;
 }
 
+/**
+ * cdktf's token encoding, as scripts/lib/fast-resolve.ts needs it, from the cdktf loaded in this module registry; or
+ * undefined when this cdktf version differs from the one it was written against.
+ */
+export function cdktfTokenEncoding(): TokenEncoding | undefined {
+  /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
+  const encoding = require("cdktf/lib/tokens/private/encoding") as Record<string, any>;
+  const { Token } = require("cdktf/lib/tokens/token") as { Token: Record<string, unknown> };
+  /* eslint-enable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
+  const needed = ["TokenString", "extractTokenDouble", "containsStringListTokenElement", "containsNumberListTokenElement", "containsMapToken"];
+  if (!needed.every((k) => typeof encoding[k] === "function") || typeof Token.NUMBER_MAP_TOKEN_VALUE !== "number") return undefined;
+  // Every string or list token holds this marker; a plain string without it needs no tokenizing.
+  if (encoding.BEGIN_STRING_TOKEN_MARKER !== "${TfToken[" || encoding.BEGIN_LIST_TOKEN_MARKER !== "#{TfToken[") return undefined;
+  return {
+    TOKEN_MARKER: "TfToken[",
+    stringMapTokenValues: [Token.STRING_MAP_TOKEN_VALUE as string, Token.ANY_MAP_TOKEN_VALUE as string],
+    numberMapTokenValue: Token.NUMBER_MAP_TOKEN_VALUE,
+    hasNumberTokens: (s) => encoding.TokenString.forNumbers(s).test(),
+    isNumberToken: (x) => encoding.extractTokenDouble(x, false) !== undefined,
+    containsStringListTokenElement: encoding.containsStringListTokenElement,
+    containsNumberListTokenElement: encoding.containsNumberListTokenElement,
+    containsMapToken: encoding.containsMapToken,
+  };
+}
+
+/**
+ * Replaces the `resolve` export of cdktf's token resolver with one that walks plain data itself and calls cdktf's own
+ * for tokens (scripts/lib/fast-resolve.ts). cdktf calls it through the module's exports (Tokenization.resolve), so
+ * replacing the export is enough. Returns whether it is in place.
+ */
+export function speedUpTokenResolution(): boolean {
+  if (patchesOff()) return false;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require("cdktf/lib/tokens/private/resolve") as { resolve?: unknown };
+  const enc = cdktfTokenEncoding();
+  // Another cdktf version may have moved these: synthesis then keeps cdktf's path (test/synth-runtime.test.ts fails).
+  if (typeof mod.resolve !== "function" || !enc) return false;
+  mod.resolve = fastResolve(mod.resolve as Parameters<typeof fastResolve>[0], enc);
+  return true;
+}
+
 /** What this module changed in the running process. */
-export const synthRuntime = { tokenStackTracesDisabled: disableTokenStackTraces(), archiverDeferred: deferArchiver() };
+export const synthRuntime = { tokenStackTracesDisabled: disableTokenStackTraces(), archiverDeferred: deferArchiver(), tokenResolutionSpedUp: speedUpTokenResolution() };
+
+/**
+ * Where the process keeps `synthRuntime` for checks from outside: inside the dist/main.js bundle this module has no
+ * file of its own to require (test/synth-runtime.verify.ts reads it after a bundled synthesis).
+ */
+export const SYNTH_RUNTIME_KEY = Symbol.for("ml-platform.synthRuntime");
+(globalThis as Record<symbol, unknown>)[SYNTH_RUNTIME_KEY] = synthRuntime;
 
 /** Where the previous synthesis's assets wait for deletion, inside the outdir (a rename must not cross devices). */
 const PREVIOUS_ASSETS_PREFIX = ".previous-assets-";

@@ -27,7 +27,8 @@ export function crdValidator(relativePath: string, version: string): ValidateFun
   const [crd] = oracle<CrdOracle[]>(relativePath);
   const v = crd.versions.find((x) => x.name === version);
   if (!v?.schema) throw new Error(`${relativePath} has no served version ${version}`);
-  const ajv = new Ajv({ strict: false, allErrors: true });
+  // optimize: false skips Ajv's pass that tidies the generated code: the same checks, compiled in about half the time.
+  const ajv = new Ajv({ strict: false, allErrors: true, code: { optimize: false } });
   addFormats(ajv);
   return ajv.compile(closeObjects(v.schema));
 }

@@ -116,7 +116,8 @@ function walk(ours: Record<string, unknown>, chart: unknown, schemaNodes: Any[] 
 
 function ajvFor(schema: Any): Ajv {
   const draft = String(schema.$schema ?? "");
-  const options = { strict: false, allErrors: true, validateSchema: false };
+  // optimize: false skips Ajv's pass that tidies the generated code: the same checks, compiled in about half the time.
+  const options = { strict: false, allErrors: true, validateSchema: false, code: { optimize: false } };
   const ajv = draft.includes("2020-12") ? new Ajv2020(options) : draft.includes("2019-09") ? new Ajv2019(options) : new Ajv(options);
   addFormats(ajv);
   return ajv;

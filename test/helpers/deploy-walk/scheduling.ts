@@ -75,9 +75,19 @@ function matchesTerm(term: NodeSelectorTerm, labels: Readonly<Record<string, str
 
 /** Why a pod cannot run on one instance type of a node source, or undefined when it can. */
 export function placementProblem(pod: PodFootprint, source: NodeSource, type: InstanceTypeInfo): string | undefined {
-  const labels = { ...wellKnownLabels(type), ...(source.kind === "karpenter" ? karpenterLabels(type) : {}), ...source.labels };
+  return taintProblem(pod, source) ?? labelProblem(pod, source, type);
+}
+
+/** Why a pod cannot run on any node of a source for its taints (the same for every instance type), or undefined. */
+function taintProblem(pod: PodFootprint, source: NodeSource): string | undefined {
   const untolerated = source.taints.filter((taint) => taint.effect !== "PreferNoSchedule" && !(pod.tolerations ?? []).some((t) => tolerates(t, taint)));
   if (untolerated.length) return `does not tolerate ${untolerated.map((t) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`).join(", ")}`;
+  return undefined;
+}
+
+/** Why a pod's node selection rules out one instance type of a source, or undefined when it can run there. */
+function labelProblem(pod: PodFootprint, source: NodeSource, type: InstanceTypeInfo): string | undefined {
+  const labels = { ...wellKnownLabels(type), ...(source.kind === "karpenter" ? karpenterLabels(type) : {}), ...source.labels };
   // A zone selector matches a source that may launch in that zone (Karpenter picks the zone to fit the pod).
   const selector = Object.entries(pod.nodeSelector ?? {}).filter(([k, v]) => (k === ZONE_LABEL ? !(source.zones?.includes(v) ?? true) : labels[k] !== v));
   if (selector.length) return `nodeSelector ${selector.map(([k, v]) => `${k}=${v}`).join(", ")} does not match`;
@@ -90,9 +100,22 @@ export function placements(pod: PodFootprint, sources: readonly NodeSource[]): {
   const allowed: NodeSource[] = [];
   const refused: string[] = [];
   for (const s of sources) {
-    const problems = s.instanceTypes.map((t) => placementProblem(pod, s, t));
-    if (problems.some((p) => p === undefined)) allowed.push(s);
-    else refused.push(`${s.name}: ${problems[0]}`);
+    // Allowed when one instance type fits; refused with the first type's problem. Taints rule out every type alike,
+    // and the walk asks this for every pod and pool of hundreds of types: the taints are checked once per pool.
+    const taints = taintProblem(pod, s);
+    let first: string | undefined;
+    let fits = false;
+    for (const t of s.instanceTypes) {
+      const problem = taints ?? labelProblem(pod, s, t);
+      if (problem === undefined) {
+        fits = true;
+        break;
+      }
+      first ??= problem;
+      if (taints !== undefined) break;
+    }
+    if (fits) allowed.push(s);
+    else refused.push(`${s.name}: ${first}`);
   }
   return { allowed, refused };
 }
