@@ -10,9 +10,13 @@ const withFsx = (mutate: (e: LooseInput) => void = () => undefined) =>
     mutate(e);
   });
 
-/** Staging as production tier (its AMI is pinned and its network private already). */
+/**
+ * Staging as production tier (its AMI is pinned and its network private already), vision's dedicated pool room for two
+ * nodes (staging's one-node pool is what production's node repair rule refuses: see its own test).
+ */
 const asProduction = (e: LooseInput) => {
   e.tier = "production";
+  e.teams.tenants[0].dedicatedPool.gpus = 8;
   e.ml.mlflowDatabase.multiAz = true;
   e.ml.ingress.scheme = "internal";
 };
@@ -87,6 +91,14 @@ describe("resilience: bad input is rejected with environment, field and value", 
     expect(() => validateEnvironment("staging", brokenStaging((e) => (asProduction(e), (e.compute.efa.limits.gpus = 8), (e.resilience = { nodeRepair: { enabled: false } }))))).not.toThrow();
   });
 
+  test("node repair in production with a team's dedicated pool that holds one node", () => {
+    const input = brokenStaging((e) => (asProduction(e), (e.teams.tenants[0].dedicatedPool = { instanceTypes: ["p5.48xlarge"], gpus: 8 })));
+    expect(problemsOf("staging", input)).toEqual([
+      'environment "staging": teams.tenants[0].dedicatedPool.gpus: got 8; holds 1 node(s) of 8 GPUs with resilience.nodeRepair.enabled: node repair replaces a pool\'s only node and leaves it with no capacity until the replacement joins; production pools need room for at least two nodes',
+    ]);
+    expect(() => validateEnvironment("staging", brokenStaging((e) => (asProduction(e), (e.teams.tenants[0].dedicatedPool = { instanceTypes: ["p5.48xlarge"], gpus: 16 }))))).not.toThrow();
+  });
+
   test("node repair in production with a one-node managed node group", () => {
     const input = brokenStaging((e) => {
       asProduction(e);
@@ -105,6 +117,10 @@ describe("resilience: bad input is rejected with environment, field and value", 
   test("a GPU type the node monitoring agent's host engine does not run on (g5g is arm64, dcgm-server amd64 only)", () => {
     expect(problemsOf("staging", brokenStaging((e) => (e.compute.gpuInferencePool.instanceFamilies = ["g6", "g6e", "g5g"])))).toEqual([
       'environment "staging": compute.gpuInferencePool.instanceFamilies: got ["g5g.16xlarge","g5g.2xlarge","g5g.4xlarge","g5g.8xlarge","g5g.metal","g5g.xlarge"]; includes types the node monitoring agent\'s DCGM host engine does not run on (77 supported, amd64 only): no GPU health or DCGM metrics there',
+    ]);
+    // A team's dedicated pool is a GPU pool like the others.
+    expect(problemsOf("staging", brokenStaging((e) => (e.teams.tenants[0].dedicatedPool = { instanceTypes: ["g5g.16xlarge"], gpus: 2 })))).toEqual([
+      'environment "staging": teams.tenants[0].dedicatedPool.instanceTypes: got ["g5g.16xlarge"]; includes types the node monitoring agent\'s DCGM host engine does not run on (77 supported, amd64 only): no GPU health or DCGM metrics there',
     ]);
     // Without the agent the exporter keeps its own embedded engine, so the same pool is accepted.
     expect(() => validateEnvironment("staging", brokenStaging((e) => ((e.compute.gpuInferencePool.instanceFamilies = ["g6", "g6e", "g5g"]), (e.resilience = { nodeMonitoring: { enabled: false } }))))).not.toThrow();
