@@ -14,6 +14,9 @@ import { brokenStaging } from "../helpers/environments";
 import { renderedObjects } from "../helpers/ml-helm";
 import { clusterSpecOf, kueueRayWebhookProblems, podTemplatesOf, rayTemplates, trainingTemplateProblems, type TrainingNamespace } from "../helpers/ray-templates";
 import { projectEnvironment, resources, stack } from "../helpers/synth";
+import type { PodFootprint } from "../../constructs/kubernetes/footprint";
+import { nodePoolSource, placements } from "../helpers/deploy-walk/scheduling";
+import { releaseManifests } from "../helpers/gpu-reference";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -74,11 +77,13 @@ describe.each(ENVS)("%s: Ray training templates in every team namespace", (env) 
       const placement = teamRayWorkers(e, namespace)!;
       const group = clusterSpecOf(cr).workerGroupSpecs[0];
       const requests = group.template.spec.containers[0].resources.requests;
-      expect(Object.keys(e.teams.tenants.find((t) => t.name === namespace)!.gpus)).toContain(placement.flavor.name);
+      expect(Object.keys(cohort.find((q) => q.name === namespace)!.gpus)).toContain(placement.flavor.name);
       expect(group.template.spec.nodeSelector).toEqual(expect.objectContaining(placement.flavor.nodeLabels));
       expect(group.replicas * Number(requests["nvidia.com/gpu"])).toBeLessThanOrEqual(maxGpus(cohort, namespace, placement.flavor.name));
       expect(group.replicas).toBeLessThanOrEqual(e.ml.ray.trainingWorkers);
-      const efaQuota = Object.keys(e.teams.tenants.find((t) => t.name === namespace)!.gpus).some((f) => f.startsWith("efa-training-"));
+      // A team's own pool comes first; without one, EFA quota puts the workers on the EFA pool.
+      const tenant = e.teams.tenants.find((t) => t.name === namespace)!;
+      const efaQuota = !tenant.dedicatedPool && Object.keys(tenant.gpus).some((f) => f.startsWith("efa-training-"));
       expect(group.template.spec.nodeSelector["node.ml-platform.io/pool"] === "efa-training").toBe(efaQuota);
       expect(Boolean(requests["vpc.amazonaws.com/efa"])).toBe(efaQuota);
     }
@@ -172,15 +177,40 @@ describe.each(ENVS)("%s: Ray Serve in namespace ray", (env) => {
 });
 
 describe("teamRayWorkers: a gang the queue can admit", () => {
+  /** Staging's vision without its dedicated pool, its quotas changed by `mutate`. */
+  const sharedOnly = (mutate: (x: Any) => void) => brokenStaging((x) => (delete x.teams.tenants[0].dedicatedPool, mutate(x)));
+
+  test("a team with a dedicated pool runs its workers there first, whole nodes, as many as the pool holds", () => {
+    const e = validateEnvironment("staging", brokenStaging((x) => (x.teams.tenants[0].gpus["efa-training-a100"] = { nominal: 8 })));
+    expect(teamRayWorkers(e, "vision")).toEqual(expect.objectContaining({ flavor: expect.objectContaining({ name: "team-vision-l4", owner: "vision" }), gpusPerWorker: 4, efaInterfacesPerWorker: 0, replicas: 1 }));
+    // Another team never gets it, whatever it lists.
+    expect(teamRayWorkers(e, "nlp")!.flavor.pool.name).toBe("gpu-training");
+  });
+
   test("a team whose EFA quota cannot hold one whole-node worker gets the GPU training pool instead", () => {
-    const e = validateEnvironment("staging", brokenStaging((x) => (x.teams.tenants[0].gpus["efa-training-a100"] = { nominal: 4 })));
+    const e = validateEnvironment("staging", sharedOnly((x) => (x.teams.tenants[0].gpus["efa-training-a100"] = { nominal: 4 })));
     expect(teamRayWorkers(e, "vision")).toEqual(expect.objectContaining({ flavor: expect.objectContaining({ name: "gpu-training-l40s" }), gpusPerWorker: 4, replicas: 2 }));
-    const holds = validateEnvironment("staging", brokenStaging((x) => (x.teams.tenants[0].gpus["efa-training-a100"] = { nominal: 8 })));
+    const holds = validateEnvironment("staging", sharedOnly((x) => (x.teams.tenants[0].gpus["efa-training-a100"] = { nominal: 8 })));
     expect(teamRayWorkers(holds, "vision")).toEqual(expect.objectContaining({ flavor: expect.objectContaining({ name: "efa-training-a100" }), gpusPerWorker: 8, efaInterfacesPerWorker: 4, replicas: 1 }));
   });
 
   test("no templates when Ray is off", () => {
     const e = validateEnvironment("staging", brokenStaging((x) => (x.ml.ray = { enabled: false })));
     expect(teamRayWorkers(e, "vision")).toBeUndefined();
+  });
+});
+
+describe.each(["staging", "prod"] as const)("%s: Ray workers land on their flavor's NodePool and nowhere else", (env) => {
+  const e = projectEnvironment(env);
+  const sources = [...releaseManifests(stack(`${env}-platform`), "karpenter-node-pools").values()].filter((o) => o.kind === "NodePool").map(nodePoolSource);
+
+  test("the worker pod (its selector, tolerations and requests) fits only the pool of the flavor Kueue admits it on", () => {
+    for (const { namespace, cr } of rayTemplates(stack(`${env}-teams`))) {
+      const spec = clusterSpecOf(cr).workerGroupSpecs[0].template.spec;
+      const r = spec.containers[0].resources.requests;
+      const extended = Object.fromEntries(Object.entries(r).filter(([k]) => k.includes("/"))) as Record<string, string>;
+      const worker: PodFootprint = { name: "worker", kind: "Job", namespace, requests: { cpu: r.cpu, memory: r.memory, extended }, tolerations: spec.tolerations, nodeSelector: spec.nodeSelector };
+      expect([namespace, placements(worker, sources).allowed.map((s) => s.name)]).toEqual([namespace, [`NodePool ${teamRayWorkers(e, namespace)!.flavor.pool.name}`]]);
+    }
   });
 });
