@@ -38,9 +38,14 @@ export function rayServeMaxGpusPerPool(env: RayDemandEnv): Record<string, number
  */
 const WORKER_POOLS = [EFA_TRAINING_POOL.name, GPU_TRAINING_POOL.name, GPU_INFERENCE_POOL.name];
 
-/** Rank of a flavor for a team's Ray workers (lower is better; -1: its own dedicated pool; undefined: never). */
-function workerRank(f: GpuFlavor, team: string): number | undefined {
+/**
+ * Rank of a flavor for a team's Ray workers (lower is better; -1: its own dedicated pool; undefined: never). Not the
+ * inference pool when there is FSx: the workers would mount its claims there, and that pool stays in every zone for
+ * serving rather than take FSx's zone pin and startup taint (resilience-schema.ts `fsxMountingPools`).
+ */
+function workerRank(f: GpuFlavor, team: string, fsx: boolean): number | undefined {
   if (f.owner !== undefined) return f.owner === team ? -1 : undefined;
+  if (fsx && f.pool.name === GPU_INFERENCE_POOL.name) return undefined;
   const i = WORKER_POOLS.indexOf(f.pool.name);
   return i < 0 ? undefined : i;
 }
@@ -57,17 +62,19 @@ export interface TeamRayWorkers {
 
 /**
  * A team's Ray training workers: on the team's dedicated pool when it has one, else on the most training-capable
- * flavor its queue lists (EFA, GPU training, inference), the first that can hold at least one worker; a whole node of the flavor's smallest type per worker on a training pool, one GPU
- * on the inference pool; `ml.ray.trainingWorkers` replicas, fewer when the queue can never hold that many (a gang Kueue
- * could never admit would wait forever). Undefined when Ray is off or no flavor of the queue can hold one worker.
+ * flavor its queue lists (EFA, GPU training, inference but not with FSx), the first that can hold one worker; a whole
+ * node of the flavor's smallest type per worker on a training pool, one GPU on the inference pool;
+ * `ml.ray.trainingWorkers` replicas, fewer when the queue can never hold that many (a gang Kueue could never admit
+ * would wait forever). Undefined when Ray is off or no flavor of the queue can hold one worker.
  */
 export function teamRayWorkers(env: Environment, team: string): TeamRayWorkers | undefined {
   if (!env.ml.ray.enabled) return undefined;
   const cohort = cohortQueues(env.teams);
   const own = cohort.find((q) => q.name === team)?.gpus ?? {};
+  const fsx = env.resilience.storage.fsx !== undefined;
   const candidates = gpuFlavors(env)
-    .filter((f) => own[f.name] && workerRank(f, team) !== undefined)
-    .sort((a, b) => workerRank(a, team)! - workerRank(b, team)!);
+    .filter((f) => own[f.name] && workerRank(f, team, fsx) !== undefined)
+    .sort((a, b) => workerRank(a, team, fsx)! - workerRank(b, team, fsx)!);
   for (const flavor of candidates) {
     const instanceTypes = flavor.instanceTypes.filter((t) => t.arch === "amd64");
     if (!instanceTypes.length) continue;

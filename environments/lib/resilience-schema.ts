@@ -5,15 +5,12 @@ import { DCGM_HOST_ENGINE_INSTANCE_TYPES, hostEngineRunsOn } from "../../constru
 import { gpuPools as flavorPools, type DedicatedPoolSource, type FlavorSource } from "../../constructs/tenancy/flavors";
 import { FSX_DEPLOYMENT_TYPES, fsxCapacityProblem, fsxThroughputProblem } from "../../constructs/storage/fsx-lustre-rules";
 import type { ComputeSettings } from "./compute-schema";
-import { positiveInt, uniqueList } from "./fields";
+import { positiveInt } from "./fields";
 
 /**
  * The `resilience` section (issue 17, docs/resilience.md): node health and repair, shared storage for datasets and
  * checkpoints, resumable training and capacity fallback. Every field has a default, so an environment may omit it.
  */
-
-/** Pools that can mount the FSx file system (the training pools; inference never does). */
-export const FSX_POOLS = ["gpu-training", "efa-training"] as const;
 
 const reservationId = z.string().regex(/^cr-[0-9a-f]{17}$/, "must be a capacity reservation id like cr-0123456789abcdef0");
 
@@ -28,8 +25,6 @@ const fsxSettings = z.strictObject({
   perUnitStorageThroughput: positiveInt,
   /** The one AZ of the file system; it must be the EFA AZ, so training traffic never crosses zones. @default - the EFA AZ */
   availabilityZone: z.string().optional(),
-  /** Pools that mount it: pinned to its AZ and tainted at startup until the FSx CSI node plugin is ready. */
-  pools: uniqueList(z.enum(FSX_POOLS)),
   /** Daily automatic backups kept this many days (0: none); production needs at least 1. @default - 7 in production, else 0 */
   automaticBackupRetentionDays: z.number().int().min(0).max(90).optional(),
   dataCompressionType: z.enum(["LZ4", "NONE"]).default("LZ4"),
@@ -80,6 +75,21 @@ export function fsxZone(env: { readonly compute: ComputeSettings; readonly resil
 /** Days of FSx backups: as set, or 7 in production and none elsewhere. */
 export function fsxBackupDays(env: { readonly tier: string; readonly resilience: ResilienceSettings }): number {
   return env.resilience.storage.fsx?.automaticBackupRetentionDays ?? (env.tier === "production" ? 7 : 0);
+}
+
+/**
+ * The GPU pools where a pod that mounts the FSx claims may land, so each gets the FSx CSI driver's startup taint and
+ * the file system's zone (issue 17.3): every GPU pool but the inference pool. The TrainJob runtimes mount the claims on
+ * the GPU training and EFA pools, and `torch-distributed` with GPUs on a team's dedicated pool (docs/tenancy.md); the
+ * teams' Ray templates on their dedicated pool, EFA or GPU training, and never on the inference pool while there is
+ * FSx (environments/lib/ray-demand.ts), which serving keeps in every zone. Empty without FSx. A managed EFA node group
+ * is in the list but takes neither (its zone is the EFA subnet's; startup taints are Karpenter's).
+ */
+export function fsxMountingPools(env: FlavorSource & { readonly resilience: ResilienceSettings }): string[] {
+  if (!env.resilience.storage.fsx) return [];
+  return flavorPools(env)
+    .map((p) => p.pool.name)
+    .filter((name) => name !== GPU_INFERENCE_POOL.name);
 }
 
 /** What the resilience rules read besides their own section. */
@@ -147,10 +157,6 @@ export function refineResilience(env: ResilienceContext, ctx: z.RefinementCtx): 
           : "has no EFA subnet: compute.efa is disabled, and the file system must sit in the EFA availability zone",
       );
     }
-    fsx.pools.forEach((p, i) => {
-      const exists = p === "gpu-training" ? c.gpuTrainingPool !== undefined : c.efa.mode !== "disabled";
-      if (!exists) issue(["resilience", "storage", "fsx", "pools", i], p, `is not a pool of this environment (compute.${p === "gpu-training" ? "gpuTrainingPool" : "efa"} is not configured)`);
-    });
     if (env.tier === "production" && fsx.automaticBackupRetentionDays === 0) {
       issue(at("automaticBackupRetentionDays"), fsx.automaticBackupRetentionDays, "must be at least 1 in production tier (daily backups of the checkpoints)");
     }

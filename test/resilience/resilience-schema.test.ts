@@ -1,12 +1,12 @@
 // Bad input of the `resilience` section (issue 17): each rule rejects at synth naming environment, field and value.
 import { validateEnvironment } from "../../environments/lib/load";
-import { fsxBackupDays, fsxZone } from "../../environments/lib/resilience-schema";
+import { fsxBackupDays, fsxMountingPools, fsxZone } from "../../environments/lib/resilience-schema";
 import { brokenStaging, problemsOf, type LooseInput } from "../helpers/environments";
 
 /** Staging with a valid FSx file system in its EFA zone, changed by `mutate`. */
 const withFsx = (mutate: (e: LooseInput) => void = () => undefined) =>
   brokenStaging((e) => {
-    e.resilience = { storage: { fsx: { storageCapacityGiB: 1200, perUnitStorageThroughput: 125, availabilityZone: "us-east-1b", pools: ["efa-training"] } } };
+    e.resilience = { storage: { fsx: { storageCapacityGiB: 1200, perUnitStorageThroughput: 125, availabilityZone: "us-east-1b" } } };
     mutate(e);
   });
 
@@ -60,7 +60,7 @@ describe("resilience: bad input is rejected with environment, field and value", 
     expect(fsxZone(validateEnvironment("staging", withFsx((e) => ((e.compute.efa.availabilityZones = ["us-east-1c"]), delete e.resilience.storage.fsx.availabilityZone))))).toBe("us-east-1c");
   });
 
-  test("an FSx file system in an environment without EFA has no EFA subnet either, and its pool does not exist", () => {
+  test("an FSx file system in an environment without EFA has no EFA subnet either", () => {
     expect(
       problemsOf(
         "staging",
@@ -68,7 +68,15 @@ describe("resilience: bad input is rejected with environment, field and value", 
       ),
     ).toEqual([
       'environment "staging": resilience.storage.fsx.availabilityZone: got "us-east-1b"; has no EFA subnet: compute.efa is disabled, and the file system must sit in the EFA availability zone',
-      'environment "staging": resilience.storage.fsx.pools[0]: got "efa-training"; is not a pool of this environment (compute.efa is not configured)',
+    ]);
+  });
+
+  test("the pools that mount FSx are derived, not listed: every GPU pool but inference; none without FSx", () => {
+    expect(fsxMountingPools(validateEnvironment("staging", withFsx()))).toEqual(["gpu-training", "efa-training", "team-vision"]);
+    expect(fsxMountingPools(validateEnvironment("staging", brokenStaging((e) => delete e.resilience.storage.fsx)))).toEqual([]);
+    // The former list is refused with the field named, so a fork that still sets it learns it is gone.
+    expect(problemsOf("staging", withFsx((e) => (e.resilience.storage.fsx.pools = ["efa-training"])))).toEqual([
+      'environment "staging": resilience.storage.fsx.pools: unknown field (got ["efa-training"]); check its spelling against environments/lib/schema.ts',
     ]);
   });
 

@@ -40,8 +40,11 @@ describe.each(ENVS)("%s: Ray training templates in every team namespace", (env) 
   const teams = e.teams.tenants.map((t) => t.name);
   const templates = rayTemplates(stack(`${env}-teams`));
 
-  test("each team namespace gets a RayCluster and a RayJob, and only there", () => {
-    expect(templates.map((t) => `${t.namespace}/${t.cr.kind}`).sort()).toEqual(teams.flatMap((t) => [`${t}/RayCluster`, `${t}/RayJob`]).sort());
+  test("each team namespace with a flavor for Ray workers gets a RayCluster and a RayJob, and only there", () => {
+    const offered = teams.filter((t) => teamRayWorkers(e, t));
+    expect(templates.map((t) => `${t.namespace}/${t.cr.kind}`).sort()).toEqual(offered.flatMap((t) => [`${t}/RayCluster`, `${t}/RayJob`]).sort());
+    // prod's recsys holds inference quota only, and prod has FSx: no template (see teamRayWorkers' FSx test).
+    expect(teams.filter((t) => !offered.includes(t))).toEqual(env === "prod" ? ["recsys"] : []);
   });
 
   test("queued in the team's LocalQueue, on every training claim of its namespace, fixed workers, the job's own checkpoint directory", () => {
@@ -172,7 +175,8 @@ describe.each(ENVS)("%s: Ray Serve in namespace ray", (env) => {
 
   test("npm run cost lists the RayService and each team's Ray training gang", () => {
     const keys = servingBreakdown(e).map((i) => i.key);
-    expect(keys).toEqual(expect.arrayContaining(["ray/serve", ...e.teams.tenants.map((t) => `ray/training/${t.name}`)]));
+    const offered = e.teams.tenants.filter((t) => teamRayWorkers(e, t.name));
+    expect(keys.filter((k) => k.startsWith("ray/"))).toEqual(["ray/serve", ...offered.map((t) => `ray/training/${t.name}`)]);
   });
 });
 
@@ -192,6 +196,13 @@ describe("teamRayWorkers: a gang the queue can admit", () => {
     expect(teamRayWorkers(e, "vision")).toEqual(expect.objectContaining({ flavor: expect.objectContaining({ name: "gpu-training-l40s" }), gpusPerWorker: 4, replicas: 2 }));
     const holds = validateEnvironment("staging", sharedOnly((x) => (x.teams.tenants[0].gpus["efa-training-a100"] = { nominal: 8 })));
     expect(teamRayWorkers(holds, "vision")).toEqual(expect.objectContaining({ flavor: expect.objectContaining({ name: "efa-training-a100" }), gpusPerWorker: 8, efaInterfacesPerWorker: 4, replicas: 1 }));
+  });
+
+  test("with FSx, no Ray template on the inference pool (it would mount FSx on a pool kept in every zone); without FSx, one GPU there", () => {
+    const inferenceOnly = (x: Any) => (x.teams.tenants[1].gpus = { "gpu-inference-l40s": { nominal: 4 } });
+    expect(teamRayWorkers(validateEnvironment("staging", sharedOnly(inferenceOnly)), "nlp")).toBeUndefined();
+    const noFsx = validateEnvironment("staging", sharedOnly((x) => (inferenceOnly(x), delete x.resilience.storage.fsx)));
+    expect(teamRayWorkers(noFsx, "nlp")).toEqual(expect.objectContaining({ flavor: expect.objectContaining({ name: "gpu-inference-l40s" }), gpusPerWorker: 1 }));
   });
 
   test("no templates when Ray is off", () => {
