@@ -104,7 +104,7 @@ export default defineEnvironment({
   // up daily for 7 days (production's default).
   resilience: {
     storage: {
-      fsx: { storageCapacityGiB: 4800, perUnitStorageThroughput: 250, pools: ["efa-training", "gpu-training"] },
+      fsx: { storageCapacityGiB: 4800, perUnitStorageThroughput: 250 },
     },
   },
   observability: {

@@ -76,9 +76,9 @@ export default defineEnvironment({
     },
   },
   // FSx for Lustre in the EFA zone (its default) for datasets and checkpoints, smallest size and throughput, mounted by the
-  // EFA pool.
+  // training pools (EFA, GPU training, vision's dedicated pool), which are therefore pinned to that zone.
   resilience: {
-    storage: { fsx: { storageCapacityGiB: 1200, perUnitStorageThroughput: 125, pools: ["efa-training"] } },
+    storage: { fsx: { storageCapacityGiB: 1200, perUnitStorageThroughput: 125 } },
   },
   observability: {
     prometheus: { retention: "15d", volumeSizeGiB: 100 },

@@ -72,8 +72,8 @@ export function checkpointEnv(mounts: CheckpointMounts, jobNameLabel: string): J
 
 /**
  * A copy of `podSpec` whose containers named in `containers` mount the checkpoint (and datasets) volumes and carry
- * checkpointEnv; volumes are added once per claim; with FSx, the pod is pinned to the file system's zone (pools that
- * list it in `resilience.storage.fsx.pools` are pinned there already; others, such as the general pool, launch there).
+ * checkpointEnv; volumes are added once per claim; with FSx, the pod is pinned to the file system's zone (the GPU pools
+ * of `fsxMountingPools` are pinned there already; the general pool launches there).
  */
 export function withCheckpoints(podSpec: Json, mounts: CheckpointMounts, opts: { readonly containers: readonly string[]; readonly jobNameLabel: string }): Json {
   const claims = [...new Set([mounts.checkpoints.claim, ...(mounts.datasets ? [mounts.datasets.claim] : [])])];

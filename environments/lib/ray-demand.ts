@@ -32,8 +32,23 @@ export function rayServeMaxGpusPerPool(env: RayDemandEnv): Record<string, number
   return ray.enabled ? { [RAY_SERVE_POOL]: ray.serve.maxWorkers * RAY_SERVE_GPUS_PER_WORKER } : {};
 }
 
-/** Pools Ray training workers prefer, best first: EFA, then the GPU training pool, then one GPU of the inference pool. */
+/**
+ * Shared pools Ray training workers prefer, best first: EFA, then the GPU training pool, then one GPU of the inference
+ * pool. A team's own dedicated pool comes before all of them: it is paid for whether it runs or not.
+ */
 const WORKER_POOLS = [EFA_TRAINING_POOL.name, GPU_TRAINING_POOL.name, GPU_INFERENCE_POOL.name];
+
+/**
+ * Rank of a flavor for a team's Ray workers (lower is better; -1: its own dedicated pool; undefined: never). Not the
+ * inference pool when there is FSx: the workers would mount its claims there, and that pool stays in every zone for
+ * serving rather than take FSx's zone pin and startup taint (resilience-schema.ts `fsxMountingPools`).
+ */
+function workerRank(f: GpuFlavor, team: string, fsx: boolean): number | undefined {
+  if (f.owner !== undefined) return f.owner === team ? -1 : undefined;
+  if (fsx && f.pool.name === GPU_INFERENCE_POOL.name) return undefined;
+  const i = WORKER_POOLS.indexOf(f.pool.name);
+  return i < 0 ? undefined : i;
+}
 
 /** Where a team's Ray training workers run: one flavor its queue lists, what a worker takes and how many there are. */
 export interface TeamRayWorkers {
@@ -46,18 +61,20 @@ export interface TeamRayWorkers {
 }
 
 /**
- * A team's Ray training workers: on the most training-capable flavor its queue lists (EFA, GPU training, inference)
- * that can hold at least one worker; a whole node of the flavor's smallest type per worker on a training pool, one GPU
- * on the inference pool; `ml.ray.trainingWorkers` replicas, fewer when the queue can never hold that many (a gang Kueue
- * could never admit would wait forever). Undefined when Ray is off or no flavor of the queue can hold one worker.
+ * A team's Ray training workers: on the team's dedicated pool when it has one, else on the most training-capable
+ * flavor its queue lists (EFA, GPU training, inference but not with FSx), the first that can hold one worker; a whole
+ * node of the flavor's smallest type per worker on a training pool, one GPU on the inference pool;
+ * `ml.ray.trainingWorkers` replicas, fewer when the queue can never hold that many (a gang Kueue could never admit
+ * would wait forever). Undefined when Ray is off or no flavor of the queue can hold one worker.
  */
 export function teamRayWorkers(env: Environment, team: string): TeamRayWorkers | undefined {
   if (!env.ml.ray.enabled) return undefined;
   const cohort = cohortQueues(env.teams);
   const own = cohort.find((q) => q.name === team)?.gpus ?? {};
+  const fsx = env.resilience.storage.fsx !== undefined;
   const candidates = gpuFlavors(env)
-    .filter((f) => own[f.name] && WORKER_POOLS.includes(f.pool.name))
-    .sort((a, b) => WORKER_POOLS.indexOf(a.pool.name) - WORKER_POOLS.indexOf(b.pool.name));
+    .filter((f) => own[f.name] && workerRank(f, team, fsx) !== undefined)
+    .sort((a, b) => workerRank(a, team, fsx)! - workerRank(b, team, fsx)!);
   for (const flavor of candidates) {
     const instanceTypes = flavor.instanceTypes.filter((t) => t.arch === "amd64");
     if (!instanceTypes.length) continue;

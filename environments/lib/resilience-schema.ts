@@ -1,17 +1,16 @@
 import { z } from "zod";
-import { findInstanceType, instanceTypesOfFamily, type InstanceTypeInfo } from "../../constructs/catalog/instance-types";
+import type { InstanceTypeInfo } from "../../constructs/catalog/instance-types";
+import { GPU_INFERENCE_POOL, GPU_TRAINING_POOL } from "../../constructs/karpenter/pool-labels";
 import { DCGM_HOST_ENGINE_INSTANCE_TYPES, hostEngineRunsOn } from "../../constructs/resilience/dcgm-host-engine";
+import { gpuPools as flavorPools, type DedicatedPoolSource, type FlavorSource } from "../../constructs/tenancy/flavors";
 import { FSX_DEPLOYMENT_TYPES, fsxCapacityProblem, fsxThroughputProblem } from "../../constructs/storage/fsx-lustre-rules";
 import type { ComputeSettings } from "./compute-schema";
-import { positiveInt, uniqueList } from "./fields";
+import { positiveInt } from "./fields";
 
 /**
  * The `resilience` section (issue 17, docs/resilience.md): node health and repair, shared storage for datasets and
  * checkpoints, resumable training and capacity fallback. Every field has a default, so an environment may omit it.
  */
-
-/** Pools that can mount the FSx file system (the training pools; inference never does). */
-export const FSX_POOLS = ["gpu-training", "efa-training"] as const;
 
 const reservationId = z.string().regex(/^cr-[0-9a-f]{17}$/, "must be a capacity reservation id like cr-0123456789abcdef0");
 
@@ -26,8 +25,6 @@ const fsxSettings = z.strictObject({
   perUnitStorageThroughput: positiveInt,
   /** The one AZ of the file system; it must be the EFA AZ, so training traffic never crosses zones. @default - the EFA AZ */
   availabilityZone: z.string().optional(),
-  /** Pools that mount it: pinned to its AZ and tainted at startup until the FSx CSI node plugin is ready. */
-  pools: uniqueList(z.enum(FSX_POOLS)),
   /** Daily automatic backups kept this many days (0: none); production needs at least 1. @default - 7 in production, else 0 */
   automaticBackupRetentionDays: z.number().int().min(0).max(90).optional(),
   dataCompressionType: z.enum(["LZ4", "NONE"]).default("LZ4"),
@@ -80,12 +77,28 @@ export function fsxBackupDays(env: { readonly tier: string; readonly resilience:
   return env.resilience.storage.fsx?.automaticBackupRetentionDays ?? (env.tier === "production" ? 7 : 0);
 }
 
+/**
+ * The GPU pools where a pod that mounts the FSx claims may land, so each gets the FSx CSI driver's startup taint and
+ * the file system's zone (issue 17.3): every GPU pool but the inference pool. The TrainJob runtimes mount the claims on
+ * the GPU training and EFA pools, and `torch-distributed` with GPUs on a team's dedicated pool (docs/tenancy.md); the
+ * teams' Ray templates on their dedicated pool, EFA or GPU training, and never on the inference pool while there is
+ * FSx (environments/lib/ray-demand.ts), which serving keeps in every zone. Empty without FSx. A managed EFA node group
+ * is in the list but takes neither (its zone is the EFA subnet's; startup taints are Karpenter's).
+ */
+export function fsxMountingPools(env: FlavorSource & { readonly resilience: ResilienceSettings }): string[] {
+  if (!env.resilience.storage.fsx) return [];
+  return flavorPools(env)
+    .map((p) => p.pool.name)
+    .filter((name) => name !== GPU_INFERENCE_POOL.name);
+}
+
 /** What the resilience rules read besides their own section. */
-interface ResilienceContext {
+interface ResilienceContext extends FlavorSource {
   readonly tier: string;
   readonly compute: ComputeSettings;
   readonly cluster: { readonly systemNodeGroup: { readonly maxSize: number } };
   readonly resilience: ResilienceSettings;
+  readonly teams: DedicatedPoolSource;
 }
 
 type Issue = (path: PropertyKey[], input: unknown, message: string) => void;
@@ -96,28 +109,29 @@ interface GpuPool {
   readonly path: PropertyKey[];
   /** Where its instance types are set. */
   readonly typesPath: PropertyKey[];
-  readonly types: InstanceTypeInfo[];
+  readonly types: readonly InstanceTypeInfo[];
   readonly gpus?: number;
   readonly maxSize?: number;
 }
 
-/** Every GPU pool of the environment with the instance types it may launch and the GPUs its limit allows. */
-function gpuPools(c: ComputeSettings): GpuPool[] {
-  const named = (names: readonly string[]) => names.map((n) => findInstanceType(n)).filter((t): t is InstanceTypeInfo => t !== undefined);
-  const pools: GpuPool[] = [
-    {
-      path: ["compute", "gpuInferencePool", "limits", "gpus"],
-      typesPath: ["compute", "gpuInferencePool", "instanceFamilies"],
-      types: c.gpuInferencePool.instanceFamilies.flatMap((f) => instanceTypesOfFamily(f)).filter((t) => t.gpuCount > 0),
-      gpus: c.gpuInferencePool.limits.gpus,
-    },
-  ];
-  const training = c.gpuTrainingPool;
-  if (training) pools.push({ path: ["compute", "gpuTrainingPool", "limits", "gpus"], typesPath: ["compute", "gpuTrainingPool", "instanceTypes"], types: named(training.instanceTypes), gpus: training.limits.gpus });
-  const efaTypes = ["compute", "efa", "instanceTypes"];
-  if (c.efa.mode === "karpenter") pools.push({ path: ["compute", "efa", "limits", "gpus"], typesPath: efaTypes, types: named(c.efa.instanceTypes), gpus: c.efa.limits.gpus });
-  if (c.efa.mode === "managed-node-group") pools.push({ path: ["compute", "efa", "maxSize"], typesPath: efaTypes, types: named(c.efa.instanceTypes), maxSize: c.efa.maxSize });
-  return pools;
+/**
+ * Every GPU pool of the environment, teams' dedicated pools included: the Kueue flavors' list (constructs/tenancy/
+ * flavors.ts `gpuPools`), so a new kind of pool is added there once, with the fields that set each pool's size and types.
+ */
+function gpuPools(env: ResilienceContext): GpuPool[] {
+  const c = env.compute;
+  return flavorPools(env).map((p): GpuPool => {
+    const types = p.flavors.flatMap((f) => f.instanceTypes);
+    if (p.owner !== undefined) {
+      const at = ["teams", "tenants", env.teams.tenants.findIndex((t) => t.name === p.owner), "dedicatedPool"];
+      return { path: [...at, "gpus"], typesPath: [...at, "instanceTypes"], types, gpus: p.gpuLimit };
+    }
+    if (p.pool.name === GPU_INFERENCE_POOL.name) return { path: ["compute", "gpuInferencePool", "limits", "gpus"], typesPath: ["compute", "gpuInferencePool", "instanceFamilies"], types, gpus: p.gpuLimit };
+    if (p.pool.name === GPU_TRAINING_POOL.name) return { path: ["compute", "gpuTrainingPool", "limits", "gpus"], typesPath: ["compute", "gpuTrainingPool", "instanceTypes"], types, gpus: p.gpuLimit };
+    const efaTypes = ["compute", "efa", "instanceTypes"];
+    if (c.efa.mode === "managed-node-group") return { path: ["compute", "efa", "maxSize"], typesPath: efaTypes, types, maxSize: c.efa.maxSize };
+    return { path: ["compute", "efa", "limits", "gpus"], typesPath: efaTypes, types, gpus: p.gpuLimit };
+  });
 }
 
 /** Rules of the resilience section and what it requires of the rest of the environment (issue 17, "bad input"). */
@@ -143,10 +157,6 @@ export function refineResilience(env: ResilienceContext, ctx: z.RefinementCtx): 
           : "has no EFA subnet: compute.efa is disabled, and the file system must sit in the EFA availability zone",
       );
     }
-    fsx.pools.forEach((p, i) => {
-      const exists = p === "gpu-training" ? c.gpuTrainingPool !== undefined : c.efa.mode !== "disabled";
-      if (!exists) issue(["resilience", "storage", "fsx", "pools", i], p, `is not a pool of this environment (compute.${p === "gpu-training" ? "gpuTrainingPool" : "efa"} is not configured)`);
-    });
     if (env.tier === "production" && fsx.automaticBackupRetentionDays === 0) {
       issue(at("automaticBackupRetentionDays"), fsx.automaticBackupRetentionDays, "must be at least 1 in production tier (daily backups of the checkpoints)");
     }
@@ -164,7 +174,7 @@ export function refineResilience(env: ResilienceContext, ctx: z.RefinementCtx): 
   }
 
   if (r.nodeMonitoring.enabled) {
-    for (const pool of gpuPools(c)) {
+    for (const pool of gpuPools(env)) {
       // Types without GPUs are the compute rules' to reject; here only GPU types the host engine skips.
       const outside = pool.types.filter((t) => t.gpuCount > 0 && !hostEngineRunsOn(t)).map((t) => t.name);
       if (outside.length) {
@@ -176,11 +186,12 @@ export function refineResilience(env: ResilienceContext, ctx: z.RefinementCtx): 
   if (env.tier === "production" && r.nodeRepair.enabled) {
     const tooSmall = (nodes: number) => nodes < 2;
     const why = "node repair replaces a pool's only node and leaves it with no capacity until the replacement joins; production pools need room for at least two nodes";
-    for (const pool of gpuPools(c)) {
+    for (const pool of gpuPools(env)) {
       if (pool.maxSize !== undefined) {
         if (tooSmall(pool.maxSize)) issue(pool.path, pool.maxSize, `is below 2 with resilience.nodeRepair.enabled: ${why}`);
         continue;
       }
+      if (!pool.types.length) continue; // no known GPU type: the compute and teams rules report it
       const largest = Math.max(...pool.types.map((t) => t.gpuCount));
       const nodes = Math.floor((pool.gpus ?? 0) / largest);
       if (tooSmall(nodes)) issue(pool.path, pool.gpus, `holds ${nodes} node(s) of ${largest} GPUs with resilience.nodeRepair.enabled: ${why}`);

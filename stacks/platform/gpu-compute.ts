@@ -25,7 +25,7 @@ import { ManifestsRelease } from "../../constructs/kubernetes/manifests-release"
 import { efaHugePagesOverlay, reservedTiers } from "../../constructs/resilience/capacity-fallback";
 import { exporterRemoteEngineValues } from "../../constructs/resilience/dcgm-host-engine";
 import { FSX_CSI } from "../../constructs/storage/csi-drivers";
-import { fsxZone } from "../../environments/lib/resilience-schema";
+import { fsxMountingPools, fsxZone } from "../../environments/lib/resilience-schema";
 import type { Environment } from "../../environments/lib/schema";
 import { EFA_ROOT_VOLUME_GIB } from "../foundation/gpu-foundation";
 import type { FoundationStack } from "../foundation-stack";
@@ -101,8 +101,9 @@ export class GpuCompute extends Construct {
     const compute = env.compute;
     const tags = costTags(env);
     // Pools that mount the FSx file system: pinned to its zone, and tainted until the FSx CSI node plugin is ready.
-    const fsxPools = new Set<string>(env.resilience.storage.fsx?.pools ?? []);
+    const fsxPools = new Set<string>(fsxMountingPools(env));
     const fsxStartup = (pool: string) => (fsxPools.has(pool) ? [FSX_CSI.startupTaint] : undefined);
+    const fsxZonePin = (pool: string) => (fsxPools.has(pool) ? [{ key: "topology.kubernetes.io/zone", operator: "In" as const, values: [fsxZone(env)!] }] : []);
     // Huge pages for EFA pods on Karpenter nodes come from a NodeOverlay (alpha gate); node repair is alpha too.
     const hugePagesOverlay = compute.efa.mode === "karpenter";
     const sharing = computeSharing(env);
@@ -213,7 +214,7 @@ export class GpuCompute extends Construct {
           requirements: [
             { key: "node.kubernetes.io/instance-type", operator: "In", values: training.instanceTypes },
             { key: "karpenter.sh/capacity-type", operator: "In", values: training.capacityTypes },
-            ...(fsxPools.has(GPU_TRAINING_POOL.name) ? [{ key: "topology.kubernetes.io/zone", operator: "In" as const, values: [fsxZone(env)!] }] : []),
+            ...fsxZonePin(GPU_TRAINING_POOL.name),
             ...platformRequirements(trainingTypes),
           ],
           startupTaints: fsxStartup(GPU_TRAINING_POOL.name),
@@ -305,8 +306,10 @@ export class GpuCompute extends Construct {
           requirements: [
             { key: "node.kubernetes.io/instance-type", operator: "In", values: dp.instanceTypes },
             { key: "karpenter.sh/capacity-type", operator: "In", values: [dp.capacityType] },
+            ...fsxZonePin(pool.name),
             ...platformRequirements(types),
           ],
+          startupTaints: fsxStartup(pool.name),
           limits: { "nvidia.com/gpu": dp.gpus },
           // Batch jobs: a node is removed once empty, never consolidated under a running job.
           consolidationPolicy: "WhenEmpty",

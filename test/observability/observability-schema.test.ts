@@ -10,6 +10,8 @@ const productionWith = (observability: LooseInput) =>
   brokenStaging((e) => {
     e.tier = "production";
     e.ml.mlflowDatabase.multiAz = true;
+    // Two nodes: production's node repair rule refuses staging's one-node dedicated pool.
+    e.teams.tenants[0].dedicatedPool.gpus = 8;
     e.observability = observability;
   });
 

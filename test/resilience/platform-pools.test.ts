@@ -7,7 +7,12 @@ import { DCGM_HOST_ENGINE_INSTANCE_TYPES } from "../../constructs/resilience/dcg
 import type { Banner } from "../../scripts/lib/plan-diff";
 import { crdValidator, helmReleases, releaseManifests, withSampleTokenValues } from "../helpers/gpu-reference";
 import { editValues, edited, projectStacks, review } from "../helpers/review-scenarios";
-import { stack } from "../helpers/synth";
+import { projectEnvironment, stack } from "../helpers/synth";
+import type { PodFootprint } from "../../constructs/kubernetes/footprint";
+import { CLAIMS } from "../../constructs/resilience/training-storage-layout";
+import { fsxZone } from "../../environments/lib/resilience-schema";
+import { nodePoolSource, placements } from "../helpers/deploy-walk/scheduling";
+import { podTemplatesOf, rayTemplates } from "../helpers/ray-templates";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -25,10 +30,43 @@ describe("pools that mount FSx", () => {
     }
   });
 
-  test("staging mounts it on the EFA pool only; the GPU training pool keeps every zone and no startup taint; inference never", () => {
-    expect(pool("staging", "efa-training").spec.template.spec.startupTaints).toEqual([FSX_TAINT]);
-    expect([pool("staging", "gpu-training").spec.template.spec.startupTaints, zoneOf(pool("staging", "gpu-training"))]).toEqual([undefined, undefined]);
-    for (const env of ["dev", "staging", "prod"]) expect(pool(env, "gpu-inference").spec.template.spec.startupTaints).toBeUndefined();
+  test("staging: every GPU pool but inference (EFA, GPU training, vision's dedicated pool) is tainted and pinned; inference never", () => {
+    for (const name of ["efa-training", "gpu-training", "team-vision"]) {
+      expect([name, pool("staging", name).spec.template.spec.startupTaints, zoneOf(pool("staging", name))]).toEqual([name, [FSX_TAINT], ["us-east-1b"]]);
+    }
+    for (const env of ["dev", "staging", "prod"]) expect([pool(env, "gpu-inference").spec.template.spec.startupTaints, zoneOf(pool(env, "gpu-inference"))]).toEqual([undefined, undefined]);
+    // Without FSx (dev) nothing is tainted or pinned for it.
+    for (const p of pools("dev").values()) if (p.kind === "NodePool") expect(p.spec.template.spec.startupTaints).toBeUndefined();
+  });
+
+  /** Every GPU pod template of `env` that mounts an FSx claim: the TrainJob runtimes' and the teams' Ray templates'. */
+  function fsxGpuPods(env: string): Array<{ label: string; pod: PodFootprint }> {
+    const runtimes = [...releaseManifests(stack(`${env}-ml`), "training-runtimes").values()]
+      .filter((o) => o.kind === "ClusterTrainingRuntime")
+      .flatMap((o) => (o.spec.template.spec.replicatedJobs as Json[]).map((j) => ({ label: `${o.metadata.name}/${j.name}`, spec: j.template.spec.template.spec })));
+    const ray = rayTemplates(stack(`${env}-teams`)).flatMap(({ namespace, cr }) => podTemplatesOf(cr).map(([group, t]) => ({ label: `${namespace}/${cr.kind}/${group}`, spec: t.spec })));
+    const fsxClaims: string[] = [CLAIMS.fsxCheckpoints, CLAIMS.fsxDatasets];
+    return [...runtimes, ...ray].flatMap(({ label, spec }) => {
+      const mountsFsx = ((spec.volumes ?? []) as Json[]).some((v) => fsxClaims.includes(v.persistentVolumeClaim?.claimName));
+      const c = spec.containers[0].resources ?? {};
+      const extended = Object.fromEntries(Object.entries({ ...c.limits, ...c.requests }).filter(([k]) => k.includes("/"))) as Record<string, string>;
+      if (!mountsFsx || !extended["nvidia.com/gpu"]) return [];
+      return [{ label, pod: { name: label, kind: "Job" as const, requests: { cpu: c.requests?.cpu ?? "1", memory: c.requests?.memory ?? "1Gi", extended }, tolerations: spec.tolerations, nodeSelector: spec.nodeSelector } }];
+    });
+  }
+
+  test.each(["staging", "prod"])("%s: every NodePool a GPU pod mounting FSx can land on starts tainted and sits in the file system's zone", (env) => {
+    const nodePools = [...pools(env).values()].filter((o) => o.kind === "NodePool");
+    const sources = nodePools.map(nodePoolSource);
+    const zone = fsxZone(projectEnvironment(env));
+    const pods = fsxGpuPods(env);
+    // The runtimes of both training pools and every team's Ray workers.
+    expect(pods.length).toBeGreaterThanOrEqual(4);
+    for (const { label, pod } of pods) {
+      const landing = placements(pod, sources).allowed.map((a) => nodePools[sources.indexOf(a)]);
+      expect([label, landing.length > 0]).toEqual([label, true]);
+      for (const p of landing) expect([label, p.metadata.name, p.spec.template.spec.startupTaints, zoneOf(p)]).toEqual([label, p.metadata.name, [FSX_TAINT], [zone]]);
+    }
   });
 
   test("the review flags the one-time roll of every node of the pools the startup taint is added to", () => {

@@ -1,18 +1,22 @@
 // Bad input of the `resilience` section (issue 17): each rule rejects at synth naming environment, field and value.
 import { validateEnvironment } from "../../environments/lib/load";
-import { fsxBackupDays, fsxZone } from "../../environments/lib/resilience-schema";
+import { fsxBackupDays, fsxMountingPools, fsxZone } from "../../environments/lib/resilience-schema";
 import { brokenStaging, problemsOf, type LooseInput } from "../helpers/environments";
 
 /** Staging with a valid FSx file system in its EFA zone, changed by `mutate`. */
 const withFsx = (mutate: (e: LooseInput) => void = () => undefined) =>
   brokenStaging((e) => {
-    e.resilience = { storage: { fsx: { storageCapacityGiB: 1200, perUnitStorageThroughput: 125, availabilityZone: "us-east-1b", pools: ["efa-training"] } } };
+    e.resilience = { storage: { fsx: { storageCapacityGiB: 1200, perUnitStorageThroughput: 125, availabilityZone: "us-east-1b" } } };
     mutate(e);
   });
 
-/** Staging as production tier (its AMI is pinned and its network private already). */
+/**
+ * Staging as production tier (its AMI is pinned and its network private already), vision's dedicated pool room for two
+ * nodes (staging's one-node pool is what production's node repair rule refuses: see its own test).
+ */
 const asProduction = (e: LooseInput) => {
   e.tier = "production";
+  e.teams.tenants[0].dedicatedPool.gpus = 8;
   e.ml.mlflowDatabase.multiAz = true;
   e.ml.ingress.scheme = "internal";
 };
@@ -56,7 +60,7 @@ describe("resilience: bad input is rejected with environment, field and value", 
     expect(fsxZone(validateEnvironment("staging", withFsx((e) => ((e.compute.efa.availabilityZones = ["us-east-1c"]), delete e.resilience.storage.fsx.availabilityZone))))).toBe("us-east-1c");
   });
 
-  test("an FSx file system in an environment without EFA has no EFA subnet either, and its pool does not exist", () => {
+  test("an FSx file system in an environment without EFA has no EFA subnet either", () => {
     expect(
       problemsOf(
         "staging",
@@ -64,7 +68,15 @@ describe("resilience: bad input is rejected with environment, field and value", 
       ),
     ).toEqual([
       'environment "staging": resilience.storage.fsx.availabilityZone: got "us-east-1b"; has no EFA subnet: compute.efa is disabled, and the file system must sit in the EFA availability zone',
-      'environment "staging": resilience.storage.fsx.pools[0]: got "efa-training"; is not a pool of this environment (compute.efa is not configured)',
+    ]);
+  });
+
+  test("the pools that mount FSx are derived, not listed: every GPU pool but inference; none without FSx", () => {
+    expect(fsxMountingPools(validateEnvironment("staging", withFsx()))).toEqual(["gpu-training", "efa-training", "team-vision"]);
+    expect(fsxMountingPools(validateEnvironment("staging", brokenStaging((e) => delete e.resilience.storage.fsx)))).toEqual([]);
+    // The former list is refused with the field named, so a fork that still sets it learns it is gone.
+    expect(problemsOf("staging", withFsx((e) => (e.resilience.storage.fsx.pools = ["efa-training"])))).toEqual([
+      'environment "staging": resilience.storage.fsx.pools: unknown field (got ["efa-training"]); check its spelling against environments/lib/schema.ts',
     ]);
   });
 
@@ -87,6 +99,14 @@ describe("resilience: bad input is rejected with environment, field and value", 
     expect(() => validateEnvironment("staging", brokenStaging((e) => (asProduction(e), (e.compute.efa.limits.gpus = 8), (e.resilience = { nodeRepair: { enabled: false } }))))).not.toThrow();
   });
 
+  test("node repair in production with a team's dedicated pool that holds one node", () => {
+    const input = brokenStaging((e) => (asProduction(e), (e.teams.tenants[0].dedicatedPool = { instanceTypes: ["p5.48xlarge"], gpus: 8 })));
+    expect(problemsOf("staging", input)).toEqual([
+      'environment "staging": teams.tenants[0].dedicatedPool.gpus: got 8; holds 1 node(s) of 8 GPUs with resilience.nodeRepair.enabled: node repair replaces a pool\'s only node and leaves it with no capacity until the replacement joins; production pools need room for at least two nodes',
+    ]);
+    expect(() => validateEnvironment("staging", brokenStaging((e) => (asProduction(e), (e.teams.tenants[0].dedicatedPool = { instanceTypes: ["p5.48xlarge"], gpus: 16 }))))).not.toThrow();
+  });
+
   test("node repair in production with a one-node managed node group", () => {
     const input = brokenStaging((e) => {
       asProduction(e);
@@ -105,6 +125,10 @@ describe("resilience: bad input is rejected with environment, field and value", 
   test("a GPU type the node monitoring agent's host engine does not run on (g5g is arm64, dcgm-server amd64 only)", () => {
     expect(problemsOf("staging", brokenStaging((e) => (e.compute.gpuInferencePool.instanceFamilies = ["g6", "g6e", "g5g"])))).toEqual([
       'environment "staging": compute.gpuInferencePool.instanceFamilies: got ["g5g.16xlarge","g5g.2xlarge","g5g.4xlarge","g5g.8xlarge","g5g.metal","g5g.xlarge"]; includes types the node monitoring agent\'s DCGM host engine does not run on (77 supported, amd64 only): no GPU health or DCGM metrics there',
+    ]);
+    // A team's dedicated pool is a GPU pool like the others.
+    expect(problemsOf("staging", brokenStaging((e) => (e.teams.tenants[0].dedicatedPool = { instanceTypes: ["g5g.16xlarge"], gpus: 2 })))).toEqual([
+      'environment "staging": teams.tenants[0].dedicatedPool.instanceTypes: got ["g5g.16xlarge"]; includes types the node monitoring agent\'s DCGM host engine does not run on (77 supported, amd64 only): no GPU health or DCGM metrics there',
     ]);
     // Without the agent the exporter keeps its own embedded engine, so the same pool is accepted.
     expect(() => validateEnvironment("staging", brokenStaging((e) => ((e.compute.gpuInferencePool.instanceFamilies = ["g6", "g6e", "g5g"]), (e.resilience = { nodeMonitoring: { enabled: false } }))))).not.toThrow();

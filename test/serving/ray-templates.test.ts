@@ -15,6 +15,9 @@ import { brokenStaging } from "../helpers/environments";
 import { renderedObjects } from "../helpers/ml-helm";
 import { clusterSpecOf, kueueRayWebhookProblems, podTemplatesOf, rayTemplates, trainingTemplateProblems, type TrainingNamespace } from "../helpers/ray-templates";
 import { projectEnvironment, resources, stack } from "../helpers/synth";
+import type { PodFootprint } from "../../constructs/kubernetes/footprint";
+import { nodePoolSource, placements } from "../helpers/deploy-walk/scheduling";
+import { releaseManifests } from "../helpers/gpu-reference";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -38,8 +41,11 @@ describe.each(ENVS)("%s: Ray training templates in every team namespace", (env) 
   const teams = e.teams.tenants.map((t) => t.name);
   const templates = rayTemplates(stack(`${env}-teams`));
 
-  test("each team namespace gets a RayCluster and a RayJob, and only there", () => {
-    expect(templates.map((t) => `${t.namespace}/${t.cr.kind}`).sort()).toEqual(teams.flatMap((t) => [`${t}/RayCluster`, `${t}/RayJob`]).sort());
+  test("each team namespace with a flavor for Ray workers gets a RayCluster and a RayJob, and only there", () => {
+    const offered = teams.filter((t) => teamRayWorkers(e, t));
+    expect(templates.map((t) => `${t.namespace}/${t.cr.kind}`).sort()).toEqual(offered.flatMap((t) => [`${t}/RayCluster`, `${t}/RayJob`]).sort());
+    // prod's recsys holds inference quota only, and prod has FSx: no template (see teamRayWorkers' FSx test).
+    expect(teams.filter((t) => !offered.includes(t))).toEqual(env === "prod" ? ["recsys"] : []);
   });
 
   test("queued in the team's LocalQueue, on every training claim of its namespace, fixed workers, the job's own checkpoint directory", () => {
@@ -75,11 +81,13 @@ describe.each(ENVS)("%s: Ray training templates in every team namespace", (env) 
       const placement = teamRayWorkers(e, namespace)!;
       const group = clusterSpecOf(cr).workerGroupSpecs[0];
       const requests = group.template.spec.containers[0].resources.requests;
-      expect(Object.keys(e.teams.tenants.find((t) => t.name === namespace)!.gpus)).toContain(placement.flavor.name);
+      expect(Object.keys(cohort.find((q) => q.name === namespace)!.gpus)).toContain(placement.flavor.name);
       expect(group.template.spec.nodeSelector).toEqual(expect.objectContaining(placement.flavor.nodeLabels));
       expect(group.replicas * Number(requests["nvidia.com/gpu"])).toBeLessThanOrEqual(maxGpus(cohort, namespace, placement.flavor.name));
       expect(group.replicas).toBeLessThanOrEqual(e.ml.ray.trainingWorkers);
-      const efaQuota = Object.keys(e.teams.tenants.find((t) => t.name === namespace)!.gpus).some((f) => f.startsWith("efa-training-"));
+      // A team's own pool comes first; without one, EFA quota puts the workers on the EFA pool.
+      const tenant = e.teams.tenants.find((t) => t.name === namespace)!;
+      const efaQuota = !tenant.dedicatedPool && Object.keys(tenant.gpus).some((f) => f.startsWith("efa-training-"));
       expect(group.template.spec.nodeSelector["node.ml-platform.io/pool"] === "efa-training").toBe(efaQuota);
       expect(Boolean(requests["vpc.amazonaws.com/efa"])).toBe(efaQuota);
     }
@@ -181,20 +189,53 @@ describe.each(ENVS)("%s: Ray Serve in namespace ray", (env) => {
 
   test("npm run cost lists the RayService and each team's Ray training gang", () => {
     const keys = servingBreakdown(e).map((i) => i.key);
-    expect(keys).toEqual(expect.arrayContaining(["ray/serve", ...e.teams.tenants.map((t) => `ray/training/${t.name}`)]));
+    const offered = e.teams.tenants.filter((t) => teamRayWorkers(e, t.name));
+    expect(keys.filter((k) => k.startsWith("ray/"))).toEqual(["ray/serve", ...offered.map((t) => `ray/training/${t.name}`)]);
   });
 });
 
 describe("teamRayWorkers: a gang the queue can admit", () => {
+  /** Staging's vision without its dedicated pool, its quotas changed by `mutate`. */
+  const sharedOnly = (mutate: (x: Any) => void) => brokenStaging((x) => (delete x.teams.tenants[0].dedicatedPool, mutate(x)));
+
+  test("a team with a dedicated pool runs its workers there first, whole nodes, as many as the pool holds", () => {
+    const e = validateEnvironment("staging", brokenStaging((x) => (x.teams.tenants[0].gpus["efa-training-a100"] = { nominal: 8 })));
+    expect(teamRayWorkers(e, "vision")).toEqual(expect.objectContaining({ flavor: expect.objectContaining({ name: "team-vision-l4", owner: "vision" }), gpusPerWorker: 4, efaInterfacesPerWorker: 0, replicas: 1 }));
+    // Another team never gets it, whatever it lists.
+    expect(teamRayWorkers(e, "nlp")!.flavor.pool.name).toBe("gpu-training");
+  });
+
   test("a team whose EFA quota cannot hold one whole-node worker gets the GPU training pool instead", () => {
-    const e = validateEnvironment("staging", brokenStaging((x) => (x.teams.tenants[0].gpus["efa-training-a100"] = { nominal: 4 })));
+    const e = validateEnvironment("staging", sharedOnly((x) => (x.teams.tenants[0].gpus["efa-training-a100"] = { nominal: 4 })));
     expect(teamRayWorkers(e, "vision")).toEqual(expect.objectContaining({ flavor: expect.objectContaining({ name: "gpu-training-l40s" }), gpusPerWorker: 4, replicas: 2 }));
-    const holds = validateEnvironment("staging", brokenStaging((x) => (x.teams.tenants[0].gpus["efa-training-a100"] = { nominal: 8 })));
+    const holds = validateEnvironment("staging", sharedOnly((x) => (x.teams.tenants[0].gpus["efa-training-a100"] = { nominal: 8 })));
     expect(teamRayWorkers(holds, "vision")).toEqual(expect.objectContaining({ flavor: expect.objectContaining({ name: "efa-training-a100" }), gpusPerWorker: 8, efaInterfacesPerWorker: 4, replicas: 1 }));
+  });
+
+  test("with FSx, no Ray template on the inference pool (it would mount FSx on a pool kept in every zone); without FSx, one GPU there", () => {
+    const inferenceOnly = (x: Any) => (x.teams.tenants[1].gpus = { "gpu-inference-l40s": { nominal: 4 } });
+    expect(teamRayWorkers(validateEnvironment("staging", sharedOnly(inferenceOnly)), "nlp")).toBeUndefined();
+    const noFsx = validateEnvironment("staging", sharedOnly((x) => (inferenceOnly(x), delete x.resilience.storage.fsx)));
+    expect(teamRayWorkers(noFsx, "nlp")).toEqual(expect.objectContaining({ flavor: expect.objectContaining({ name: "gpu-inference-l40s" }), gpusPerWorker: 1 }));
   });
 
   test("no templates when Ray is off", () => {
     const e = validateEnvironment("staging", brokenStaging((x) => (x.ml.ray = { enabled: false })));
     expect(teamRayWorkers(e, "vision")).toBeUndefined();
+  });
+});
+
+describe.each(["staging", "prod"] as const)("%s: Ray workers land on their flavor's NodePool and nowhere else", (env) => {
+  const e = projectEnvironment(env);
+  const sources = [...releaseManifests(stack(`${env}-platform`), "karpenter-node-pools").values()].filter((o) => o.kind === "NodePool").map(nodePoolSource);
+
+  test("the worker pod (its selector, tolerations and requests) fits only the pool of the flavor Kueue admits it on", () => {
+    for (const { namespace, cr } of rayTemplates(stack(`${env}-teams`))) {
+      const spec = clusterSpecOf(cr).workerGroupSpecs[0].template.spec;
+      const r = spec.containers[0].resources.requests;
+      const extended = Object.fromEntries(Object.entries(r).filter(([k]) => k.includes("/"))) as Record<string, string>;
+      const worker: PodFootprint = { name: "worker", kind: "Job", namespace, requests: { cpu: r.cpu, memory: r.memory, extended }, tolerations: spec.tolerations, nodeSelector: spec.nodeSelector };
+      expect([namespace, placements(worker, sources).allowed.map((s) => s.name)]).toEqual([namespace, [`NodePool ${teamRayWorkers(e, namespace)!.flavor.pool.name}`]]);
+    }
   });
 });

@@ -99,6 +99,8 @@ describe("staging: vision's dedicated NodePool and EC2NodeClass", () => {
     expect(pool.spec.template.spec.requirements).toEqual([
       { key: "node.kubernetes.io/instance-type", operator: "In", values: ["g6.12xlarge"] },
       { key: "karpenter.sh/capacity-type", operator: "In", values: ["on-demand"] },
+      // Staging has FSx: the pool's Ray workers and TrainJobs mount it, so it sits in the file system's zone.
+      { key: "topology.kubernetes.io/zone", operator: "In", values: ["us-east-1b"] },
       { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
       { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
     ]);

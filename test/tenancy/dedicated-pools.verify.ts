@@ -10,6 +10,7 @@ import { renderedObject, renderedObjects } from "../helpers/ml-helm";
 import { declaredFootprints } from "../helpers/deploy-walk/footprints";
 import { StackGraph } from "../helpers/deploy-walk/graph";
 import { placements } from "../helpers/deploy-walk/scheduling";
+import { podTemplatesOf, rayTemplates } from "../helpers/ray-templates";
 import { walkDeploy } from "../helpers/deploy-walk/walk";
 import { buildWorld, type FootprintIndex } from "../helpers/deploy-walk/world";
 import { projectEnvironment, stack, synthesizeAll, type SynthesizedStack } from "../helpers/synth";
@@ -94,10 +95,12 @@ describe("staging's dedicated pool in the deploy walk", () => {
     expect(r.findings).toEqual([expect.stringMatching(/\(NodePool team-vision\): its pods at full scale need nvidia\.com\/gpu 8, over the pool's limit 4 \[Job vision\/vision-train x2\]$/)]);
   });
 
-  test("no pod of the platform may land on the pool; a vision job on its flavor may, the same job in nlp may not", () => {
-    expect(podsOnDedicated()).toEqual([]);
+  test("no pod of the platform may land on the pool, only vision's Ray workers; a vision job on its flavor may, the same job in nlp may not", () => {
+    // vision's Ray templates (environments/lib/ray-demand.ts puts a team's workers on its own pool first).
+    const rayWorkers = ["RayCluster template ray-templates/gpu-cluster (worker gpu-workers)", "RayJob template ray-templates/distributed-training (worker gpu-workers)"];
+    expect(podsOnDedicated()).toEqual(rayWorkers);
     const nlp = { tolerations: [tolerationFor(GPU_TAINT), { key: "ml-platform.io/team", operator: "Equal", value: "nlp", effect: "NoSchedule" }], nodeSelector: VISION.nodeSelector };
-    expect(podsOnDedicated((s) => (addToTeam(s, "vision", gpuJob("vision", 1, 4, VISION)), addToTeam(s, "nlp", gpuJob("nlp", 1, 4, nlp))))).toEqual(["Job vision/vision-train"]);
+    expect(podsOnDedicated((s) => (addToTeam(s, "vision", gpuJob("vision", 1, 4, VISION)), addToTeam(s, "nlp", gpuJob("nlp", 1, 4, nlp))))).toEqual([...rayWorkers, "Job vision/vision-train"]);
   });
 
   test("another team's job aimed at the pool (its node labels, its own team's toleration) has nowhere to run", () => {
@@ -123,6 +126,15 @@ describe("staging: the dedicated pools' toleration admission rule", () => {
     expect(admits("nlp")).toBe(true);
     // The defaults Kubernetes adds (DefaultTolerationSeconds) and a NoExecute toleration of everything do not reach NoSchedule taints.
     expect(admits("nlp", [{ key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 }, { operator: "Exists", effect: "NoExecute" }])).toBe(true);
+  });
+
+  test("admits every pod of the teams' Ray templates in its namespace (vision's workers tolerate its pool by value)", () => {
+    const pods = rayTemplates(stack("staging-teams")).flatMap(({ namespace, cr }) => podTemplatesOf(cr).map(([group, t]) => ({ namespace, group, tolerations: t.spec.tolerations })));
+    expect(pods.filter((p) => p.namespace === "vision" && p.tolerations?.some((t: Any) => t.key === "ml-platform.io/team"))).not.toHaveLength(0);
+    for (const p of pods) expect([p.namespace, p.group, admits(p.namespace, p.tolerations)]).toEqual([p.namespace, p.group, true]);
+    // The same worker in the other team's namespace is refused.
+    const vision = pods.find((p) => p.namespace === "vision" && p.tolerations?.some((t: Any) => t.key === "ml-platform.io/team"))!;
+    expect(admits("nlp", vision.tolerations)).toBe(false);
   });
 
   test("denies another team's toleration, any team's (Exists), and tolerating every taint", () => {
