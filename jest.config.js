@@ -3,8 +3,8 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
-  // Type-checking happens once in `npm test` (tsc --noEmit); ts-jest only transpiles (isolatedModules in tsconfig).
-  transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
+  // Type-checking happens once in `npm test` (tsc --noEmit); esbuild only transpiles (isolatedModules in tsconfig).
+  transform: { "^.+\\.ts$": "<rootDir>/test/esbuild-transform.cjs" },
   testTimeout: 60000,
   // Jest defaults to cores - 1 workers, which is one on a 2-core machine; the suite is CPU-bound and parallelizes.
   maxWorkers: 2,

@@ -1,7 +1,7 @@
 // Synthesizes every environment once for the whole test run; test files read it through synthesizeAll(). The
 // example environments (the shipped ones with docs/delivery.md's models) are synthesized beside them.
 // Both run at once in child processes on the esbuild build in dist/ (built first if an input changed, as by
-// `npm run synth`), so jest's workers start after about one synthesis, not two in ts-jest-compiled code.
+// `npm run synth`), so jest's workers start after about one synthesis, not two in jest-compiled code.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
