@@ -42,11 +42,12 @@ export default defineEnvironment({
       capacityType: "on-demand",
       limits: { gpus: 64 },
     },
-    // One p5 node of MIG slices (7 x 1g.10gb per H100) for small models; Karpenter learns the slices from NodeOverlays.
+    // p5 nodes of MIG slices (7 x 1g.10gb per H100) for small models; Karpenter learns the slices from NodeOverlays.
+    // Room for two nodes, as node repair needs in production (it would otherwise remove the only node); one runs.
     sharedGpuPool: {
       instanceTypes: ["p5.48xlarge"],
       capacityTypes: ["on-demand"],
-      limits: { gpus: 8 },
+      limits: { gpus: 16 },
       sharing: { mode: "mig", strategy: "mixed", layouts: { "p5.48xlarge": "all-1g.10gb" } },
     },
   },

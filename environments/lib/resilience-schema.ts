@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { InstanceTypeInfo } from "../../constructs/catalog/instance-types";
+import { findInstanceType, type InstanceTypeInfo } from "../../constructs/catalog/instance-types";
 import { GPU_INFERENCE_POOL, GPU_TRAINING_POOL } from "../../constructs/karpenter/pool-labels";
 import { DCGM_HOST_ENGINE_INSTANCE_TYPES, hostEngineRunsOn } from "../../constructs/resilience/dcgm-host-engine";
 import { gpuPools as flavorPools, type DedicatedPoolSource, type FlavorSource } from "../../constructs/tenancy/flavors";
@@ -120,7 +120,11 @@ interface GpuPool {
  */
 function gpuPools(env: ResilienceContext): GpuPool[] {
   const c = env.compute;
-  return flavorPools(env).map((p): GpuPool => {
+  // The shared-GPU pool (MIG or time-sliced, compute.sharedGpuPool) has no Kueue flavor: its slices are not queued.
+  const shared: GpuPool[] = c.sharedGpuPool
+    ? [{ path: ["compute", "sharedGpuPool", "limits", "gpus"], typesPath: ["compute", "sharedGpuPool", "instanceTypes"], types: c.sharedGpuPool.instanceTypes.map(findInstanceType).filter((t): t is InstanceTypeInfo => t !== undefined), gpus: c.sharedGpuPool.limits.gpus }]
+    : [];
+  return [...flavorPools(env).map((p): GpuPool => {
     const types = p.flavors.flatMap((f) => f.instanceTypes);
     if (p.owner !== undefined) {
       const at = ["teams", "tenants", env.teams.tenants.findIndex((t) => t.name === p.owner), "dedicatedPool"];
@@ -131,7 +135,7 @@ function gpuPools(env: ResilienceContext): GpuPool[] {
     const efaTypes = ["compute", "efa", "instanceTypes"];
     if (c.efa.mode === "managed-node-group") return { path: ["compute", "efa", "maxSize"], typesPath: efaTypes, types, maxSize: c.efa.maxSize };
     return { path: ["compute", "efa", "limits", "gpus"], typesPath: efaTypes, types, gpus: p.gpuLimit };
-  });
+  }), ...shared];
 }
 
 /** Rules of the resilience section and what it requires of the rest of the environment (issue 17, "bad input"). */

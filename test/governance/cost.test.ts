@@ -51,7 +51,7 @@ describe("cost ceiling", () => {
     const prod = { ...projectEnvironment("prod"), budget: { monthlyUsd: 1000 } };
     const dev = { ...projectEnvironment("dev"), budget: { monthlyUsd: 1000 } };
     expect(checkBudgets([prod, dev])).toEqual({
-      errors: ['environment "prod": budget.monthlyUsd: got 1000; the worst-case On-Demand ceiling is $659469.60 per 30 days (run `npm run cost`): raise the budget or lower the pool limits'],
+      errors: ['environment "prod": budget.monthlyUsd: got 1000; the worst-case On-Demand ceiling is $699098.40 per 30 days (run `npm run cost`): raise the budget or lower the pool limits'],
       warnings: ['environment "dev": budget.monthlyUsd: got 1000; the worst-case On-Demand ceiling is $7606.08 per 30 days (run `npm run cost`): raise the budget or lower the pool limits'],
     });
   });

@@ -18,10 +18,10 @@ describe("what an account needs before the first deploy (npm run preflight)", ()
     expect(p.reservations).toEqual([]);
   });
 
-  test("prod: P quota for the EFA pool (8 x p5.48xlarge for 64 GPUs), the p4d training types and the shared-GPU p5 node, in the EFA pool's one zone", () => {
+  test("prod: P quota for the EFA pool (8 x p5.48xlarge for 64 GPUs), the p4d training types and the shared-GPU pool's two p5 nodes, in the EFA pool's one zone", () => {
     const p = preflight(projectEnvironment("prod"));
-    expect(p.quotas.find((q) => q.code === "L-417A185B")).toEqual({ code: "L-417A185B", name: "Running On-Demand P instances", vcpus: 8 * 192 + 4 * 96 + 1 * 192 });
-    expect(p.demands.find((d) => d.source === "NodePool shared-gpu")).toEqual(expect.objectContaining({ vcpus: 192, onDemand: true, spot: false }));
+    expect(p.quotas.find((q) => q.code === "L-417A185B")).toEqual({ code: "L-417A185B", name: "Running On-Demand P instances", vcpus: 8 * 192 + 4 * 96 + 2 * 192 });
+    expect(p.demands.find((d) => d.source === "NodePool shared-gpu")).toEqual(expect.objectContaining({ vcpus: 2 * 192, onDemand: true, spot: false }));
     expect(p.demands.find((d) => d.source === "NodePool efa-training")).toEqual(expect.objectContaining({ vcpus: 1536, availabilityZones: ["us-east-1c"], onDemand: true, spot: false }));
   });
 

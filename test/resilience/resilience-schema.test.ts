@@ -107,6 +107,15 @@ describe("resilience: bad input is rejected with environment, field and value", 
     expect(() => validateEnvironment("staging", brokenStaging((e) => (asProduction(e), (e.teams.tenants[0].dedicatedPool = { instanceTypes: ["p5.48xlarge"], gpus: 16 }))))).not.toThrow();
   });
 
+  test("node repair in production with a one-node shared-GPU (MIG) pool, which has no Kueue flavor", () => {
+    const mig = { instanceTypes: ["p5.48xlarge"], capacityTypes: ["on-demand"], sharing: { mode: "mig", strategy: "mixed", layouts: { "p5.48xlarge": "all-1g.10gb" } } };
+    const input = brokenStaging((e) => (asProduction(e), (e.compute.sharedGpuPool = { ...mig, limits: { gpus: 8 } })));
+    expect(problemsOf("staging", input)).toEqual([
+      'environment "staging": compute.sharedGpuPool.limits.gpus: got 8; holds 1 node(s) of 8 GPUs with resilience.nodeRepair.enabled: node repair replaces a pool\'s only node and leaves it with no capacity until the replacement joins; production pools need room for at least two nodes',
+    ]);
+    expect(() => validateEnvironment("staging", brokenStaging((e) => (asProduction(e), (e.compute.sharedGpuPool = { ...mig, limits: { gpus: 16 } }))))).not.toThrow();
+  });
+
   test("node repair in production with a one-node managed node group", () => {
     const input = brokenStaging((e) => {
       asProduction(e);

@@ -52,7 +52,7 @@ describe.each(ENVS)("%s: device plugin configuration per pool", (env) => {
       expect(overlays.map((o) => [o.metadata.name, o.spec.capacity])).toEqual([["shared-gpu-p5-48xlarge", { "nvidia.com/gpu": "0", "nvidia.com/mig-1g.10gb": "56" }]]);
       expect(overlays[0].spec.requirements).toContainEqual({ key: "karpenter.sh/nodepool", operator: "In", values: ["shared-gpu"] });
       const shared = pools.find((p) => p.metadata.name === "shared-gpu")!;
-      expect(shared.spec.limits).toEqual({ "nvidia.com/mig-1g.10gb": 56 });
+      expect(shared.spec.limits).toEqual({ "nvidia.com/mig-1g.10gb": 112 });
       expect(shared.spec.template.metadata.labels).toMatchObject({ "nvidia.com/device-plugin.config": "shared-gpu", "nvidia.com/mig.config": "shared-gpu", "nvidia.com/mig.capable": "true" });
     } else {
       expect(gates.nodeOverlay === true).toBe(projectEnvironment(env).compute.efa.mode === "karpenter");

@@ -47,8 +47,8 @@ describe("the shipped environments and their examples fit their pools", () => {
       ["gpu-inference", "nvidia.com/gpu", 38, 64, ["ray-serve 2", "vllm llama-8b 8", "team vision 8", "team recsys 16", "pipelines 4"]],
       ["gpu-training", "nvidia.com/gpu", 32, 32, ["team vision 16", "team nlp 16"]],
       ["efa-training", "nvidia.com/gpu", 64, 64, ["team vision 32", "team nlp 32"]],
-      // One p5 (8 H100) at 7 x 1g.10gb per GPU.
-      ["shared-gpu", "nvidia.com/mig-1g.10gb", 8, 56, ["vllm qwen-1-5b 8"]],
+      // Two p5 (16 H100) at 7 x 1g.10gb per GPU.
+      ["shared-gpu", "nvidia.com/mig-1g.10gb", 8, 112, ["vllm qwen-1-5b 8"]],
     ]);
   });
 });
