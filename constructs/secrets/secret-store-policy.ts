@@ -1,3 +1,4 @@
+import { denyingAdmissionPolicy } from "../kubernetes/admission-policy";
 import type { KubernetesObject } from "../kubernetes/manifests-release";
 
 /** Name of the ValidatingAdmissionPolicy (and its binding) that guards the platform's SecretStore roles. */
@@ -27,30 +28,12 @@ export function secretStoreRoleRule(roleArnPrefix: string): string {
 
 /** The ValidatingAdmissionPolicy (Kubernetes >= 1.30) and its Deny binding, applied to every namespace. */
 export function secretStoreRolesPolicy(roleArnPrefix: string): KubernetesObject[] {
-  return [
-    {
-      apiVersion: "admissionregistration.k8s.io/v1",
-      kind: "ValidatingAdmissionPolicy",
-      metadata: { name: SECRET_STORE_ROLES_POLICY },
-      spec: {
-        failurePolicy: "Fail",
-        matchConstraints: {
-          resourceRules: [{ apiGroups: ["external-secrets.io"], apiVersions: ["*"], operations: ["CREATE", "UPDATE"], resources: ["secretstores", "clustersecretstores"] }],
-        },
-        validations: [
-          {
-            expression: secretStoreRoleRule(roleArnPrefix),
-            message: `roles ${roleArnPrefix}<namespace> read one namespace's secrets: only the SecretStore of that namespace may name one`,
-            reason: "Forbidden",
-          },
-        ],
-      },
+  return denyingAdmissionPolicy({
+    name: SECRET_STORE_ROLES_POLICY,
+    matchConstraints: {
+      resourceRules: [{ apiGroups: ["external-secrets.io"], apiVersions: ["*"], operations: ["CREATE", "UPDATE"], resources: ["secretstores", "clustersecretstores"] }],
     },
-    {
-      apiVersion: "admissionregistration.k8s.io/v1",
-      kind: "ValidatingAdmissionPolicyBinding",
-      metadata: { name: SECRET_STORE_ROLES_POLICY },
-      spec: { policyName: SECRET_STORE_ROLES_POLICY, validationActions: ["Deny"] },
-    },
-  ];
+    expression: secretStoreRoleRule(roleArnPrefix),
+    message: `roles ${roleArnPrefix}<namespace> read one namespace's secrets: only the SecretStore of that namespace may name one`,
+  });
 }

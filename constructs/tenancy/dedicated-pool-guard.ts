@@ -1,4 +1,5 @@
 import { TEAM_KEY } from "../karpenter/pool-labels";
+import { denyingAdmissionPolicy } from "../kubernetes/admission-policy";
 import type { KubernetesObject } from "../kubernetes/manifests-release";
 import { MANAGED_NAMESPACE_LABEL } from "./names";
 
@@ -25,31 +26,13 @@ export const DEDICATED_POOL_RULE = [
  * asks for no GPU is admitted without a flavor; without this rule it could run on nodes another team pays for.
  */
 export function dedicatedPoolGuard(): KubernetesObject[] {
-  return [
-    {
-      apiVersion: "admissionregistration.k8s.io/v1",
-      kind: "ValidatingAdmissionPolicy",
-      metadata: { name: DEDICATED_POOL_GUARD },
-      spec: {
-        failurePolicy: "Fail",
-        matchConstraints: {
-          namespaceSelector: { matchLabels: { [MANAGED_NAMESPACE_LABEL.key]: MANAGED_NAMESPACE_LABEL.value } },
-          resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["pods"] }],
-        },
-        validations: [
-          {
-            expression: DEDICATED_POOL_RULE,
-            message: `a pod may tolerate the ${TEAM_KEY} taint only for its own namespace's team, by value (docs/tenancy.md "Dedicated GPU pools")`,
-            reason: "Forbidden",
-          },
-        ],
-      },
+  return denyingAdmissionPolicy({
+    name: DEDICATED_POOL_GUARD,
+    matchConstraints: {
+      namespaceSelector: { matchLabels: { [MANAGED_NAMESPACE_LABEL.key]: MANAGED_NAMESPACE_LABEL.value } },
+      resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["pods"] }],
     },
-    {
-      apiVersion: "admissionregistration.k8s.io/v1",
-      kind: "ValidatingAdmissionPolicyBinding",
-      metadata: { name: DEDICATED_POOL_GUARD },
-      spec: { policyName: DEDICATED_POOL_GUARD, validationActions: ["Deny"] },
-    },
-  ];
+    expression: DEDICATED_POOL_RULE,
+    message: `a pod may tolerate the ${TEAM_KEY} taint only for its own namespace's team, by value (docs/tenancy.md "Dedicated GPU pools")`,
+  });
 }

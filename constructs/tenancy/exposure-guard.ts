@@ -1,3 +1,4 @@
+import { denyingAdmissionPolicy } from "../kubernetes/admission-policy";
 import type { KubernetesObject } from "../kubernetes/manifests-release";
 
 /** Name of the ValidatingAdmissionPolicy (and its binding) that keeps team members from exposing services outside the VPC. */
@@ -7,7 +8,7 @@ export const EXPOSURE_GUARD = "ml-platform-team-exposure";
 export const EXPOSING_SERVICE_TYPES = ["LoadBalancer", "NodePort"] as const;
 
 /**
- * The ValidatingAdmissionPolicy and its Deny binding refusing, for a member of a team group (`<groupPrefix><team>`),
+ * The admission rule (constructs/kubernetes/admission-policy.ts) refusing, for a member of a team group (`<groupPrefix><team>`),
  * the creation or update of an Ingress (the AWS Load Balancer Controller turns one into an ALB, internet-facing if its
  * annotations say so) or of a Service of type LoadBalancer or NodePort (an NLB, or a port on every node).
  * AmazonEKSEditPolicy grants both in the team's namespace and RBAC cannot take them away. The platform's own entry
@@ -17,33 +18,15 @@ export const EXPOSING_SERVICE_TYPES = ["LoadBalancer", "NodePort"] as const;
 export function teamExposureGuard(groupPrefix: string): KubernetesObject[] {
   const member = `has(request.userInfo.groups) && request.userInfo.groups.exists(g, g.startsWith('${groupPrefix}'))`;
   const types = EXPOSING_SERVICE_TYPES.map((t) => `'${t}'`).join(", ");
-  return [
-    {
-      apiVersion: "admissionregistration.k8s.io/v1",
-      kind: "ValidatingAdmissionPolicy",
-      metadata: { name: EXPOSURE_GUARD },
-      spec: {
-        failurePolicy: "Fail",
-        matchConstraints: {
-          resourceRules: [
-            { apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["services"] },
-            { apiGroups: ["networking.k8s.io"], apiVersions: ["*"], operations: ["CREATE", "UPDATE"], resources: ["ingresses"] },
-          ],
-        },
-        validations: [
-          {
-            expression: `!(${member}) || (request.kind.kind == 'Service' && !(has(object.spec.type) && object.spec.type in [${types}]))`,
-            message: `team members may not expose workloads outside the cluster (Ingress, Service of type ${EXPOSING_SERVICE_TYPES.join(" or ")}): ask the platform team (docs/tenancy.md)`,
-            reason: "Forbidden",
-          },
-        ],
-      },
+  return denyingAdmissionPolicy({
+    name: EXPOSURE_GUARD,
+    matchConstraints: {
+      resourceRules: [
+        { apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["services"] },
+        { apiGroups: ["networking.k8s.io"], apiVersions: ["*"], operations: ["CREATE", "UPDATE"], resources: ["ingresses"] },
+      ],
     },
-    {
-      apiVersion: "admissionregistration.k8s.io/v1",
-      kind: "ValidatingAdmissionPolicyBinding",
-      metadata: { name: EXPOSURE_GUARD },
-      spec: { policyName: EXPOSURE_GUARD, validationActions: ["Deny"] },
-    },
-  ];
+    expression: `!(${member}) || (request.kind.kind == 'Service' && !(has(object.spec.type) && object.spec.type in [${types}]))`,
+    message: `team members may not expose workloads outside the cluster (Ingress, Service of type ${EXPOSING_SERVICE_TYPES.join(" or ")}): ask the platform team (docs/tenancy.md)`,
+  });
 }

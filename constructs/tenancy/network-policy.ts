@@ -1,3 +1,4 @@
+import { denyingAdmissionPolicy } from "../kubernetes/admission-policy";
 import type { KubernetesObject } from "../kubernetes/manifests-release";
 
 /**
@@ -99,30 +100,12 @@ export const NETWORK_POLICY_GUARD = "ml-platform-team-network-policies";
  * own identity, in no team group.
  */
 export function teamNetworkPolicyGuard(groupPrefix: string): KubernetesObject[] {
-  return [
-    {
-      apiVersion: "admissionregistration.k8s.io/v1",
-      kind: "ValidatingAdmissionPolicy",
-      metadata: { name: NETWORK_POLICY_GUARD },
-      spec: {
-        failurePolicy: "Fail",
-        matchConstraints: {
-          resourceRules: [{ apiGroups: ["networking.k8s.io", "extensions"], apiVersions: ["*"], operations: ["CREATE", "UPDATE", "DELETE"], resources: ["networkpolicies"] }],
-        },
-        validations: [
-          {
-            expression: `!has(request.userInfo.groups) || !request.userInfo.groups.exists(g, g.startsWith('${groupPrefix}'))`,
-            message: "team namespaces' NetworkPolicies are the platform's (docs/tenancy.md): team members may not change them",
-            reason: "Forbidden",
-          },
-        ],
-      },
+  return denyingAdmissionPolicy({
+    name: NETWORK_POLICY_GUARD,
+    matchConstraints: {
+      resourceRules: [{ apiGroups: ["networking.k8s.io", "extensions"], apiVersions: ["*"], operations: ["CREATE", "UPDATE", "DELETE"], resources: ["networkpolicies"] }],
     },
-    {
-      apiVersion: "admissionregistration.k8s.io/v1",
-      kind: "ValidatingAdmissionPolicyBinding",
-      metadata: { name: NETWORK_POLICY_GUARD },
-      spec: { policyName: NETWORK_POLICY_GUARD, validationActions: ["Deny"] },
-    },
-  ];
+    expression: `!has(request.userInfo.groups) || !request.userInfo.groups.exists(g, g.startsWith('${groupPrefix}'))`,
+    message: "team namespaces' NetworkPolicies are the platform's (docs/tenancy.md): team members may not change them",
+  });
 }
